@@ -1,0 +1,96 @@
+# certferry - ACME certificate connector.
+#
+#   make            build ./certferry (needs the packages of scripts/install-deps.sh)
+#   make demo       install what is missing, build, enroll against a local Pebble
+#   make check      install what is missing, build, run every test
+#   make check-asan the same tests on an AddressSanitizer+UBSan build
+#   make bench      measure one issuance (docs/PERFORMANCE.md)
+#   make install    install binary and man page under $(PREFIX)
+#
+# Sources are found by directory: a new .c under src/ joins the library,
+# a new tests/unit/test_*.c becomes a cmocka binary, tests/tools/*.c a tool.
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKGS      = libcurl jansson libxml-2.0 openssl ldns libidn2
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -fno-common -Isrc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -lpthread
+
+LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/main.c'))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all deps demo check check-asan test build-tests bench install clean
+
+all: $(BUILD)/certferry
+	@ln -sf $(BUILD)/certferry certferry
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DCF_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcertferry.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/certferry: $(BUILD)/src/cli/main.o $(BUILD)/libcertferry.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcertferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libcertferry.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libcertferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libcertferry.a $(LDLIBS)
+
+build-tests: $(BUILD)/certferry $(UNIT_BIN) $(TOOL_BIN)
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all build-tests
+	@scripts/demo.sh
+
+# The test run ends with the line "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all build-tests
+	@BUILD=$(BUILD) tests/run.sh
+
+test: build-tests
+	@BUILD=$(BUILD) tests/run.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" build-tests
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all build-tests
+	@scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/certferry $(DESTDIR)$(PREFIX)/bin/certferry
+	install -m 0644 docs/certferry.1 $(DESTDIR)$(PREFIX)/share/man/man1/certferry.1
+
+clean:
+	rm -rf build build-asan certferry
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/*
+ * atomic.h - crash-safe file replacement and private files.
+ *
+ * Owns: the one way certferry writes a file: a temporary file created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW in the target's own folder, written, fsync'd,
+ * renamed over the target, then the folder fsync'd.  A crash at any instant
+ * leaves either the old or the new content, never a mix.
+ */
+#ifndef CF_ATOMIC_H
+#define CF_ATOMIC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+
+/* Replace path with data[0..len) atomically, file mode `mode` (0600 for
+ * secrets).  On failure the temporary file is removed and path untouched. */
+cf_rc cf_file_write_atomic(const char *path, const void *data, size_t len,
+			   mode_t mode, struct cf_err *err) CF_MUST_CHECK;
+
+/* Read a whole file (at most cap bytes; bigger is CF_ERR_USAGE) into a
+ * malloc'd NUL-terminated buffer.  CF_ERR_NOTFOUND when it does not exist. */
+cf_rc cf_file_read(const char *path, size_t cap, char **data, size_t *len,
+		   struct cf_err *err) CF_MUST_CHECK;
+
+/* Create a folder (and missing parents) with the given mode; an existing
+ * folder is accepted and, when `tighten` is set, chmod'ed to mode. */
+cf_rc cf_mkdir_p(const char *path, mode_t mode, int tighten,
+		 struct cf_err *err) CF_MUST_CHECK;
+
+/* fsync the folder that holds path (after a rename or unlink in it). */
+cf_rc cf_fsync_parent(const char *path, struct cf_err *err) CF_MUST_CHECK;
+
+#endif
