@@ -50,16 +50,28 @@ cf_err_set(struct cf_err *err, cf_rc rc, const char *fmt, ...)
 cf_rc
 cf_err_wrap(struct cf_err *err, const char *fmt, ...)
 {
-	char prefix[CF_ERR_MSG_MAX], old[CF_ERR_MSG_MAX];
+	char out[CF_ERR_MSG_MAX];
+	size_t n;
 	va_list ap;
+	int w;
 
 	if (err == NULL)
 		return CF_ERR_INTERNAL;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	w = vsnprintf(out, sizeof(out), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	n = w < 0 ? 0 : (size_t)w;
+	if (n < sizeof(out) - 2) {
+		memcpy(out + n, ": ", 3);
+		n += 2;
+		/* Append as much of the old message as fits. */
+		size_t old = strnlen(err->msg, sizeof(err->msg));
+		if (old > sizeof(out) - 1 - n)
+			old = sizeof(out) - 1 - n;
+		memcpy(out + n, err->msg, old);
+		out[n + old] = '\0';
+	}
+	memcpy(err->msg, out, sizeof(out));
 	return err->rc;
 }
 

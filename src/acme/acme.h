@@ -1,0 +1,181 @@
+/*
+ * acme.h - the ACME protocol (RFC 8555) as seen from the network side.
+ *
+ * Owns: the conversation with one CA for one run: the directory, the
+ * Replay-Nonce pool (one nonce carried from each response to the next
+ * request, so newNonce is asked at most once per run), signed requests and
+ * their retry policy, polling with Retry-After, and the ACME resources
+ * (account, order, authorization, challenge, finalize, certificate).
+ *
+ * This module never holds a private key: requests are signed through the
+ * cf_acme_signer callback and CSRs arrive as DER bytes, so that the code
+ * talking to the network can later run in its own sandboxed process, apart
+ * from the code that holds keys and writes files (as OpenBSD's acme-client
+ * splits netproc from keyproc/acctproc/fileproc).  It writes no files.
+ *
+ * Every function returns cf_rc and fills err; a problem document from the
+ * CA becomes CF_ERR_ACME with "type: detail" (control characters escaped).
+ */
+#ifndef CF_ACME_H
+#define CF_ACME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "http/client.h"
+
+/* Signs one request; implemented by whoever holds the account key. */
+struct cf_acme_signer {
+	void *ctx;
+	/* Flattened JWS over payload ("" = POST-as-GET) for url with nonce;
+	 * kid NULL means "embed the public JWK".  *jws malloc'd. */
+	cf_rc (*sign)(void *ctx, const char *url, const char *nonce,
+		      const char *kid, const char *payload, char **jws,
+		      struct cf_err *err);
+};
+
+struct cf_acme_directory {
+	char *new_nonce;
+	char *new_account;
+	char *new_order;
+	char *revoke_cert;
+	char *key_change;
+	char *renewal_info;      /* RFC 9773, NULL when not offered */
+	char *terms_of_service;  /* meta.termsOfService */
+	int eab_required;        /* meta.externalAccountRequired */
+};
+
+/* Run-wide limits.  Zero fields take the defaults shown. */
+struct cf_acme_opts {
+	const char *directory_url;   /* used exactly as given */
+	struct cf_http_opts http;
+	long wait_budget_s;          /* total wait for the CA; default 300 */
+	int max_retries;             /* per request, 5xx/network; default 5 */
+};
+
+/* Counters of one run, for -v and docs/PERFORMANCE.md. */
+enum cf_acme_ep {
+	CF_EP_DIRECTORY, CF_EP_NONCE, CF_EP_ACCOUNT, CF_EP_ORDER, CF_EP_AUTHZ,
+	CF_EP_CHALLENGE, CF_EP_FINALIZE, CF_EP_CERT, CF_EP_OTHER, CF_EP_COUNT
+};
+
+struct cf_acme;
+
+/* Problem document of the last failed request (owned by the cf_acme;
+ * valid until the next request).  type is NULL when there was none. */
+struct cf_acme_problem {
+	char *type;
+	char *detail;
+	long status;
+};
+
+struct cf_acme_authz {
+	char *url;
+	char *identifier;        /* the name, without "*." */
+	int wildcard;
+	char *status;            /* pending, valid, invalid, deactivated, ... */
+	json_t *challenges;      /* borrowed from raw */
+	json_t *raw;
+};
+
+struct cf_acme_order {
+	char *url;
+	char *status;            /* pending, ready, processing, valid, invalid */
+	char **authz_urls;
+	size_t nauthz;
+	char *finalize;
+	char *certificate;       /* set once valid */
+	json_t *raw;
+};
+
+cf_rc cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
+		  struct cf_err *err) CF_MUST_CHECK;
+void cf_acme_free(struct cf_acme *a);
+
+/* Fetch the directory (once per run); later calls return the cached copy. */
+cf_rc cf_acme_get_directory(struct cf_acme *a,
+			    const struct cf_acme_directory **dir,
+			    struct cf_err *err) CF_MUST_CHECK;
+
+/* Install the signer (borrowed) and, once known, the account URL (copied). */
+void cf_acme_set_signer(struct cf_acme *a, const struct cf_acme_signer *s);
+cf_rc cf_acme_set_account_url(struct cf_acme *a, const char *url,
+			      struct cf_err *err) CF_MUST_CHECK;
+const char *cf_acme_account_url(const struct cf_acme *a);
+
+/*
+ * newAccount.  payload is the request object (contact, termsOfServiceAgreed,
+ * externalAccountBinding or onlyReturnExisting), borrowed.  On success the
+ * account URL is recorded in a and *account (may be NULL) receives the
+ * account object.  An EAB the CA rejects gets advice in the message.
+ */
+cf_rc cf_acme_new_account(struct cf_acme *a, json_t *payload, json_t **account,
+			  struct cf_err *err) CF_MUST_CHECK;
+
+/* POST-as-GET any resource; *obj receives the parsed JSON object. */
+cf_rc cf_acme_fetch(struct cf_acme *a, const char *url, json_t **obj,
+		    struct cf_err *err) CF_MUST_CHECK;
+
+/* POST a JSON payload to url (account update, deactivation, revocation);
+ * *obj (may be NULL) receives the JSON answer when there is one. */
+cf_rc cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
+			json_t **obj, struct cf_err *err) CF_MUST_CHECK;
+
+/* newOrder for DNS identifiers names[0..n) ("*.x" allowed).  extra (may be
+ * NULL) is merged into the payload (e.g. "replaces", "profile"). */
+cf_rc cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
+			json_t *extra, struct cf_acme_order *out,
+			struct cf_err *err) CF_MUST_CHECK;
+cf_rc cf_acme_order_refresh(struct cf_acme *a, struct cf_acme_order *o,
+			    struct cf_err *err) CF_MUST_CHECK;
+void cf_acme_order_free(struct cf_acme_order *o);
+
+cf_rc cf_acme_get_authz(struct cf_acme *a, const char *url,
+			struct cf_acme_authz *out, struct cf_err *err) CF_MUST_CHECK;
+void cf_acme_authz_free(struct cf_acme_authz *z);
+
+/* The challenge of the given type in z, or NULL (unknown types are ignored). */
+json_t *cf_acme_authz_challenge(const struct cf_acme_authz *z, const char *type);
+
+/* Tell the CA to validate a challenge (POST {} to its URL).  A challenge
+ * already "processing" or "valid" is left alone. */
+cf_rc cf_acme_challenge_respond(struct cf_acme *a, json_t *challenge,
+				struct cf_err *err) CF_MUST_CHECK;
+
+/* Poll an authorization until it is no longer pending/processing, honouring
+ * Retry-After within the run's wait budget; invalid → CF_ERR_ACME with the
+ * challenge's error. */
+cf_rc cf_acme_authz_wait(struct cf_acme *a, const char *url,
+			 struct cf_err *err) CF_MUST_CHECK;
+
+/* Poll an order until its status is one of "ready", "valid", "invalid".
+ * CF_ERR_PENDING when the budget ends first (message says until when);
+ * invalid → CF_ERR_ACME with the order's error. */
+cf_rc cf_acme_order_wait(struct cf_acme *a, struct cf_acme_order *o,
+			 const char *want, struct cf_err *err) CF_MUST_CHECK;
+
+/* finalize with a DER CSR (any 2xx accepted; RFC says 200, some CAs 201). */
+cf_rc cf_acme_finalize(struct cf_acme *a, struct cf_acme_order *o,
+		       const unsigned char *csr_der, size_t csr_len,
+		       struct cf_err *err) CF_MUST_CHECK;
+
+/* Download the PEM chain of a valid order.  *pem malloc'd. */
+cf_rc cf_acme_download(struct cf_acme *a, const char *url, char **pem,
+		       size_t *len, struct cf_err *err) CF_MUST_CHECK;
+
+/* Counters, for -v and the benchmark. */
+const long *cf_acme_counters(const struct cf_acme *a);
+const char *cf_acme_ep_name(enum cf_acme_ep ep);
+
+/* The wall-clock time until which the CA asked us to wait when the run
+ * ended with CF_ERR_PENDING (0 when none). */
+time_t cf_acme_retry_not_before(const struct cf_acme *a);
+
+/* Format a problem document JSON into buf: "type: detail" plus
+ * subproblems, with control characters escaped. */
+void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * internal.h - shared between the files of src/acme only.
+ */
+#ifndef CF_ACME_INTERNAL_H
+#define CF_ACME_INTERNAL_H
+
+#include "acme/acme.h"
+
+struct cf_acme {
+	struct cf_http *http;
+	char *dir_url;
+	struct cf_acme_directory dir;
+	int have_dir;
+	char *nonce;                 /* the one nonce carried to the next POST */
+	const struct cf_acme_signer *signer;
+	char *kid;                   /* account URL */
+	long wait_budget_s;
+	int max_retries;
+	struct timespec start;       /* CLOCK_MONOTONIC at creation */
+	time_t retry_not_before;
+	long counters[CF_EP_COUNT];
+};
+
+/* How a request is made. */
+struct acme_req {
+	const char *method;          /* "GET" or "POST" */
+	const char *url;
+	const char *payload;         /* POST: JSON text, "" for POST-as-GET */
+	int use_jwk;                 /* sign with the JWK instead of kid */
+	size_t cap;
+	enum cf_acme_ep ep;
+	const char *accept;          /* for certificate download */
+};
+
+/*
+ * Perform a request under the run's retry policy (transport.c).  On CF_OK
+ * resp holds a 2xx answer.  A non-2xx answer that retrying cannot fix is
+ * CF_ERR_ACME (problem document) or CF_ERR_PROTO, and resp still holds it.
+ */
+cf_rc acme_request(struct cf_acme *a, const struct acme_req *rq,
+		   struct cf_http_resp *resp, struct cf_err *err);
+
+/* Parse resp's body as a JSON object (checking the Content-Type). */
+cf_rc acme_json_body(const struct cf_http_resp *resp, const char *what,
+		     json_t **obj, struct cf_err *err);
+
+/* Seconds left of the run's wait budget (never negative). */
+long acme_budget_left(const struct cf_acme *a);
+
+/* Sleep ms milliseconds (interrupted sleeps resume). */
+void acme_sleep_ms(long ms);
+
+/* strdup that records CF_ERR_NOMEM in err on failure. */
+char *acme_strdup(const char *s, struct cf_err *err);
+
+#endif

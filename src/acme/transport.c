@@ -1,0 +1,475 @@
+/*
+ * transport.c - the one retry policy of certferry, and the run's state.
+ *
+ * Every request to the CA goes through acme_request():
+ *  - network errors, timeouts and 500/502/503/504 are retried with
+ *    exponential backoff and jitter, at most max_retries times and never
+ *    past the run's wait budget;
+ *  - badNonce is retried at once with the nonce of the error response;
+ *  - 429 and 503 with Retry-After wait exactly as long as the CA asked,
+ *    or end the run with CF_ERR_PENDING naming the time when that is past
+ *    the budget;
+ *  - a signed request is signed anew for every attempt, with a fresh
+ *    nonce: a JWS is never sent twice;
+ *  - other 4xx problems are final.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "acme/internal.h"
+#include "core/log.h"
+#include "http/headers.h"
+
+#define BADNONCE_RETRIES 20
+
+static const char *const ep_names[] = {
+	[CF_EP_DIRECTORY] = "directory",
+	[CF_EP_NONCE] = "newNonce",
+	[CF_EP_ACCOUNT] = "account",
+	[CF_EP_ORDER] = "order",
+	[CF_EP_AUTHZ] = "authorization",
+	[CF_EP_CHALLENGE] = "challenge",
+	[CF_EP_FINALIZE] = "finalize",
+	[CF_EP_CERT] = "certificate",
+	[CF_EP_OTHER] = "other",
+};
+_Static_assert(sizeof(ep_names) / sizeof(ep_names[0]) == CF_EP_COUNT,
+	       "ep_names must name every endpoint");
+
+const char *
+cf_acme_ep_name(enum cf_acme_ep ep)
+{
+	return (unsigned)ep < CF_EP_COUNT ? ep_names[ep] : "?";
+}
+
+const long *
+cf_acme_counters(const struct cf_acme *a)
+{
+	return a->counters;
+}
+
+time_t
+cf_acme_retry_not_before(const struct cf_acme *a)
+{
+	return a->retry_not_before;
+}
+
+char *
+acme_strdup(const char *s, struct cf_err *err)
+{
+	char *d = strdup(s ? s : "");
+
+	if (d == NULL)
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return d;
+}
+
+void
+acme_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static long
+elapsed_s(const struct cf_acme *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - a->start.tv_sec);
+}
+
+long
+acme_budget_left(const struct cf_acme *a)
+{
+	long left = a->wait_budget_s - elapsed_s(a);
+
+	return left > 0 ? left : 0;
+}
+
+cf_rc
+cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
+	    struct cf_err *err)
+{
+	struct cf_acme *a;
+
+	*out = NULL;
+	if (opts->directory_url == NULL || *opts->directory_url == '\0')
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "no ACME server given: use --server URL or "
+				  "CERTFERRY_SERVER (the CA's directory URL)");
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &a->start);
+	a->wait_budget_s = opts->wait_budget_s > 0 ? opts->wait_budget_s : 300;
+	if (opts->wait_budget_s < 0)
+		a->wait_budget_s = 0;
+	a->max_retries = opts->max_retries > 0 ? opts->max_retries : 5;
+	if ((a->dir_url = acme_strdup(opts->directory_url, err)) == NULL ||
+	    (a->http = cf_http_new(&opts->http, err)) == NULL) {
+		cf_acme_free(a);
+		return err->rc;
+	}
+	*out = a;
+	return CF_OK;
+}
+
+static void
+dir_free(struct cf_acme_directory *d)
+{
+	free(d->new_nonce);
+	free(d->new_account);
+	free(d->new_order);
+	free(d->revoke_cert);
+	free(d->key_change);
+	free(d->renewal_info);
+	free(d->terms_of_service);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+cf_acme_free(struct cf_acme *a)
+{
+	if (a == NULL)
+		return;
+	cf_http_free(a->http);
+	dir_free(&a->dir);
+	free(a->dir_url);
+	free(a->nonce);
+	free(a->kid);
+	free(a);
+}
+
+void
+cf_acme_set_signer(struct cf_acme *a, const struct cf_acme_signer *s)
+{
+	a->signer = s;
+}
+
+cf_rc
+cf_acme_set_account_url(struct cf_acme *a, const char *url, struct cf_err *err)
+{
+	char *k = acme_strdup(url, err);
+
+	if (k == NULL)
+		return CF_ERR_NOMEM;
+	free(a->kid);
+	a->kid = k;
+	return CF_OK;
+}
+
+const char *
+cf_acme_account_url(const struct cf_acme *a)
+{
+	return a->kid;
+}
+
+cf_rc
+acme_json_body(const struct cf_http_resp *resp, const char *what, json_t **obj,
+	       struct cf_err *err)
+{
+	json_error_t je;
+	const char *ct = resp->content_type ? resp->content_type : "(none)";
+
+	*obj = NULL;
+	if (strcmp(ct, "application/json") != 0 &&
+	    strcmp(ct, "application/problem+json") != 0)
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "%s: the server answered HTTP %ld with Content-Type %s "
+				  "instead of JSON (a proxy or a wrong URL?)",
+				  what, resp->status, ct);
+	*obj = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, &je);
+	if (*obj == NULL || !json_is_object(*obj)) {
+		json_decref(*obj);
+		*obj = NULL;
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "%s: the server's JSON is malformed or truncated "
+				  "(%s at byte %d)", what, je.text, je.position);
+	}
+	return CF_OK;
+}
+
+/* Keep the Replay-Nonce of any response for the next request. */
+static void
+take_nonce(struct cf_acme *a, struct cf_http_resp *resp)
+{
+	if (resp->replay_nonce == NULL || *resp->replay_nonce == '\0')
+		return;
+	free(a->nonce);
+	a->nonce = resp->replay_nonce;
+	resp->replay_nonce = NULL;
+}
+
+static cf_rc
+fetch_nonce(struct cf_acme *a, struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	struct cf_http_resp resp;
+	struct acme_req rq = { 0 };
+	cf_rc rc;
+
+	if ((rc = cf_acme_get_directory(a, &dir, err)) != CF_OK)
+		return rc;
+	rq.method = "HEAD";
+	rq.url = dir->new_nonce;
+	rq.cap = CF_HTTP_CAP_JSON;
+	rq.ep = CF_EP_NONCE;
+	rc = acme_request(a, &rq, &resp, err);
+	cf_http_resp_free(&resp);
+	if (rc == CF_OK && a->nonce == NULL)
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"the CA's newNonce answer carries no Replay-Nonce");
+	return rc;
+}
+
+/* Backoff before retry number `attempt` (1-based): 1 s, 2 s, 4 s ... max
+ * 30 s, with jitter of +/-25%. */
+static long
+backoff_ms(int attempt)
+{
+	unsigned char r[2] = { 0, 0 };
+	long base = 1000L << (attempt > 5 ? 5 : attempt - 1);
+	long jitter;
+
+	if (base > 30000)
+		base = 30000;
+	(void)RAND_bytes(r, sizeof(r));
+	jitter = (long)((r[0] << 8 | r[1]) % 1000) - 500; /* -500..499 */
+	return base + base * jitter / 2000;
+}
+
+static int
+is_retryable_status(long s)
+{
+	return s == 500 || s == 502 || s == 503 || s == 504;
+}
+
+/* Wait as the CA asked via Retry-After, or give up with CF_ERR_PENDING. */
+static cf_rc
+wait_retry_after(struct cf_acme *a, long secs, const char *what,
+		 struct cf_err *err)
+{
+	char when[32];
+
+	if (secs > acme_budget_left(a)) {
+		a->retry_not_before = time(NULL) + secs;
+		cf_rfc3339_format(a->retry_not_before, when);
+		return cf_err_set(err, CF_ERR_PENDING,
+				  "%s: the CA asked to wait until %s, beyond this "
+				  "run's wait budget (--wait); run again after that time",
+				  what, when);
+	}
+	if (secs >= 3)
+		cf_info("%s: waiting %ld s as the CA asked", what, secs);
+	acme_sleep_ms(secs * 1000);
+	return CF_OK;
+}
+
+cf_rc
+acme_request(struct cf_acme *a, const struct acme_req *rq,
+	     struct cf_http_resp *resp, struct cf_err *err)
+{
+	const char *ptype;
+	json_t *prob = NULL;
+	char *jws = NULL, pbuf[CF_ERR_MSG_MAX];
+	int attempt = 0, badnonce = 0;
+	int is_post = strcmp(rq->method, "POST") == 0;
+	long ra;
+	cf_rc rc;
+
+	memset(resp, 0, sizeof(*resp));
+	for (;;) {
+		json_decref(prob);
+		prob = NULL;
+		cf_http_resp_free(resp);
+		if (is_post) {
+			if (a->signer == NULL)
+				return cf_err_set(err, CF_ERR_INTERNAL,
+						  "signed request without a signer");
+			if (a->nonce == NULL &&
+			    (rc = fetch_nonce(a, err)) != CF_OK)
+				return rc;
+			rc = a->signer->sign(a->signer->ctx, rq->url, a->nonce,
+					     rq->use_jwk ? NULL : a->kid,
+					     rq->payload ? rq->payload : "", &jws,
+					     err);
+			/* A nonce is good for one request only. */
+			free(a->nonce);
+			a->nonce = NULL;
+			if (rc != CF_OK)
+				return rc;
+			rc = cf_http_request(a->http, "POST", rq->url,
+					     "application/jose+json", jws,
+					     strlen(jws), rq->cap, resp, err);
+			free(jws);
+			jws = NULL;
+		} else {
+			rc = cf_http_request(a->http, rq->method, rq->url, NULL,
+					     NULL, 0, rq->cap, resp, err);
+		}
+		a->counters[rq->ep]++;
+		if (rc == CF_ERR_NET) {
+			if (++attempt > a->max_retries)
+				return cf_err_wrap(err, "giving up after %d attempts",
+						   attempt);
+			ra = backoff_ms(attempt);
+			if (ra / 1000 >= acme_budget_left(a))
+				return cf_err_wrap(err, "wait budget exhausted");
+			cf_info("%s; retrying in %ld ms", err->msg, ra);
+			acme_sleep_ms(ra);
+			continue;
+		}
+		if (rc != CF_OK)
+			return rc;
+		take_nonce(a, resp);
+		if (resp->status >= 200 && resp->status < 300)
+			return CF_OK;
+
+		/* An error: look at the problem document, if any. */
+		if (resp->content_type != NULL &&
+		    strcmp(resp->content_type, "application/problem+json") == 0)
+			prob = json_loadb(resp->body, resp->body_len, 0, NULL);
+		ptype = json_string_value(json_object_get(prob, "type"));
+		if (ptype != NULL &&
+		    strcmp(ptype, "urn:ietf:params:acme:error:badNonce") == 0 &&
+		    is_post && ++badnonce <= BADNONCE_RETRIES) {
+			cf_debug("badNonce from %s; retrying with a fresh nonce",
+				 rq->url);
+			continue;
+		}
+		ra = -1;
+		if (resp->retry_after != NULL &&
+		    cf_retry_after_parse(resp->retry_after, time(NULL), &ra) !=
+			    CF_OK)
+			ra = -1;
+		if (resp->status == 429 || (resp->status == 503 && ra >= 0)) {
+			if (prob != NULL)
+				cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
+			else
+				snprintf(pbuf, sizeof(pbuf), "HTTP %ld",
+					 resp->status);
+			if (ra < 0)
+				ra = resp->status == 429 ? 60 : 0;
+			if (++attempt > a->max_retries) {
+				rc = cf_err_set(err, CF_ERR_ACME,
+						"%s %s: %s (gave up after %d attempts)",
+						rq->method, rq->url, pbuf, attempt);
+				goto out;
+			}
+			cf_warn("%s: %s", rq->url, pbuf);
+			if ((rc = wait_retry_after(a, ra,
+					resp->status == 429 ? "rate limited" :
+							      "CA unavailable",
+					err)) != CF_OK)
+				goto out;
+			continue;
+		}
+		if (is_retryable_status(resp->status)) {
+			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);
+			if (++attempt > a->max_retries) {
+				rc = cf_err_set(err, CF_ERR_NET,
+						"%s %s: HTTP %ld after %d attempts",
+						rq->method, rq->url, resp->status,
+						attempt);
+				goto out;
+			}
+			if (ms / 1000 >= acme_budget_left(a)) {
+				rc = cf_err_set(err, CF_ERR_NET,
+						"%s %s: HTTP %ld and no wait budget "
+						"left to retry", rq->method, rq->url,
+						resp->status);
+				goto out;
+			}
+			cf_info("%s %s: HTTP %ld; retrying in %ld ms", rq->method,
+				rq->url, resp->status, ms);
+			acme_sleep_ms(ms);
+			continue;
+		}
+		if (prob != NULL) {
+			cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
+			rc = cf_err_set(err, CF_ERR_ACME, "%s", pbuf);
+		} else {
+			rc = cf_err_set(err, CF_ERR_PROTO,
+					"%s %s: unexpected HTTP %ld (Content-Type %s)",
+					rq->method, rq->url, resp->status,
+					resp->content_type ? resp->content_type :
+							     "none");
+		}
+		goto out;
+	}
+out:
+	json_decref(prob);
+	return rc;
+}
+
+static cf_rc
+dir_string(json_t *d, const char *key, int required, char **out,
+	   struct cf_err *err)
+{
+	const char *v = json_string_value(json_object_get(d, key));
+
+	if (v == NULL) {
+		if (required)
+			return cf_err_set(err, CF_ERR_PROTO,
+					  "the ACME directory has no \"%s\": is the "
+					  "--server URL the CA's directory URL?", key);
+		return CF_OK;
+	}
+	if ((*out = strdup(v)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+cf_rc
+cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
+		      struct cf_err *err)
+{
+	struct cf_http_resp resp;
+	struct acme_req rq = { 0 };
+	json_t *d = NULL, *meta;
+	cf_rc rc;
+
+	if (a->have_dir) {
+		*dir = &a->dir;
+		return CF_OK;
+	}
+	rq.method = "GET";
+	rq.url = a->dir_url;
+	rq.cap = CF_HTTP_CAP_JSON;
+	rq.ep = CF_EP_DIRECTORY;
+	if ((rc = acme_request(a, &rq, &resp, err)) != CF_OK) {
+		cf_err_wrap(err, "ACME directory %s", a->dir_url);
+		goto out;
+	}
+	if ((rc = acme_json_body(&resp, "ACME directory", &d, err)) != CF_OK)
+		goto out;
+	if ((rc = dir_string(d, "newNonce", 1, &a->dir.new_nonce, err)) ||
+	    (rc = dir_string(d, "newAccount", 1, &a->dir.new_account, err)) ||
+	    (rc = dir_string(d, "newOrder", 1, &a->dir.new_order, err)) ||
+	    (rc = dir_string(d, "revokeCert", 0, &a->dir.revoke_cert, err)) ||
+	    (rc = dir_string(d, "keyChange", 0, &a->dir.key_change, err)) ||
+	    (rc = dir_string(d, "renewalInfo", 0, &a->dir.renewal_info, err)))
+		goto out;
+	meta = json_object_get(d, "meta");
+	if ((rc = dir_string(meta, "termsOfService", 0,
+			     &a->dir.terms_of_service, err)) != CF_OK)
+		goto out;
+	a->dir.eab_required =
+		json_is_true(json_object_get(meta, "externalAccountRequired"));
+	a->have_dir = 1;
+	*dir = &a->dir;
+out:
+	if (rc != CF_OK)
+		dir_free(&a->dir);
+	json_decref(d);
+	cf_http_resp_free(&resp);
+	return rc;
+}

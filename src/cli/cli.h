@@ -1,0 +1,109 @@
+/*
+ * cli.h - the command line: options shared by every subcommand, exit
+ * statuses, and the subcommand entry points.
+ *
+ * Owns: everything certferry prints for people (stdout for results,
+ * stderr for "error: ..." and the log).  Subcommands turn options into
+ * engine calls and cf_rc into exit statuses.
+ */
+#ifndef CF_CLI_H
+#define CF_CLI_H
+
+#include "core/err.h"
+#include "store/state.h"
+
+/* Exit statuses (documented in certferry(1) and the README). */
+enum cf_exit {
+	CF_EXIT_OK = 0,        /* success */
+	CF_EXIT_FAIL = 1,      /* the operation failed */
+	CF_EXIT_USAGE = 2,     /* bad command line or input */
+	CF_EXIT_PENDING = 3,   /* the CA is still working: run again later */
+	CF_EXIT_LOCKED = 4,    /* another certferry holds the lock */
+};
+
+/* Global options (before the subcommand). */
+struct cf_cli {
+	const char *state_dir;   /* --state-dir, CERTFERRY_STATE_DIR */
+	const char *server;      /* --server, CERTFERRY_SERVER */
+	const char *ca_bundle;   /* --ca-bundle, CERTFERRY_CA_BUNDLE */
+	int verbosity;           /* -v / -q */
+	char *state_default;     /* owned: computed default state dir */
+};
+
+/* Print "error: <msg>" (and nothing else) and map rc to an exit status. */
+int cf_cli_fail(const struct cf_err *err);
+int cf_cli_exit_for(cf_rc rc);
+
+/* Open the state folder the options name (or the default). */
+cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
+			struct cf_err *err) CF_MUST_CHECK;
+
+/* Read a secret from a file (trailing white space trimmed).  *out malloc'd;
+ * wipe with OPENSSL_clear_free.  The error never shows the content. */
+cf_rc cf_cli_read_secret_file(const char *path, char **out,
+			      struct cf_err *err) CF_MUST_CHECK;
+
+/* Subcommands: argv[0] is the subcommand's name. */
+int cf_cmd_account(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_issue(struct cf_cli *cli, int argc, char **argv);
+
+#endif
+
+/* ---- account options, shared by "account register" and "issue" ---- */
+
+#include <getopt.h>
+
+#include "engine/engine.h"
+
+enum {
+	OPT_EMAIL = 1000, OPT_AGREE_TOS, OPT_EAB_KID, OPT_EAB_HMAC,
+	OPT_EAB_HMAC_FILE, OPT_ACCOUNT_KEY_TYPE,
+	OPT_ACCOUNT_LAST
+};
+
+#define CF_ACCOUNT_LONGOPTS                                                   \
+	{ "email", required_argument, NULL, OPT_EMAIL },                      \
+	{ "agree-tos", no_argument, NULL, OPT_AGREE_TOS },                    \
+	{ "eab-kid", required_argument, NULL, OPT_EAB_KID },                  \
+	{ "eab-hmac-key", required_argument, NULL, OPT_EAB_HMAC },            \
+	{ "eab-hmac-key-file", required_argument, NULL, OPT_EAB_HMAC_FILE },  \
+	{ "account-key-type", required_argument, NULL, OPT_ACCOUNT_KEY_TYPE }
+
+#define CF_ACCOUNT_HELP                                                        \
+	"  --email ADDR             contact address (repeatable)\n"              \
+	"  --agree-tos              accept the CA's terms of service\n"          \
+	"  --eab-kid KID            External Account Binding key id\n"           \
+	"                           (env CERTFERRY_EAB_KID)\n"                   \
+	"  --eab-hmac-key-file FILE file holding the EAB HMAC key (base64url)\n" \
+	"  --eab-hmac-key KEY       the HMAC key itself (visible in ps: prefer\n"\
+	"                           the file or env CERTFERRY_EAB_HMAC_KEY)\n"   \
+	"  --account-key-type T     ec256 (default), ec384, rsa2048, ...\n"
+
+#define CF_MAX_EMAILS 8
+
+struct cf_account_cli {
+	const char *emails[CF_MAX_EMAILS];
+	size_t nemails;
+	int agree_tos;
+	const char *eab_kid;
+	const char *hmac_arg;
+	const char *hmac_file;
+	const char *key_type;
+	char *hmac;              /* owned secret, once resolved */
+};
+
+/* Take one of the account options; 1 when opt was one of them. */
+int cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
+		       struct cf_err *err);
+
+/* Resolve environment and files into engine options; secrets read here are
+ * wiped by cf_account_cli_free. */
+cf_rc cf_account_cli_resolve(struct cf_account_cli *a,
+			     struct cf_account_opts *o,
+			     struct cf_err *err) CF_MUST_CHECK;
+void cf_account_cli_free(struct cf_account_cli *a);
+
+/* Open state + engine from the global options and load any account. */
+cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,
+			 struct cf_engine *e, long wait_s, int *have_account,
+			 struct cf_err *err) CF_MUST_CHECK;

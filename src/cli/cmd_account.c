@@ -1,0 +1,254 @@
+/* cmd_account.c - "certferry account register|show" */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+int
+cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
+		   struct cf_err *err)
+{
+	switch (opt) {
+	case OPT_EMAIL:
+		if (a->nemails == CF_MAX_EMAILS) {
+			cf_err_set(err, CF_ERR_USAGE, "at most %d --email",
+				   CF_MAX_EMAILS);
+			return -1;
+		}
+		if (strchr(arg, '@') == NULL || strpbrk(arg, " \t\r\n,:") != NULL) {
+			cf_err_set(err, CF_ERR_USAGE,
+				   "bad --email '%s': give one address like "
+				   "admin@example.com", arg);
+			return -1;
+		}
+		a->emails[a->nemails++] = arg;
+		return 1;
+	case OPT_AGREE_TOS:
+		a->agree_tos = 1;
+		return 1;
+	case OPT_EAB_KID:
+		a->eab_kid = arg;
+		return 1;
+	case OPT_EAB_HMAC:
+		a->hmac_arg = arg;
+		return 1;
+	case OPT_EAB_HMAC_FILE:
+		a->hmac_file = arg;
+		return 1;
+	case OPT_ACCOUNT_KEY_TYPE:
+		a->key_type = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+cf_rc
+cf_account_cli_resolve(struct cf_account_cli *a, struct cf_account_opts *o,
+		       struct cf_err *err)
+{
+	const char *env;
+	cf_rc rc;
+
+	memset(o, 0, sizeof(*o));
+	o->emails = a->emails;
+	o->nemails = a->nemails;
+	o->agree_tos = a->agree_tos;
+	o->key_type = CF_KEY_EC256;
+	if (a->key_type != NULL &&
+	    (rc = cf_key_type_parse(a->key_type, &o->key_type, err)) != CF_OK)
+		return cf_err_wrap(err, "--account-key-type");
+	if (a->eab_kid == NULL && (env = getenv("CERTFERRY_EAB_KID")) && *env)
+		a->eab_kid = env;
+	if (a->hmac_arg != NULL && a->hmac_file != NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "give --eab-hmac-key or --eab-hmac-key-file, "
+				  "not both");
+	if (a->hmac_file != NULL) {
+		if ((rc = cf_cli_read_secret_file(a->hmac_file, &a->hmac, err)) !=
+		    CF_OK)
+			return cf_err_wrap(err, "--eab-hmac-key-file");
+	} else {
+		const char *src = a->hmac_arg;
+		if (src == NULL && (env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)
+			src = env;
+		if (src != NULL && (a->hmac = strdup(src)) == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	if (a->hmac != NULL && a->eab_kid == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "an EAB HMAC key was given without its key id: "
+				  "add --eab-kid KID (or CERTFERRY_EAB_KID)");
+	o->eab_kid = a->eab_kid;
+	o->eab_hmac_b64 = a->hmac;
+	return CF_OK;
+}
+
+void
+cf_account_cli_free(struct cf_account_cli *a)
+{
+	if (a->hmac != NULL)
+		OPENSSL_clear_free(a->hmac, strlen(a->hmac));
+	a->hmac = NULL;
+}
+
+cf_rc
+cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
+		   long wait_s, int *have_account, struct cf_err *err)
+{
+	struct cf_acme_opts ao;
+	cf_rc rc;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.directory_url = cli->server;
+	ao.http.ca_bundle = cli->ca_bundle;
+	ao.wait_budget_s = wait_s;
+	if ((rc = cf_cli_state_open(cli, st, err)) != CF_OK)
+		return rc;
+	if ((rc = cf_engine_open(e, st, &ao, err)) != CF_OK)
+		return rc;
+	return cf_engine_account_load(e, have_account, err);
+}
+
+static void
+account_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: certferry [global options] account register [options]\n"
+		"       certferry [global options] account show\n"
+		"\n"
+		"register creates the ACME account at the CA (--server), once;\n"
+		"External Account Binding is used only then.  show prints the\n"
+		"stored account and its status at the CA.\n"
+		"\n"
+		"register options:\n" CF_ACCOUNT_HELP);
+}
+
+static int
+account_register(struct cf_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CF_ACCOUNT_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cf_account_cli ac;
+	struct cf_account_opts ao;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	int ch, have = 0, existed = 0, ret;
+	cf_rc rc;
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&e, 0, sizeof(e));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			account_usage(stdout);
+			return CF_EXIT_OK;
+		}
+		int r = cf_account_cli_opt(&ac, ch, optarg, &err);
+		if (r < 0)
+			return cf_cli_fail(&err);
+		if (r == 0) {
+			account_usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+		return CF_EXIT_USAGE;
+	}
+	if ((rc = cf_account_cli_resolve(&ac, &ao, &err)) != CF_OK ||
+	    (rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK ||
+	    (rc = cf_engine_account_register(&e, &ao, &existed, &err)) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (existed)
+		printf("account already registered at %s\n  url: %s\n", e.dir_url,
+		       e.account_url);
+	else
+		printf("account registered at %s\n  url: %s\n  key: %s (%s)\n",
+		       e.dir_url, e.account_url,
+		       cf_key_type_name(e.account_key_type), e.account_dir);
+	ret = CF_EXIT_OK;
+out:
+	cf_account_cli_free(&ac);
+	cf_engine_close(&e);
+	cf_state_close(&st);
+	return ret;
+}
+
+static int
+account_show(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	json_t *acct = NULL, *c;
+	int have = 0, ret;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+			 strcmp(argv[1], "-h") == 0)) {
+		account_usage(stdout);
+		return CF_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[1]);
+		return CF_EXIT_USAGE;
+	}
+	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!have) {
+		cf_err_set(&err, CF_ERR_NOTFOUND,
+			   "no account for %s in %s: run 'certferry account "
+			   "register' first", e.dir_url, st.root);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	printf("server:   %s\nurl:      %s\nkey type: %s\nfolder:   %s\n",
+	       e.dir_url, e.account_url, cf_key_type_name(e.account_key_type),
+	       e.account_dir);
+	if (cf_engine_account_fetch(&e, &acct, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	printf("status:   %s\n",
+	       json_string_value(json_object_get(acct, "status")) ?
+		       json_string_value(json_object_get(acct, "status")) : "?");
+	json_array_foreach(json_object_get(acct, "contact"), i, c)
+		printf("contact:  %s\n", json_string_value(c));
+	ret = CF_EXIT_OK;
+out:
+	json_decref(acct);
+	cf_engine_close(&e);
+	cf_state_close(&st);
+	return ret;
+}
+
+int
+cf_cmd_account(struct cf_cli *cli, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		account_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CF_EXIT_USAGE : CF_EXIT_OK;
+	}
+	if (strcmp(argv[1], "register") == 0)
+		return account_register(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return account_show(cli, argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown 'account' command '%s': use register or "
+		"show\n", argv[1]);
+	return CF_EXIT_USAGE;
+}

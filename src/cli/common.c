@@ -1,0 +1,73 @@
+/* common.c - helpers shared by the subcommands; see cli.h */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "store/atomic.h"
+
+int
+cf_cli_exit_for(cf_rc rc)
+{
+	switch (rc) {
+	case CF_OK:
+		return CF_EXIT_OK;
+	case CF_ERR_USAGE:
+		return CF_EXIT_USAGE;
+	case CF_ERR_PENDING:
+		return CF_EXIT_PENDING;
+	case CF_ERR_LOCKED:
+		return CF_EXIT_LOCKED;
+	default:
+		return CF_EXIT_FAIL;
+	}
+}
+
+int
+cf_cli_fail(const struct cf_err *err)
+{
+	fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg :
+						      cf_rc_name(err->rc));
+	return cf_cli_exit_for(err->rc);
+}
+
+cf_rc
+cf_cli_state_open(struct cf_cli *cli, struct cf_state *st, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if (cli->state_dir == NULL) {
+		if (cli->state_default == NULL &&
+		    (rc = cf_state_default_dir(&cli->state_default, err)) != CF_OK)
+			return rc;
+		cli->state_dir = cli->state_default;
+	}
+	return cf_state_open(st, cli->state_dir, err);
+}
+
+cf_rc
+cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
+{
+	struct stat sb;
+	size_t len = 0;
+	cf_rc rc;
+
+	*out = NULL;
+	if ((rc = cf_file_read(path, 64 * 1024, out, &len, err)) != CF_OK)
+		return rc;
+	if (stat(path, &sb) == 0 && (sb.st_mode & 0077) != 0)
+		fprintf(stderr, "warning: %s is readable by others; "
+			"chmod 600 it\n", path);
+	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' ||
+			   (*out)[len - 1] == ' ' || (*out)[len - 1] == '\t'))
+		(*out)[--len] = '\0';
+	if (len == 0) {
+		OPENSSL_clear_free(*out, 1);
+		*out = NULL;
+		return cf_err_set(err, CF_ERR_USAGE, "%s is empty", path);
+	}
+	return CF_OK;
+}

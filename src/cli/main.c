@@ -1,0 +1,127 @@
+/*
+ * main.c - certferry's entry point: global options, then the subcommand.
+ * Only wiring lives here; see cli.h and the cmd_*.c files.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_iis.h"
+#include "core/log.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: certferry [global options] COMMAND [options]\n"
+		"\n"
+		"ACME certificate connector: enroll, install, renew and revoke TLS\n"
+		"certificates, with External Account Binding.\n"
+		"\n"
+		"commands:\n"
+		"  account register|show   the ACME account at the CA\n"
+		"  issue -d NAME...        enroll a certificate\n"
+		"  iis sites|check         read IIS's applicationHost.config\n"
+		"\n"
+		"global options:\n"
+		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
+		"  --state-dir DIR    state folder (env CERTFERRY_STATE_DIR; default\n"
+		"                     /var/lib/certferry for root, else\n"
+		"                     $XDG_STATE_HOME/certferry)\n"
+		"  --ca-bundle FILE   trust anchors for the CA's HTTPS (env\n"
+		"                     CERTFERRY_CA_BUNDLE); TLS is always verified\n"
+		"  -v, --verbose      more detail (repeat for more)\n"
+		"  -q, --quiet        errors only\n"
+		"  -h, --help         this help; COMMAND --help for a command's\n"
+		"  -V, --version      print the version\n"
+		"\n"
+		"exit status: 0 success, 1 failure, 2 usage error, 3 pending at the\n"
+		"CA (run again later), 4 locked by another certferry run.\n");
+}
+
+static const char *
+env_or(const char *v, const char *name)
+{
+	const char *e;
+
+	if (v != NULL)
+		return v;
+	e = getenv(name);
+	return (e != NULL && *e != '\0') ? e : NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "ca-bundle", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cf_cli cli;
+	int ch, ret;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.verbosity = CF_LOG_INFO;
+	/* "+": stop at the subcommand, whose options are its own. */
+	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			cli.server = optarg;
+			break;
+		case 'S':
+			cli.state_dir = optarg;
+			break;
+		case 'C':
+			cli.ca_bundle = optarg;
+			break;
+		case 'v':
+			cli.verbosity++;
+			break;
+		case 'q':
+			cli.verbosity = CF_LOG_QUIET;
+			break;
+		case 'h':
+			usage(stdout);
+			return CF_EXIT_OK;
+		case 'V':
+			printf("certferry %s\n", CF_VERSION);
+			return CF_EXIT_OK;
+		default:
+			usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	cli.server = env_or(cli.server, "CERTFERRY_SERVER");
+	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
+	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
+	cf_log_set_level(cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
+			 (enum cf_log_level)cli.verbosity);
+
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "account") == 0)
+		ret = cf_cmd_account(&cli, argc, argv);
+	else if (strcmp(argv[0], "issue") == 0)
+		ret = cf_cmd_issue(&cli, argc, argv);
+	else if (strcmp(argv[0], "iis") == 0)
+		ret = cf_cmd_iis(argc, argv);
+	else {
+		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
+			argv[0]);
+		ret = CF_EXIT_USAGE;
+	}
+	free(cli.state_default);
+	return ret;
+}

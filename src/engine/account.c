@@ -1,0 +1,317 @@
+/* account.c - the ACME account: load, register (with EAB), fetch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "core/log.h"
+#include "crypto/b64.h"
+#include "crypto/jws.h"
+#include "engine/engine.h"
+#include "http/headers.h"
+#include "store/atomic.h"
+
+#define ACCOUNT_JSON_MAX (64 * 1024)
+#define KEY_PEM_MAX (64 * 1024)
+
+/* The key-side signing callback handed to the protocol layer. */
+static cf_rc
+sign_cb(void *ctx, const char *url, const char *nonce, const char *kid,
+	const char *payload, char **jws, struct cf_err *err)
+{
+	struct cf_engine *e = ctx;
+
+	return cf_jws_sign(e->account_key, url, nonce, kid, payload, jws, err);
+}
+
+cf_rc
+cf_engine_open(struct cf_engine *e, struct cf_state *st,
+	       const struct cf_acme_opts *o, struct cf_err *err)
+{
+	cf_rc rc;
+
+	memset(e, 0, sizeof(*e));
+	e->state = st;
+	e->signer.ctx = e;
+	e->signer.sign = sign_cb;
+	if ((rc = cf_acme_new(o, &e->acme, err)) != CF_OK)
+		return rc;
+	cf_acme_set_signer(e->acme, &e->signer);
+	if ((e->dir_url = strdup(o->directory_url)) == NULL) {
+		cf_engine_close(e);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	if ((rc = cf_state_account_dir(st, e->dir_url, &e->account_dir, err)) !=
+	    CF_OK) {
+		cf_engine_close(e);
+		return rc;
+	}
+	return CF_OK;
+}
+
+void
+cf_engine_close(struct cf_engine *e)
+{
+	cf_acme_free(e->acme);
+	EVP_PKEY_free(e->account_key);
+	free(e->dir_url);
+	free(e->account_dir);
+	free(e->account_url);
+	free(e->thumbprint);
+	memset(e, 0, sizeof(*e));
+}
+
+static char *
+path_in(const char *dir, const char *file)
+{
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+/* Load account.key into e (and its thumbprint). */
+static cf_rc
+load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	cf_rc rc;
+
+	if ((rc = cf_file_read(keyfile, KEY_PEM_MAX, &pem, &len, err)) != CF_OK)
+		return rc;
+	rc = cf_key_from_pem(pem, len, &e->account_key, err);
+	OPENSSL_clear_free(pem, len);
+	if (rc != CF_OK)
+		return cf_err_wrap(err, "account key %s", keyfile);
+	if ((rc = cf_key_type_of(e->account_key, &e->account_key_type, err)) !=
+	    CF_OK ||
+	    (rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err)) != CF_OK)
+		return rc;
+	return CF_OK;
+}
+
+cf_rc
+cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
+{
+	char *jpath = path_in(e->account_dir, "account.json");
+	char *kpath = path_in(e->account_dir, "account.key");
+	char *text = NULL;
+	json_t *j = NULL;
+	const char *url;
+	cf_rc rc = CF_OK;
+
+	*found = 0;
+	if (jpath == NULL || kpath == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = cf_file_read(jpath, ACCOUNT_JSON_MAX, &text, NULL, err);
+	if (rc == CF_ERR_NOTFOUND) {
+		rc = CF_OK;
+		goto out;
+	}
+	if (rc != CF_OK)
+		goto out;
+	j = json_loads(text, 0, NULL);
+	url = json_string_value(json_object_get(j, "url"));
+	if (url == NULL) {
+		rc = cf_err_set(err, CF_ERR_IO,
+				"%s is damaged (no account URL): remove the folder "
+				"%s to register again", jpath, e->account_dir);
+		goto out;
+	}
+	if ((rc = load_key(e, kpath, err)) != CF_OK)
+		goto out;
+	if ((e->account_url = strdup(url)) == NULL ||
+	    (rc = cf_acme_set_account_url(e->acme, url, err)) != CF_OK) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*found = 1;
+out:
+	json_decref(j);
+	free(text);
+	free(jpath);
+	free(kpath);
+	return rc;
+}
+
+static cf_rc
+save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
+		  struct cf_err *err)
+{
+	char *path = path_in(e->account_dir, "account.json"), *text = NULL;
+	char now[32];
+	json_t *j, *contacts;
+	cf_rc rc;
+
+	cf_rfc3339_format(time(NULL), now);
+	contacts = json_array();
+	for (size_t i = 0; contacts && i < o->nemails; i++) {
+		char buf[512];
+		snprintf(buf, sizeof(buf), "mailto:%s", o->emails[i]);
+		json_array_append_new(contacts, json_string(buf));
+	}
+	j = json_pack("{s:i,s:s,s:s,s:s,s:o,s:s}", "version", 1, "directory",
+		      e->dir_url, "url", e->account_url, "key_type",
+		      cf_key_type_name(e->account_key_type), "contact",
+		      contacts ? contacts : json_array(), "created", now);
+	if (path == NULL || j == NULL ||
+	    (text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = cf_file_write_atomic(path, text, strlen(text), 0600, err);
+out:
+	free(text);
+	json_decref(j);
+	free(path);
+	return rc;
+}
+
+/* Build the newAccount payload; the EAB HMAC key is wiped before return. */
+static cf_rc
+account_payload(struct cf_engine *e, const struct cf_account_opts *o,
+		const struct cf_acme_directory *dir, json_t **out,
+		struct cf_err *err)
+{
+	unsigned char *hmac = NULL;
+	size_t hlen = 0;
+	json_t *p, *contacts, *eab = NULL;
+	cf_rc rc = CF_OK;
+
+	*out = NULL;
+	if ((p = json_object()) == NULL || (contacts = json_array()) == NULL) {
+		json_decref(p);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	json_object_set_new(p, "contact", contacts);
+	for (size_t i = 0; i < o->nemails; i++) {
+		char buf[512];
+		snprintf(buf, sizeof(buf), "mailto:%s", o->emails[i]);
+		json_array_append_new(contacts, json_string(buf));
+	}
+	if (o->agree_tos)
+		json_object_set_new(p, "termsOfServiceAgreed", json_true());
+	if (o->eab_kid != NULL) {
+		if ((rc = cf_b64_decode_any(o->eab_hmac_b64, &hmac, &hlen, err)) !=
+		    CF_OK) {
+			cf_err_wrap(err, "EAB HMAC key: the HMAC key must be the "
+				    "base64url text the CA showed");
+			goto out;
+		}
+		if (hlen == 0) {
+			rc = cf_err_set(err, CF_ERR_USAGE, "the EAB HMAC key is empty");
+			goto out;
+		}
+		rc = cf_jws_eab(hmac, hlen, o->eab_kid, dir->new_account,
+				e->account_key, &eab, err);
+		if (rc != CF_OK)
+			goto out;
+		json_object_set_new(p, "externalAccountBinding", eab);
+	}
+	*out = p;
+	p = NULL;
+out:
+	if (hmac != NULL)
+		OPENSSL_clear_free(hmac, hlen);
+	json_decref(p);
+	return rc;
+}
+
+cf_rc
+cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
+			   int *existed, struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	char *kpath = NULL, *pem = NULL;
+	size_t plen = 0;
+	json_t *payload = NULL;
+	int found = 0, created_dir = 0;
+	struct stat sb;
+	cf_rc rc;
+
+	*existed = 0;
+	if ((rc = cf_engine_account_load(e, &found, err)) != CF_OK)
+		return rc;
+	if (found) {
+		*existed = 1;
+		return CF_OK;
+	}
+	if ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK)
+		return rc;
+	if (dir->eab_required && o->eab_kid == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the CA requires External Account Binding: give "
+				  "--eab-kid and --eab-hmac-key-file (or "
+				  "CERTFERRY_EAB_KID and CERTFERRY_EAB_HMAC_KEY) with "
+				  "the values the CA handed out");
+	if (o->eab_kid != NULL && (o->eab_hmac_b64 == NULL || !*o->eab_hmac_b64))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--eab-kid needs the HMAC key too: "
+				  "--eab-hmac-key-file FILE or CERTFERRY_EAB_HMAC_KEY");
+	if (dir->terms_of_service != NULL && !o->agree_tos)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the CA's terms of service must be accepted: read "
+				  "%s and add --agree-tos", dir->terms_of_service);
+	if (stat(e->account_dir, &sb) != 0)
+		created_dir = 1;
+	if ((rc = cf_mkdir_p(e->account_dir, 0700, 1, err)) != CF_OK)
+		return rc;
+	if ((kpath = path_in(e->account_dir, "account.key")) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* A key left by an interrupted registration is used again. */
+	if (stat(kpath, &sb) == 0) {
+		if ((rc = load_key(e, kpath, err)) != CF_OK)
+			goto out;
+	} else {
+		e->account_key_type = o->key_type;
+		if ((rc = cf_key_generate(o->key_type, &e->account_key, err)) !=
+			    CF_OK ||
+		    (rc = cf_key_to_pem(e->account_key, &pem, &plen, err)) != CF_OK ||
+		    (rc = cf_file_write_atomic(kpath, pem, plen, 0600, err)) !=
+			    CF_OK ||
+		    (rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err)) !=
+			    CF_OK)
+			goto out;
+	}
+	if ((rc = account_payload(e, o, dir, &payload, err)) != CF_OK)
+		goto out;
+	cf_info("registering an ACME account at %s%s", e->dir_url,
+		o->eab_kid ? " with External Account Binding" : "");
+	if ((rc = cf_acme_new_account(e->acme, payload, NULL, err)) != CF_OK)
+		goto out;
+	if ((e->account_url = strdup(cf_acme_account_url(e->acme))) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = save_account_json(e, o, err);
+out:
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, plen);
+	json_decref(payload);
+	if (rc != CF_OK && created_dir) {
+		/* No partial state: the account does not exist. */
+		cf_state_rmtree(e->account_dir);
+	}
+	free(kpath);
+	return rc;
+}
+
+cf_rc
+cf_engine_account_fetch(struct cf_engine *e, json_t **acct, struct cf_err *err)
+{
+	if (e->account_url == NULL)
+		return cf_err_set(err, CF_ERR_NOTFOUND, "no account loaded");
+	return cf_acme_fetch(e->acme, e->account_url, acct, err);
+}

@@ -1,0 +1,88 @@
+/*
+ * engine.h - what certferry does, step by step, for one run.
+ *
+ * Owns: the wiring between the protocol (src/acme, network side), the keys
+ * (src/crypto, key side), the state folder (src/store) and the validation
+ * methods (src/validate).  The account key never leaves this module: the
+ * protocol layer gets a signing callback only.  The CLI calls the engine;
+ * the engine never prints (progress goes to the log).
+ */
+#ifndef CF_ENGINE_H
+#define CF_ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "acme/acme.h"
+#include "core/err.h"
+#include "crypto/key.h"
+#include "store/state.h"
+#include "validate/validate.h"
+
+struct cf_engine {
+	struct cf_state *state;          /* borrowed */
+	struct cf_acme *acme;            /* owned */
+	char *dir_url;
+	char *account_dir;               /* STATE/accounts/<id> */
+	EVP_PKEY *account_key;           /* owned; NULL until loaded */
+	char *account_url;
+	enum cf_key_type account_key_type;
+	char *thumbprint;                /* of the account key */
+	struct cf_acme_signer signer;
+};
+
+struct cf_account_opts {
+	const char *const *emails;
+	size_t nemails;
+	int agree_tos;
+	const char *eab_kid;             /* NULL: no EAB */
+	const char *eab_hmac_b64;        /* secret, base64url (or base64) text */
+	enum cf_key_type key_type;
+};
+
+struct cf_issue_opts {
+	const char *const *names;        /* DNS names, lower-case, checked */
+	size_t nnames;
+	const char *cert_name;
+	enum cf_key_type key_type;
+	struct cf_validator *validator;  /* borrowed */
+};
+
+struct cf_issue_result {
+	char *cert_path;                 /* STATE/certs/<name> */
+	char *serial;
+	char *issuer;
+	time_t not_before, not_after;
+	char key_desc[32];
+	size_t challenges_answered;      /* 0 when every authz was valid */
+};
+
+cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,
+		     const struct cf_acme_opts *o, struct cf_err *err) CF_MUST_CHECK;
+void cf_engine_close(struct cf_engine *e);
+
+/* Load the stored account for this server, if any (no network).
+ * *found is 1 when there is a complete account. */
+cf_rc cf_engine_account_load(struct cf_engine *e, int *found,
+			     struct cf_err *err) CF_MUST_CHECK;
+
+/* Create the account at the CA (with EAB when given) and store it.  On any
+ * failure nothing is left behind.  With an account already stored this is
+ * a no-op that returns CF_OK and sets *existed. */
+cf_rc cf_engine_account_register(struct cf_engine *e,
+				 const struct cf_account_opts *o, int *existed,
+				 struct cf_err *err) CF_MUST_CHECK;
+
+/* The account object as the CA sees it (POST-as-GET). */
+cf_rc cf_engine_account_fetch(struct cf_engine *e, json_t **acct,
+			      struct cf_err *err) CF_MUST_CHECK;
+
+/* Order, validate, finalize, download and store one certificate. */
+cf_rc cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
+		      struct cf_issue_result *res, struct cf_err *err) CF_MUST_CHECK;
+void cf_issue_result_free(struct cf_issue_result *r);
+
+#endif

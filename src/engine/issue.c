@@ -1,0 +1,264 @@
+/* issue.c - one issuance: order, validate, finalize, download, store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/log.h"
+#include "crypto/csr.h"
+#include "crypto/jws.h"
+#include "crypto/x509.h"
+#include "engine/engine.h"
+
+void
+cf_issue_result_free(struct cf_issue_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->cert_path);
+	free(r->serial);
+	free(r->issuer);
+	memset(r, 0, sizeof(*r));
+}
+
+/* One challenge being worked on. */
+struct pending {
+	struct cf_acme_authz authz;
+	json_t *chall;                 /* borrowed from authz.raw */
+	char *keyauth;                 /* secret-ish */
+	struct cf_challenge_task task;
+	int presented;
+};
+
+static void
+pending_free(struct pending *p)
+{
+	cf_acme_authz_free(&p->authz);
+	if (p->keyauth)
+		OPENSSL_clear_free(p->keyauth, strlen(p->keyauth));
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+offered_types(const struct cf_acme_authz *z, char *buf, size_t len)
+{
+	json_t *c;
+	size_t i, pos = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(z->challenges, i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		int n = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "",
+				 t ? t : "?");
+		if (n < 0 || (size_t)n >= len - pos)
+			break;
+		pos += (size_t)n;
+	}
+	if (pos == 0)
+		snprintf(buf, len, "none");
+}
+
+/*
+ * Solve every authorization of the order together: present all proofs,
+ * then answer all challenges, then poll; clean every proof up at the end,
+ * also on failure.
+ */
+static cf_rc
+solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
+		     struct cf_validator *v, size_t *answered, struct cf_err *err)
+{
+	struct pending *p;
+	size_t n = 0;
+	char offered[256];
+	cf_rc rc = CF_OK;
+
+	*answered = 0;
+	if ((p = calloc(o->nauthz + 1, sizeof(*p))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->nauthz; i++) {
+		struct pending *q = &p[n];
+		if ((rc = cf_acme_get_authz(e->acme, o->authz_urls[i], &q->authz,
+					    err)) != CF_OK)
+			goto out;
+		if (strcmp(q->authz.status, "valid") == 0) {
+			cf_info("%s: already validated at the CA, no challenge "
+				"needed", q->authz.identifier);
+			cf_acme_authz_free(&q->authz);
+			continue;
+		}
+		if (strcmp(q->authz.status, "pending") != 0) {
+			rc = cf_err_set(err, CF_ERR_ACME,
+					"authorization for %s is %s at the CA",
+					q->authz.identifier, q->authz.status);
+			cf_acme_authz_free(&q->authz);
+			goto out;
+		}
+		n++;
+		if (v == NULL || v->challenge_type == NULL) {
+			rc = cf_err_set(err, CF_ERR_USAGE,
+					"%s needs validation but no validation "
+					"method is configured", q->authz.identifier);
+			goto out;
+		}
+		q->chall = cf_acme_authz_challenge(&q->authz, v->challenge_type);
+		if (q->chall == NULL) {
+			offered_types(&q->authz, offered, sizeof(offered));
+			rc = cf_err_set(err, CF_ERR_ACME,
+					"the CA offers no %s challenge for %s "
+					"(offered: %s): choose another --validation",
+					v->challenge_type, q->authz.identifier, offered);
+			goto out;
+		}
+		if ((rc = cf_key_authorization(
+			     json_string_value(json_object_get(q->chall, "token")),
+			     e->thumbprint, &q->keyauth, err)) != CF_OK)
+			goto out;
+		q->task.identifier = q->authz.identifier;
+		q->task.wildcard = q->authz.wildcard;
+		q->task.type = v->challenge_type;
+		q->task.token = json_string_value(json_object_get(q->chall, "token"));
+		q->task.key_authorization = q->keyauth;
+	}
+	if (n == 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = v->present(v->ctx, &p[i].task, err)) != CF_OK) {
+			cf_err_wrap(err, "%s", p[i].task.identifier);
+			goto out;
+		}
+		p[i].presented = 1;
+	}
+	if (v->ready != NULL && (rc = v->ready(v->ctx, err)) != CF_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = cf_acme_challenge_respond(e->acme, p[i].chall, err)) !=
+		    CF_OK) {
+			cf_err_wrap(err, "%s challenge for %s", v->challenge_type,
+				    p[i].task.identifier);
+			goto out;
+		}
+		(*answered)++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = cf_acme_authz_wait(e->acme, p[i].authz.url, err)) !=
+		    CF_OK)
+			goto out;
+	cf_info("validated %zu name%s with %s", n, n == 1 ? "" : "s",
+		v->challenge_type);
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].presented && v->cleanup != NULL)
+			v->cleanup(v->ctx, &p[i].task);
+		pending_free(&p[i]);
+	}
+	free(p);
+	return rc;
+}
+
+/* Download and check the chain, then store it with its key. */
+static cf_rc
+download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
+		   struct cf_acme_order *ord, EVP_PKEY *key,
+		   struct cf_issue_result *res, struct cf_err *err)
+{
+	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
+	size_t len = 0, klen = 0;
+	struct cf_cert_files f;
+	struct cf_cert_info ci;
+	cf_rc rc;
+
+	memset(&ci, 0, sizeof(ci));
+	if ((rc = cf_acme_download(e->acme, ord->certificate, &pem, &len, err)) !=
+	    CF_OK)
+		goto out;
+	if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) != CF_OK) {
+		cf_err_wrap(err, "certificate from the CA");
+		goto out;
+	}
+	if (!cf_cert_matches_key(leaf, strlen(leaf), key)) {
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"the CA returned a certificate for another key; "
+				"nothing was installed");
+		goto out;
+	}
+	if ((rc = cf_cert_info_from_pem(leaf, strlen(leaf), &ci, err)) != CF_OK)
+		goto out;
+	if ((rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
+		goto out;
+	f.key_pem = kpem;
+	f.key_len = klen;
+	f.cert_pem = leaf;
+	f.chain_pem = chain;
+	f.fullchain_pem = pem;
+	if ((rc = cf_state_cert_install(e->state, o->cert_name, &f, err)) != CF_OK)
+		goto out;
+	if ((rc = cf_state_cert_path(e->state, o->cert_name, "", &res->cert_path,
+				     err)) != CF_OK)
+		goto out;
+	res->cert_path[strlen(res->cert_path) - 1] = '\0'; /* drop the '/' */
+	res->serial = ci.serial_hex;
+	res->issuer = ci.issuer;
+	ci.serial_hex = ci.issuer = NULL;
+	res->not_before = ci.not_before;
+	res->not_after = ci.not_after;
+	snprintf(res->key_desc, sizeof(res->key_desc), "%s", ci.key_desc);
+out:
+	cf_cert_info_free(&ci);
+	if (kpem)
+		OPENSSL_clear_free(kpem, klen);
+	free(pem);
+	free(leaf);
+	free(chain);
+	return rc;
+}
+
+cf_rc
+cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
+		struct cf_issue_result *res, struct cf_err *err)
+{
+	struct cf_acme_order ord;
+	EVP_PKEY *key = NULL;
+	unsigned char *csr = NULL;
+	size_t csr_len = 0;
+	int lockfd = -1;
+	cf_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&ord, 0, sizeof(ord));
+	if (e->account_url == NULL)
+		return cf_err_set(err, CF_ERR_INTERNAL, "no account loaded");
+	if ((rc = cf_state_lock(e->state, o->cert_name, &lockfd, err)) != CF_OK)
+		return rc;
+	cf_info("ordering a certificate for %s%s", o->names[0],
+		o->nnames > 1 ? " and more" : "");
+	if ((rc = cf_acme_new_order(e->acme, o->names, o->nnames, NULL, &ord,
+				    err)) != CF_OK)
+		goto out;
+	if (strcmp(ord.status, "pending") == 0 &&
+	    (rc = solve_authorizations(e, &ord, o->validator,
+				       &res->challenges_answered, err)) != CF_OK)
+		goto out;
+	if ((rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
+		goto out;
+	if ((rc = cf_key_generate(o->key_type, &key, err)) != CF_OK ||
+	    (rc = cf_csr_build(key, o->names, o->nnames, &csr, &csr_len, err)) !=
+		    CF_OK)
+		goto out;
+	if ((rc = cf_acme_finalize(e->acme, &ord, csr, csr_len, err)) != CF_OK)
+		goto out;
+	if ((rc = cf_acme_order_wait(e->acme, &ord, "valid", err)) != CF_OK)
+		goto out;
+	if (ord.certificate == NULL) {
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"the CA's valid order has no certificate URL");
+		goto out;
+	}
+	rc = download_and_store(e, o, &ord, key, res, err);
+out:
+	cf_state_unlock(lockfd);
+	free(csr);
+	EVP_PKEY_free(key);
+	cf_acme_order_free(&ord);
+	return rc;
+}

@@ -1,0 +1,290 @@
+/* client.c - see client.h */
+#include "http/client.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+struct cf_http {
+	CURL *curl;
+	long connections;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct hdr_ctx {
+	struct cf_http_resp *resp;
+	int oom;
+};
+
+struct body_ctx {
+	struct cf_buf buf;
+	int over_cap;
+};
+
+struct cf_http *
+cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
+{
+	static const struct cf_http_opts defaults = { 0 };
+	struct cf_http *h;
+	const char *ua;
+
+	if (opts == NULL)
+		opts = &defaults;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
+		return NULL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((h->curl = curl_easy_init()) == NULL) {
+		free(h);
+		cf_err_set(err, CF_ERR_NET, "libcurl handle creation failed");
+		return NULL;
+	}
+	ua = opts->user_agent ? opts->user_agent : "certferry/" CF_VERSION;
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT,
+			 opts->connect_timeout_s > 0 ? opts->connect_timeout_s : 10L);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT,
+			 opts->timeout_s > 0 ? opts->timeout_s : 300L);
+	/* A connection that goes silent is dead long before the timeout. */
+	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
+	if (opts->ca_bundle != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, opts->ca_bundle);
+	return h;
+}
+
+void
+cf_http_free(struct cf_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+	curl_global_cleanup();
+}
+
+long
+cf_http_connections(struct cf_http *h)
+{
+	return h->connections;
+}
+
+void
+cf_http_resp_free(struct cf_http_resp *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r->content_type);
+	free(r->location);
+	free(r->replay_nonce);
+	free(r->retry_after);
+	for (size_t i = 0; i < r->nlinks; i++)
+		free(r->links[i]);
+	free(r->links);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct body_ctx *b = arg;
+
+	if (cf_buf_append(&b->buf, p, size * n) != CF_OK) {
+		b->over_cap = 1;
+		return 0; /* aborts the transfer */
+	}
+	return size * n;
+}
+
+/* Copy a header value with surrounding white space trimmed. */
+static char *
+header_value(const char *v, size_t len)
+{
+	char *out;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return out;
+}
+
+static int
+set_once(char **slot, const char *v, size_t len)
+{
+	char *val = header_value(v, len);
+
+	if (val == NULL)
+		return -1;
+	free(*slot);
+	*slot = val;
+	return 0;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct hdr_ctx *hc = arg;
+	struct cf_http_resp *r = hc->resp;
+	size_t len = size * n;
+	const char *colon = memchr(p, ':', len);
+	size_t nlen, vlen;
+	const char *v;
+	int rc = 0;
+
+	/* A new status line (e.g. after "100 Continue") starts afresh. */
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		for (size_t i = 0; i < r->nlinks; i++)
+			free(r->links[i]);
+		r->nlinks = 0;
+		return len;
+	}
+	if (colon == NULL)
+		return len;
+	nlen = (size_t)(colon - p);
+	v = colon + 1;
+	vlen = len - nlen - 1;
+#define IS(name) (nlen == sizeof(name) - 1 && strncasecmp(p, name, nlen) == 0)
+	if (IS("replay-nonce"))
+		rc = set_once(&r->replay_nonce, v, vlen);
+	else if (IS("location"))
+		rc = set_once(&r->location, v, vlen);
+	else if (IS("retry-after"))
+		rc = set_once(&r->retry_after, v, vlen);
+	else if (IS("content-type")) {
+		rc = set_once(&r->content_type, v, vlen);
+		if (rc == 0) {
+			char *semi = strchr(r->content_type, ';');
+			if (semi)
+				*semi = '\0';
+			for (char *c = r->content_type; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			while (semi && semi > r->content_type &&
+			       isspace((unsigned char)semi[-1]))
+				*--semi = '\0';
+		}
+	} else if (IS("link") && r->nlinks < 64) {
+		char **nl = realloc(r->links, (r->nlinks + 1) * sizeof(*nl));
+		if (nl == NULL)
+			rc = -1;
+		else {
+			r->links = nl;
+			if ((nl[r->nlinks] = header_value(v, vlen)) == NULL)
+				rc = -1;
+			else
+				r->nlinks++;
+		}
+	}
+#undef IS
+	if (rc != 0) {
+		hc->oom = 1;
+		return 0;
+	}
+	return len;
+}
+
+cf_rc
+cf_http_request(struct cf_http *h, const char *method, const char *url,
+		const char *content_type, const char *body, size_t body_len,
+		size_t cap, struct cf_http_resp *resp, struct cf_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct hdr_ctx hc = { resp, 0 };
+	struct body_ctx bc;
+	char ctype[128];
+	CURLcode cc;
+	long nconn = 0;
+	double t = 0;
+	cf_rc rc = CF_OK;
+
+	memset(resp, 0, sizeof(*resp));
+	cf_buf_init(&bc.buf, cap);
+	bc.over_cap = 0;
+	if (strncasecmp(url, "https://", 8) != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "refusing non-HTTPS URL %s: ACME servers must use https",
+				  url);
+	h->errbuf[0] = '\0';
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &bc);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, &hc);
+	if (strcmp(method, "POST") == 0) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+			 content_type ? content_type : "application/jose+json");
+		hdrs = curl_slist_append(hdrs, ctype);
+		/* No "Expect: 100-continue" round trip. */
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
+		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)body_len);
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
+	} else {
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+
+	cc = curl_easy_perform(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &t);
+	resp->elapsed_ms = (long)(t * 1000.0);
+	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
+		h->connections += nconn;
+
+	if (bc.over_cap) {
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"%s %s: response body larger than the %zu-byte limit",
+				method, url, cap);
+		goto out;
+	}
+	if (hc.oom) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		rc = cf_err_set(err, CF_ERR_NET, "%s %s: %s", method, url,
+				h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body_len = bc.buf.len;
+	if ((resp->body = cf_buf_steal(&bc.buf)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	cf_debug("http: %s %s -> %ld (%ld ms)", method, url, resp->status,
+		 resp->elapsed_ms);
+out:
+	cf_buf_free(&bc.buf);
+	curl_slist_free_all(hdrs);
+	return rc;
+}

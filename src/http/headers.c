@@ -1,0 +1,223 @@
+/* headers.c - see headers.h */
+#include "http/headers.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ONE_WEEK (7L * 24 * 3600)
+
+static const char *const months[12] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+static int
+month_of(const char *s)
+{
+	for (int i = 0; i < 12; i++)
+		if (strncmp(s, months[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* Days from 1970-01-01 to the civil date (proleptic Gregorian). */
+static long
+days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+valid_tm(long y, int mon, int d, int h, int mi, int s)
+{
+	return y >= 1970 && y < 10000 && mon >= 1 && mon <= 12 && d >= 1 &&
+	       d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 &&
+	       s <= 60;
+}
+
+static time_t
+to_epoch(long y, int mon, int d, int h, int mi, int s)
+{
+	return (time_t)(days_from_civil(y, mon, d) * 86400L + h * 3600L +
+			mi * 60L + s);
+}
+
+/* Parse an HTTP-date in any of the three RFC 9110 forms. */
+static int
+http_date(const char *v, time_t *out)
+{
+	char wk[16], mon[4], tail[8];
+	int d, h, mi, s, n = 0;
+	long y;
+
+	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+	if (sscanf(v, "%3s, %2d %3s %4ld %2d:%2d:%2d %3s%n", wk, &d, mon, &y,
+		   &h, &mi, &s, tail, &n) == 8 && v[n] == '\0' &&
+	    strcmp(tail, "GMT") == 0 && month_of(mon) >= 0 &&
+	    valid_tm(y, month_of(mon) + 1, d, h, mi, s)) {
+		*out = to_epoch(y, month_of(mon) + 1, d, h, mi, s);
+		return 0;
+	}
+	/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+	if (sscanf(v, "%15[A-Za-z], %2d-%3s-%2ld %2d:%2d:%2d %3s%n", wk, &d,
+		   mon, &y, &h, &mi, &s, tail, &n) == 8 && v[n] == '\0' &&
+	    strcmp(tail, "GMT") == 0 && month_of(mon) >= 0) {
+		y += y < 70 ? 2000 : 1900;
+		if (valid_tm(y, month_of(mon) + 1, d, h, mi, s)) {
+			*out = to_epoch(y, month_of(mon) + 1, d, h, mi, s);
+			return 0;
+		}
+	}
+	/* asctime: Sun Nov  6 08:49:37 1994 */
+	if (sscanf(v, "%3s %3s %2d %2d:%2d:%2d %4ld%n", wk, mon, &d, &h, &mi,
+		   &s, &y, &n) == 7 && v[n] == '\0' && month_of(mon) >= 0 &&
+	    valid_tm(y, month_of(mon) + 1, d, h, mi, s)) {
+		*out = to_epoch(y, month_of(mon) + 1, d, h, mi, s);
+		return 0;
+	}
+	return -1;
+}
+
+cf_rc
+cf_retry_after_parse(const char *value, time_t now, long *seconds)
+{
+	const char *p = value;
+	time_t when;
+
+	if (value == NULL)
+		return CF_ERR_PROTO;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (isdigit((unsigned char)*p)) {
+		long v = 0;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (v < ONE_WEEK)
+				v = v * 10 + (*p - '0');
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0')
+			return CF_ERR_PROTO;
+		*seconds = v > ONE_WEEK ? ONE_WEEK : v;
+		return CF_OK;
+	}
+	if (http_date(p, &when) != 0)
+		return CF_ERR_PROTO;
+	if (when <= now)
+		*seconds = 0;
+	else
+		*seconds = (when - now > ONE_WEEK) ? ONE_WEEK : (long)(when - now);
+	return CF_OK;
+}
+
+char *
+cf_link_find(const char *value, const char *rel)
+{
+	const char *p = value;
+	size_t rlen = strlen(rel);
+
+	while (p != NULL && *p != '\0') {
+		const char *lt, *gt, *end, *q;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p != '<')
+			return NULL;
+		lt = p;
+		if ((gt = strchr(lt, '>')) == NULL)
+			return NULL;
+		/* Parameters run to the next comma outside quotes. */
+		end = gt + 1;
+		for (int inq = 0; *end && (inq || *end != ','); end++)
+			if (*end == '"')
+				inq = !inq;
+		for (q = gt + 1; q < end; q++) {
+			const char *v;
+			size_t vlen;
+
+			if (strncasecmp(q, "rel", 3) != 0)
+				continue;
+			v = q + 3;
+			while (*v == ' ')
+				v++;
+			if (*v != '=')
+				continue;
+			v++;
+			while (*v == ' ')
+				v++;
+			if (*v == '"')
+				v++;
+			vlen = 0;
+			while (v + vlen < end && v[vlen] != '"' && v[vlen] != ';' &&
+			       v[vlen] != ' ')
+				vlen++;
+			if (vlen == rlen && strncmp(v, rel, rlen) == 0) {
+				size_t ulen = (size_t)(gt - lt - 1);
+				char *url = malloc(ulen + 1);
+				if (url == NULL)
+					return NULL;
+				memcpy(url, lt + 1, ulen);
+				url[ulen] = '\0';
+				return url;
+			}
+		}
+		p = end;
+	}
+	return NULL;
+}
+
+cf_rc
+cf_rfc3339_parse(const char *s, time_t *out)
+{
+	int mon, d, h, mi, sec, n = 0;
+	long y, off = 0;
+	const char *p;
+
+	if (s == NULL ||
+	    sscanf(s, "%4ld-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mon, &d, &h, &mi,
+		   &sec, &n) != 6 || n == 0 || !valid_tm(y, mon, d, h, mi, sec))
+		return CF_ERR_PROTO;
+	p = s + n;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return CF_ERR_PROTO;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om, m2 = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m2) != 2 || m2 != 5 ||
+		    oh > 23 || om > 59)
+			return CF_ERR_PROTO;
+		off = (oh * 3600L + om * 60L) * (*p == '+' ? 1 : -1);
+		p += 1 + m2;
+	} else {
+		return CF_ERR_PROTO;
+	}
+	if (*p != '\0')
+		return CF_ERR_PROTO;
+	*out = to_epoch(y, mon, d, h, mi, sec) - off;
+	return CF_OK;
+}
+
+void
+cf_rfc3339_format(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

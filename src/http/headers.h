@@ -1,0 +1,37 @@
+/*
+ * headers.h - pure parsers for the HTTP header values ACME relies on.
+ *
+ * Owns nothing; no I/O.  Each parser takes explicit limits and is covered
+ * by table tests (tests/unit/test_headers.c).
+ */
+#ifndef CF_HTTP_HEADERS_H
+#define CF_HTTP_HEADERS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "core/err.h"
+
+/*
+ * Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date (IMF-fixdate,
+ * and the obsolete RFC 850 and asctime forms).  *seconds is the wait from
+ * `now`, never negative (a date in the past gives 0).  Values above one week
+ * are clamped to one week.  CF_ERR_PROTO for anything else.
+ */
+cf_rc cf_retry_after_parse(const char *value, time_t now, long *seconds);
+
+/*
+ * Find the target of a Link header value with the given rel
+ * (RFC 8288: `<URL>;rel="up"`, possibly several links separated by commas).
+ * Returns a malloc'd URL, or NULL when there is none.
+ */
+char *cf_link_find(const char *value, const char *rel);
+
+/* Parse an RFC 3339 timestamp ("2026-11-29T10:00:00Z", fractions and
+ * numeric offsets allowed) into *out (UTC).  CF_ERR_PROTO if malformed. */
+cf_rc cf_rfc3339_parse(const char *s, time_t *out);
+
+/* Format t as RFC 3339 UTC with seconds ("2026-11-29T10:00:00Z"). */
+void cf_rfc3339_format(time_t t, char out[32]);
+
+#endif

@@ -1,0 +1,351 @@
+/* state.c - see state.h */
+#include "store/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "store/atomic.h"
+
+#define KEEP_GENERATIONS 3
+
+static char *
+join(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
+	char *p = malloc(n);
+
+	if (p == NULL)
+		return NULL;
+	if (c)
+		snprintf(p, n, "%s/%s/%s", a, b, c);
+	else
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+cf_rc
+cf_state_default_dir(char **out, struct cf_err *err)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char buf[PATH_MAX];
+
+	if (geteuid() == 0)
+		snprintf(buf, sizeof(buf), "/var/lib/certferry");
+	else if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/certferry", xdg);
+	else if (home != NULL && home[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/.local/state/certferry", home);
+	else
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "cannot find a state folder: set --state-dir "
+				  "or CERTFERRY_STATE_DIR");
+	if ((*out = strdup(buf)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+cf_rc
+cf_state_open(struct cf_state *st, const char *root, struct cf_err *err)
+{
+	cf_rc rc;
+
+	st->root = NULL;
+	if (root == NULL || *root == '\0')
+		return cf_err_set(err, CF_ERR_USAGE, "empty state folder path");
+	if ((rc = cf_mkdir_p(root, 0700, 1, err)) != CF_OK)
+		return cf_err_wrap(err, "state folder");
+	if ((st->root = strdup(root)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+void
+cf_state_close(struct cf_state *st)
+{
+	free(st->root);
+	st->root = NULL;
+}
+
+cf_rc
+cf_state_check_name(const char *name, struct cf_err *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 200 || name[0] == '.')
+		goto bad;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+		      *p == '_'))
+			goto bad;
+	return CF_OK;
+bad:
+	return cf_err_set(err, CF_ERR_USAGE,
+			  "bad certificate name '%.64s': use letters, digits, "
+			  "'.', '-' and '_' (not starting with '.')", name);
+}
+
+char *
+cf_state_name_for(const char *dns_name)
+{
+	char *n = strdup(dns_name);
+
+	if (n != NULL && n[0] == '*')
+		n[0] = '_';
+	return n;
+}
+
+/* "127.0.0.1_14000_dir-1a2b3c4d": readable, and unique through the hash. */
+cf_rc
+cf_state_account_dir(const struct cf_state *st, const char *dir_url, char **out,
+		     struct cf_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char id[128];
+	const char *p = dir_url;
+	size_t i = 0;
+
+	if (strncmp(p, "https://", 8) == 0)
+		p += 8;
+	for (; *p && i < 80; p++)
+		id[i++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') ?
+				  *p : '_';
+	if (EVP_Digest(dir_url, strlen(dir_url), md, &mdlen, EVP_sha256(),
+		       NULL) != 1)
+		return cf_err_set(err, CF_ERR_CRYPTO, "sha256 failed");
+	snprintf(id + i, sizeof(id) - i, "-%02x%02x%02x%02x", md[0], md[1], md[2],
+		 md[3]);
+	if ((*out = join(st->root, "accounts", id)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+cf_rc
+cf_state_cert_path(const struct cf_state *st, const char *name,
+		   const char *file, char **out, struct cf_err *err)
+{
+	char *certs = join(st->root, "certs", name);
+
+	*out = certs ? join(certs, file, NULL) : NULL;
+	free(certs);
+	if (*out == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+void
+cf_state_rmtree(const char *path)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(path, &sb) != 0)
+		return;
+	if (!S_ISDIR(sb.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *sub;
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if ((sub = join(path, de->d_name, NULL)) != NULL) {
+				cf_state_rmtree(sub);
+				free(sub);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+/* Highest numeric generation in dir (0 when none); with keep > 0, also
+ * remove all but the newest `keep` generations. */
+static long
+generations(const char *dir, long keep_from)
+{
+	struct dirent *de;
+	long max = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long g = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || g <= 0)
+			continue;
+		if (keep_from > 0 && g < keep_from) {
+			char *sub = join(dir, de->d_name, NULL);
+			if (sub) {
+				cf_state_rmtree(sub);
+				free(sub);
+			}
+		}
+		if (g > max)
+			max = g;
+	}
+	closedir(d);
+	return max;
+}
+
+cf_rc
+cf_state_cert_install(const struct cf_state *st, const char *name,
+		      const struct cf_cert_files *f, struct cf_err *err)
+{
+	char *arch = NULL, *gen = NULL, *file = NULL, *certs = NULL,
+	     *link = NULL, *tmp = NULL;
+	char gname[32], target[PATH_MAX];
+	unsigned char rnd[4];
+	int swapped = 0;
+	long g;
+	cf_rc rc;
+	struct {
+		const char *name, *data;
+		size_t len;
+		mode_t mode;
+	} files[] = {
+		{ "privkey.pem", f->key_pem, f->key_len, 0600 },
+		{ "cert.pem", f->cert_pem, strlen(f->cert_pem), 0644 },
+		{ "chain.pem", f->chain_pem, strlen(f->chain_pem), 0644 },
+		{ "fullchain.pem", f->fullchain_pem, strlen(f->fullchain_pem), 0644 },
+	};
+
+	if ((rc = cf_state_check_name(name, err)) != CF_OK)
+		return rc;
+	arch = join(st->root, "archive", name);
+	certs = join(st->root, "certs", NULL);
+	link = certs ? join(certs, name, NULL) : NULL;
+	if (arch == NULL || link == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = cf_mkdir_p(arch, 0700, 1, err)) != CF_OK ||
+	    (rc = cf_mkdir_p(certs, 0700, 1, err)) != CF_OK)
+		goto out;
+	g = generations(arch, 0) + 1;
+	snprintf(gname, sizeof(gname), "%ld", g);
+	if ((gen = join(arch, gname, NULL)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdir(gen, 0700) != 0) {
+		rc = cf_err_set(err, CF_ERR_IO, "create folder %s: %s", gen,
+				strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		free(file);
+		if ((file = join(gen, files[i].name, NULL)) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = cf_file_write_atomic(file, files[i].data, files[i].len,
+					       files[i].mode, err)) != CF_OK)
+			goto out;
+	}
+	/* Swap the symlink: create it beside, then rename over. */
+	snprintf(target, sizeof(target), "../archive/%s/%s", name, gname);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		rc = cf_err_set(err, CF_ERR_CRYPTO, "random");
+		goto out;
+	}
+	{
+		size_t n = strlen(link) + 32;
+		if ((tmp = malloc(n)) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(tmp, n, "%s.tmp-%02x%02x%02x%02x", link, rnd[0], rnd[1],
+			 rnd[2], rnd[3]);
+	}
+	if (symlink(target, tmp) != 0) {
+		rc = cf_err_set(err, CF_ERR_IO, "symlink %s: %s", tmp,
+				strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, link) != 0) {
+		rc = cf_err_set(err, CF_ERR_IO,
+				"replace %s: %s (if it is a folder, move it away)",
+				link, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	swapped = 1;
+	if ((rc = cf_fsync_parent(link, err)) != CF_OK)
+		goto out;
+	generations(arch, g - KEEP_GENERATIONS + 1);
+out:
+	/* Remove a generation that never became current. */
+	if (rc != CF_OK && gen != NULL && !swapped)
+		cf_state_rmtree(gen);
+	free(arch);
+	free(gen);
+	free(file);
+	free(certs);
+	free(link);
+	free(tmp);
+	return rc;
+}
+
+cf_rc
+cf_state_lock(const struct cf_state *st, const char *name, int *fd,
+	      struct cf_err *err)
+{
+	char *dir = join(st->root, "locks", NULL), *path = NULL;
+	cf_rc rc = CF_OK;
+	size_t n;
+
+	*fd = -1;
+	if (dir == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) != CF_OK)
+		goto out;
+	n = strlen(dir) + strlen(name) + 8;
+	if ((path = malloc(n)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(path, n, "%s/%s.lock", dir, name);
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		rc = cf_err_set(err, CF_ERR_IO, "open %s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = cf_err_set(err, errno == EWOULDBLOCK ? CF_ERR_LOCKED : CF_ERR_IO,
+				"'%s' is locked by another certferry run (%s); "
+				"try again when it has finished", name,
+				strerror(errno));
+		close(*fd);
+		*fd = -1;
+	}
+out:
+	free(dir);
+	free(path);
+	return rc;
+}
+
+void
+cf_state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
