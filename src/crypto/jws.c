@@ -61,7 +61,7 @@ alg_of(EVP_PKEY *key, struct alg_info *ai, struct cf_err *err)
 const char *
 cf_jws_alg(EVP_PKEY *key)
 {
-	struct alg_info ai;
+	struct alg_info ai = { NULL, NULL, NULL, 0 };
 
 	if (alg_of(key, &ai, NULL) != CF_OK)
 		return NULL;

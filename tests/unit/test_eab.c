@@ -27,7 +27,7 @@ check_eab(enum cf_key_type type)
 	const char *url = "https://127.0.0.1:14000/sign-me-up";
 	unsigned char *hmac, mac[EVP_MAX_MD_SIZE], *sig;
 	unsigned int maclen = 0;
-	size_t hmac_len, siglen;
+	size_t hmac_len, siglen, n;
 	EVP_PKEY *key;
 	struct cf_err err;
 	json_t *eab, *hdr, *payload_jwk, *jwk;
@@ -78,9 +78,10 @@ check_eab(enum cf_key_type type)
 	json_decref(jwk);
 
 	/* signature: HMAC-SHA256 over protected.payload with the raw key */
-	input = malloc(strlen(prot) + strlen(payload) + 2);
-	assert_non_null(input);
-	sprintf(input, "%s.%s", prot, payload);
+	n = strlen(prot) + strlen(payload) + 2;
+	if ((input = malloc(n)) == NULL)
+		abort();
+	snprintf(input, n, "%s.%s", prot, payload);
 	assert_non_null(HMAC(EVP_sha256(), hmac, (int)hmac_len,
 	    (unsigned char *)input, strlen(input), mac, &maclen));
 	assert_int_equal(maclen, 32);
