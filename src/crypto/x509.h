@@ -20,7 +20,8 @@ struct cf_cert_info {
 	char *subject_cn;   /* may be NULL */
 	char *issuer;       /* issuer's one-line name (RFC 2253) */
 	char *serial_hex;   /* lower-case hex, no separators */
-	char **names;       /* DNS subjectAltNames */
+	char **names;       /* subjectAltNames: DNS names, and IP addresses
+			     * as text ("192.0.2.1", "2001:db8::1") */
 	size_t nnames;
 	time_t not_before;
 	time_t not_after;
@@ -42,11 +43,23 @@ cf_rc cf_pem_split_chain(const char *pem, size_t len, char **leaf, char **chain,
 			 struct cf_err *err) CF_MUST_CHECK;
 
 /* Parse all certificates of a PEM text into a new stack (caller frees with
- * sk_X509_pop_free(sk, X509_free)). */
+ * sk_X509_pop_free(sk, X509_free)).  Text outside the CERTIFICATE blocks
+ * (comments, "Bag Attributes", other PEM blocks) is skipped; no
+ * certificate at all, or a block that does not parse, is CF_ERR_PROTO. */
 cf_rc cf_pem_read_certs(const char *pem, size_t len, STACK_OF(X509) **out,
 			struct cf_err *err) CF_MUST_CHECK;
 
 /* 1 when the leaf certificate in pem carries key's public key, else 0. */
 int cf_cert_matches_key(const char *pem, size_t len, EVP_PKEY *key);
+
+/*
+ * The ACME Renewal Information CertID (RFC 9773 §4.1) of the first
+ * certificate in pem: base64url(AKI keyIdentifier) "." base64url(the DER
+ * content octets of the serial number, with any leading 0x00).  *out is
+ * malloc'd (caller frees).  CF_ERR_PROTO when the certificate has no
+ * Authority Key Identifier with a keyIdentifier.
+ */
+cf_rc cf_cert_ari_id(const char *leaf_pem, size_t len, char **out,
+		     struct cf_err *err) CF_MUST_CHECK;
 
 #endif
