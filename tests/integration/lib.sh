@@ -28,7 +28,12 @@
 # Checks on issued files:
 #   cert_sans FILE              the SAN DNS names of a cert, sorted, one a line
 #   cert_key_matches CERT KEY   the key's public key equals the cert's
+#   key_type_of KEYFILE         ec256 / ec384 / rsa2048 / ... of a private key
 #   file_mode FILE              octal mode, e.g. 600
+#   check_issued LABEL CERTNAME NAME...   t_* checks on $STATE/certs/CERTNAME:
+#                               files present, privkey 0600, chains to Pebble's
+#                               root, SANs exactly NAME..., key matches cert,
+#                               fullchain starts with cert
 #
 # nginx:
 #   nginx_start WEBROOT PORT    real nginx serving WEBROOT on 127.0.0.1:PORT
@@ -40,6 +45,9 @@
 CF="$BUILD/certferry"
 STATE="$CF_TMP/state"
 T_SCRIPT=$(basename "$0" .sh)
+# Tests set what certferry sees; nothing comes from the caller's environment.
+unset CERTFERRY_STATE_DIR CERTFERRY_SERVER CERTFERRY_CA_BUNDLE \
+	CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY
 T_FAILED=0
 T_RC=0
 T_OUT="$CF_TMP/t_out"
@@ -138,6 +146,7 @@ require_cf() {
 	fi
 }
 
+# shellcheck disable=SC2120 # arguments are optional
 t_pebble_start() {
 	if ! pebble_start "$@" >"$CF_TMP/pebble_start.err" 2>&1; then
 		t_fail "$T_SCRIPT: pebble start" "Pebble did not start"
@@ -175,6 +184,68 @@ cert_key_matches() {
 	a=$(openssl x509 -in "$1" -noout -pubkey 2>/dev/null) || return 1
 	b=$(openssl pkey -in "$2" -pubout 2>/dev/null) || return 1
 	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+
+key_type_of() {
+	local text bits
+	text=$(openssl pkey -in "$1" -noout -text 2>/dev/null) || return 1
+	bits=$(sed -n '1s/^Private-Key: (\([0-9]*\) bit.*/\1/p' <<<"$text")
+	if grep -q 'ASN1 OID' <<<"$text"; then
+		echo "ec$bits"
+	elif grep -q '^modulus:' <<<"$text"; then
+		echo "rsa$bits"
+	else
+		echo "unknown"
+	fi
+}
+
+# DER fingerprint of the first certificate in a PEM file.
+cert_fingerprint() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 2>/dev/null
+}
+
+check_issued() {
+	local label=$1 certname=$2 d f root want got
+	shift 2
+	d=$(cf_certdir "$certname")
+	for f in privkey.pem cert.pem chain.pem fullchain.pem; do
+		if [ ! -s "$d/$f" ]; then
+			t_fail "$label: files" "$d/$f missing or empty"
+			find "$STATE/certs" -printf '%M %p\n' 2>&1 | sed 's/^/#   /'
+			return 1
+		fi
+	done
+	t_pass "$label: files"
+	if [ "$(file_mode "$d/privkey.pem")" = 600 ]; then
+		t_pass "$label: privkey.pem mode 0600"
+	else
+		t_fail "$label: privkey.pem mode 0600" "mode is $(file_mode "$d/privkey.pem")"
+	fi
+	root="$CF_TMP/pebble-root.$CF_PEBBLE_SEQ.pem"
+	if [ ! -s "$root" ]; then
+		pebble_root_pem "$root" || t_fail "$label: fetch Pebble root"
+	fi
+	t_check "$label: cert chains to Pebble's root" \
+		openssl verify -CAfile "$root" -untrusted "$d/chain.pem" "$d/cert.pem"
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(cert_sans "$d/cert.pem")
+	if [ "$want" = "$got" ]; then
+		t_pass "$label: SANs are the requested names"
+	else
+		t_fail "$label: SANs are the requested names" \
+			"want [$(tr '\n' ' ' <<<"$want")] got [$(tr '\n' ' ' <<<"$got")]"
+	fi
+	if cert_key_matches "$d/cert.pem" "$d/privkey.pem"; then
+		t_pass "$label: privkey.pem matches cert.pem"
+	else
+		t_fail "$label: privkey.pem matches cert.pem"
+	fi
+	if [ "$(cert_fingerprint "$d/fullchain.pem")" = "$(cert_fingerprint "$d/cert.pem")" ] &&
+		[ "$(grep -c 'BEGIN CERTIFICATE' "$d/fullchain.pem")" -ge 2 ]; then
+		t_pass "$label: fullchain.pem is cert + chain"
+	else
+		t_fail "$label: fullchain.pem is cert + chain"
+	fi
 }
 
 nginx_start() {
