@@ -33,7 +33,7 @@ secret_not_shown() {
 STATE="$CF_TMP/state-wrong-hmac"
 CERTFERRY_EAB_HMAC_KEY=$WRONG_HMAC t_expect_fail "wrong HMAC key is refused" \
 	cf_run account register --agree-tos --eab-kid "$EAB_KID"
-if head -n 1 "$T_ERR" | grep -q '^error:' && grep -qi 'hmac' "$T_ERR"; then
+if grep -qi '^error:.*hmac' "$T_ERR"; then
 	t_pass "wrong HMAC key: error: line mentions the HMAC key"
 else
 	t_fail "wrong HMAC key: error: line mentions the HMAC key" "stderr: $(head -c 300 "$T_ERR")"
@@ -45,7 +45,7 @@ no_account_left "wrong HMAC key"
 STATE="$CF_TMP/state-no-eab"
 t_expect_fail "registration without EAB is refused" \
 	cf_run account register --agree-tos
-if head -n 1 "$T_ERR" | grep -q '^error:' && grep -qi 'external account' "$T_ERR"; then
+if grep -qi '^error:.*external account' "$T_ERR"; then
 	t_pass "no EAB: error: line mentions external account binding"
 else
 	t_fail "no EAB: error: line mentions external account binding" "stderr: $(head -c 300 "$T_ERR")"
@@ -93,7 +93,7 @@ t_check "account show" cf_run account show
 before=$(pebble_count_requests /sign-me-up)
 CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$WRONG_HMAC \
 	t_check "issue single name (standalone http-01, wrong EAB in env unused)" \
-	cf_run issue -d single.example.test --http-port "$HTTP01_PORT"
+	cf_run issue -d single.example.test --http-port "$HTTP01_PORT" --http-address 127.0.0.1
 after=$(pebble_count_requests /sign-me-up)
 if [ "$after" -eq "$before" ]; then
 	t_pass "issue reused the account (no newAccount request)"

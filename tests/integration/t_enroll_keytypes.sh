@@ -12,7 +12,7 @@ for kt in ec384 rsa2048; do
 	name="$kt.keys.example.test"
 	if t_check "issue --key-type $kt" cf_run issue -d "$name" \
 		--name "cert-$kt" --key-type "$kt" --agree-tos \
-		--http-port "$HTTP01_PORT"; then
+		--http-port "$HTTP01_PORT" --http-address 127.0.0.1; then
 		check_issued "$kt" "cert-$kt" "$name"
 		got=$(key_type_of "$(cf_certdir "cert-$kt")/privkey.pem")
 		if [ "$got" = "$kt" ]; then
