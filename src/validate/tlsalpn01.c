@@ -1,0 +1,467 @@
+/* tlsalpn01.c - see tlsalpn01.h */
+#include "validate/tlsalpn01.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "core/log.h"
+#include "validate/dnsname.h"
+
+#define TLSALPN_IO_TIMEOUT 10 /* seconds per connection */
+
+struct alpn_entry {
+	char *name;
+	X509 *cert;
+	EVP_PKEY *key;
+};
+
+struct alpn_ctx {
+	int lfd;
+	int pipefd[2]; /* self-pipe: a byte on [1] stops the thread */
+	int port;
+	pthread_t thread;
+	int thread_started;
+	pthread_mutex_t mu;
+	int mu_init;
+	SSL_CTX *ssl;
+	struct alpn_entry *ents; /* guarded by mu */
+	size_t nents;
+};
+
+cf_rc
+cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
+		       X509 **cert, EVP_PKEY **key, struct cf_err *err)
+{
+	unsigned char md[32], der[2 + 32], serial[16];
+	unsigned int mdlen = 0;
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	X509_NAME *nm = NULL;
+	GENERAL_NAMES *gens = NULL;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *ia5 = NULL;
+	ASN1_OBJECT *obj = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	BIGNUM *bn = NULL;
+	cf_rc rc = CF_OK;
+
+	*cert = NULL;
+	*key = NULL;
+	if (EVP_Digest(key_authorization, strlen(key_authorization), md,
+	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		rc = cf_err_openssl(err, "tls-alpn-01: SHA-256");
+		goto out;
+	}
+	/* DER OCTET STRING (tag 0x04, length 32) holding the hash. */
+	der[0] = 0x04;
+	der[1] = 0x20;
+	memcpy(der + 2, md, 32);
+	if ((k = EVP_EC_gen("P-256")) == NULL) {
+		rc = cf_err_openssl(err, "tls-alpn-01: generating a P-256 key");
+		goto out;
+	}
+	if ((x = X509_new()) == NULL || !X509_set_version(x, 2)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: X509_new");
+		goto out;
+	}
+	if (RAND_bytes(serial, sizeof(serial)) != 1) {
+		rc = cf_err_openssl(err, "tls-alpn-01: random serial");
+		goto out;
+	}
+	serial[0] &= 0x7f;
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL) {
+		rc = cf_err_openssl(err, "tls-alpn-01: serial");
+		goto out;
+	}
+	if (X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 7 * 24 * 3600) == NULL) {
+		rc = cf_err_openssl(err, "tls-alpn-01: validity");
+		goto out;
+	}
+	if ((nm = X509_NAME_new()) == NULL ||
+	    !X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)identifier, -1, -1, 0) ||
+	    !X509_set_subject_name(x, nm) || !X509_set_issuer_name(x, nm)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: subject name");
+		goto out;
+	}
+	if (!X509_set_pubkey(x, k)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: public key");
+		goto out;
+	}
+	if ((gens = sk_GENERAL_NAME_new_null()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL ||
+	    (ia5 = ASN1_IA5STRING_new()) == NULL ||
+	    !ASN1_STRING_set(ia5, identifier, -1)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+		goto out;
+	}
+	GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+	ia5 = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gn)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+		goto out;
+	}
+	gn = NULL;
+	if (X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
+	    X509V3_ADD_DEFAULT) != 1) {
+		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+		goto out;
+	}
+	if ((obj = OBJ_txt2obj(CF_ACME_IDENTIFIER_OID, 1)) == NULL ||
+	    (os = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(os, der, sizeof(der)) ||
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, os)) == NULL ||
+	    !X509_add_ext(x, ext, -1)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: acmeIdentifier");
+		goto out;
+	}
+	if (X509_sign(x, k, EVP_sha256()) == 0) {
+		rc = cf_err_openssl(err, "tls-alpn-01: signing");
+		goto out;
+	}
+	*cert = x;
+	*key = k;
+	x = NULL;
+	k = NULL;
+out:
+	OPENSSL_cleanse(md, sizeof(md));
+	OPENSSL_cleanse(der, sizeof(der));
+	X509_free(x);
+	EVP_PKEY_free(k);
+	X509_NAME_free(nm);
+	GENERAL_NAME_free(gn);
+	ASN1_IA5STRING_free(ia5);
+	sk_GENERAL_NAME_pop_free(gens, GENERAL_NAME_free);
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(os);
+	X509_EXTENSION_free(ext);
+	BN_free(bn);
+	return rc;
+}
+
+/* ALPN: only "acme-tls/1". */
+static int
+alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen,
+	    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char proto[] = "\x0a" CF_ACME_TLS_ALPN;
+	unsigned char *sel = NULL;
+
+	if (SSL_select_next_proto(&sel, outlen, proto, sizeof(proto) - 1, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* SNI: the certificate of the named identifier. */
+static int
+sni_select(SSL *s, int *alert, void *arg)
+{
+	struct alpn_ctx *c = arg;
+	const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+	int ret = SSL_TLSEXT_ERR_ALERT_FATAL;
+	size_t i;
+
+	*alert = SSL_AD_UNRECOGNIZED_NAME;
+	if (name == NULL)
+		return ret;
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->nents; i++) {
+		if (strcasecmp(c->ents[i].name, name) == 0) {
+			if (SSL_use_certificate(s, c->ents[i].cert) == 1 &&
+			    SSL_use_PrivateKey(s, c->ents[i].key) == 1)
+				ret = SSL_TLSEXT_ERR_OK;
+			else
+				*alert = SSL_AD_INTERNAL_ERROR;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (ret == SSL_TLSEXT_ERR_OK)
+		cf_debug("tls-alpn-01: answering a handshake for %s", name);
+	return ret;
+}
+
+static void
+serve_one(struct alpn_ctx *c, int fd)
+{
+	struct timeval tv = { TLSALPN_IO_TIMEOUT, 0 };
+	SSL *s;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if ((s = SSL_new(c->ssl)) == NULL)
+		return;
+	if (SSL_set_fd(s, fd) == 1 && SSL_accept(s) == 1)
+		SSL_shutdown(s);
+	SSL_free(s);
+	ERR_clear_error();
+}
+
+static void *
+responder(void *arg)
+{
+	struct alpn_ctx *c = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ c->lfd, POLLIN, 0 }, { c->pipefd[0], POLLIN, 0 } };
+		int fd;
+
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		if ((p[0].revents & POLLIN) == 0)
+			continue;
+		fd = accept(c->lfd, NULL, NULL);
+		if (fd == -1)
+			continue;
+		serve_one(c, fd);
+		close(fd);
+	}
+	ERR_clear_error();
+	OPENSSL_thread_stop();
+	return NULL;
+}
+
+static void
+entry_free(struct alpn_entry *e)
+{
+	free(e->name);
+	X509_free(e->cert);
+	EVP_PKEY_free(e->key);
+	memset(e, 0, sizeof(*e));
+}
+
+static cf_rc
+alpn_present(void *vctx, const struct cf_challenge_task *t,
+	     struct cf_err *err)
+{
+	struct alpn_ctx *c = vctx;
+	struct alpn_entry e = { NULL, NULL, NULL }, *ne;
+	cf_rc rc;
+
+	if (t->wildcard)
+		return cf_err_set(err, CF_ERR_USAGE,
+		    "tls-alpn-01 cannot validate the wildcard *.%s: use "
+		    "--validation dns-01", t->identifier);
+	if ((rc = cf_tlsalpn01_make_cert(t->identifier, t->key_authorization,
+	    &e.cert, &e.key, err)) != CF_OK)
+		return rc;
+	if ((e.name = strdup(t->identifier)) == NULL) {
+		entry_free(&e);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&c->mu);
+	ne = realloc(c->ents, (c->nents + 1) * sizeof(*ne));
+	if (ne != NULL) {
+		c->ents = ne;
+		c->ents[c->nents++] = e;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (ne == NULL) {
+		entry_free(&e);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	cf_info("tls-alpn-01: answering for %s on port %d", t->identifier,
+	    c->port);
+	return CF_OK;
+}
+
+static void
+alpn_cleanup(void *vctx, const struct cf_challenge_task *t)
+{
+	struct alpn_ctx *c = vctx;
+	size_t i;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->nents; i++) {
+		if (strcasecmp(c->ents[i].name, t->identifier) == 0) {
+			entry_free(&c->ents[i]);
+			memmove(&c->ents[i], &c->ents[i + 1],
+			    (c->nents - i - 1) * sizeof(*c->ents));
+			c->nents--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void
+alpn_destroy(void *vctx)
+{
+	struct alpn_ctx *c = vctx;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	if (c->thread_started) {
+		ssize_t n;
+
+		do
+			n = write(c->pipefd[1], "x", 1);
+		while (n == -1 && errno == EINTR);
+		pthread_join(c->thread, NULL);
+	}
+	if (c->lfd != -1)
+		close(c->lfd);
+	if (c->pipefd[0] != -1)
+		close(c->pipefd[0]);
+	if (c->pipefd[1] != -1)
+		close(c->pipefd[1]);
+	for (i = 0; i < c->nents; i++)
+		entry_free(&c->ents[i]);
+	free(c->ents);
+	SSL_CTX_free(c->ssl);
+	if (c->mu_init)
+		pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* Bind and listen; a clear message for the usual failures. */
+static cf_rc
+listen_on(const char *bind_addr, int port, int *out, struct cf_err *err)
+{
+	struct addrinfo hints, *ai = NULL, *a;
+	char portstr[16];
+	int fd = -1, one = 1, zero = 0, gai, e = 0;
+	const char *where = bind_addr != NULL ? bind_addr : "*";
+	cf_rc rc = CF_OK;
+
+	*out = -1;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	/* For "every address" prefer one dual-stack IPv6 socket. */
+	if ((gai = getaddrinfo(bind_addr != NULL ? bind_addr : "::", portstr,
+	    &hints, &ai)) != 0 && bind_addr == NULL)
+		gai = getaddrinfo("0.0.0.0", portstr, &hints, &ai);
+	if (gai != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+		    "tls-alpn-01: cannot use the address %s: %s", where,
+		    gai_strerror(gai));
+	for (a = ai; a != NULL; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
+		    a->ai_protocol);
+		if (fd == -1) {
+			e = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (a->ai_family == AF_INET6 && bind_addr == NULL)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+			    sizeof(zero));
+		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 &&
+		    listen(fd, 16) == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd == -1 && bind_addr == NULL && e == EAFNOSUPPORT)
+		return listen_on("0.0.0.0", port, out, err);
+	if (fd == -1) {
+		if (e == EADDRINUSE)
+			rc = cf_err_set(err, CF_ERR_USAGE,
+			    "tls-alpn-01: port %d is already in use (a web "
+			    "server?): stop that program for the validation, "
+			    "or run certferry with --tls-port N and forward "
+			    "port 443 to it", port);
+		else if (e == EACCES)
+			rc = cf_err_set(err, CF_ERR_USAGE,
+			    "tls-alpn-01: no permission to listen on port %d: "
+			    "run as root, give certferry the "
+			    "CAP_NET_BIND_SERVICE capability, or use "
+			    "--tls-port N with port 443 forwarded to it", port);
+		else
+			rc = cf_err_set(err, CF_ERR_USAGE,
+			    "tls-alpn-01: cannot listen on %s port %d: %s",
+			    where, port, strerror(e));
+		return rc;
+	}
+	*out = fd;
+	return CF_OK;
+}
+
+cf_rc
+cf_tlsalpn01_validator_new(const char *bind_addr, int port,
+			   struct cf_validator *out, struct cf_err *err)
+{
+	struct alpn_ctx *c = NULL;
+	cf_rc rc = CF_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (port <= 0 || port > 65535)
+		return cf_err_set(err, CF_ERR_USAGE,
+		    "tls-alpn-01: the port must be from 1 to 65535 (got %d)",
+		    port);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	c->lfd = c->pipefd[0] = c->pipefd[1] = -1;
+	c->port = port;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		rc = cf_err_set(err, CF_ERR_INTERNAL, "pthread_mutex_init");
+		goto out;
+	}
+	c->mu_init = 1;
+	if ((rc = listen_on(bind_addr, port, &c->lfd, err)) != CF_OK)
+		goto out;
+	if (pipe(c->pipefd) == -1) {
+		rc = cf_err_set(err, CF_ERR_IO, "tls-alpn-01: pipe: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if ((c->ssl = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    !SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION)) {
+		rc = cf_err_openssl(err, "tls-alpn-01: SSL_CTX_new");
+		goto out;
+	}
+	SSL_CTX_set_alpn_select_cb(c->ssl, alpn_select, c);
+	SSL_CTX_set_tlsext_servername_callback(c->ssl, sni_select);
+	SSL_CTX_set_tlsext_servername_arg(c->ssl, c);
+	if (pthread_create(&c->thread, NULL, responder, c) != 0) {
+		rc = cf_err_set(err, CF_ERR_INTERNAL,
+		    "tls-alpn-01: cannot start the responder thread");
+		goto out;
+	}
+	c->thread_started = 1;
+	out->challenge_type = "tls-alpn-01";
+	out->ctx = c;
+	out->present = alpn_present;
+	out->ready = NULL;
+	out->cleanup = alpn_cleanup;
+	out->destroy = alpn_destroy;
+	c = NULL;
+out:
+	alpn_destroy(c);
+	return rc;
+}
