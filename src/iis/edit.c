@@ -1,0 +1,918 @@
+/* edit.c - see edit.h */
+#include "iis/edit.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "store/atomic.h"
+
+/* ---- a scanner over the raw bytes ---- */
+
+enum tag_kind { TAG_START, TAG_END, TAG_EMPTY };
+
+struct tag {
+	enum tag_kind kind;
+	const char *name;
+	size_t namelen;
+	size_t start, end;      /* '<' .. one past '>' */
+};
+
+static int
+is_name_char(char c)
+{
+	return c != '\0' && c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
+	    c != '>' && c != '/' && c != '=';
+}
+
+/* Find needle in d[from..len); returns its offset or len. */
+static size_t
+find(const char *d, size_t len, size_t from, const char *needle)
+{
+	size_t nl = strlen(needle), i;
+
+	for (i = from; i + nl <= len; i++)
+		if (memcmp(d + i, needle, nl) == 0)
+			return i;
+	return len;
+}
+
+/*
+ * The next element tag at or after *pos, skipping text, comments, CDATA,
+ * processing instructions and declarations.  1: *t filled, *pos past it;
+ * 0: end of data; -1: malformed (err set).
+ */
+static int
+next_tag(const char *d, size_t len, size_t *pos, struct tag *t,
+	 struct cf_err *err)
+{
+	size_t i = *pos, e;
+
+	for (;;) {
+		while (i < len && d[i] != '<')
+			i++;
+		if (i >= len)
+			return 0;
+		if (len - i >= 4 && memcmp(d + i, "<!--", 4) == 0) {
+			e = find(d, len, i + 4, "-->");
+			if (e >= len)
+				goto unterminated;
+			i = e + 3;
+			continue;
+		}
+		if (len - i >= 9 && memcmp(d + i, "<![CDATA[", 9) == 0) {
+			e = find(d, len, i + 9, "]]>");
+			if (e >= len)
+				goto unterminated;
+			i = e + 3;
+			continue;
+		}
+		if (len - i >= 2 && d[i + 1] == '?') {
+			e = find(d, len, i + 2, "?>");
+			if (e >= len)
+				goto unterminated;
+			i = e + 2;
+			continue;
+		}
+		if (len - i >= 2 && d[i + 1] == '!') {
+			/* <!DOCTYPE ...[ internal subset ]> */
+			int depth = 0;
+			char q = 0;
+			for (e = i + 2; e < len; e++) {
+				if (q) {
+					if (d[e] == q)
+						q = 0;
+				} else if (d[e] == '"' || d[e] == '\'') {
+					q = d[e];
+				} else if (d[e] == '[') {
+					depth++;
+				} else if (d[e] == ']') {
+					depth--;
+				} else if (d[e] == '>' && depth <= 0) {
+					break;
+				}
+			}
+			if (e >= len)
+				goto unterminated;
+			i = e + 1;
+			continue;
+		}
+		break;
+	}
+	t->start = i;
+	i++;
+	t->kind = TAG_START;
+	if (i < len && d[i] == '/') {
+		t->kind = TAG_END;
+		i++;
+	}
+	t->name = d + i;
+	while (i < len && is_name_char(d[i]))
+		i++;
+	t->namelen = (size_t)(d + i - t->name);
+	if (t->namelen == 0)
+		return cf_err_set(err, CF_ERR_USAGE, "malformed tag at byte "
+		    "%zu", t->start), -1;
+	/* attributes: quoted values may hold '>' and '/' */
+	{
+		char q = 0, last = 0;
+		for (; i < len; i++) {
+			char c = d[i];
+			if (q) {
+				if (c == q)
+					q = 0;
+				continue;
+			}
+			if (c == '"' || c == '\'') {
+				q = c;
+				last = c;
+				continue;
+			}
+			if (c == '>')
+				break;
+			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+				last = c;
+		}
+		if (i >= len)
+			goto unterminated;
+		if (t->kind == TAG_START && last == '/')
+			t->kind = TAG_EMPTY;
+	}
+	t->end = i + 1;
+	*pos = t->end;
+	return 1;
+unterminated:
+	cf_err_set(err, CF_ERR_USAGE, "unterminated markup at byte %zu", i);
+	return -1;
+}
+
+static int
+name_is(const struct tag *t, const char *name)
+{
+	return t->namelen == strlen(name) &&
+	    memcmp(t->name, name, t->namelen) == 0;
+}
+
+/* What the scanner learnt about one site. */
+struct site_loc {
+	int found;
+	struct tag site;            /* its start (or empty) tag */
+	size_t site_close;          /* start of </site>, 0 if empty */
+	int has_bindings;
+	struct tag bindings;        /* start or empty tag */
+	size_t bindings_close;      /* start of </bindings>, if not empty */
+	int nbindings;
+	struct tag last_binding;    /* start tag of the last <binding> */
+	int first_child_set;
+	struct tag first_child;     /* first child element of <site> */
+	size_t nsites;              /* sites seen in the whole file */
+};
+
+#define MAX_DEPTH 256
+
+static cf_rc
+locate(const char *d, size_t len, size_t want, struct site_loc *loc,
+       struct cf_err *err)
+{
+	static const char *const path[] = { "configuration",
+	    "system.applicationHost", "sites", "site", "bindings", "binding" };
+	/* match[k]: the open element at depth k follows path[0..k] */
+	int match[MAX_DEPTH];
+	size_t pos = 0, depth = 0, site_no = 0;
+	int in_target = 0, r;
+	struct tag t;
+
+	memset(loc, 0, sizeof(*loc));
+	while ((r = next_tag(d, len, &pos, &t, err)) == 1) {
+		if (t.kind == TAG_END) {
+			if (depth == 0)
+				return cf_err_set(err, CF_ERR_USAGE,
+				    "unbalanced end tag at byte %zu", t.start);
+			depth--;
+			if (in_target && depth == 4 && match[4] &&
+			    name_is(&t, "bindings"))
+				loc->bindings_close = t.start;
+			if (in_target && depth == 3) {
+				loc->site_close = t.start;
+				in_target = 0;
+			}
+			continue;
+		}
+		{
+			int m = depth < 6 && name_is(&t, path[depth]) &&
+			    (depth == 0 || match[depth - 1]);
+			if (depth == 3 && m) {
+				if (site_no == want) {
+					loc->found = 1;
+					loc->site = t;
+					in_target = t.kind == TAG_START;
+				}
+				site_no++;
+			}
+			if (in_target && depth == 4) {
+				if (!loc->first_child_set) {
+					loc->first_child = t;
+					loc->first_child_set = 1;
+				}
+				if (m) {
+					if (loc->has_bindings)
+						return cf_err_set(err,
+						    CF_ERR_USAGE, "site has "
+						    "two <bindings> elements");
+					loc->has_bindings = 1;
+					loc->bindings = t;
+				}
+			}
+			if (in_target && depth == 5 && m) {
+				loc->nbindings++;
+				loc->last_binding = t;
+			}
+			if (t.kind == TAG_START) {
+				if (depth >= MAX_DEPTH)
+					return cf_err_set(err, CF_ERR_USAGE,
+					    "XML nested too deeply");
+				match[depth] = m;
+				depth++;
+			}
+		}
+	}
+	if (r < 0)
+		return err ? err->rc : CF_ERR_USAGE;
+	loc->nsites = site_no;
+	if (!loc->found)
+		return cf_err_set(err, CF_ERR_USAGE, "site #%zu not found by "
+		    "the byte scanner", want);
+	return CF_OK;
+}
+
+/* Offset of the first byte of the line holding off. */
+static size_t
+line_start(const char *d, size_t off)
+{
+	while (off > 0 && d[off - 1] != '\n')
+		off--;
+	return off;
+}
+
+/* Indentation in front of the tag at off when only blanks precede it on
+ * its line: returns 1 and sets [*s, *e); else 0. */
+static int
+indent_of(const char *d, size_t off, size_t *s, size_t *e)
+{
+	size_t ls = line_start(d, off), i;
+
+	for (i = ls; i < off; i++)
+		if (d[i] != ' ' && d[i] != '\t')
+			return 0;
+	*s = ls;
+	*e = off;
+	return 1;
+}
+
+/* Line end of the file near off: "\r\n" when the line before uses it. */
+static const char *
+newline_at(const char *d, size_t len, size_t off)
+{
+	size_t i = off;
+
+	while (i < len && d[i] != '\n')
+		i++;
+	if (i < len)
+		return (i > 0 && d[i - 1] == '\r') ? "\r\n" : "\n";
+	for (i = 0; i < len; i++)
+		if (d[i] == '\n')
+			return (i > 0 && d[i - 1] == '\r') ? "\r\n" : "\n";
+	return "\n";
+}
+
+static cf_rc
+append_escaped(struct cf_buf *b, const char *s)
+{
+	cf_rc rc = CF_OK;
+
+	for (; *s != '\0' && rc == CF_OK; s++) {
+		switch (*s) {
+		case '&': rc = cf_buf_appends(b, "&amp;"); break;
+		case '<': rc = cf_buf_appends(b, "&lt;"); break;
+		case '>': rc = cf_buf_appends(b, "&gt;"); break;
+		case '"': rc = cf_buf_appends(b, "&quot;"); break;
+		default: rc = cf_buf_append(b, s, 1); break;
+		}
+	}
+	return rc;
+}
+
+/* The new binding lines: indent + tag + nl for each (nl NULL: no line
+ * structure, tags only). */
+static cf_rc
+append_bindings(struct cf_buf *b, const struct cf_iis_new_binding *nb,
+		size_t n, const char *indent, size_t indentlen, const char *nl)
+{
+	char flags[32];
+	size_t i;
+	cf_rc rc = CF_OK;
+
+	for (i = 0; i < n && rc == CF_OK; i++) {
+		snprintf(flags, sizeof(flags), "%lu", nb[i].ssl_flags);
+		if ((rc = cf_buf_append(b, indent, indentlen)) != CF_OK ||
+		    (rc = cf_buf_appends(b, "<binding protocol=\"")) != CF_OK ||
+		    (rc = append_escaped(b, nb[i].protocol)) != CF_OK ||
+		    (rc = cf_buf_appends(b, "\" bindingInformation=\"")) != CF_OK ||
+		    (rc = append_escaped(b, nb[i].binding_information)) != CF_OK ||
+		    (rc = cf_buf_appends(b, "\" sslFlags=\"")) != CF_OK ||
+		    (rc = cf_buf_appends(b, flags)) != CF_OK ||
+		    (rc = cf_buf_appends(b, "\" />")) != CF_OK)
+			break;
+		if (nl != NULL)
+			rc = cf_buf_appends(b, nl);
+	}
+	return rc;
+}
+
+/* One indentation step: child indent minus parent indent, else two
+ * spaces (a tab when the parent uses tabs). */
+static void
+indent_unit(const char *d, const struct site_loc *loc, char *unit, size_t n)
+{
+	size_t ps, pe, cs, ce;
+
+	snprintf(unit, n, "  ");
+	if (!indent_of(d, loc->site.start, &ps, &pe))
+		return;
+	if (memchr(d + ps, '\t', pe - ps) != NULL)
+		snprintf(unit, n, "\t");
+	if (loc->first_child_set &&
+	    indent_of(d, loc->first_child.start, &cs, &ce) &&
+	    ce - cs > pe - ps && ce - cs - (pe - ps) < n &&
+	    memcmp(d + ps, d + cs, pe - ps) == 0) {
+		memcpy(unit, d + cs + (pe - ps), ce - cs - (pe - ps));
+		unit[ce - cs - (pe - ps)] = '\0';
+	}
+}
+
+cf_rc
+cf_iis_edit_add_bindings(const char *data, size_t len, size_t site_index,
+			 const struct cf_iis_new_binding *nb, size_t n,
+			 char **out, size_t *outlen, struct cf_err *err)
+{
+	struct cf_iis_config *before = NULL, *after = NULL;
+	struct site_loc loc;
+	struct cf_buf b;
+	char unit[64], indent[256];
+	const char *nl;
+	size_t ins, is, ie, il, tail;
+	cf_rc rc;
+
+	*out = NULL;
+	*outlen = 0;
+	cf_buf_init(&b, CF_IIS_CONFIG_MAX + 65536);
+	if (len >= 2 && ((unsigned char)data[0] == 0xff ||
+	    (unsigned char)data[0] == 0xfe))
+		return cf_err_set(err, CF_ERR_USAGE, "applicationHost.config is "
+		    "UTF-16; only UTF-8 files can be edited (save it as UTF-8)");
+	if ((rc = cf_iis_config_parse(data, len, NULL, 0, &before, err)) != CF_OK)
+		goto out;
+	if ((rc = locate(data, len, site_index, &loc, err)) != CF_OK)
+		goto out;
+	if (loc.nsites != before->nsites || site_index >= before->nsites) {
+		rc = cf_err_set(err, CF_ERR_USAGE, "the byte scanner and the XML "
+		    "parser disagree about the sites (%zu vs %zu); not editing",
+		    loc.nsites, before->nsites);
+		goto out;
+	}
+	indent_unit(data, &loc, unit, sizeof(unit));
+
+	if (loc.has_bindings && loc.bindings.kind == TAG_START) {
+		/* <bindings> ... </bindings> */
+		ins = loc.bindings_close;
+		if (indent_of(data, ins, &is, &ie)) {
+			nl = newline_at(data, len, is > 0 ? is - 1 : 0);
+			if (loc.nbindings > 0 && indent_of(data,
+			    loc.last_binding.start, &is, &ie)) {
+				il = ie - is;
+				if (il >= sizeof(indent))
+					il = sizeof(indent) - 1;
+				memcpy(indent, data + is, il);
+			} else {
+				il = (size_t)snprintf(indent, sizeof(indent),
+				    "%.*s%s", (int)(ie - is), data + is, unit);
+				if (il >= sizeof(indent))
+					il = sizeof(indent) - 1;
+			}
+			ins = line_start(data, ins);
+			if ((rc = cf_buf_append(&b, data, ins)) != CF_OK ||
+			    (rc = append_bindings(&b, nb, n, indent, il,
+			    nl)) != CF_OK)
+				goto nomem;
+		} else {
+			/* </bindings> shares its line: insert tags only */
+			if ((rc = cf_buf_append(&b, data, ins)) != CF_OK ||
+			    (rc = append_bindings(&b, nb, n, "", 0, NULL)) != CF_OK)
+				goto nomem;
+		}
+		tail = ins;
+	} else if (loc.has_bindings) {
+		/* <bindings/>: open it up */
+		size_t close = loc.bindings.end - 1; /* '>' */
+		size_t slash = close;
+		while (slash > loc.bindings.start && data[slash] != '/')
+			slash--;
+		while (slash > loc.bindings.start && (data[slash - 1] == ' ' ||
+		    data[slash - 1] == '\t'))
+			slash--;
+		if ((rc = cf_buf_append(&b, data, slash)) != CF_OK ||
+		    (rc = cf_buf_appends(&b, ">")) != CF_OK)
+			goto nomem;
+		if (indent_of(data, loc.bindings.start, &is, &ie)) {
+			nl = newline_at(data, len, loc.bindings.start);
+			il = (size_t)snprintf(indent, sizeof(indent), "%.*s%s",
+			    (int)(ie - is), data + is, unit);
+			if (il >= sizeof(indent))
+				il = sizeof(indent) - 1;
+			if ((rc = cf_buf_appends(&b, nl)) != CF_OK ||
+			    (rc = append_bindings(&b, nb, n, indent, il,
+			    nl)) != CF_OK ||
+			    (rc = cf_buf_append(&b, data + is, ie - is)) != CF_OK)
+				goto nomem;
+		} else if ((rc = append_bindings(&b, nb, n, "", 0,
+		    NULL)) != CF_OK) {
+			goto nomem;
+		}
+		if ((rc = cf_buf_appends(&b, "</bindings>")) != CF_OK)
+			goto nomem;
+		tail = loc.bindings.end;
+	} else if (loc.site.kind == TAG_START) {
+		/* no <bindings>: add one before </site> */
+		ins = loc.site_close;
+		if (!indent_of(data, ins, &is, &ie)) {
+			rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\" has no "
+			    "<bindings> and its </site> shares a line; add "
+			    "<bindings></bindings> by hand first",
+			    before->sites[site_index].name);
+			goto out;
+		}
+		nl = newline_at(data, len, is > 0 ? is - 1 : 0);
+		il = (size_t)snprintf(indent, sizeof(indent), "%.*s%s%s",
+		    (int)(ie - is), data + is, unit, unit);
+		if (il >= sizeof(indent))
+			il = sizeof(indent) - 1;
+		ins = is;
+		if ((rc = cf_buf_append(&b, data, ins)) != CF_OK ||
+		    (rc = cf_buf_append(&b, data + is, ie - is)) != CF_OK ||
+		    (rc = cf_buf_appends(&b, unit)) != CF_OK ||
+		    (rc = cf_buf_appends(&b, "<bindings>")) != CF_OK ||
+		    (rc = cf_buf_appends(&b, nl)) != CF_OK ||
+		    (rc = append_bindings(&b, nb, n, indent, il, nl)) != CF_OK ||
+		    (rc = cf_buf_append(&b, data + is, ie - is)) != CF_OK ||
+		    (rc = cf_buf_appends(&b, unit)) != CF_OK ||
+		    (rc = cf_buf_appends(&b, "</bindings>")) != CF_OK ||
+		    (rc = cf_buf_appends(&b, nl)) != CF_OK)
+			goto nomem;
+		tail = ins;
+	} else {
+		rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\" is an empty "
+		    "<site/> element; give it <bindings> in IIS first",
+		    before->sites[site_index].name);
+		goto out;
+	}
+	if ((rc = cf_buf_append(&b, data + tail, len - tail)) != CF_OK)
+		goto nomem;
+
+	/* Check the result with the real parser before handing it out. */
+	if ((rc = cf_iis_config_parse(b.data, b.len, NULL, 0, &after,
+	    err)) != CF_OK) {
+		cf_err_wrap(err, "the edited configuration does not parse "
+		    "(not written)");
+		goto out;
+	}
+	if (after->nsites != before->nsites ||
+	    after->sites[site_index].nbindings !=
+	    before->sites[site_index].nbindings + n) {
+		rc = cf_err_set(err, CF_ERR_INTERNAL, "the edited configuration "
+		    "does not hold the expected bindings (not written)");
+		goto out;
+	}
+	*outlen = b.len;
+	if ((*out = cf_buf_steal(&b)) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	goto out;
+nomem:
+	if (rc == CF_ERR_PROTO)
+		rc = cf_err_set(err, CF_ERR_USAGE, "edited file too large");
+	else
+		rc = cf_err_set(err, rc, "out of memory");
+out:
+	cf_buf_free(&b);
+	cf_iis_config_free(before);
+	cf_iis_config_free(after);
+	return rc;
+}
+
+/* ---- the plan ---- */
+
+void
+cf_iis_plan_free(struct cf_iis_plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free(p->items[i].host);
+		free(p->items[i].binding_information);
+		free(p->items[i].site_name);
+	}
+	for (i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->notes);
+	free(p->items);
+	free(p->site_name);
+	free(p);
+}
+
+static cf_rc
+add_note(struct cf_iis_plan *p, struct cf_err *err, const char *fmt, ...)
+	CF_PRINTF(3, 4);
+
+static cf_rc
+add_note(struct cf_iis_plan *p, struct cf_err *err, const char *fmt, ...)
+{
+	char buf[1024], **nn;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if ((nn = realloc(p->notes, (p->nnotes + 1) * sizeof(*nn))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	p->notes = nn;
+	if ((nn[p->nnotes] = strdup(buf)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	p->nnotes++;
+	return CF_OK;
+}
+
+static int
+is_web(const struct cf_iis_binding *b)
+{
+	return b->has_info && (strcasecmp(b->protocol, "http") == 0 ||
+	    strcasecmp(b->protocol, "https") == 0);
+}
+
+static int
+is_https(const struct cf_iis_binding *b)
+{
+	return b->has_info && strcasecmp(b->protocol, "https") == 0;
+}
+
+/* A-label of a binding's host, or NULL when it has none or it is bad. */
+static char *
+binding_alabel(const struct cf_iis_binding *b)
+{
+	char *a = NULL;
+
+	if (!b->has_info || b->info.host[0] == '\0' ||
+	    cf_iis_host_alabel(b->info.host, &a, NULL) != CF_OK)
+		return NULL;
+	return a;
+}
+
+/* 1 when a CCS binding host bh (A-label, maybe "*.x") serves host h. */
+static int
+host_covers(const char *bh, const char *h)
+{
+	const char *dot;
+
+	if (strcmp(bh, h) == 0)
+		return 1;
+	if (strncmp(bh, "*.", 2) != 0 || strncmp(h, "*.", 2) == 0)
+		return 0;
+	dot = strchr(h, '.');
+	return dot != NULL && dot != h && strcmp(dot + 1, bh + 2) == 0;
+}
+
+static int
+same_ip(const struct cf_iis_binding_info *a, const struct cf_iis_binding_info *b)
+{
+	return a->ip_is_v6 == b->ip_is_v6 && strcasecmp(a->ip, b->ip) == 0;
+}
+
+cf_rc
+cf_iis_plan(const struct cf_iis_config *c, const struct cf_iis_site *site,
+	    const char *const *hosts, size_t n, unsigned https_port,
+	    struct cf_iis_plan **out, struct cf_err *err)
+{
+	struct cf_iis_plan *p = NULL;
+	char *h = NULL, *bh = NULL;
+	size_t i, j, k;
+	cf_rc rc = CF_OK;
+
+	*out = NULL;
+	if (n == 0)
+		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\": no host names "
+		    "to bind; a CCS binding needs a host name (IIS looks up "
+		    "HOST.pfx): give the site host-name bindings or name the "
+		    "domains", site->name);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->items = calloc(n, sizeof(*p->items))) == NULL ||
+	    (p->site_name = strdup(site->name)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	p->site_index = site->index;
+
+	/* default https bindings of the target site */
+	for (j = 0; j < site->nbindings; j++) {
+		const struct cf_iis_binding *b = &site->bindings[j];
+		if (is_https(b) && b->info.port == https_port &&
+		    b->info.host[0] == '\0' &&
+		    (rc = add_note(p, err, "site \"%s\" has the default https "
+		    "binding %s without a host name: its certificate is the "
+		    "HTTP.sys certificate for that IP:port, which certferry "
+		    "does not manage; host names get SNI+CCS bindings instead",
+		    site->name, b->binding_information)) != CF_OK)
+			goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct cf_iis_plan_item *it = &p->items[i];
+		const struct cf_iis_site *fs = NULL;
+		const struct cf_iis_binding *fb = NULL, *httpb = NULL;
+		struct cf_iis_binding_info want;
+		char bi[600];
+		const char *written;
+
+		if ((rc = cf_iis_host_alabel(hosts[i], &h, err)) != CF_OK)
+			goto out;
+		if ((it->host = strdup(hosts[i])) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		p->n++;
+
+		/* 1. served by a CCS binding anywhere? */
+		for (k = 0; k < c->nsites && fb == NULL; k++) {
+			for (j = 0; j < c->sites[k].nbindings; j++) {
+				const struct cf_iis_binding *b =
+				    &c->sites[k].bindings[j];
+				if (!is_https(b) || b->info.port != https_port ||
+				    !(b->ssl_flags & CF_IIS_SSL_CCS))
+					continue;
+				bh = binding_alabel(b);
+				if (bh != NULL && host_covers(bh, h)) {
+					fs = &c->sites[k];
+					fb = b;
+				}
+				free(bh);
+				bh = NULL;
+				if (fb != NULL)
+					break;
+			}
+		}
+		if (fb != NULL) {
+			it->action = CF_IIS_PLAN_COVERED;
+			goto record;
+		}
+		/* 2. https without CCS in the target site: HTTP.sys's */
+		for (j = 0; j < site->nbindings && fb == NULL; j++) {
+			const struct cf_iis_binding *b = &site->bindings[j];
+			if (!is_https(b) || b->info.port != https_port)
+				continue;
+			bh = binding_alabel(b);
+			if (bh != NULL && strcmp(bh, h) == 0) {
+				fs = site;
+				fb = b;
+			}
+			free(bh);
+			bh = NULL;
+		}
+		if (fb != NULL) {
+			it->action = CF_IIS_PLAN_HTTPSYS;
+			goto record;
+		}
+		/* 3. the binding to add: IP of the host's http binding */
+		written = hosts[i];
+		for (j = 0; j < site->nbindings && httpb == NULL; j++) {
+			const struct cf_iis_binding *b = &site->bindings[j];
+			if (!is_web(b) || strcasecmp(b->protocol, "http") != 0)
+				continue;
+			bh = binding_alabel(b);
+			if (bh != NULL && strcmp(bh, h) == 0)
+				httpb = b;
+			free(bh);
+			bh = NULL;
+		}
+		memset(&want, 0, sizeof(want));
+		snprintf(want.ip, sizeof(want.ip), "*");
+		if (httpb != NULL) {
+			written = httpb->info.host;
+			if (strcmp(httpb->info.ip, "*") != 0) {
+				memcpy(want.ip, httpb->info.ip, sizeof(want.ip));
+				want.ip_is_v6 = httpb->info.ip_is_v6;
+			}
+		}
+		want.port = https_port;
+		if (strlen(written) >= sizeof(want.host)) {
+			rc = cf_err_set(err, CF_ERR_USAGE, "host name too long");
+			goto out;
+		}
+		strcpy(want.host, written);
+		if (cf_iis_binding_info_format(&want, bi, sizeof(bi)) != 0) {
+			rc = cf_err_set(err, CF_ERR_USAGE, "binding too long");
+			goto out;
+		}
+		/* 4. the same IP:port:host in another site is a conflict */
+		for (k = 0; k < c->nsites; k++) {
+			if (&c->sites[k] == site)
+				continue;
+			for (j = 0; j < c->sites[k].nbindings; j++) {
+				const struct cf_iis_binding *b =
+				    &c->sites[k].bindings[j];
+				int clash;
+				if (!is_web(b) || b->info.port != https_port ||
+				    !same_ip(&b->info, &want))
+					continue;
+				bh = binding_alabel(b);
+				clash = bh != NULL && strcmp(bh, h) == 0;
+				free(bh);
+				bh = NULL;
+				if (clash) {
+					rc = cf_err_set(err, CF_ERR_USAGE,
+					    "cannot bind %s to site \"%s\": "
+					    "site \"%s\" (id %lu) already has "
+					    "the %s binding %s; remove it there "
+					    "first or leave %s out",
+					    hosts[i], site->name,
+					    c->sites[k].name, c->sites[k].id,
+					    b->protocol, b->binding_information,
+					    hosts[i]);
+					goto out;
+				}
+			}
+		}
+		it->action = CF_IIS_PLAN_ADD;
+		it->ssl_flags = CF_IIS_NEW_SSL_FLAGS;
+		if ((it->binding_information = strdup(bi)) == NULL ||
+		    (it->site_name = strdup(site->name)) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		/* the same binding twice (two names written alike)? */
+		for (j = 0; j < i; j++)
+			if (p->items[j].action == CF_IIS_PLAN_ADD &&
+			    strcmp(p->items[j].binding_information, bi) == 0)
+				break;
+		if (j < i) {
+			it->action = CF_IIS_PLAN_COVERED;
+		} else {
+			p->nadd++;
+		}
+		free(h);
+		h = NULL;
+		continue;
+record:
+		it->ssl_flags = fb->ssl_flags;
+		if ((it->binding_information = strdup(fb->binding_information))
+		    == NULL || (it->site_name = strdup(fs->name)) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		free(h);
+		h = NULL;
+	}
+	*out = p;
+	p = NULL;
+out:
+	free(h);
+	free(bh);
+	cf_iis_plan_free(p);
+	return rc;
+}
+
+/* ---- apply ---- */
+
+static cf_rc
+backup_path(const char *path, char **out, struct cf_err *err)
+{
+	char stamp[32], *b = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t l;
+	int i;
+
+	*out = NULL;
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm) == 0)
+		return cf_err_set(err, CF_ERR_INTERNAL, "cannot format time");
+	l = strlen(path) + 64;
+	if ((b = malloc(l)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	for (i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(b, l, "%s.certferry-%s.bak", path, stamp);
+		else
+			snprintf(b, l, "%s.certferry-%s-%d.bak", path, stamp, i);
+		if (access(b, F_OK) != 0 && errno == ENOENT) {
+			*out = b;
+			return CF_OK;
+		}
+	}
+	free(b);
+	return cf_err_set(err, CF_ERR_IO, "cannot find a free backup name "
+	    "next to %s", path);
+}
+
+cf_rc
+cf_iis_apply(const char *config_path, const char *site,
+	     const char *const *hosts, size_t nhosts, unsigned https_port,
+	     int dry_run, struct cf_iis_plan **plan, char **backup,
+	     struct cf_err *err)
+{
+	struct cf_iis_config *cfg = NULL;
+	struct cf_iis_plan *p = NULL;
+	struct cf_iis_new_binding *nb = NULL;
+	const struct cf_iis_site *s;
+	char *data = NULL, *edited = NULL, *bak = NULL;
+	size_t len = 0, elen = 0, i, k;
+	struct stat st;
+	cf_rc rc;
+
+	if (plan != NULL)
+		*plan = NULL;
+	if (backup != NULL)
+		*backup = NULL;
+	if ((rc = cf_file_read(config_path, CF_IIS_CONFIG_MAX, &data, &len,
+	    err)) != CF_OK) {
+		cf_err_wrap(err, "IIS configuration");
+		goto out;
+	}
+	if (stat(config_path, &st) != 0) {
+		rc = cf_err_set(err, CF_ERR_IO, "stat %s: %s", config_path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((rc = cf_iis_config_parse(data, len, NULL, 0, &cfg, err)) != CF_OK) {
+		cf_err_wrap(err, "%s", config_path);
+		goto out;
+	}
+	if ((s = cf_iis_site_find(cfg, site)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOTFOUND, "no IIS site \"%s\" in %s "
+		    "(list them with: certferry iis sites --config %s)", site,
+		    config_path, config_path);
+		goto out;
+	}
+	if ((rc = cf_iis_plan(cfg, s, hosts, nhosts, https_port, &p,
+	    err)) != CF_OK)
+		goto out;
+	if (dry_run || p->nadd == 0)
+		goto done;
+
+	if ((nb = calloc(p->nadd, sizeof(*nb))) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0, k = 0; i < p->n; i++) {
+		if (p->items[i].action != CF_IIS_PLAN_ADD)
+			continue;
+		nb[k].protocol = "https";
+		nb[k].binding_information = p->items[i].binding_information;
+		nb[k].ssl_flags = p->items[i].ssl_flags;
+		k++;
+	}
+	if ((rc = cf_iis_edit_add_bindings(data, len, s->index, nb, k, &edited,
+	    &elen, err)) != CF_OK) {
+		cf_err_wrap(err, "%s", config_path);
+		goto out;
+	}
+	if ((rc = backup_path(config_path, &bak, err)) != CF_OK ||
+	    (rc = cf_file_write_atomic(bak, data, len, st.st_mode & 07777,
+	    err)) != CF_OK)
+		goto out;
+	if ((rc = cf_file_write_atomic(config_path, edited, elen,
+	    st.st_mode & 07777, err)) != CF_OK)
+		goto out;
+	if (backup != NULL) {
+		*backup = bak;
+		bak = NULL;
+	}
+done:
+	if (plan != NULL) {
+		*plan = p;
+		p = NULL;
+	}
+out:
+	cf_iis_plan_free(p);
+	cf_iis_config_free(cfg);
+	free(nb);
+	free(data);
+	free(edited);
+	free(bak);
+	return rc;
+}
