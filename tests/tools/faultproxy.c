@@ -76,7 +76,8 @@
  *   TIME_MS METHOD PATH STATUS forwarded|rule:N|local DURATION_MS [replaces]
  * TIME_MS is wall-clock epoch ms when the request was read, N the 0-based
  * rule index, "local" a built-in answer (403 directory, renewal-info, 502
- * when upstream failed), STATUS 0 for hang/drop.  "replaces" marks a
+ * when upstream failed), STATUS 0 for hang/drop and for a delayed request
+ * abandoned at shutdown.  "replaces" marks a
  * newOrder whose payload carried "replaces".
  *
  * One thread per client connection; SIGTERM/SIGINT stop it cleanly.
@@ -162,6 +163,7 @@ struct conn {
 	SSL *ssl;
 	CURL *curl;
 	struct cf_buf rx;   /* received, not yet consumed bytes */
+	pthread_t th;
 	struct conn *next;
 };
 
@@ -182,7 +184,8 @@ static struct {
 	pthread_mutex_t act_mu;
 	pthread_cond_t act_cv;
 	int active;
-	struct conn *conns;
+	struct conn *conns;   /* running connection threads */
+	struct conn *done;    /* finished threads, to be joined */
 } P = {
 	.rules_mu = PTHREAD_MUTEX_INITIALIZER,
 	.log_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -247,6 +250,7 @@ reason(long st)
 	switch (st) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 301: return "Moved Permanently";
 	case 302: return "Found";
@@ -256,9 +260,12 @@ reason(long st)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -1596,7 +1603,10 @@ handle_request(struct conn *c, struct req *rq)
 		}
 		if (json_long(act, "delay_ms", 0) > 0 &&
 		    sleep_ms(json_long(act, "delay_ms", 0)) != 0) {
+			/* stopping: give up on the held request */
 			keep = 0;
+			log_request(t0, rq->method, rq->target, 0, kind,
+			    mono_ms() - m0, replaces);
 			goto out;
 		}
 		st = json_long(act, "status", 0);
@@ -1659,8 +1669,10 @@ out:
 
 /* ---- threads ---------------------------------------------------------- */
 
+/* Close c's socket and take c off the running list; with finished set,
+ * queue it for joining (the thread itself is about to return). */
 static void
-conn_untrack(struct conn *c)
+conn_untrack(struct conn *c, int finished)
 {
 	struct conn **pp;
 
@@ -1671,9 +1683,33 @@ conn_untrack(struct conn *c)
 			break;
 		}
 	}
+	close(c->fd);
+	c->fd = -1;   /* under the lock: drain_connections reads it */
+	if (finished) {
+		c->next = P.done;
+		P.done = c;
+	}
 	P.active--;
 	pthread_cond_broadcast(&P.act_cv);
 	pthread_mutex_unlock(&P.act_mu);
+}
+
+/* Join the threads that have finished and free their connections.  The
+ * join also waits for the libraries' thread-exit cleanup. */
+static void
+reap_connections(void)
+{
+	struct conn *c, *next;
+
+	pthread_mutex_lock(&P.act_mu);
+	c = P.done;
+	P.done = NULL;
+	pthread_mutex_unlock(&P.act_mu);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		pthread_join(c->th, NULL);
+		free(c);
+	}
 }
 
 static void *
@@ -1713,9 +1749,7 @@ out:
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
 	cf_buf_free(&c->rx);
-	conn_untrack(c);
-	close(c->fd);
-	free(c);
+	conn_untrack(c, 1);
 	return NULL;
 }
 
@@ -1739,7 +1773,8 @@ drain_connections(void)
 
 	pthread_mutex_lock(&P.act_mu);
 	for (c = P.conns; c != NULL; c = c->next)
-		shutdown(c->fd, SHUT_RDWR);
+		if (c->fd >= 0)
+			shutdown(c->fd, SHUT_RDWR);
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += 10;
 	while (P.active > 0)
@@ -1747,6 +1782,8 @@ drain_connections(void)
 			break;
 	left = P.active;
 	pthread_mutex_unlock(&P.act_mu);
+	if (left == 0)
+		reap_connections();
 	return left;
 }
 
@@ -1815,9 +1852,7 @@ main(int argc, char **argv)
 	struct sigaction sact;
 	struct pollfd pf[2];
 	struct conn *c;
-	pthread_attr_t attr;
-	pthread_t th;
-	int lfd = -1, fd, one = 1, opt, pfds[2], rc = 1, attr_ok = 0;
+	int lfd = -1, fd, one = 1, opt, pfds[2], rc = 1;
 	size_t ul;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -1907,10 +1942,6 @@ main(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	if (pthread_attr_init(&attr) != 0)
-		goto out;
-	attr_ok = 1;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	fprintf(stderr, "faultproxy: listening on https://%s, upstream %s\n",
 	    P.listen_hostport, P.upstream);
 
@@ -1926,6 +1957,7 @@ main(int argc, char **argv)
 		}
 		if (stopping || (pf[1].revents & POLLIN))
 			break;
+		reap_connections();
 		if (!(pf[0].revents & POLLIN))
 			continue;
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -1943,9 +1975,9 @@ main(int argc, char **argv)
 		P.conns = c;
 		P.active++;
 		pthread_mutex_unlock(&P.act_mu);
-		if (pthread_create(&th, &attr, conn_main, c) != 0) {
-			conn_untrack(c);
-			close(fd);
+		if (pthread_create(&c->th, NULL, conn_main, c) != 0) {
+			conn_untrack(c, 0);
+			cf_buf_free(&c->rx);
 			free(c);
 		}
 	}
@@ -1958,8 +1990,6 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	if (attr_ok)
-		pthread_attr_destroy(&attr);
 	if (lfd >= 0)
 		close(lfd);
 	if (P.ctx != NULL)
