@@ -1,0 +1,35 @@
+/*
+ * deliver.h - from a certificate spec to the names to order, and from an
+ * issued certificate to the stores and IIS bindings the spec names.
+ *
+ * Owns: reading applicationHost.config for the order's host names (every
+ * run, so a host added to the site later is picked up by the next renewal)
+ * and writing to the spec's stores, then adding IIS bindings.  Store
+ * passwords are read from their files at the moment of use and wiped.
+ */
+#ifndef CF_DELIVER_H
+#define CF_DELIVER_H
+
+#include <stddef.h>
+
+#include "engine/spec.h"
+#include "iis/edit.h"
+#include "install/store.h"
+
+/* The names of the order: the spec's -d names, then the hosts of its IIS
+ * sites not already among them.  *out: malloc'd array of malloc'd strings. */
+cf_rc cf_spec_resolve_names(const struct cf_cert_spec *s, char ***out,
+			    size_t *n, struct cf_err *err) CF_MUST_CHECK;
+
+struct cf_delivery {
+	size_t stores_written;
+	struct cf_iis_plan *iis_plan;   /* when --install iis */
+	char *iis_backup;               /* backup written, or NULL */
+};
+
+/* Write b to every store of s, then install on IIS when asked. */
+cf_rc cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
+		 struct cf_delivery *d, struct cf_err *err) CF_MUST_CHECK;
+void cf_delivery_free(struct cf_delivery *d);
+
+#endif

@@ -1,0 +1,455 @@
+/* spec.c - see spec.h */
+#include "engine/spec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate/dnsname.h"
+#include "validate/http01.h"
+#include "validate/tlsalpn01.h"
+
+static const char *const method_names[] = {
+	[CF_VAL_HTTP01] = "http-01",
+	[CF_VAL_DNS01] = "dns-01",
+	[CF_VAL_TLSALPN01] = "tls-alpn-01",
+};
+_Static_assert(sizeof(method_names) / sizeof(method_names[0]) == CF_VAL_COUNT,
+	       "method_names must name every method");
+
+static const char *const store_names[] = {
+	[CF_STORE_PEM] = "pem",
+	[CF_STORE_PFX] = "pfx",
+	[CF_STORE_CCS] = "ccs",
+};
+_Static_assert(sizeof(store_names) / sizeof(store_names[0]) ==
+		       CF_STORE_KIND_COUNT,
+	       "store_names must name every store kind");
+
+static const char *const provider_names[] = {
+	[CF_DNS_RFC2136] = "rfc2136",
+	[CF_DNS_SCRIPT] = "script",
+	[CF_DNS_MANUAL] = "manual",
+};
+
+static cf_rc
+parse_enum(const char *s, const char *const *names, size_t n, int *out,
+	   const char *what, struct cf_err *err)
+{
+	char list[128] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (int)i;
+			return CF_OK;
+		}
+		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+	}
+	return cf_err_set(err, CF_ERR_USAGE, "unknown %s '%.32s': use one of %s",
+			  what, s, list);
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *
+cf_val_method_name(enum cf_val_method m)
+{
+	return (unsigned)m < CF_VAL_COUNT ? method_names[m] : "?";
+}
+
+cf_rc
+cf_val_method_parse(const char *s, enum cf_val_method *out, struct cf_err *err)
+{
+	int v;
+	cf_rc rc = parse_enum(s, method_names, NELEM(method_names), &v,
+			      "validation method", err);
+	if (rc == CF_OK)
+		*out = (enum cf_val_method)v;
+	return rc;
+}
+
+const char *
+cf_store_kind_name(enum cf_store_kind k)
+{
+	return (unsigned)k < CF_STORE_KIND_COUNT ? store_names[k] : "?";
+}
+
+cf_rc
+cf_store_kind_parse(const char *s, enum cf_store_kind *out, struct cf_err *err)
+{
+	int v;
+	cf_rc rc = parse_enum(s, store_names, NELEM(store_names), &v, "store",
+			      err);
+	if (rc == CF_OK)
+		*out = (enum cf_store_kind)v;
+	return rc;
+}
+
+const char *
+cf_dns_provider_name(enum cf_dns_provider p)
+{
+	return (unsigned)p < NELEM(provider_names) ? provider_names[p] : "?";
+}
+
+cf_rc
+cf_dns_provider_parse(const char *s, enum cf_dns_provider *out,
+		      struct cf_err *err)
+{
+	int v;
+	cf_rc rc = parse_enum(s, provider_names, NELEM(provider_names), &v,
+			      "--dns provider", err);
+	if (rc == CF_OK)
+		*out = (enum cf_dns_provider)v;
+	return rc;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+cf_spec_free(struct cf_cert_spec *s)
+{
+	struct cf_validation_spec *v;
+
+	if (s == NULL)
+		return;
+	v = &s->validation;
+	free(s->name);
+	free(s->directory_url);
+	strv_free(s->names, s->nnames);
+	free(v->http_address);
+	free(v->webroot);
+	free(v->dns_server);
+	free(v->tsig_key_file);
+	free(v->dns_script);
+	free(v->dns_alias);
+	strv_free(v->dns_resolvers, v->ndns_resolvers);
+	free(v->tls_address);
+	for (size_t i = 0; i < s->nstores; i++) {
+		free(s->stores[i].path);
+		free(s->stores[i].password_file);
+	}
+	free(s->stores);
+	free(s->iis.config);
+	strv_free(s->iis.sites, s->iis.nsites);
+	free(s->iis.host_filter);
+	memset(s, 0, sizeof(*s));
+}
+
+cf_rc
+cf_spec_check(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+	cf_rc rc;
+
+	if (s->nnames == 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "no name given: add -d NAME for each DNS name "
+				  "(or --iis-site to take them from IIS)");
+	for (size_t i = 0; i < s->nnames; i++) {
+		int wild = strncmp(s->names[i], "*.", 2) == 0;
+		if ((rc = cf_dns_name_check(s->names[i], 1, err)) != CF_OK)
+			return rc;
+		if (wild && v->method != CF_VAL_DNS01)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "%s: a wildcard name can only be validated "
+					  "with dns-01: add --validation dns-01",
+					  s->names[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->names[i], s->names[j]) == 0)
+				return cf_err_set(err, CF_ERR_USAGE,
+						  "%s is given twice", s->names[i]);
+	}
+	if (v->method == CF_VAL_HTTP01 && v->webroot != NULL &&
+	    (v->http_port != 0 || v->http_address != NULL))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--webroot and --http-port/--http-address exclude "
+				  "each other: choose one http-01 method");
+	if (v->method == CF_VAL_DNS01) {
+		if (v->dns_provider == CF_DNS_RFC2136 && v->dns_server == NULL)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "dns-01 with rfc2136 needs --dns-server "
+					  "HOST[:PORT] (and usually --tsig-key-file)");
+		if (v->dns_provider == CF_DNS_SCRIPT && v->dns_script == NULL)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "dns-01 with a script needs --dns-script CMD");
+	}
+	for (size_t i = 0; i < s->nstores; i++)
+		if (s->stores[i].path == NULL)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "--store %s needs its %s",
+					  cf_store_kind_name(s->stores[i].kind),
+					  s->stores[i].kind == CF_STORE_PEM ?
+						  "--pem-dir DIR" :
+					  s->stores[i].kind == CF_STORE_PFX ?
+						  "--pfx-file FILE" :
+						  "--ccs-dir DIR");
+	if (s->iis.install) {
+		int ccs = 0;
+		for (size_t i = 0; i < s->nstores; i++)
+			ccs |= s->stores[i].kind == CF_STORE_CCS;
+		if (!ccs || s->iis.config == NULL || s->iis.nsites != 1)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "--install iis needs --store ccs --ccs-dir "
+					  "DIR, --iis-config FILE and one --iis-site");
+	}
+	return CF_OK;
+}
+
+/* ---- JSON ---- */
+
+static int
+set_str(json_t *o, const char *key, const char *v)
+{
+	return v == NULL ? 0 : json_object_set_new(o, key, json_string(v));
+}
+
+static int
+set_int(json_t *o, const char *key, long v)
+{
+	return v == 0 ? 0 : json_object_set_new(o, key, json_integer(v));
+}
+
+static json_t *
+strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+cf_rc
+cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+	json_t *j = json_object(), *val = json_object(), *dns = NULL,
+	       *stores = json_array(), *iis = NULL;
+	int bad = j == NULL || val == NULL || stores == NULL;
+
+	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
+	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
+	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
+	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
+	bad |= set_int(j, "renew_before_days", s->renew_before_days);
+	bad |= set_str(val, "method", cf_val_method_name(v->method));
+	bad |= set_str(val, "http_address", v->http_address);
+	bad |= set_int(val, "http_port", v->http_port);
+	bad |= set_str(val, "webroot", v->webroot);
+	if (v->method == CF_VAL_DNS01) {
+		dns = json_object();
+		bad |= dns == NULL;
+		bad |= set_str(dns, "provider", cf_dns_provider_name(v->dns_provider));
+		bad |= set_str(dns, "server", v->dns_server);
+		bad |= set_str(dns, "tsig_key_file", v->tsig_key_file);
+		bad |= set_str(dns, "script", v->dns_script);
+		bad |= set_str(dns, "alias", v->dns_alias);
+		if (v->ndns_resolvers)
+			bad |= json_object_set_new(dns, "resolvers",
+				strv_json(v->dns_resolvers, v->ndns_resolvers));
+		if (v->dns_propagation_timeout >= 0)
+			bad |= json_object_set_new(dns, "propagation_timeout",
+				json_integer(v->dns_propagation_timeout));
+		bad |= json_object_set_new(val, "dns", dns);
+	}
+	bad |= set_str(val, "tls_address", v->tls_address);
+	bad |= set_int(val, "tls_port", v->tls_port);
+	bad |= json_object_set_new(j, "validation", val);
+	for (size_t i = 0; i < s->nstores; i++) {
+		json_t *st = json_object();
+		bad |= st == NULL;
+		bad |= set_str(st, "kind", cf_store_kind_name(s->stores[i].kind));
+		bad |= set_str(st, "path", s->stores[i].path);
+		bad |= set_str(st, "password_file", s->stores[i].password_file);
+		if (s->stores[i].kind != CF_STORE_PEM)
+			bad |= set_str(st, "pfx_format",
+				       cf_pfx_format_name(s->stores[i].pfx_format));
+		bad |= json_array_append_new(stores, st);
+	}
+	bad |= json_object_set_new(j, "stores", stores);
+	if (s->iis.config != NULL) {
+		iis = json_object();
+		bad |= iis == NULL;
+		bad |= set_str(iis, "config", s->iis.config);
+		bad |= json_object_set_new(iis, "sites",
+					   strv_json(s->iis.sites, s->iis.nsites));
+		bad |= set_str(iis, "host_filter", s->iis.host_filter);
+		bad |= json_object_set_new(iis, "install",
+					   json_boolean(s->iis.install));
+		bad |= set_int(iis, "https_port", s->iis.https_port);
+		bad |= json_object_set_new(j, "iis", iis);
+	}
+	if (bad) {
+		json_decref(j);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	*out = j;
+	return CF_OK;
+}
+
+/* Copy an optional string member; 0 on success. */
+static int
+get_str(json_t *o, const char *key, char **out)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	return (*out = strdup(v)) == NULL ? -1 : 0;
+}
+
+static int
+get_strv(json_t *o, const char *key, char ***out, size_t *n)
+{
+	json_t *a = json_object_get(o, key), *x;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(a))
+		return 0;
+	if ((*out = calloc(json_array_size(a) + 1, sizeof(char *))) == NULL)
+		return -1;
+	json_array_foreach(a, i, x) {
+		if (!json_is_string(x))
+			return -1;
+		if (((*out)[*n] = strdup(json_string_value(x))) == NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+cf_rc
+cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
+{
+	struct cf_validation_spec *v = &s->validation;
+	json_t *val = json_object_get(j, "validation"), *dns, *stores, *st,
+	       *iis = json_object_get(j, "iis");
+	const char *str;
+	size_t i;
+	cf_rc rc = CF_OK;
+	int bad = 0;
+
+	memset(s, 0, sizeof(*s));
+	v->dns_propagation_timeout = -1;
+	bad |= get_str(j, "name", &s->name) | get_str(j, "directory", &s->directory_url);
+	bad |= get_strv(j, "names", &s->names, &s->nnames);
+	if (bad)
+		goto nomem;
+	if (s->name == NULL || s->directory_url == NULL || s->nnames == 0) {
+		rc = cf_err_set(err, CF_ERR_USAGE,
+				"the definition lacks name, directory or names");
+		goto fail;
+	}
+	if ((str = json_string_value(json_object_get(j, "key_type"))) != NULL &&
+	    (rc = cf_key_type_parse(str, &s->key_type, err)) != CF_OK)
+		goto fail;
+	s->reuse_key = json_is_true(json_object_get(j, "reuse_key"));
+	s->renew_before_days =
+		(long)json_integer_value(json_object_get(j, "renew_before_days"));
+	if ((str = json_string_value(json_object_get(val, "method"))) != NULL &&
+	    (rc = cf_val_method_parse(str, &v->method, err)) != CF_OK)
+		goto fail;
+	bad |= get_str(val, "http_address", &v->http_address);
+	v->http_port = (int)json_integer_value(json_object_get(val, "http_port"));
+	bad |= get_str(val, "webroot", &v->webroot);
+	if ((dns = json_object_get(val, "dns")) != NULL) {
+		if ((str = json_string_value(json_object_get(dns, "provider"))) &&
+		    (rc = cf_dns_provider_parse(str, &v->dns_provider, err)) != CF_OK)
+			goto fail;
+		bad |= get_str(dns, "server", &v->dns_server);
+		bad |= get_str(dns, "tsig_key_file", &v->tsig_key_file);
+		bad |= get_str(dns, "script", &v->dns_script);
+		bad |= get_str(dns, "alias", &v->dns_alias);
+		bad |= get_strv(dns, "resolvers", &v->dns_resolvers,
+				&v->ndns_resolvers);
+		if (json_is_integer(json_object_get(dns, "propagation_timeout")))
+			v->dns_propagation_timeout = (int)json_integer_value(
+				json_object_get(dns, "propagation_timeout"));
+	}
+	bad |= get_str(val, "tls_address", &v->tls_address);
+	v->tls_port = (int)json_integer_value(json_object_get(val, "tls_port"));
+	stores = json_object_get(j, "stores");
+	if (json_array_size(stores) > 0 &&
+	    (s->stores = calloc(json_array_size(stores), sizeof(*s->stores))) ==
+		    NULL)
+		goto nomem;
+	json_array_foreach(stores, i, st) {
+		struct cf_store_spec *ss = &s->stores[s->nstores++];
+		if ((str = json_string_value(json_object_get(st, "kind"))) == NULL ||
+		    (rc = cf_store_kind_parse(str, &ss->kind, err)) != CF_OK) {
+			if (str == NULL)
+				rc = cf_err_set(err, CF_ERR_USAGE, "a store lacks its kind");
+			goto fail;
+		}
+		bad |= get_str(st, "path", &ss->path);
+		bad |= get_str(st, "password_file", &ss->password_file);
+		if ((str = json_string_value(json_object_get(st, "pfx_format"))) &&
+		    (rc = cf_pfx_format_parse(str, &ss->pfx_format, err)) != CF_OK)
+			goto fail;
+	}
+	if (iis != NULL) {
+		bad |= get_str(iis, "config", &s->iis.config);
+		bad |= get_strv(iis, "sites", &s->iis.sites, &s->iis.nsites);
+		bad |= get_str(iis, "host_filter", &s->iis.host_filter);
+		s->iis.install = json_is_true(json_object_get(iis, "install"));
+		s->iis.https_port =
+			(int)json_integer_value(json_object_get(iis, "https_port"));
+	}
+	if (bad)
+		goto nomem;
+	return CF_OK;
+nomem:
+	rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory or malformed lists");
+fail:
+	cf_spec_free(s);
+	return rc;
+}
+
+cf_rc
+cf_spec_validator_new(const struct cf_validation_spec *v, FILE *manual_in,
+		      FILE *manual_out, struct cf_validator *out,
+		      struct cf_err *err)
+{
+	struct cf_dns01_config dc;
+
+	switch (v->method) {
+	case CF_VAL_HTTP01:
+		if (v->webroot != NULL)
+			return cf_http01_webroot_new(v->webroot, out, err);
+		return cf_http01_standalone_new(v->http_address,
+						v->http_port ? v->http_port : 80,
+						out, err);
+	case CF_VAL_TLSALPN01:
+		return cf_tlsalpn01_validator_new(v->tls_address,
+						  v->tls_port ? v->tls_port : 443,
+						  out, err);
+	case CF_VAL_DNS01:
+		memset(&dc, 0, sizeof(dc));
+		dc.provider = v->dns_provider;
+		dc.server = v->dns_server;
+		dc.tsig_key_file = v->tsig_key_file;
+		dc.script = v->dns_script;
+		dc.alias_zone = v->dns_alias;
+		dc.resolvers = (const char *const *)v->dns_resolvers;
+		dc.nresolvers = v->ndns_resolvers;
+		dc.propagation_timeout = v->dns_propagation_timeout < 0 ?
+						 120 : v->dns_propagation_timeout;
+		dc.manual_in = manual_in;
+		dc.manual_out = manual_out;
+		return cf_dns01_validator_new(&dc, out, err);
+	default:
+		return cf_err_set(err, CF_ERR_INTERNAL, "unknown method");
+	}
+}
