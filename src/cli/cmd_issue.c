@@ -1,5 +1,4 @@
 /* cmd_issue.c - "certferry issue": enroll one certificate end to end. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,24 +6,68 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "engine/deliver.h"
+#include "engine/spec.h"
 #include "http/headers.h"
-#include "validate/http01.h"
+#include "validate/dnsname.h"
 
-#define MAX_NAMES 100
+#define MAX_LIST 100
 
 enum {
-	OPT_NAME = OPT_ACCOUNT_LAST, OPT_KEY_TYPE, OPT_HTTP_PORT, OPT_HTTP_ADDR,
-	OPT_WEBROOT, OPT_WAIT
+	OPT_NAME = OPT_ACCOUNT_LAST, OPT_KEY_TYPE, OPT_VALIDATION, OPT_HTTP_PORT,
+	OPT_HTTP_ADDR, OPT_WEBROOT, OPT_DNS, OPT_DNS_SERVER, OPT_TSIG_KEY_FILE,
+	OPT_DNS_SCRIPT, OPT_DNS_ALIAS, OPT_DNS_RESOLVER, OPT_DNS_PROP_TIMEOUT,
+	OPT_TLS_PORT, OPT_TLS_ADDR, OPT_STORE, OPT_PEM_DIR, OPT_PFX_FILE,
+	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
+	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
+	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY
+};
+
+static const struct option issue_longopts[] = {
+	{ "domain", required_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
+	{ "reuse-key", no_argument, NULL, OPT_REUSE_KEY },
+	{ "validation", required_argument, NULL, OPT_VALIDATION },
+	{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
+	{ "http-address", required_argument, NULL, OPT_HTTP_ADDR },
+	{ "webroot", required_argument, NULL, OPT_WEBROOT },
+	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+	{ "tsig-key-file", required_argument, NULL, OPT_TSIG_KEY_FILE },
+	{ "dns-script", required_argument, NULL, OPT_DNS_SCRIPT },
+	{ "dns-alias", required_argument, NULL, OPT_DNS_ALIAS },
+	{ "dns-resolver", required_argument, NULL, OPT_DNS_RESOLVER },
+	{ "dns-propagation-timeout", required_argument, NULL, OPT_DNS_PROP_TIMEOUT },
+	{ "tls-port", required_argument, NULL, OPT_TLS_PORT },
+	{ "tls-address", required_argument, NULL, OPT_TLS_ADDR },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "pem-dir", required_argument, NULL, OPT_PEM_DIR },
+	{ "pfx-file", required_argument, NULL, OPT_PFX_FILE },
+	{ "ccs-dir", required_argument, NULL, OPT_CCS_DIR },
+	{ "pfx-password-file", required_argument, NULL, OPT_PFX_PASSWORD_FILE },
+	{ "pfx-format", required_argument, NULL, OPT_PFX_FORMAT },
+	{ "iis-config", required_argument, NULL, OPT_IIS_CONFIG },
+	{ "iis-site", required_argument, NULL, OPT_IIS_SITE },
+	{ "iis-host-filter", required_argument, NULL, OPT_IIS_HOST_FILTER },
+	{ "install", required_argument, NULL, OPT_INSTALL },
+	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "help", no_argument, NULL, 'h' },
+	CF_ACCOUNT_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
 };
 
 struct issue_cli {
-	char *names[MAX_NAMES];     /* owned, lower-cased */
-	size_t nnames;
-	const char *cert_name;
-	const char *key_type;
-	int http_port;
-	const char *http_addr;
-	const char *webroot;
+	struct cf_cert_spec spec;       /* owns every string */
+	int method_given;
+	int dns_given, tls_given;
+	unsigned stores_asked;          /* bit per cf_store_kind from --store */
+	char *pfx_password_file;
+	int pfx_format_set;
+	enum cf_pfx_format pfx_format;
+	int dry_run;
 	long wait_s;
 	struct cf_account_cli account;
 };
@@ -33,146 +76,340 @@ static void
 issue_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n"
-		"\n"
-		"Orders a certificate for the names, proves control of them, and\n"
-		"stores key and chain in STATE/certs/NAME/.  Registers the ACME\n"
-		"account first when there is none (taking the account options).\n"
-		"\n"
-		"  -d, --domain NAME        a DNS name for the certificate (repeatable)\n"
-		"  --name CERTNAME          name of the certificate (default: first -d)\n"
-		"  --key-type T             ec256 (default), ec384, rsa2048, rsa3072,\n"
-		"                           rsa4096\n"
-		"  --http-port N            http-01 with the built-in responder on\n"
-		"                           port N (default 80)\n"
-		"  --http-address ADDR      address the responder binds (default: all)\n"
-		"  --webroot DIR            http-01 through files in DIR/.well-known/\n"
-		"                           acme-challenge/ served by your web server\n"
-		"  --wait SECONDS           how long to wait for the CA (default 300)\n"
-		"\n"
-		"account options (used only when the account is created):\n"
-		CF_ACCOUNT_HELP);
+"usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n"
+"\n"
+"Orders a certificate for the names, proves control of them, stores key and\n"
+"chain in STATE/certs/NAME/ and in every --store, and installs it on IIS\n"
+"with --install iis.  Registers the ACME account first when there is none.\n"
+"\n"
+"certificate:\n"
+"  -d, --domain NAME          a DNS name (repeatable; \"*.example.com\" needs\n"
+"                             dns-01; Unicode names are sent as xn--)\n"
+"  --name CERTNAME            name in the state folder (default: first name)\n"
+"  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
+"  --reuse-key                renewals keep the same private key\n"
+"  --wait SECONDS             how long to wait for the CA (default 300)\n"
+"  --dry-run                  show names, method, stores and IIS changes;\n"
+"                             order nothing, write nothing\n"
+"validation (default http-01 with the built-in responder on port 80):\n"
+"  --validation M             http-01, dns-01 or tls-alpn-01\n"
+"  --http-port N              http-01 responder port (default 80)\n"
+"  --http-address ADDR        address it binds (default: all)\n"
+"  --webroot DIR              http-01 through DIR/.well-known/acme-challenge/\n"
+"  --dns rfc2136|script|manual  how dns-01 records are made\n"
+"  --dns-server HOST[:PORT]   rfc2136: the primary server to update\n"
+"  --tsig-key-file FILE       rfc2136: TSIG key (BIND tsig-keygen format)\n"
+"  --dns-script CMD           script: run as CMD create|delete RECORD VALUE\n"
+"  --dns-alias ZONE           write _acme-challenge.ZONE (CNAME delegation)\n"
+"  --dns-resolver HOST[:PORT] check propagation there (repeatable)\n"
+"  --dns-propagation-timeout S  wait at most S seconds (0: no check; 120)\n"
+"  --tls-port N               tls-alpn-01 responder port (default 443)\n"
+"  --tls-address ADDR         address it binds (default: all)\n"
+"stores (any number, besides the state folder):\n"
+"  --pem-dir DIR              privkey.pem, cert.pem, chain.pem, fullchain.pem\n"
+"  --pfx-file FILE            one PKCS#12 file\n"
+"  --ccs-dir DIR              IIS Centralized Certificate Store: one PFX per name\n"
+"  --store pem|pfx|ccs        (optional) names a store whose folder/file is given\n"
+"  --pfx-password-file FILE   PFX password (else env CERTFERRY_PFX_PASSWORD)\n"
+"  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n"
+"IIS:\n"
+"  --iis-config FILE          applicationHost.config (from the IIS server)\n"
+"  --iis-site NAME|ID         take host names from this site (repeatable)\n"
+"  --iis-host-filter PATTERN  only hosts matching this glob\n"
+"  --install iis              add https CCS bindings (sslFlags 3) as needed\n"
+"  --https-port N             port of added bindings (default 443)\n"
+"\n"
+"account options (used only when the account is created):\n"
+CF_ACCOUNT_HELP);
 }
 
-static void
-issue_cli_free(struct issue_cli *c)
+static int
+dup_to(char **slot, const char *v, struct cf_err *err)
 {
-	for (size_t i = 0; i < c->nnames; i++)
-		free(c->names[i]);
-	cf_account_cli_free(&c->account);
-}
-
-/* Syntax check of a DNS name (lower-cased in place). */
-static cf_rc
-check_name(char *name, struct cf_err *err)
-{
-	size_t len = strlen(name), label = 0;
-	const char *p = name;
-
-	if (len == 0 || len > 253)
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "bad name '%.64s': must be 1-253 characters", name);
-	if (strncmp(p, "*.", 2) == 0)
-		p += 2;
-	for (char *c = name; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	for (; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				goto bad;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
-			goto bad;
-		if (++label > 63)
-			goto bad;
+	free(*slot);
+	if ((*slot = strdup(v)) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
 	}
-	if (label == 0)
-		goto bad;
+	return 0;
+}
+
+static int
+push(char ***v, size_t *n, const char *s, const char *what, struct cf_err *err)
+{
+	char **nv;
+
+	if (*n == MAX_LIST) {
+		cf_err_set(err, CF_ERR_USAGE, "at most %d %s", MAX_LIST, what);
+		return -1;
+	}
+	if ((nv = realloc(*v, (*n + 2) * sizeof(char *))) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int
+port_arg(const char *opt, const char *arg, int *out, struct cf_err *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+		cf_err_set(err, CF_ERR_USAGE, "bad %s '%s': use a port 1-65535",
+			   opt, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int
+secs_arg(const char *opt, const char *arg, long *out, struct cf_err *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 0) {
+		cf_err_set(err, CF_ERR_USAGE, "bad %s '%s': give seconds", opt, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* -d NAME: Unicode becomes A-labels, upper case is lowered. */
+static int
+add_name(struct issue_cli *c, const char *arg, struct cf_err *err)
+{
+	char *alabel = NULL;
+	int r;
+
+	if (cf_dns_name_to_alabel(arg, &alabel, err) != CF_OK)
+		return -1;
+	cf_dns_name_normalize(alabel);
+	r = push(&c->spec.names, &c->spec.nnames, alabel, "names", err);
+	free(alabel);
+	return r;
+}
+
+static int
+add_store(struct issue_cli *c, enum cf_store_kind kind, const char *path,
+	  struct cf_err *err)
+{
+	struct cf_store_spec *ns;
+
+	if (c->spec.nstores == 16) {
+		cf_err_set(err, CF_ERR_USAGE, "at most 16 stores");
+		return -1;
+	}
+	ns = realloc(c->spec.stores, (c->spec.nstores + 1) * sizeof(*ns));
+	if (ns == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	c->spec.stores = ns;
+	memset(&ns[c->spec.nstores], 0, sizeof(*ns));
+	ns[c->spec.nstores].kind = kind;
+	if ((ns[c->spec.nstores].path = strdup(path)) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	c->spec.nstores++;
+	return 0;
+}
+
+/* One option; 0 handled, -1 error (err set), 1 not an issue option. */
+static int
+issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
+{
+	struct cf_validation_spec *v = &c->spec.validation;
+	enum cf_store_kind kind;
+	long l;
+
+	switch (ch) {
+	case 'd':
+		return add_name(c, arg, err);
+	case OPT_NAME:
+		return dup_to(&c->spec.name, arg, err);
+	case OPT_KEY_TYPE:
+		if (cf_key_type_parse(arg, &c->spec.key_type, err) != CF_OK) {
+			cf_err_wrap(err, "--key-type");
+			return -1;
+		}
+		return 0;
+	case OPT_REUSE_KEY:
+		c->spec.reuse_key = 1;
+		return 0;
+	case OPT_VALIDATION:
+		c->method_given = 1;
+		return cf_val_method_parse(arg, &v->method, err) == CF_OK ? 0 : -1;
+	case OPT_HTTP_PORT:
+		return port_arg("--http-port", arg, &v->http_port, err);
+	case OPT_HTTP_ADDR:
+		return dup_to(&v->http_address, arg, err);
+	case OPT_WEBROOT:
+		return dup_to(&v->webroot, arg, err);
+	case OPT_DNS:
+		c->dns_given = 1;
+		return cf_dns_provider_parse(arg, &v->dns_provider, err) == CF_OK ?
+			       0 : -1;
+	case OPT_DNS_SERVER:
+		c->dns_given = 1;
+		return dup_to(&v->dns_server, arg, err);
+	case OPT_TSIG_KEY_FILE:
+		c->dns_given = 1;
+		return dup_to(&v->tsig_key_file, arg, err);
+	case OPT_DNS_SCRIPT:
+		c->dns_given = 1;
+		return dup_to(&v->dns_script, arg, err);
+	case OPT_DNS_ALIAS:
+		c->dns_given = 1;
+		return dup_to(&v->dns_alias, arg, err);
+	case OPT_DNS_RESOLVER:
+		c->dns_given = 1;
+		return push(&v->dns_resolvers, &v->ndns_resolvers, arg,
+			    "--dns-resolver", err);
+	case OPT_DNS_PROP_TIMEOUT:
+		c->dns_given = 1;
+		if (secs_arg("--dns-propagation-timeout", arg, &l, err) != 0)
+			return -1;
+		v->dns_propagation_timeout = (int)(l > 86400 ? 86400 : l);
+		return 0;
+	case OPT_TLS_PORT:
+		c->tls_given = 1;
+		return port_arg("--tls-port", arg, &v->tls_port, err);
+	case OPT_TLS_ADDR:
+		c->tls_given = 1;
+		return dup_to(&v->tls_address, arg, err);
+	case OPT_STORE:
+		if (cf_store_kind_parse(arg, &kind, err) != CF_OK)
+			return -1;
+		c->stores_asked |= 1u << kind;
+		return 0;
+	case OPT_PEM_DIR:
+		return add_store(c, CF_STORE_PEM, arg, err);
+	case OPT_PFX_FILE:
+		return add_store(c, CF_STORE_PFX, arg, err);
+	case OPT_CCS_DIR:
+		return add_store(c, CF_STORE_CCS, arg, err);
+	case OPT_PFX_PASSWORD_FILE:
+		return dup_to(&c->pfx_password_file, arg, err);
+	case OPT_PFX_FORMAT:
+		c->pfx_format_set = 1;
+		return cf_pfx_format_parse(arg, &c->pfx_format, err) == CF_OK ? 0 : -1;
+	case OPT_IIS_CONFIG:
+		return dup_to(&c->spec.iis.config, arg, err);
+	case OPT_IIS_SITE:
+		return push(&c->spec.iis.sites, &c->spec.iis.nsites, arg,
+			    "--iis-site", err);
+	case OPT_IIS_HOST_FILTER:
+		return dup_to(&c->spec.iis.host_filter, arg, err);
+	case OPT_INSTALL:
+		if (strcmp(arg, "iis") != 0) {
+			cf_err_set(err, CF_ERR_USAGE,
+				   "unknown --install target '%s': use iis (other "
+				   "servers read the PEM files: see --pem-dir)", arg);
+			return -1;
+		}
+		c->spec.iis.install = 1;
+		return 0;
+	case OPT_HTTPS_PORT:
+		return port_arg("--https-port", arg, &c->spec.iis.https_port, err);
+	case OPT_DRY_RUN:
+		c->dry_run = 1;
+		return 0;
+	case OPT_WAIT:
+		if (secs_arg("--wait", arg, &c->wait_s, err) != 0)
+			return -1;
+		if (c->wait_s == 0)
+			c->wait_s = -1; /* explicit zero: do not wait at all */
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Fill what the options imply and check the whole. */
+static cf_rc
+finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
+{
+	struct cf_cert_spec *s = &c->spec;
+	struct cf_validation_spec *v = &s->validation;
+
+	if (!c->method_given)
+		v->method = c->dns_given ? CF_VAL_DNS01 :
+			    c->tls_given ? CF_VAL_TLSALPN01 : CF_VAL_HTTP01;
+	if (c->dns_given && v->method != CF_VAL_DNS01)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--dns options need --validation dns-01");
+	if (c->tls_given && v->method != CF_VAL_TLSALPN01)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--tls-port/--tls-address need --validation "
+				  "tls-alpn-01");
+	for (int k = 0; k < CF_STORE_KIND_COUNT; k++) {
+		int have = 0;
+		for (size_t i = 0; i < s->nstores; i++)
+			have |= s->stores[i].kind == (enum cf_store_kind)k;
+		if ((c->stores_asked & (1u << k)) && !have)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "--store %s needs %s",
+					  cf_store_kind_name((enum cf_store_kind)k),
+					  k == CF_STORE_PEM ? "--pem-dir DIR" :
+					  k == CF_STORE_PFX ? "--pfx-file FILE" :
+							      "--ccs-dir DIR");
+	}
+	for (size_t i = 0; i < s->nstores; i++) {
+		if (s->stores[i].kind == CF_STORE_PEM)
+			continue;
+		s->stores[i].pfx_format = c->pfx_format;
+		if (c->pfx_password_file != NULL &&
+		    (s->stores[i].password_file = strdup(c->pfx_password_file)) ==
+			    NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	if ((c->spec.iis.nsites > 0 || c->spec.iis.install) &&
+	    c->spec.iis.config == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-site and --install iis need --iis-config "
+				  "FILE (the server's applicationHost.config)");
+	if (c->spec.iis.config != NULL && c->spec.iis.nsites == 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-config needs --iis-site NAME|ID: see "
+				  "'certferry iis sites --config FILE'");
+	if (server != NULL && dup_to(&s->directory_url, server, err) != 0)
+		return CF_ERR_NOMEM;
 	return CF_OK;
-bad:
-	return cf_err_set(err, CF_ERR_USAGE,
-			  "bad name '%.64s': use a DNS name like www.example.com "
-			  "(internationalised names in xn-- form)", name);
 }
 
 static int
 parse_args(struct issue_cli *c, int argc, char **argv, struct cf_err *err)
 {
-	static const struct option longopts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
-		{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
-		{ "http-address", required_argument, NULL, OPT_HTTP_ADDR },
-		{ "webroot", required_argument, NULL, OPT_WEBROOT },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "help", no_argument, NULL, 'h' },
-		CF_ACCOUNT_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
 	int ch, r;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			if (c->nnames == MAX_NAMES) {
-				cf_err_set(err, CF_ERR_USAGE, "at most %d names",
-					   MAX_NAMES);
-				return -1;
-			}
-			if ((c->names[c->nnames] = strdup(optarg)) == NULL) {
-				cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-				return -1;
-			}
-			if (check_name(c->names[c->nnames++], err) != CF_OK)
-				return -1;
-			break;
-		case OPT_NAME:
-			c->cert_name = optarg;
-			break;
-		case OPT_KEY_TYPE:
-			c->key_type = optarg;
-			break;
-		case OPT_HTTP_PORT:
-			c->http_port = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || c->http_port < 1 || c->http_port > 65535) {
-				cf_err_set(err, CF_ERR_USAGE,
-					   "bad --http-port '%s': use 1-65535", optarg);
-				return -1;
-			}
-			break;
-		case OPT_HTTP_ADDR:
-			c->http_addr = optarg;
-			break;
-		case OPT_WEBROOT:
-			c->webroot = optarg;
-			break;
-		case OPT_WAIT:
-			c->wait_s = strtol(optarg, &end, 10);
-			if (*end != '\0' || c->wait_s < 0) {
-				cf_err_set(err, CF_ERR_USAGE,
-					   "bad --wait '%s': give seconds", optarg);
-				return -1;
-			}
-			if (c->wait_s == 0)
-				c->wait_s = -1; /* explicit zero: do not wait */
-			break;
-		case 'h':
+	while ((ch = getopt_long(argc, argv, "d:h", issue_longopts, NULL)) != -1) {
+		if (ch == 'h') {
 			issue_usage(stdout);
 			return 1;
-		default:
-			r = cf_account_cli_opt(&c->account, ch, optarg, err);
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				issue_usage(stderr);
-				cf_err_set(err, CF_ERR_USAGE, "bad option");
-				return -1;
-			}
+		}
+		if ((r = issue_opt(c, ch, optarg, err)) < 0)
+			return -1;
+		if (r == 0)
+			continue;
+		if ((r = cf_account_cli_opt(&c->account, ch, optarg, err)) < 0)
+			return -1;
+		if (r == 0) {
+			cf_err_set(err, CF_ERR_USAGE,
+				   "bad option: see 'certferry issue --help'");
+			return -1;
 		}
 	}
 	if (optind != argc) {
@@ -180,37 +417,37 @@ parse_args(struct issue_cli *c, int argc, char **argv, struct cf_err *err)
 			   argv[optind]);
 		return -1;
 	}
-	if (c->nnames == 0) {
-		cf_err_set(err, CF_ERR_USAGE,
-			   "no name given: add -d NAME for each DNS name of the "
-			   "certificate");
-		return -1;
-	}
-	if (c->webroot != NULL && (c->http_port != 0 || c->http_addr != NULL)) {
-		cf_err_set(err, CF_ERR_USAGE,
-			   "--webroot and --http-port/--http-address exclude each "
-			   "other: choose one http-01 method");
-		return -1;
-	}
-	for (size_t i = 0; i < c->nnames; i++) {
-		if (strncmp(c->names[i], "*.", 2) == 0) {
-			cf_err_set(err, CF_ERR_USAGE,
-				   "%s: wildcard names can only be validated with "
-				   "dns-01", c->names[i]);
-			return -1;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(c->names[i], c->names[j]) == 0) {
-				cf_err_set(err, CF_ERR_USAGE, "%s is given twice",
-					   c->names[i]);
-				return -1;
-			}
-	}
 	return 0;
 }
 
 static void
-print_result(const struct issue_cli *c, const struct cf_issue_result *r)
+print_names(const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", names[i]);
+	printf("\n");
+}
+
+static void
+print_iis_plan(const struct cf_iis_plan *p, int dry_run)
+{
+	static const char *const verbs[] = { "add", "covered", "HTTP.sys" };
+
+	if (p == NULL)
+		return;
+	printf("IIS site %s: %zu binding%s to %s\n", p->site_name, p->nadd,
+	       p->nadd == 1 ? "" : "s", dry_run ? "add (dry run)" : "added");
+	for (size_t i = 0; i < p->n; i++)
+		printf("  %-8s %-40s %s sslFlags=%lu\n", verbs[p->items[i].action],
+		       p->items[i].host, p->items[i].binding_information ?
+			       p->items[i].binding_information : "",
+		       p->items[i].ssl_flags);
+	for (size_t i = 0; i < p->nnotes; i++)
+		printf("  note: %s\n", p->notes[i]);
+}
+
+static void
+print_result(const char *const *names, size_t n, const struct cf_issue_result *r)
 {
 	static const char *const files[] = { "privkey.pem", "cert.pem",
 					     "chain.pem", "fullchain.pem" };
@@ -218,14 +455,46 @@ print_result(const struct issue_cli *c, const struct cf_issue_result *r)
 
 	cf_rfc3339_format(r->not_before, nb);
 	cf_rfc3339_format(r->not_after, na);
-	printf("certificate issued for %s", c->names[0]);
-	for (size_t i = 1; i < c->nnames; i++)
-		printf(", %s", c->names[i]);
-	printf("\n  serial:   %s\n  issuer:   %s\n  valid:    %s to %s\n"
+	printf("certificate issued for ");
+	print_names(names, n);
+	printf("  serial:   %s\n  issuer:   %s\n  valid:    %s to %s\n"
 	       "  key:      %s\n  challenges answered: %zu\n", r->serial,
 	       r->issuer, nb, na, r->key_desc, r->challenges_answered);
 	for (size_t i = 0; i < 4; i++)
 		printf("  %-13s %s/%s\n", files[i], r->cert_path, files[i]);
+	if (r->delivery.stores_written)
+		printf("  stores written: %zu\n", r->delivery.stores_written);
+	print_iis_plan(r->delivery.iis_plan, 0);
+	if (r->delivery.iis_backup)
+		printf("  backup of applicationHost.config: %s\n",
+		       r->delivery.iis_backup);
+}
+
+/* --dry-run: what would be ordered and changed. */
+static int
+dry_run(struct issue_cli *c, char **names, size_t n)
+{
+	struct cf_iis_plan *plan = NULL;
+	struct cf_err err = { 0 };
+
+	printf("would order: ");
+	print_names((const char *const *)names, n);
+	printf("validation:  %s\n", cf_val_method_name(c->spec.validation.method));
+	for (size_t i = 0; i < c->spec.nstores; i++)
+		printf("store:       %s %s\n",
+		       cf_store_kind_name(c->spec.stores[i].kind),
+		       c->spec.stores[i].path);
+	if (c->spec.iis.install) {
+		if (cf_iis_apply(c->spec.iis.config, c->spec.iis.sites[0],
+				 (const char *const *)names, n,
+				 c->spec.iis.https_port ?
+					 (unsigned)c->spec.iis.https_port : 443u,
+				 1, &plan, NULL, &err) != CF_OK)
+			return cf_cli_fail(&err);
+		print_iis_plan(plan, 1);
+		cf_iis_plan_free(plan);
+	}
+	return CF_EXIT_OK;
 }
 
 int
@@ -239,57 +508,69 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	struct cf_state st = { 0 };
 	struct cf_engine e;
 	struct cf_err err = { 0 };
-	char *default_name = NULL;
+	char **names = NULL;
+	size_t nnames = 0;
 	int have = 0, existed = 0, ret, r;
-	cf_rc rc;
 
 	memset(&c, 0, sizeof(c));
 	memset(&e, 0, sizeof(e));
 	memset(&v, 0, sizeof(v));
 	memset(&res, 0, sizeof(res));
 	memset(&io, 0, sizeof(io));
+	c.spec.validation.dns_propagation_timeout = -1;
 	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
 		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
 		goto out;
 	}
-	io.names = (const char *const *)c.names;
-	io.nnames = c.nnames;
-	io.key_type = CF_KEY_EC256;
-	if (c.key_type != NULL &&
-	    (rc = cf_key_type_parse(c.key_type, &io.key_type, &err)) != CF_OK) {
-		cf_err_wrap(&err, "--key-type");
+	if (finish_spec(&c, cli->server, &err) != CF_OK ||
+	    cf_spec_resolve_names(&c.spec, &names, &nnames, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (c.cert_name == NULL)
-		c.cert_name = default_name = cf_state_name_for(c.names[0]);
-	io.cert_name = c.cert_name;
-	if ((rc = cf_state_check_name(io.cert_name, &err)) != CF_OK ||
-	    (rc = cf_account_cli_resolve(&c.account, &ao, &err)) != CF_OK) {
+	if (c.spec.name == NULL &&
+	    (c.spec.name = cf_state_name_for(names[0])) == NULL) {
+		cf_err_set(&err, CF_ERR_NOMEM, "out of memory");
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	/* Bind the responder before anything is ordered. */
-	if (c.webroot != NULL)
-		rc = cf_http01_webroot_new(c.webroot, &v, &err);
-	else
-		rc = cf_http01_standalone_new(c.http_addr,
-					      c.http_port ? c.http_port : 80, &v,
-					      &err);
-	if (rc != CF_OK ||
-	    (rc = cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err)) !=
+	{
+		/* Check the resolved names, as they will be ordered. */
+		char **given = c.spec.names;
+		size_t ngiven = c.spec.nnames;
+		c.spec.names = names;
+		c.spec.nnames = nnames;
+		r = cf_spec_check(&c.spec, &err) == CF_OK &&
+		    cf_state_check_name(c.spec.name, &err) == CF_OK;
+		c.spec.names = given;
+		c.spec.nnames = ngiven;
+		if (!r) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+	}
+	if (c.dry_run) {
+		ret = dry_run(&c, names, nnames);
+		goto out;
+	}
+	if (cf_account_cli_resolve(&c.account, &ao, &err) != CF_OK ||
+	    /* Bind the responders before anything is ordered. */
+	    cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
 		    CF_OK ||
-	    (!have && (rc = cf_engine_account_register(&e, &ao, &existed,
-						       &err)) != CF_OK)) {
+	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
+	    (!have && cf_engine_account_register(&e, &ao, &existed, &err) !=
+			      CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
+	io.spec = &c.spec;
+	io.names = (const char *const *)names;
+	io.nnames = nnames;
 	io.validator = &v;
-	if ((rc = cf_engine_issue(&e, &io, &res, &err)) != CF_OK) {
+	if (cf_engine_issue(&e, &io, &res, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	print_result(&c, &res);
+	print_result((const char *const *)names, nnames, &res);
 	ret = CF_EXIT_OK;
 out:
 	if (cf_log_get_level() >= CF_LOG_DEBUG && e.acme != NULL) {
@@ -303,7 +584,11 @@ out:
 	cf_issue_result_free(&res);
 	cf_engine_close(&e);
 	cf_state_close(&st);
-	issue_cli_free(&c);
-	free(default_name);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(c.pfx_password_file);
+	cf_spec_free(&c.spec);
+	cf_account_cli_free(&c.account);
 	return ret;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-/* iis: wired in when src/cli/cmd_iis.c lands */
+#include "cli/cmd_iis.h"
 #include "core/log.h"
 
 static void
@@ -116,7 +116,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "issue") == 0)
 		ret = cf_cmd_issue(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
-		ret = (fprintf(stderr, "error: iis not built\n"), CF_EXIT_FAIL);
+		ret = cf_cmd_iis(argc, argv);
 	else {
 		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
 			argv[0]);

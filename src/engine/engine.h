@@ -19,6 +19,8 @@
 #include "acme/acme.h"
 #include "core/err.h"
 #include "crypto/key.h"
+#include "engine/deliver.h"
+#include "engine/spec.h"
 #include "store/state.h"
 #include "validate/validate.h"
 
@@ -44,10 +46,9 @@ struct cf_account_opts {
 };
 
 struct cf_issue_opts {
-	const char *const *names;        /* DNS names, lower-case, checked */
+	const struct cf_cert_spec *spec; /* borrowed: name, key type, stores */
+	const char *const *names;        /* resolved names (cf_spec_resolve_names) */
 	size_t nnames;
-	const char *cert_name;
-	enum cf_key_type key_type;
 	struct cf_validator *validator;  /* borrowed */
 };
 
@@ -58,6 +59,7 @@ struct cf_issue_result {
 	time_t not_before, not_after;
 	char key_desc[32];
 	size_t challenges_answered;      /* 0 when every authz was valid */
+	struct cf_delivery delivery;     /* stores written, IIS changes */
 };
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,

@@ -19,6 +19,7 @@ cf_issue_result_free(struct cf_issue_result *r)
 	free(r->cert_path);
 	free(r->serial);
 	free(r->issuer);
+	cf_delivery_free(&r->delivery);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -164,7 +165,9 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 {
 	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
 	size_t len = 0, klen = 0;
+	const char *name = o->spec->name;
 	struct cf_cert_files f;
+	struct cf_cert_bundle b;
 	struct cf_cert_info ci;
 	cf_rc rc;
 
@@ -191,9 +194,9 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	f.cert_pem = leaf;
 	f.chain_pem = chain;
 	f.fullchain_pem = pem;
-	if ((rc = cf_state_cert_install(e->state, o->cert_name, &f, err)) != CF_OK)
+	if ((rc = cf_state_cert_install(e->state, name, &f, err)) != CF_OK)
 		goto out;
-	if ((rc = cf_state_cert_path(e->state, o->cert_name, "", &res->cert_path,
+	if ((rc = cf_state_cert_path(e->state, name, "", &res->cert_path,
 				     err)) != CF_OK)
 		goto out;
 	res->cert_path[strlen(res->cert_path) - 1] = '\0'; /* drop the '/' */
@@ -203,6 +206,14 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	res->not_before = ci.not_before;
 	res->not_after = ci.not_after;
 	snprintf(res->key_desc, sizeof(res->key_desc), "%s", ci.key_desc);
+	memset(&b, 0, sizeof(b));
+	b.key = key;
+	b.leaf_pem = leaf;
+	b.chain_pem = chain;
+	b.fullchain_pem = pem;
+	b.names = o->names;
+	b.nnames = o->nnames;
+	rc = cf_deliver(o->spec, &b, &res->delivery, err);
 out:
 	cf_cert_info_free(&ci);
 	if (kpem)
@@ -228,7 +239,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	memset(&ord, 0, sizeof(ord));
 	if (e->account_url == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL, "no account loaded");
-	if ((rc = cf_state_lock(e->state, o->cert_name, &lockfd, err)) != CF_OK)
+	if ((rc = cf_state_lock(e->state, o->spec->name, &lockfd, err)) != CF_OK)
 		return rc;
 	cf_info("ordering a certificate for %s%s", o->names[0],
 		o->nnames > 1 ? " and more" : "");
@@ -241,7 +252,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		goto out;
 	if ((rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
 		goto out;
-	if ((rc = cf_key_generate(o->key_type, &key, err)) != CF_OK ||
+	if ((rc = cf_key_generate(o->spec->key_type, &key, err)) != CF_OK ||
 	    (rc = cf_csr_build(key, o->names, o->nnames, &csr, &csr_len, err)) !=
 		    CF_OK)
 		goto out;
