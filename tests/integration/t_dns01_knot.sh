@@ -319,6 +319,32 @@ else
 	t_fail script_failure "$(cat "$T/err12")"
 fi
 
+# --- 6b: manual mode ---------------------------------------------------------
+# the "user" waits for the instructions, creates the record, presses Enter
+MV=$(txtval "$KA2")
+{
+	for _ in $(seq 1 100); do grep -q "Press Enter" "$T/out13" 2>/dev/null && break; sleep 0.1; done
+	rec=$(sed -n 's/^    \(_acme-challenge[^ ]*\) 60 IN TXT .*/\1/p' "$T/out13")
+	printf 'server 127.0.0.1 %s\nzone example.test.\nupdate add %s 60 TXT "%s"\nsend\n' \
+		"$PORT" "$rec" "$MV" | knsupdate -y "hmac-sha256:certferry-test.:$SECRET"
+	echo
+} | "$TOOL" cycle --dns manual --resolver "$SRV" --name man.example.test \
+	--keyauth "$KA2" --timeout 10 >"$T/out13" 2>"$T/err13"
+if grep -qF "_acme-challenge.man.example.test. 60 IN TXT \"$MV\"" "$T/out13" &&
+	grep -q READY "$T/out13" && grep -q "You may now remove" "$T/out13"; then
+	t_pass manual_mode
+else
+	t_fail manual_mode "$(cat "$T/out13" "$T/err13")"
+fi
+if "$TOOL" present --dns manual --resolver "$SRV" --name man2.example.test \
+	--keyauth "$KA2" </dev/null >/dev/null 2>"$T/err14"; then
+	t_fail manual_eof "succeeded without confirmation"
+elif grep -q "end of input" "$T/err14"; then
+	t_pass manual_eof
+else
+	t_fail manual_eof "$(cat "$T/err14")"
+fi
+
 # --- 7: tls-alpn-01 ----------------------------------------------------------
 KA3="tok3.thumbprint3"
 rm -f "$T/pause"; touch "$T/pause"
