@@ -1532,6 +1532,8 @@ compute_record(struct dns01_ctx *c, const struct cf_challenge_task *t,
 	cf_rc rc;
 
 	memset(rec, 0, sizeof(*rec));
+	if ((rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
+		goto out;
 	if ((rec->identifier = strdup(t->identifier)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
