@@ -15,6 +15,9 @@ TOOL="$BUILD/tools/dns01_tool"
 
 if [ -f "$HERE/lib.sh" ]; then
 	. "$HERE/lib.sh"
+	# keep lib.sh's output format, and also remember the failure here
+	eval "lib_$(declare -f t_fail)"
+	t_fail() { FAILED=1; lib_t_fail "$@"; }
 else
 	t_pass() { echo "ok - $1"; }
 	t_fail() { echo "not ok - $1: $2"; FAILED=1; }
