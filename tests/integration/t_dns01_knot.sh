@@ -55,7 +55,13 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+if [ -n "${CF_PEBBLE_SH_LOADED:-}" ]; then
+	cf_at_exit cleanup # lib.sh's trap runs it, then removes $CF_TMP
+else
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi
 
 read -r PORT TLSPORT <<<"$(freeports 2 | tr '\n' ' ')"
 SECRET=$(openssl rand -base64 32)
