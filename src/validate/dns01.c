@@ -417,11 +417,15 @@ cf_tsig_key_parse(const char *text, const char *source,
 				}
 				lex_next(&lx);
 				if (lx.kind != TOK_STRING) {
+					/* never echo what was found: it may
+					 * be the secret */
 					rc = cf_err_set(err, CF_ERR_USAGE,
 					    "%s:%d: expected the secret as a "
-					    "quoted base64 string, found %s",
-					    lx.source, lx.tline,
-					    tok_desc(&lx, b, sizeof(b)));
+					    "quoted base64 string (secret "
+					    "\"...\";)%s%s", lx.source,
+					    lx.tline, lx.kind == TOK_BAD ?
+					    ", found " : "", lx.kind ==
+					    TOK_BAD ? lx.start : "");
 					goto out;
 				}
 				if (!base64_valid(lx.start, lx.len)) {
@@ -762,8 +766,8 @@ parent_name(const char *name)
 
 /*
  * Follow CNAMEs from name (at most DNS01_CNAME_MAX hops).  *out is the
- * final name (malloc'd).  A failed lookup is an error; an answer without
- * CNAME ends the chain.
+ * final name (malloc'd).  An answer without CNAME ends the chain; so does a
+ * failed lookup (with a warning).  Loops and long chains are errors.
  */
 static cf_rc
 follow_cname(ldns_resolver *r, const char *where, const char *name,
@@ -774,16 +778,23 @@ follow_cname(ldns_resolver *r, const char *where, const char *name,
 	char *cur = NULL, *next;
 	ldns_pkt *pkt = NULL;
 	ldns_rr_list *ans;
+	struct cf_err qerr;
 	cf_rc rc = CF_OK;
 
 	*out = NULL;
 	if ((cur = strdup(name)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	for (;;) {
-		if ((rc = dns_query(r, cur, LDNS_RR_TYPE_CNAME, where, &pkt,
-		    err)) != CF_OK) {
-			cf_err_wrap(err, "looking for a CNAME at %s", cur);
-			goto out;
+		if (dns_query(r, cur, LDNS_RR_TYPE_CNAME, where, &pkt, &qerr)
+		    != CF_OK) {
+			/* Not fatal: the back end may still be able to write
+			 * the record (a manual or scripted setup without
+			 * working DNS here); the propagation check or the CA
+			 * will tell if the name was wrong. */
+			cf_warn("dns-01: cannot check whether %s is a CNAME "
+			    "(%s); using it as the record name", cur,
+			    qerr.msg);
+			break;
 		}
 		next = NULL;
 		ans = ldns_pkt_answer(pkt);
@@ -1521,6 +1532,8 @@ compute_record(struct dns01_ctx *c, const struct cf_challenge_task *t,
 	cf_rc rc;
 
 	memset(rec, 0, sizeof(*rec));
+	if ((rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
+		goto out;
 	if ((rec->identifier = strdup(t->identifier)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;

@@ -15,6 +15,9 @@ TOOL="$BUILD/tools/dns01_tool"
 
 if [ -f "$HERE/lib.sh" ]; then
 	. "$HERE/lib.sh"
+	# keep lib.sh's output format, and also remember the failure here
+	eval "lib_$(declare -f t_fail)"
+	t_fail() { FAILED=1; lib_t_fail "$@"; }
 else
 	t_pass() { echo "ok - $1"; }
 	t_fail() { echo "not ok - $1: $2"; FAILED=1; }
@@ -52,7 +55,13 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+if [ -n "${CF_PEBBLE_SH_LOADED:-}" ]; then
+	cf_at_exit cleanup # lib.sh's trap runs it, then removes $CF_TMP
+else
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi
 
 read -r PORT TLSPORT <<<"$(freeports 2 | tr '\n' ' ')"
 SECRET=$(openssl rand -base64 32)
@@ -150,7 +159,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name www.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out1" 2>"$T/err1" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out1" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out1" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out1" && has_txt _acme-challenge.www.example.test "$V1"; then
 	t_pass rfc2136_present
 else
@@ -200,7 +209,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name sub.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out5" 2>"$T/err5" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out5" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out5" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out5" && has_txt _acme-challenge.sub.validation.test "$V1"; then
 	t_pass rfc2136_cname_delegation
 else
@@ -282,7 +291,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name hook.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out10" 2>"$T/err10" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out10" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out10" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out10" && has_txt _acme-challenge.hook.example.test "$V1" &&
 	grep -qxF "ARGS [create] [_acme-challenge.hook.example.test.] [$V1]" "$T/hook.log" &&
 	grep -qxF "ENV create _acme-challenge.hook.example.test. $V1 hook.example.test" "$T/hook.log"; then
@@ -319,13 +328,58 @@ else
 	t_fail script_failure "$(cat "$T/err12")"
 fi
 
+# a hung script is killed with its process group after the timeout
+printf '#!/bin/sh\nsleep 30 &\necho $! >"%s/child.pid"\nsleep 30\n' "$T" >"$T/hang.sh"; chmod +x "$T/hang.sh"
+start=$(date +%s)
+if "$TOOL" present --dns script --script "$T/hang.sh" --script-timeout 1 --resolver "$SRV" \
+	--name h.example.test --keyauth "$KA2" >/dev/null 2>"$T/err15"; then
+	t_fail script_timeout "succeeded"
+else
+	sleep 0.2
+	end=$(date +%s)
+	if grep -q "did not finish within 1 s" "$T/err15" && [ $((end - start)) -lt 10 ] &&
+		case $(ps -o stat= -p "$(cat "$T/child.pid")" 2>/dev/null) in ""|Z*) true ;; *) false ;; esac; then
+		# gone, or a zombie waiting for init to reap it
+		t_pass script_timeout
+	else
+		t_fail script_timeout "$(cat "$T/err15"); took $((end - start)) s"
+		kill "$(cat "$T/child.pid")" 2>/dev/null
+	fi
+fi
+
+# --- 6b: manual mode ---------------------------------------------------------
+# the "user" waits for the instructions, creates the record, presses Enter
+MV=$(txtval "$KA2")
+{
+	for _ in $(seq 1 100); do grep -q "Press Enter" "$T/out13" 2>/dev/null && break; sleep 0.1; done
+	rec=$(sed -n 's/^    \(_acme-challenge[^ ]*\) 60 IN TXT .*/\1/p' "$T/out13")
+	printf 'server 127.0.0.1 %s\nzone example.test.\nupdate add %s 60 TXT "%s"\nsend\n' \
+		"$PORT" "$rec" "$MV" | knsupdate -y "hmac-sha256:certferry-test.:$SECRET"
+	echo
+} | "$TOOL" cycle --dns manual --resolver "$SRV" --name man.example.test \
+	--keyauth "$KA2" --timeout 10 >"$T/out13" 2>"$T/err13"
+if grep -qF "_acme-challenge.man.example.test. 60 IN TXT \"$MV\"" "$T/out13" &&
+	grep -q READY "$T/out13" && grep -q "You may now remove" "$T/out13"; then
+	t_pass manual_mode
+else
+	t_fail manual_mode "$(cat "$T/out13" "$T/err13")"
+fi
+if "$TOOL" present --dns manual --resolver "$SRV" --name man2.example.test \
+	--keyauth "$KA2" </dev/null >/dev/null 2>"$T/err14"; then
+	t_fail manual_eof "succeeded without confirmation"
+elif grep -q "end of input" "$T/err14"; then
+	t_pass manual_eof
+else
+	t_fail manual_eof "$(cat "$T/err14")"
+fi
+
 # --- 7: tls-alpn-01 ----------------------------------------------------------
 KA3="tok3.thumbprint3"
 rm -f "$T/pause"; touch "$T/pause"
 "$TOOL" tlsalpn --port "$TLSPORT" --name alpn.example.test --keyauth "$KA3" \
 	--pause-file "$T/pause" >"$T/out20" 2>"$T/err20" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out20" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out20" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 openssl s_client -alpn acme-tls/1 -servername alpn.example.test \
 	-connect "127.0.0.1:$TLSPORT" </dev/null >"$T/sc.out" 2>&1
 openssl x509 -in "$T/sc.out" -noout -text >"$T/cert.txt" 2>&1
