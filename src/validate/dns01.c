@@ -24,6 +24,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "crypto/jws.h"
 #include "validate/dnsname.h"
 
 extern char **environ;
@@ -63,40 +64,6 @@ struct dns01_ctx {
 /* ---------------------------------------------------------------- */
 /* TXT value and record name                                        */
 /* ---------------------------------------------------------------- */
-
-/*
- * base64url(SHA-256(ka)).  TODO: use cf_dns01_txt_value() from
- * crypto/jws.h once that implementation is merged.
- */
-static cf_rc
-txt_value(const char *ka, char **out, struct cf_err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-	int n, i;
-
-	*out = NULL;
-	if (ka == NULL || ka[0] == '\0')
-		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "dns-01: empty key authorization");
-	if (EVP_Digest(ka, strlen(ka), md, &mdlen, EVP_sha256(), NULL) != 1)
-		return cf_err_openssl(err, "dns-01: SHA-256");
-	n = EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
-	OPENSSL_cleanse(md, sizeof(md));
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	b64[n] = '\0';
-	for (i = 0; i < n; i++) {
-		if (b64[i] == '+')
-			b64[i] = '-';
-		else if (b64[i] == '/')
-			b64[i] = '_';
-	}
-	if ((*out = strdup(b64)) == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	return CF_OK;
-}
 
 cf_rc
 cf_dns01_record_name(const char *identifier, const char *alias_zone,
@@ -1538,7 +1505,7 @@ compute_record(struct dns01_ctx *c, const struct cf_challenge_task *t,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = txt_value(t->key_authorization, &rec->value, err)) != CF_OK)
+	if ((rc = cf_dns01_txt_value(t->key_authorization, &rec->value, err)) != CF_OK)
 		goto out;
 	if ((rc = cf_dns01_record_name(t->identifier, c->alias_zone, &first,
 	    err)) != CF_OK)
@@ -1628,7 +1595,7 @@ dns01_cleanup(void *vctx, const struct cf_challenge_task *t)
 	cf_rc rc = CF_OK;
 
 	cf_err_clear(&err);
-	if (txt_value(t->key_authorization, &value, &err) != CF_OK)
+	if (cf_dns01_txt_value(t->key_authorization, &value, &err) != CF_OK)
 		goto out;
 	for (i = 0; i < c->nrecs; i++) {
 		if (strcmp(c->recs[i].identifier, t->identifier) == 0 &&
