@@ -7,146 +7,45 @@
 # kills only that process (by PID).
 
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/knot.sh
+. "$(dirname "$0")/knot.sh"
 TOOL="$BUILD/tools/dns01_tool"
-
-if [ -f "$HERE/lib.sh" ]; then
-	. "$HERE/lib.sh"
-	# keep lib.sh's output format, and also remember the failure here
-	eval "lib_$(declare -f t_fail)"
-	t_fail() { FAILED=1; lib_t_fail "$@"; }
-else
-	t_pass() { echo "ok - $1"; }
-	t_fail() { echo "not ok - $1: $2"; FAILED=1; }
-	t_skip() { echo "skip - $1: $2"; }
-fi
+# keep lib.sh's output format, and also remember the failure here
+eval "lib_$(declare -f t_fail)"
+t_fail() { FAILED=1; lib_t_fail "$@"; }
 FAILED=0
 
-for p in knotd kdig knsupdate openssl; do
-	if ! command -v "$p" >/dev/null 2>&1; then
-		t_skip dns01_knot "$p not installed (apt-get install knot knot-dnsutils openssl)"
-		exit 0
-	fi
-done
+skip_unless_cmd knotd kdig knsupdate openssl
 if [ ! -x "$TOOL" ]; then
-	t_skip dns01_knot "$TOOL not built (make $BUILD/tools/dns01_tool)"
+	t_skip dns01_knot "$TOOL not built (make $TOOL)"
 	exit 0
 fi
 
-freeports() {
-	if [ -x "$BUILD/tools/freeport" ]; then
-		"$BUILD/tools/freeport" "$1"
-	else
-		"$TOOL" freeport "$1"
-	fi
-}
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cf-dns01.XXXXXX")
-KNOT_PID=
+T="$CF_TMP/dns01"
+mkdir -p "$T"
 BG_PIDS=
-cleanup() {
+stop_bg() {
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ -n "$KNOT_PID" ]; then
-		kill "$KNOT_PID" 2>/dev/null
-		wait "$KNOT_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
 }
-if [ -n "${CF_PEBBLE_SH_LOADED:-}" ]; then
-	cf_at_exit cleanup # lib.sh's trap runs it, then removes $CF_TMP
-else
-	trap cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-fi
+cf_at_exit stop_bg
 
-read -r PORT TLSPORT <<<"$(freeports 2 | tr '\n' ' ')"
-SECRET=$(openssl rand -base64 32)
-WRONG=$(openssl rand -base64 32)
-mkdir -p "$T/run" "$T/db" "$T/zones"
-
-cat >"$T/knot.conf" <<EOC
-server:
-    rundir: "$T/run"
-    listen: 127.0.0.1@$PORT
-database:
-    storage: "$T/db"
-log:
-  - target: stderr
-    any: warning
-key:
-  - id: certferry-test.
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: upd
-    key: certferry-test.
-    action: update
-template:
-  - id: default
-    storage: "$T/zones"
-    file: "%s.zone"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-    semantic-checks: off
-zone:
-  - domain: example.test
-    acl: upd
-  - domain: validation.test
-    acl: upd
-EOC
-
-cat >"$T/zones/example.test.zone" <<'EOZ'
-$ORIGIN example.test.
-$TTL 60
-@ SOA ns.example.test. admin.example.test. 1 3600 600 86400 60
-@ NS ns.example.test.
-ns A 127.0.0.1
-_acme-challenge.sub CNAME _acme-challenge.sub.validation.test.
-_acme-challenge.loop1 CNAME _acme-challenge.loop2.example.test.
-_acme-challenge.loop2 CNAME _acme-challenge.loop1.example.test.
-_acme-challenge.chain CNAME c1.example.test.
-c1 CNAME c2.example.test.
-c2 CNAME _acme-challenge.chain.validation.test.
-EOZ
-cat >"$T/zones/validation.test.zone" <<'EOZ'
-$ORIGIN validation.test.
-$TTL 60
-@ SOA ns.validation.test. admin.validation.test. 1 3600 600 86400 60
-@ NS ns.validation.test.
-ns A 127.0.0.1
-EOZ
-
-printf 'key "certferry-test" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$T/good.key"
-printf 'key "certferry-test" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$WRONG" >"$T/wrong.key"
-chmod 600 "$T"/*.key
-
-knotd -c "$T/knot.conf" >"$T/knotd.log" 2>&1 &
-KNOT_PID=$!
-up=0
-for _ in $(seq 1 100); do
-	if kdig @127.0.0.1 -p "$PORT" +short +time=1 +retry=0 SOA example.test 2>/dev/null | grep -q ns.example.test; then
-		up=1; break
-	fi
-	kill -0 "$KNOT_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up -ne 1 ]; then
-	t_fail knotd_start "knotd did not come up on 127.0.0.1:$PORT: $(tail -5 "$T/knotd.log")"
+if ! knot_start; then
+	t_fail knotd_start "knotd did not start"
 	exit 1
 fi
 t_pass knotd_start
+PORT=$KNOT_PORT
+TLSPORT=$(cf_freeports 1)
+WRONG=$KNOT_WRONG_SECRET
+cp "$KNOT_KEY" "$T/good.key"
+cp "$KNOT_WRONG_KEY" "$T/wrong.key"
 
 txtval() {
 	printf %s "$1" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '='
 }
-txt_at() { # NAME -> the TXT strings served for NAME, one a line
-	kdig @127.0.0.1 -p "$PORT" +short +time=2 +retry=1 TXT "$1" | tr -d '"'
-}
+txt_at() { knot_txt "$1"; } # NAME -> the TXT strings served, one a line
 has_txt() { txt_at "$1" | grep -qxF "$2"; }
 
 SRV="127.0.0.1:$PORT"
@@ -282,7 +181,7 @@ cat >"$T/hook.sh" <<EOS
 } >>"$T/hook.log"
 case "\$1" in create) op=add ;; delete) op=delete ;; *) exit 3 ;; esac
 printf 'server 127.0.0.1 $PORT\nzone example.test.\nupdate %s %s 60 TXT "%s"\nsend\n' "\$op" "\$2" "\$3" |
-	knsupdate -y "hmac-sha256:certferry-test.:$SECRET" || exit 1
+	knsupdate -y "hmac-sha256:certferry-test.:$KNOT_SECRET" || exit 1
 echo "hook done"
 EOS
 chmod 700 "$T/hook.sh"
@@ -354,7 +253,7 @@ MV=$(txtval "$KA2")
 	for _ in $(seq 1 100); do grep -q "Press Enter" "$T/out13" 2>/dev/null && break; sleep 0.1; done
 	rec=$(sed -n 's/^    \(_acme-challenge[^ ]*\) 60 IN TXT .*/\1/p' "$T/out13")
 	printf 'server 127.0.0.1 %s\nzone example.test.\nupdate add %s 60 TXT "%s"\nsend\n' \
-		"$PORT" "$rec" "$MV" | knsupdate -y "hmac-sha256:certferry-test.:$SECRET"
+		"$PORT" "$rec" "$MV" | knsupdate -y "hmac-sha256:certferry-test.:$KNOT_SECRET"
 	echo
 } | "$TOOL" cycle --dns manual --resolver "$SRV" --name man.example.test \
 	--keyauth "$KA2" --timeout 10 >"$T/out13" 2>"$T/err13"
