@@ -39,6 +39,12 @@
 # nginx:
 #   nginx_start WEBROOT PORT    real nginx serving WEBROOT on 127.0.0.1:PORT
 #                               (sets NGINX_PID, NGINX_DIR)
+#
+# fault-injecting stand-in (docs/TESTING-PROXY.md):
+#   faultproxy_start NAME PORT [ARGS...]   tests/tools/faultproxy in front of
+#                               the running Pebble on 127.0.0.1:PORT, log in
+#                               $CF_TMP/fp/NAME.log; sets FP_PID, FP_URL
+#                               (https://127.0.0.1:PORT), FP_LOG
 
 # shellcheck source=scripts/pebble.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/pebble.sh"
@@ -289,4 +295,25 @@ EOF
 		t_tail "$d/stdout.log" >&2
 		return 1
 	fi
+}
+
+faultproxy_start() {
+	local name=$1 port=$2 d="$CF_TMP/fp"
+	shift 2
+	mkdir -p "$d"
+	FP_LOG="$d/$name.log"
+	FP_URL="https://127.0.0.1:$port"
+	cf_spawn "$d/$name.stderr" "$BUILD/tools/faultproxy" \
+		--listen "127.0.0.1:$port" \
+		--cert "$CF_TMP/ca/server.pem" --key "$CF_TMP/ca/server.key" \
+		--upstream "https://127.0.0.1:$PEBBLE_PORT" --upstream-ca "$PEBBLE_CA" \
+		--log "$FP_LOG" "$@"
+	FP_PID=$CF_LAST_PID
+	if ! cf_wait_for 10 "$FP_PID" curl -s -o /dev/null --cacert "$PEBBLE_CA" \
+		"$FP_URL/faultproxy-ready"; then
+		echo "error: faultproxy $name did not answer on $FP_URL; its stderr:" >&2
+		tail -n 10 "$d/$name.stderr" >&2
+		return 1
+	fi
+	export FP_PID FP_URL FP_LOG
 }

@@ -39,17 +39,8 @@ C="https://127.0.0.1:$PC"
 # fp_start NAME PORT ARGS...: start a proxy (cert from Pebble's throwaway CA)
 # and wait until it answers.  Sets FP_PID.
 fp_start() {
-	local name=$1 port=$2
-	shift 2
-	cf_spawn "$W/$name.stderr" "$FP" --listen "127.0.0.1:$port" \
-		--cert "$CF_TMP/ca/server.pem" --key "$CF_TMP/ca/server.key" \
-		--upstream "https://127.0.0.1:$PEBBLE_PORT" --upstream-ca "$CA" \
-		--log "$W/$name.log" "$@"
-	FP_PID=$CF_LAST_PID
-	if ! cf_wait_for 10 "$FP_PID" curl -s -o /dev/null --cacert "$CA" \
-		"https://127.0.0.1:$port/faultproxy-ready"; then
-		t_fail "$T_SCRIPT: start proxy $name" "did not answer"
-		t_tail "$W/$name.stderr"
+	if ! faultproxy_start "$@"; then
+		t_fail "$T_SCRIPT: start proxy $1" "did not answer"
 		exit 1
 	fi
 }
