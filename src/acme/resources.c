@@ -393,9 +393,12 @@ poll_wait(struct cf_acme *a, long ra_s, long *delay_ms, const char *what,
 				  "wait budget (--wait) ended; the CA suggests "
 				  "checking again at %s", what, when);
 	}
-	if (ms >= 3000)
-		cf_info("waiting for the CA: %s, next check in %ld s", what,
-			ms / 1000);
+	if (ms >= 3000) {
+		char at[32];
+		cf_clock_format(time(NULL) + ms / 1000, at);
+		cf_progress("waiting for the CA: %s; next check at %s (in %ld s)",
+			    what, at, ms / 1000);
+	}
 	acme_sleep_ms(ms);
 	*delay_ms = *delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : *delay_ms * 2;
 	return CF_OK;

@@ -267,8 +267,11 @@ wait_retry_after(struct cf_acme *a, long secs, const char *what,
 				  "run's wait budget (--wait); run again after that time",
 				  what, when);
 	}
-	if (secs >= 3)
-		cf_info("%s: waiting %ld s as the CA asked", what, secs);
+	if (secs >= 3) {
+		cf_clock_format(time(NULL) + secs, when);
+		cf_progress("%s: waiting until %s (%ld s) as the CA asked", what,
+			    when, secs);
+	}
 	acme_sleep_ms(secs * 1000);
 	return CF_OK;
 }

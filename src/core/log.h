@@ -23,6 +23,14 @@ void cf_log_set_level(enum cf_log_level level);
 enum cf_log_level cf_log_get_level(void);
 void cf_log(enum cf_log_level level, const char *fmt, ...) CF_PRINTF(2, 3);
 
+/*
+ * Progress while waiting for the CA: on a terminal one line, rewritten in
+ * place; otherwise (a log, a pipe) a plain line each time.  Shown at
+ * CF_LOG_INFO and above.  cf_progress_end() finishes the terminal line.
+ */
+void cf_progress(const char *fmt, ...) CF_PRINTF(1, 2);
+void cf_progress_end(void);
+
 #define cf_warn(...) cf_log(CF_LOG_WARN, __VA_ARGS__)
 #define cf_info(...) cf_log(CF_LOG_INFO, __VA_ARGS__)
 #define cf_debug(...) cf_log(CF_LOG_DEBUG, __VA_ARGS__)

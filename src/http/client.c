@@ -15,6 +15,11 @@ struct cf_http {
 	CURL *curl;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
+	struct {
+		const char *method;
+		const char *url;
+		long shown_s;
+	} progress;
 };
 
 struct hdr_ctx {
@@ -26,6 +31,33 @@ struct body_ctx {
 	struct cf_buf buf;
 	int over_cap;
 };
+
+/* For people: a request the CA holds open (a finalize at a slow CA) is
+ * reported every HELD_REPORT_EVERY_S seconds while it lasts. */
+#define HELD_REPORT_EVERY_S 10
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	struct cf_http *h = arg;
+	double t = 0;
+	long s;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &t) != CURLE_OK)
+		return 0;
+	s = (long)t;
+	if (s >= h->progress.shown_s + HELD_REPORT_EVERY_S) {
+		h->progress.shown_s = s - s % HELD_REPORT_EVERY_S;
+		cf_progress("waiting for the CA to answer %s %s (%ld s so far)",
+			    h->progress.method, h->progress.url, s);
+	}
+	return 0;
+}
 
 struct cf_http *
 cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
@@ -64,6 +96,9 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 	/* A connection that goes silent is dead long before the timeout. */
 	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
 	if (opts->ca_bundle != NULL)
 		curl_easy_setopt(h->curl, CURLOPT_CAINFO, opts->ca_bundle);
 	return h;
@@ -228,6 +263,9 @@ cf_http_request(struct cf_http *h, const char *method, const char *url,
 				  "refusing non-HTTPS URL %s: ACME servers must use https",
 				  url);
 	h->errbuf[0] = '\0';
+	h->progress.method = method;
+	h->progress.url = url;
+	h->progress.shown_s = 0;
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &bc);
@@ -281,6 +319,7 @@ cf_http_request(struct cf_http *h, const char *method, const char *url,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	cf_progress_end();
 	cf_debug("http: %s %s -> %ld (%ld ms)", method, url, resp->status,
 		 resp->elapsed_ms);
 out:

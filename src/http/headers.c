@@ -221,3 +221,12 @@ cf_rfc3339_format(time_t t, char out[32])
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void
+cf_clock_format(time_t t, char out[32])
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, 32, "%H:%M:%S", &tm);
+}

@@ -31,6 +31,9 @@ char *cf_link_find(const char *value, const char *rel);
  * numeric offsets allowed) into *out (UTC).  CF_ERR_PROTO if malformed. */
 cf_rc cf_rfc3339_parse(const char *s, time_t *out);
 
+/* Format t as local wall-clock "HH:MM:SS" for people. */
+void cf_clock_format(time_t t, char out[32]);
+
 /* Format t as RFC 3339 UTC with seconds ("2026-11-29T10:00:00Z"). */
 void cf_rfc3339_format(time_t t, char out[32]);
 

@@ -80,6 +80,7 @@ issued_ok() {
 	else
 		t_fail "$label: certificate issued" "exit $T_RC: $(tail -n 3 "$T_ERR" | tr '\n' ' ')"
 	fi
+	cp "$T_ERR" "$CF_TMP/last-issue.err"
 	check_issued "$label" "$label.faults.test" "$label.faults.test"
 }
 
@@ -116,16 +117,21 @@ else
 fi
 
 # ---- order "processing" with Retry-After for several polls ----
-scenario proc '[{"match":{"method":"POST","path":"^/my-order/"},"armed_by":{"method":"POST","path":"^/finalize-order/"},"times":3,"action":{"fake_processing":true,"retry_after":"2"}}]'
+scenario proc '[{"match":{"method":"POST","path":"^/my-order/"},"armed_by":{"method":"POST","path":"^/finalize-order/"},"times":3,"action":{"fake_processing":true,"retry_after":"3"}}]'
 issued_ok proc
+if grep -q 'waiting for the CA: certificate issuance; next check at [0-9:]* (in 3 s)' "$CF_TMP/last-issue.err"; then
+	t_pass "proc: says what it waits for and until when"
+else
+	t_fail "proc: says what it waits for and until when" "$(head -c 300 "$CF_TMP/last-issue.err")"
+fi
 if [ "$(count ' POST /my-order/[^ ]* 200 rule:0 ')" -eq 3 ]; then
 	t_pass "proc: three processing answers were polled through"
 else
 	t_fail "proc: three processing answers were polled through" "$(count ' rule:0 ')"
 fi
-# From the first processing answer on, each poll waits the 2 s asked.
+# From the first processing answer on, each poll waits the 3 s asked.
 grep -E ' POST /my-order/' "$FP_LOG" | awk '$5 == "rule:0" || seen { seen = 1; print }' >"$CF_TMP/proc-polls"
-FP_LOG="$CF_TMP/proc-polls" expect_min_gap "proc" ' POST /my-order/' 2000
+FP_LOG="$CF_TMP/proc-polls" expect_min_gap "proc" ' POST /my-order/' 3000
 one_new_order proc
 
 # ---- an unknown challenge type listed first ----
@@ -156,8 +162,16 @@ if grep -E ' POST /finalize-order/[^ ]* 200 ' "$FP_LOG" | awk '$6 >= 60000 { f =
 else
 	t_fail "hold: waited out a finalize held 60 s" "$(grep finalize "$FP_LOG")"
 fi
-[ "$(count ' POST /finalize-order/')" -eq 1 ] &&
-	t_pass "hold: one finalize request" || t_fail "hold: one finalize request"
+if [ "$(count ' POST /finalize-order/')" -eq 1 ]; then
+	t_pass "hold: one finalize request"
+else
+	t_fail "hold: one finalize request"
+fi
+if grep -q 'waiting for the CA to answer POST .*/finalize-order/.* s so far' "$CF_TMP/last-issue.err"; then
+	t_pass "hold: says what it waits for while the CA holds the request"
+else
+	t_fail "hold: says what it waits for" "$(head -c 300 "$CF_TMP/last-issue.err")"
+fi
 
 # ---- bodies that are not what they should be, and a server that never answers ----
 scenario big '[{"match":{"path":"^/certZ/"},"action":{"pad_body_to":20000000}}]'
