@@ -1,16 +1,21 @@
 /* renew.c - recording issuances and running renewals; see renew.h */
 #include "engine/renew.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "core/log.h"
 #include "engine/deliver.h"
+#include "store/atomic.h"
 
 static const char *const outcome_names[] = {
 	[CF_RENEW_NOT_DUE] = "not-due",
@@ -151,9 +156,16 @@ out:
  * locked table too, but its `ready`/cleanup were written for one order at
  * a time, so renewals sharing it are serialised on the entry's mutex.
  * Webroot and dns-01 validators hold no port: each worker makes its own.
+ *
+ * Across processes (two renew runs at once) the port is guarded by a
+ * blocking lock, STATE/locks/_responder-<method>-<port>.lock, held while
+ * the responder lives: the second run waits for the first one's responder
+ * to go, by which time the certificates the first run renewed are no
+ * longer due (and those it holds are skipped as locked).
  */
 struct shared_validator {
 	char key[300];
+	int portlock;                /* flock of the port across processes */
 	struct cf_validator v;
 	cf_rc rc;                    /* creation failed: every user fails */
 	struct cf_err err;
@@ -192,6 +204,48 @@ share_key(const struct cf_validation_spec *v, char *key, size_t len, int *excl)
 	return 0;
 }
 
+#define PORT_LOCK_WAIT_S 900
+
+/* Take the cross-process lock of a responder port (waits up to
+ * PORT_LOCK_WAIT_S).  -1 and err set on failure. */
+static int
+port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
+	  struct cf_err *err)
+{
+	char path[4096];
+	int fd, port = v->method == CF_VAL_HTTP01 ?
+			       (v->http_port ? v->http_port : 80) :
+			       (v->tls_port ? v->tls_port : 443);
+	struct cf_err e2 = { 0 };
+
+	snprintf(path, sizeof(path), "%s/locks", st->root);
+	if (cf_mkdir_p(path, 0700, 1, &e2) != CF_OK) {
+		*err = e2;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/locks/_responder-%s-%d.lock", st->root,
+		 cf_val_method_name(v->method), port);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cf_err_set(err, CF_ERR_IO, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		if (errno != EWOULDBLOCK || i >= PORT_LOCK_WAIT_S * 10) {
+			cf_err_set(err, CF_ERR_LOCKED,
+				   "port %d: another certferry run keeps its %s "
+				   "responder", port, cf_val_method_name(v->method));
+			close(fd);
+			return -1;
+		}
+		if (i == 0)
+			cf_info("waiting for another certferry run to free port "
+				"%d", port);
+		usleep(100000);
+	}
+	return fd;
+}
+
 static struct shared_validator *
 shared_get(struct run *run, const struct cf_validation_spec *v,
 	   struct cf_err *err)
@@ -212,7 +266,11 @@ shared_get(struct run *run, const struct cf_validation_spec *v,
 		snprintf(sv->key, sizeof(sv->key), "%s", key);
 		sv->exclusive = excl;
 		pthread_mutex_init(&sv->use, NULL);
-		sv->rc = cf_spec_validator_new(v, NULL, NULL, &sv->v, &sv->err);
+		if ((sv->portlock = port_lock(run->st, v, &sv->err)) < 0)
+			sv->rc = sv->err.rc;
+		else
+			sv->rc = cf_spec_validator_new(v, NULL, NULL, &sv->v,
+						       &sv->err);
 		run->shared[run->nshared++] = sv;
 	}
 	pthread_mutex_unlock(&run->mu);
@@ -456,6 +514,8 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 	}
 	for (size_t i = 0; i < run.nshared; i++) {
 		cf_validator_destroy(&run.shared[i]->v);
+		if (run.shared[i]->portlock >= 0)
+			close(run.shared[i]->portlock);
 		pthread_mutex_destroy(&run.shared[i]->use);
 		free(run.shared[i]);
 	}
