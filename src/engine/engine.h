@@ -88,6 +88,32 @@ cf_rc cf_engine_account_register(struct cf_engine *e,
 cf_rc cf_engine_account_fetch(struct cf_engine *e, json_t **acct,
 			      struct cf_err *err) CF_MUST_CHECK;
 
+/* ---- account management and revocation (account_mgmt.c) ---- */
+
+/* Replace the account's contacts at the CA ("mailto:" added) and in
+ * account.json. */
+cf_rc cf_engine_account_update(struct cf_engine *e, const char *const *emails,
+			       size_t n, struct cf_err *err) CF_MUST_CHECK;
+
+/* Deactivate the account at the CA (irreversible); account.json records
+ * "status": "deactivated". */
+cf_rc cf_engine_account_deactivate(struct cf_engine *e,
+				   struct cf_err *err) CF_MUST_CHECK;
+
+/* RFC 8555 §7.3.5 key change to a new key of the given type.  The new key
+ * is written to account.key.new (0600) first and renamed over account.key
+ * only once the CA accepted it; on failure the old key stays in use. */
+cf_rc cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
+				 struct cf_err *err) CF_MUST_CHECK;
+
+/* Revoke the current certificate of `name` (STATE/certs/name/cert.pem)
+ * with an RFC 5280 reason code, signed by the account key, or with
+ * with_cert_key by the certificate's own key (JWK).  *serial (malloc'd)
+ * receives the revoked certificate's serial, lower-case hex. */
+cf_rc cf_engine_revoke(struct cf_engine *e, const char *name, int reason,
+		       int with_cert_key, char **serial,
+		       struct cf_err *err) CF_MUST_CHECK;
+
 /*
  * Order, validate, finalize, download and store one certificate.  An order
  * saved by an earlier run for the same name and names (engine/orders.h) is
