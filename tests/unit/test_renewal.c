@@ -311,6 +311,30 @@ test_bad_version(void **unused)
 	json_decref(j);
 }
 
+/* A spec that takes every host from IIS sites (no -d names) round-trips. */
+static void
+test_iis_only_spec_roundtrip(void **unused)
+{
+	struct cf_cert_spec s, back;
+	json_t *j = NULL;
+
+	memset(&s, 0, sizeof(s));
+	s.name = strdup("site1");
+	s.directory_url = strdup("https://ca.test/dir");
+	s.validation.dns_propagation_timeout = -1;
+	s.iis.config = strdup("/srv/applicationHost.config");
+	s.iis.sites = calloc(2, sizeof(char *));
+	s.iis.sites[0] = strdup("Default Web Site");
+	s.iis.nsites = 1;
+	assert_int_equal(cf_spec_to_json(&s, &j, NULL), CF_OK);
+	assert_int_equal(cf_spec_from_json(j, &back, NULL), CF_OK);
+	assert_int_equal(back.nnames, 0);
+	assert_string_equal(back.iis.sites[0], "Default Web Site");
+	json_decref(j);
+	cf_spec_free(&s);
+	cf_spec_free(&back);
+}
+
 int
 main(void)
 {
@@ -323,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_save_load_roundtrip),
 		cmocka_unit_test(test_bad_version),
+		cmocka_unit_test(test_iis_only_spec_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
