@@ -24,6 +24,8 @@ PACKAGES=(
 	pebble               # test ACME server (pebble + pebble-challtestsrv)
 	knot                 # authoritative DNS server for dns-01 / RFC 2136 tests
 	knot-dnsutils        # kdig/knsupdate for DNS test set-up and checks
+	unbound              # recursive resolver in front of knot: Pebble must follow
+	                     # the _acme-challenge CNAME into another zone
 	nginx-light          # real web server for webroot and nginx installer tests
 	curl                 # test harness: waits for Pebble, fetches its root
 	jq                   # test harness: reads JSON state and Pebble answers

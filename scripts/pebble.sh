@@ -30,6 +30,8 @@
 #   PEBBLE_DIR_URL PEBBLE_CA PEBBLE_MGMT_URL PEBBLE_PORT PEBBLE_LOG PEBBLE_PID
 #   EAB_KID EAB_HMAC EAB_HMAC_FILE (kid-1) EAB_KID2 EAB_HMAC2 EAB_HMAC2_FILE (kid-2)
 #   HTTP01_PORT TLSALPN_PORT PEBBLE_DNS CHALLTEST_MGMT_URL CHALLTEST_LOG
+#   (set CF_PEBBLE_DNSSERVER=HOST:PORT first to make Pebble validate dns-01
+#   against that server instead of challtestsrv)
 
 if [ -n "${CF_PEBBLE_SH_LOADED:-}" ]; then
 	return 0
@@ -241,8 +243,11 @@ pebble_start() {
 	fi
 
 	PEBBLE_LOG="$d/pebble.log"
+	# CF_PEBBLE_DNSSERVER (HOST:PORT) points Pebble's validation at another
+	# DNS server, e.g. the Knot server of the dns-01 tests.
 	cf_spawn "$PEBBLE_LOG" env "${envs[@]}" pebble \
-		-config "$d/pebble-config.json" -dnsserver "127.0.0.1:$dns"
+		-config "$d/pebble-config.json" \
+		-dnsserver "${CF_PEBBLE_DNSSERVER:-127.0.0.1:$dns}"
 	PEBBLE_PID=$CF_LAST_PID
 	PEBBLE_CA="$CF_TMP/ca/ca.pem"
 	PEBBLE_PORT=$port

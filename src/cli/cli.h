@@ -29,6 +29,7 @@ struct cf_cli {
 	const char *server;      /* --server, CERTFERRY_SERVER */
 	const char *ca_bundle;   /* --ca-bundle, CERTFERRY_CA_BUNDLE */
 	int verbosity;           /* -v / -q */
+	long http_timeout_s;     /* --http-timeout; 0 = default (300) */
 	char *state_default;     /* owned: computed default state dir */
 };
 

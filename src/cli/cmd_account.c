@@ -106,6 +106,7 @@ cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
 	memset(&ao, 0, sizeof(ao));
 	ao.directory_url = cli->server;
 	ao.http.ca_bundle = cli->ca_bundle;
+	ao.http.timeout_s = cli->http_timeout_s;
 	ao.wait_budget_s = wait_s;
 	if ((rc = cf_cli_state_open(cli, st, err)) != CF_OK)
 		return rc;

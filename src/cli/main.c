@@ -38,7 +38,10 @@ usage(FILE *f)
 		"                     $XDG_STATE_HOME/certferry)\n"
 		"  --ca-bundle FILE   trust anchors for the CA's HTTPS (env\n"
 		"                     CERTFERRY_CA_BUNDLE); TLS is always verified\n"
-		"  -v, --verbose      more detail (repeat for more)\n"
+		"  --http-timeout S   longest wait for one answer from the CA,\n"
+		"                     e.g. a finalize held open (default 300)\n"
+		"  -v, --verbose      more detail: each request's method, URL,\n"
+		"                     status and time (repeat for more)\n"
 		"  -q, --quiet        errors only\n"
 		"  -h, --help         this help; COMMAND --help for a command's\n"
 		"  -V, --version      print the version\n"
@@ -65,6 +68,7 @@ main(int argc, char **argv)
 		{ "server", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "ca-bundle", required_argument, NULL, 'C' },
+		{ "http-timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -88,6 +92,16 @@ main(int argc, char **argv)
 		case 'C':
 			cli.ca_bundle = optarg;
 			break;
+		case 'T': {
+			char *end;
+			cli.http_timeout_s = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || cli.http_timeout_s < 1) {
+				fprintf(stderr, "error: bad --http-timeout '%s': give "
+					"seconds (at least 1)\n", optarg);
+				return CF_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'v':
 			cli.verbosity++;
 			break;

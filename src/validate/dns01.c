@@ -24,6 +24,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "crypto/jws.h"
 #include "validate/dnsname.h"
 
 extern char **environ;
@@ -63,40 +64,6 @@ struct dns01_ctx {
 /* ---------------------------------------------------------------- */
 /* TXT value and record name                                        */
 /* ---------------------------------------------------------------- */
-
-/*
- * base64url(SHA-256(ka)).  TODO: use cf_dns01_txt_value() from
- * crypto/jws.h once that implementation is merged.
- */
-static cf_rc
-txt_value(const char *ka, char **out, struct cf_err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-	int n, i;
-
-	*out = NULL;
-	if (ka == NULL || ka[0] == '\0')
-		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "dns-01: empty key authorization");
-	if (EVP_Digest(ka, strlen(ka), md, &mdlen, EVP_sha256(), NULL) != 1)
-		return cf_err_openssl(err, "dns-01: SHA-256");
-	n = EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
-	OPENSSL_cleanse(md, sizeof(md));
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	b64[n] = '\0';
-	for (i = 0; i < n; i++) {
-		if (b64[i] == '+')
-			b64[i] = '-';
-		else if (b64[i] == '/')
-			b64[i] = '_';
-	}
-	if ((*out = strdup(b64)) == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	return CF_OK;
-}
 
 cf_rc
 cf_dns01_record_name(const char *identifier, const char *alias_zone,
@@ -417,11 +384,15 @@ cf_tsig_key_parse(const char *text, const char *source,
 				}
 				lex_next(&lx);
 				if (lx.kind != TOK_STRING) {
+					/* never echo what was found: it may
+					 * be the secret */
 					rc = cf_err_set(err, CF_ERR_USAGE,
 					    "%s:%d: expected the secret as a "
-					    "quoted base64 string, found %s",
-					    lx.source, lx.tline,
-					    tok_desc(&lx, b, sizeof(b)));
+					    "quoted base64 string (secret "
+					    "\"...\";)%s%s", lx.source,
+					    lx.tline, lx.kind == TOK_BAD ?
+					    ", found " : "", lx.kind ==
+					    TOK_BAD ? lx.start : "");
 					goto out;
 				}
 				if (!base64_valid(lx.start, lx.len)) {
@@ -762,8 +733,8 @@ parent_name(const char *name)
 
 /*
  * Follow CNAMEs from name (at most DNS01_CNAME_MAX hops).  *out is the
- * final name (malloc'd).  A failed lookup is an error; an answer without
- * CNAME ends the chain.
+ * final name (malloc'd).  An answer without CNAME ends the chain; so does a
+ * failed lookup (with a warning).  Loops and long chains are errors.
  */
 static cf_rc
 follow_cname(ldns_resolver *r, const char *where, const char *name,
@@ -774,16 +745,23 @@ follow_cname(ldns_resolver *r, const char *where, const char *name,
 	char *cur = NULL, *next;
 	ldns_pkt *pkt = NULL;
 	ldns_rr_list *ans;
+	struct cf_err qerr;
 	cf_rc rc = CF_OK;
 
 	*out = NULL;
 	if ((cur = strdup(name)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	for (;;) {
-		if ((rc = dns_query(r, cur, LDNS_RR_TYPE_CNAME, where, &pkt,
-		    err)) != CF_OK) {
-			cf_err_wrap(err, "looking for a CNAME at %s", cur);
-			goto out;
+		if (dns_query(r, cur, LDNS_RR_TYPE_CNAME, where, &pkt, &qerr)
+		    != CF_OK) {
+			/* Not fatal: the back end may still be able to write
+			 * the record (a manual or scripted setup without
+			 * working DNS here); the propagation check or the CA
+			 * will tell if the name was wrong. */
+			cf_warn("dns-01: cannot check whether %s is a CNAME "
+			    "(%s); using it as the record name", cur,
+			    qerr.msg);
+			break;
 		}
 		next = NULL;
 		ans = ldns_pkt_answer(pkt);
@@ -1521,11 +1499,13 @@ compute_record(struct dns01_ctx *c, const struct cf_challenge_task *t,
 	cf_rc rc;
 
 	memset(rec, 0, sizeof(*rec));
+	if ((rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
+		goto out;
 	if ((rec->identifier = strdup(t->identifier)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = txt_value(t->key_authorization, &rec->value, err)) != CF_OK)
+	if ((rc = cf_dns01_txt_value(t->key_authorization, &rec->value, err)) != CF_OK)
 		goto out;
 	if ((rc = cf_dns01_record_name(t->identifier, c->alias_zone, &first,
 	    err)) != CF_OK)
@@ -1615,7 +1595,7 @@ dns01_cleanup(void *vctx, const struct cf_challenge_task *t)
 	cf_rc rc = CF_OK;
 
 	cf_err_clear(&err);
-	if (txt_value(t->key_authorization, &value, &err) != CF_OK)
+	if (cf_dns01_txt_value(t->key_authorization, &value, &err) != CF_OK)
 		goto out;
 	for (i = 0; i < c->nrecs; i++) {
 		if (strcmp(c->recs[i].identifier, t->identifier) == 0 &&

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,8 @@ alpn_present(void *vctx, const struct cf_challenge_task *t,
 		return cf_err_set(err, CF_ERR_USAGE,
 		    "tls-alpn-01 cannot validate the wildcard *.%s: use "
 		    "--validation dns-01", t->identifier);
+	if ((rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
+		return rc;
 	if ((rc = cf_tlsalpn01_make_cert(t->identifier, t->key_authorization,
 	    &e.cert, &e.key, err)) != CF_OK)
 		return rc;
@@ -417,6 +420,8 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 			   struct cf_validator *out, struct cf_err *err)
 {
 	struct alpn_ctx *c = NULL;
+	sigset_t all, old;
+	int prc;
 	cf_rc rc = CF_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -448,7 +453,14 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	SSL_CTX_set_alpn_select_cb(c->ssl, alpn_select, c);
 	SSL_CTX_set_tlsext_servername_callback(c->ssl, sni_select);
 	SSL_CTX_set_tlsext_servername_arg(c->ssl, c);
-	if (pthread_create(&c->thread, NULL, responder, c) != 0) {
+	/* The thread starts with every signal blocked: SIGINT and friends
+	 * go to the caller's threads, and a client that hangs up makes a
+	 * write fail with EPIPE instead of killing the process. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	prc = pthread_create(&c->thread, NULL, responder, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (prc != 0) {
 		rc = cf_err_set(err, CF_ERR_INTERNAL,
 		    "tls-alpn-01: cannot start the responder thread");
 		goto out;

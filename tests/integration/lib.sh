@@ -13,7 +13,8 @@
 #   t_expect_fail NAME CMD...   pass if CMD fails;    else fail, showing its output tail
 #   t_run CMD...                run CMD, never fails; sets T_RC, T_OUT, T_ERR (files)
 #   t_done                      exit status for the end of a script: 1 if any t_fail
-#   skip_unless_cmd CMD...      skip the whole script (exit 0) when a program is missing
+#   skip_unless_cmd CMD...      skip the whole script when a program is missing
+#                               (exits 0 unless a check already failed)
 #   require_cf                  fail the whole script when $CF is not built
 #   t_pebble_start [ENV=VAL]..  pebble_start, or fail the whole script
 #

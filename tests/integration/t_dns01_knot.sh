@@ -7,137 +7,45 @@
 # kills only that process (by PID).
 
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/knot.sh
+. "$(dirname "$0")/knot.sh"
 TOOL="$BUILD/tools/dns01_tool"
-
-if [ -f "$HERE/lib.sh" ]; then
-	. "$HERE/lib.sh"
-else
-	t_pass() { echo "ok - $1"; }
-	t_fail() { echo "not ok - $1: $2"; FAILED=1; }
-	t_skip() { echo "skip - $1: $2"; }
-fi
+# keep lib.sh's output format, and also remember the failure here
+eval "lib_$(declare -f t_fail)"
+t_fail() { FAILED=1; lib_t_fail "$@"; }
 FAILED=0
 
-for p in knotd kdig knsupdate openssl; do
-	if ! command -v "$p" >/dev/null 2>&1; then
-		t_skip dns01_knot "$p not installed (apt-get install knot knot-dnsutils openssl)"
-		exit 0
-	fi
-done
+skip_unless_cmd knotd kdig knsupdate openssl
 if [ ! -x "$TOOL" ]; then
-	t_skip dns01_knot "$TOOL not built (make $BUILD/tools/dns01_tool)"
+	t_skip dns01_knot "$TOOL not built (make $TOOL)"
 	exit 0
 fi
 
-freeports() {
-	if [ -x "$BUILD/tools/freeport" ]; then
-		"$BUILD/tools/freeport" "$1"
-	else
-		"$TOOL" freeport "$1"
-	fi
-}
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cf-dns01.XXXXXX")
-KNOT_PID=
+T="$CF_TMP/dns01"
+mkdir -p "$T"
 BG_PIDS=
-cleanup() {
+stop_bg() {
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ -n "$KNOT_PID" ]; then
-		kill "$KNOT_PID" 2>/dev/null
-		wait "$KNOT_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
+cf_at_exit stop_bg
 
-read -r PORT TLSPORT <<<"$(freeports 2 | tr '\n' ' ')"
-SECRET=$(openssl rand -base64 32)
-WRONG=$(openssl rand -base64 32)
-mkdir -p "$T/run" "$T/db" "$T/zones"
-
-cat >"$T/knot.conf" <<EOC
-server:
-    rundir: "$T/run"
-    listen: 127.0.0.1@$PORT
-database:
-    storage: "$T/db"
-log:
-  - target: stderr
-    any: warning
-key:
-  - id: certferry-test.
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: upd
-    key: certferry-test.
-    action: update
-template:
-  - id: default
-    storage: "$T/zones"
-    file: "%s.zone"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-    semantic-checks: off
-zone:
-  - domain: example.test
-    acl: upd
-  - domain: validation.test
-    acl: upd
-EOC
-
-cat >"$T/zones/example.test.zone" <<'EOZ'
-$ORIGIN example.test.
-$TTL 60
-@ SOA ns.example.test. admin.example.test. 1 3600 600 86400 60
-@ NS ns.example.test.
-ns A 127.0.0.1
-_acme-challenge.sub CNAME _acme-challenge.sub.validation.test.
-_acme-challenge.loop1 CNAME _acme-challenge.loop2.example.test.
-_acme-challenge.loop2 CNAME _acme-challenge.loop1.example.test.
-_acme-challenge.chain CNAME c1.example.test.
-c1 CNAME c2.example.test.
-c2 CNAME _acme-challenge.chain.validation.test.
-EOZ
-cat >"$T/zones/validation.test.zone" <<'EOZ'
-$ORIGIN validation.test.
-$TTL 60
-@ SOA ns.validation.test. admin.validation.test. 1 3600 600 86400 60
-@ NS ns.validation.test.
-ns A 127.0.0.1
-EOZ
-
-printf 'key "certferry-test" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$T/good.key"
-printf 'key "certferry-test" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$WRONG" >"$T/wrong.key"
-chmod 600 "$T"/*.key
-
-knotd -c "$T/knot.conf" >"$T/knotd.log" 2>&1 &
-KNOT_PID=$!
-up=0
-for _ in $(seq 1 100); do
-	if kdig @127.0.0.1 -p "$PORT" +short +time=1 +retry=0 SOA example.test 2>/dev/null | grep -q ns.example.test; then
-		up=1; break
-	fi
-	kill -0 "$KNOT_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up -ne 1 ]; then
-	t_fail knotd_start "knotd did not come up on 127.0.0.1:$PORT: $(tail -5 "$T/knotd.log")"
+if ! knot_start; then
+	t_fail knotd_start "knotd did not start"
 	exit 1
 fi
 t_pass knotd_start
+PORT=$KNOT_PORT
+TLSPORT=$(cf_freeports 1)
+WRONG=$KNOT_WRONG_SECRET
+cp "$KNOT_KEY" "$T/good.key"
+cp "$KNOT_WRONG_KEY" "$T/wrong.key"
 
 txtval() {
 	printf %s "$1" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '='
 }
-txt_at() { # NAME -> the TXT strings served for NAME, one a line
-	kdig @127.0.0.1 -p "$PORT" +short +time=2 +retry=1 TXT "$1" | tr -d '"'
-}
+txt_at() { knot_txt "$1"; } # NAME -> the TXT strings served, one a line
 has_txt() { txt_at "$1" | grep -qxF "$2"; }
 
 SRV="127.0.0.1:$PORT"
@@ -150,7 +58,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name www.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out1" 2>"$T/err1" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out1" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out1" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out1" && has_txt _acme-challenge.www.example.test "$V1"; then
 	t_pass rfc2136_present
 else
@@ -200,7 +108,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name sub.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out5" 2>"$T/err5" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out5" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out5" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out5" && has_txt _acme-challenge.sub.validation.test "$V1"; then
 	t_pass rfc2136_cname_delegation
 else
@@ -273,7 +181,7 @@ cat >"$T/hook.sh" <<EOS
 } >>"$T/hook.log"
 case "\$1" in create) op=add ;; delete) op=delete ;; *) exit 3 ;; esac
 printf 'server 127.0.0.1 $PORT\nzone example.test.\nupdate %s %s 60 TXT "%s"\nsend\n' "\$op" "\$2" "\$3" |
-	knsupdate -y "hmac-sha256:certferry-test.:$SECRET" || exit 1
+	knsupdate -y "hmac-sha256:certferry-test.:$KNOT_SECRET" || exit 1
 echo "hook done"
 EOS
 chmod 700 "$T/hook.sh"
@@ -282,7 +190,7 @@ rm -f "$T/pause"; touch "$T/pause"
 	--name hook.example.test --keyauth "$KA1" --timeout 10 \
 	--pause-file "$T/pause" >"$T/out10" 2>"$T/err10" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out10" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out10" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 if grep -q READY "$T/out10" && has_txt _acme-challenge.hook.example.test "$V1" &&
 	grep -qxF "ARGS [create] [_acme-challenge.hook.example.test.] [$V1]" "$T/hook.log" &&
 	grep -qxF "ENV create _acme-challenge.hook.example.test. $V1 hook.example.test" "$T/hook.log"; then
@@ -319,13 +227,58 @@ else
 	t_fail script_failure "$(cat "$T/err12")"
 fi
 
+# a hung script is killed with its process group after the timeout
+printf '#!/bin/sh\nsleep 30 &\necho $! >"%s/child.pid"\nsleep 30\n' "$T" >"$T/hang.sh"; chmod +x "$T/hang.sh"
+start=$(date +%s)
+if "$TOOL" present --dns script --script "$T/hang.sh" --script-timeout 1 --resolver "$SRV" \
+	--name h.example.test --keyauth "$KA2" >/dev/null 2>"$T/err15"; then
+	t_fail script_timeout "succeeded"
+else
+	sleep 0.2
+	end=$(date +%s)
+	if grep -q "did not finish within 1 s" "$T/err15" && [ $((end - start)) -lt 10 ] &&
+		case $(ps -o stat= -p "$(cat "$T/child.pid")" 2>/dev/null) in ""|Z*) true ;; *) false ;; esac; then
+		# gone, or a zombie waiting for init to reap it
+		t_pass script_timeout
+	else
+		t_fail script_timeout "$(cat "$T/err15"); took $((end - start)) s"
+		kill "$(cat "$T/child.pid")" 2>/dev/null
+	fi
+fi
+
+# --- 6b: manual mode ---------------------------------------------------------
+# the "user" waits for the instructions, creates the record, presses Enter
+MV=$(txtval "$KA2")
+{
+	for _ in $(seq 1 100); do grep -q "Press Enter" "$T/out13" 2>/dev/null && break; sleep 0.1; done
+	rec=$(sed -n 's/^    \(_acme-challenge[^ ]*\) 60 IN TXT .*/\1/p' "$T/out13")
+	printf 'server 127.0.0.1 %s\nzone example.test.\nupdate add %s 60 TXT "%s"\nsend\n' \
+		"$PORT" "$rec" "$MV" | knsupdate -y "hmac-sha256:certferry-test.:$KNOT_SECRET"
+	echo
+} | "$TOOL" cycle --dns manual --resolver "$SRV" --name man.example.test \
+	--keyauth "$KA2" --timeout 10 >"$T/out13" 2>"$T/err13"
+if grep -qF "_acme-challenge.man.example.test. 60 IN TXT \"$MV\"" "$T/out13" &&
+	grep -q READY "$T/out13" && grep -q "You may now remove" "$T/out13"; then
+	t_pass manual_mode
+else
+	t_fail manual_mode "$(cat "$T/out13" "$T/err13")"
+fi
+if "$TOOL" present --dns manual --resolver "$SRV" --name man2.example.test \
+	--keyauth "$KA2" </dev/null >/dev/null 2>"$T/err14"; then
+	t_fail manual_eof "succeeded without confirmation"
+elif grep -q "end of input" "$T/err14"; then
+	t_pass manual_eof
+else
+	t_fail manual_eof "$(cat "$T/err14")"
+fi
+
 # --- 7: tls-alpn-01 ----------------------------------------------------------
 KA3="tok3.thumbprint3"
 rm -f "$T/pause"; touch "$T/pause"
 "$TOOL" tlsalpn --port "$TLSPORT" --name alpn.example.test --keyauth "$KA3" \
 	--pause-file "$T/pause" >"$T/out20" 2>"$T/err20" &
 P=$!; BG_PIDS="$BG_PIDS $P"
-for _ in $(seq 1 100); do grep -q READY "$T/out20" && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q READY "$T/out20" 2>/dev/null && break; kill -0 $P 2>/dev/null || break; sleep 0.1; done
 openssl s_client -alpn acme-tls/1 -servername alpn.example.test \
 	-connect "127.0.0.1:$TLSPORT" </dev/null >"$T/sc.out" 2>&1
 openssl x509 -in "$T/sc.out" -noout -text >"$T/cert.txt" 2>&1

@@ -8,6 +8,7 @@
  *       --tsig-key-file F  --script CMD  --alias ZONE  --resolver H[:P]
  *       --name NAME  --keyauth KA  --timeout SECONDS (propagation)
  *       --wildcard  --pause-file F (cycle: wait while F exists)
+ *       --script-timeout SECONDS  --verbose
  *     present: present + ready; cleanup: cleanup only (a fresh process);
  *     cycle: present + ready, print "READY", wait, cleanup.
  *   dns01_tool tlsalpn --port P --name NAME --keyauth KA --pause-file F
@@ -112,6 +113,7 @@ main(int argc, char **argv)
 		{ "wildcard", no_argument, NULL, 'w' },
 		{ "pause-file", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "script-timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -187,6 +189,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			port = atoi(optarg);
+			break;
+		case 'T':
+			cfg.script_timeout = atoi(optarg);
 			break;
 		case 'v':
 			cf_log_set_level(CF_LOG_DEBUG);
