@@ -178,4 +178,27 @@ time_t cf_acme_retry_not_before(const struct cf_acme *a);
  * subproblems, with control characters escaped. */
 void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
 
+/* ---- ACME Renewal Information (RFC 9773), renewal_info.c ---- */
+
+struct cf_acme_ari {
+	time_t start, end;           /* suggestedWindow */
+	long retry_after_s;          /* the answer's Retry-After, -1: none */
+	char *explanation_url;       /* may be NULL */
+};
+void cf_acme_ari_free(struct cf_acme_ari *ari);
+
+/* GET renewalInfo/<cert_id> (unauthenticated, under the run's retry
+ * policy).  CF_ERR_NOTFOUND when the directory offers no renewalInfo;
+ * CF_ERR_PROTO when the answer has no usable suggestedWindow. */
+cf_rc cf_acme_renewal_info(struct cf_acme *a, const char *cert_id,
+			   struct cf_acme_ari *out,
+			   struct cf_err *err) CF_MUST_CHECK;
+
+/* POST payload to url signed by `signer` (borrowed) with an embedded JWK
+ * instead of the account's kid: revocation with the certificate's own
+ * key (RFC 8555 §7.6).  The account's signer is restored afterwards. */
+cf_rc cf_acme_post_json_jwk(struct cf_acme *a, const char *url,
+			    json_t *payload, const struct cf_acme_signer *signer,
+			    json_t **obj, struct cf_err *err) CF_MUST_CHECK;
+
 #endif

@@ -9,6 +9,8 @@
 #ifndef CF_CLI_H
 #define CF_CLI_H
 
+#include <time.h>
+
 #include "core/err.h"
 #include "store/state.h"
 
@@ -47,6 +49,16 @@ cf_rc cf_cli_read_secret_file(const char *path, char **out,
 /* Subcommands: argv[0] is the subcommand's name. */
 int cf_cmd_account(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_issue(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_renew(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_list(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_show(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
+
+/* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
+ * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */
+time_t cf_cli_now(void);
 
 #endif
 

@@ -121,10 +121,18 @@ account_usage(FILE *f)
 	fprintf(f,
 		"usage: certferry [global options] account register [options]\n"
 		"       certferry [global options] account show\n"
+		"       certferry [global options] account update --email ADDR...\n"
+		"       certferry [global options] account rollover [--key-type T]\n"
+		"       certferry [global options] account deactivate --yes\n"
 		"\n"
 		"register creates the ACME account at the CA (--server), once;\n"
 		"External Account Binding is used only then.  show prints the\n"
-		"stored account and its status at the CA.\n"
+		"stored account and its status at the CA.  update replaces the\n"
+		"contact addresses.  rollover changes the account key (RFC 8555\n"
+		"key change; the new key replaces account.key only once the CA\n"
+		"accepted it; default: the same type).  deactivate ends the account\n"
+		"at the CA for good: certificates cannot be ordered or renewed\n"
+		"with it any more.\n"
 		"\n"
 		"register options:\n" CF_ACCOUNT_HELP);
 }
@@ -237,6 +245,97 @@ out:
 	return ret;
 }
 
+/* update / rollover / deactivate: open the stored account, then act. */
+static int
+account_manage(struct cf_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "email", required_argument, NULL, OPT_EMAIL },
+		{ "key-type", required_argument, NULL, 'k' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cf_account_cli ac;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	const char *cmd = argv[0], *key_type = NULL;
+	enum cf_key_type kt;
+	int ch, have = 0, yes = 0, ret;
+	cf_rc rc;
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&e, 0, sizeof(e));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			account_usage(stdout);
+			return CF_EXIT_OK;
+		}
+		if (ch == OPT_EMAIL && strcmp(cmd, "update") == 0) {
+			if (cf_account_cli_opt(&ac, ch, optarg, &err) < 0)
+				return cf_cli_fail(&err);
+		} else if (ch == 'k' && strcmp(cmd, "rollover") == 0) {
+			key_type = optarg;
+		} else if (ch == 'y' && strcmp(cmd, "deactivate") == 0) {
+			yes = 1;
+		} else {
+			account_usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+		return CF_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "update") == 0 && ac.nemails == 0) {
+		fprintf(stderr, "error: account update needs --email ADDR\n");
+		return CF_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "deactivate") == 0 && !yes) {
+		fprintf(stderr, "error: deactivation cannot be undone: add --yes\n");
+		return CF_EXIT_USAGE;
+	}
+	if ((rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!have) {
+		cf_err_set(&err, CF_ERR_NOTFOUND,
+			   "no account for %s in %s: run 'certferry account "
+			   "register' first", e.dir_url, st.root);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (strcmp(cmd, "update") == 0) {
+		rc = cf_engine_account_update(&e, ac.emails, ac.nemails, &err);
+		if (rc == CF_OK)
+			printf("account %s: contacts updated\n", e.account_url);
+	} else if (strcmp(cmd, "rollover") == 0) {
+		kt = e.account_key_type;
+		if (key_type != NULL &&
+		    (rc = cf_key_type_parse(key_type, &kt, &err)) != CF_OK) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		rc = cf_engine_account_rollover(&e, kt, &err);
+		if (rc == CF_OK)
+			printf("account %s: key rolled over to a new %s key (%s)\n",
+			       e.account_url, cf_key_type_name(kt), e.account_dir);
+	} else {
+		rc = cf_engine_account_deactivate(&e, &err);
+		if (rc == CF_OK)
+			printf("account %s: deactivated\n", e.account_url);
+	}
+	ret = rc == CF_OK ? CF_EXIT_OK : cf_cli_fail(&err);
+out:
+	cf_account_cli_free(&ac);
+	cf_engine_close(&e);
+	cf_state_close(&st);
+	return ret;
+}
+
 int
 cf_cmd_account(struct cf_cli *cli, int argc, char **argv)
 {
@@ -249,7 +348,10 @@ cf_cmd_account(struct cf_cli *cli, int argc, char **argv)
 		return account_register(cli, argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return account_show(cli, argc - 1, argv + 1);
-	fprintf(stderr, "error: unknown 'account' command '%s': use register or "
-		"show\n", argv[1]);
+	if (strcmp(argv[1], "update") == 0 || strcmp(argv[1], "rollover") == 0 ||
+	    strcmp(argv[1], "deactivate") == 0)
+		return account_manage(cli, argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown 'account' command '%s': use register, "
+		"show, update, rollover or deactivate\n", argv[1]);
 	return CF_EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "engine/deliver.h"
+#include "engine/renew.h"
 #include "engine/spec.h"
 #include "http/headers.h"
 #include "validate/dnsname.h"
@@ -20,7 +21,7 @@ enum {
 	OPT_TLS_PORT, OPT_TLS_ADDR, OPT_STORE, OPT_PEM_DIR, OPT_PFX_FILE,
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
-	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY
+	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE
 };
 
 static const struct option issue_longopts[] = {
@@ -28,6 +29,7 @@ static const struct option issue_longopts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
 	{ "reuse-key", no_argument, NULL, OPT_REUSE_KEY },
+	{ "renew-before", required_argument, NULL, OPT_RENEW_BEFORE },
 	{ "validation", required_argument, NULL, OPT_VALIDATION },
 	{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
 	{ "http-address", required_argument, NULL, OPT_HTTP_ADDR },
@@ -88,7 +90,12 @@ issue_usage(FILE *f)
 "  --name CERTNAME            name in the state folder (default: first name)\n"
 "  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
 "  --reuse-key                renewals keep the same private key\n"
-"  --wait SECONDS             how long to wait for the CA (default 300)\n"
+"  --renew-before DAYS        renew DAYS before expiry (default: when a\n"
+"                             third of the lifetime is left, or as the CA's\n"
+"                             renewal information says)\n"
+"  --wait SECONDS             how long to wait for the CA (default 300); when\n"
+"                             it ends first the order is saved, the exit\n"
+"                             status is 3 and the next issue/renew resumes it\n"
 "  --dry-run                  show names, method, stores and IIS changes;\n"
 "                             order nothing, write nothing\n"
 "validation (default http-01 with the built-in responder on port 80):\n"
@@ -247,6 +254,11 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		return 0;
 	case OPT_REUSE_KEY:
 		c->spec.reuse_key = 1;
+		return 0;
+	case OPT_RENEW_BEFORE:
+		if (secs_arg("--renew-before", arg, &c->spec.renew_before_days,
+			     err) != 0)
+			return -1;
 		return 0;
 	case OPT_VALIDATION:
 		c->method_given = 1;
@@ -566,11 +578,14 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	io.names = (const char *const *)names;
 	io.nnames = nnames;
 	io.validator = &v;
-	if (cf_engine_issue(&e, &io, &res, &err) != CF_OK) {
+	/* Records the renewal definition (and resumes a saved order). */
+	if (cf_engine_enroll(&e, &io, "issue", time(NULL), &res, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
 	print_result((const char *const *)names, nnames, &res);
+	printf("  renewal:       %s/renewals/%s.json%s\n", st.root, c.spec.name,
+	       res.resumed ? " (completed the saved order)" : "");
 	ret = CF_EXIT_OK;
 out:
 	if (cf_log_get_level() >= CF_LOG_DEBUG && e.acme != NULL) {

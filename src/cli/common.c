@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "http/headers.h"
 #include "store/atomic.h"
 
 int
@@ -70,4 +71,26 @@ cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_USAGE, "%s is empty", path);
 	}
 	return CF_OK;
+}
+
+time_t
+cf_cli_now(void)
+{
+	const char *v = getenv("CERTFERRY_NOW");
+	time_t t;
+	char *end;
+	long long l;
+
+	if (v == NULL || *v == '\0')
+		return time(NULL);
+	if (v[0] == '@') {
+		l = strtoll(v + 1, &end, 10);
+		if (*end == '\0' && l > 0)
+			return (time_t)l;
+	} else if (cf_rfc3339_parse(v, &t) == CF_OK) {
+		return t;
+	}
+	fprintf(stderr, "warning: ignoring CERTFERRY_NOW='%.40s': give RFC 3339 "
+		"or @EPOCH\n", v);
+	return time(NULL);
 }

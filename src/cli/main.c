@@ -21,8 +21,14 @@ usage(FILE *f)
 		"certificates, with External Account Binding.\n"
 		"\n"
 		"commands:\n"
-		"  account register|show   the ACME account at the CA\n"
-		"  issue -d NAME...        enroll a certificate\n"
+		"  account register|show|update|rollover|deactivate\n"
+		"                          the ACME account at the CA\n"
+		"  issue -d NAME...        enroll a certificate (and record its renewal)\n"
+		"  renew                   renew every certificate that is due\n"
+		"  list | show NAME        the certificates certferry manages\n"
+		"  cancel NAME             stop renewing a certificate\n"
+		"  revoke NAME             revoke a certificate at the CA\n"
+		"  schedule install|remove the systemd timer (or a crontab line)\n"
 		"  iis sites|check         read IIS's applicationHost.config\n"
 		"\n"
 		"global options:\n"
@@ -129,6 +135,18 @@ main(int argc, char **argv)
 		ret = cf_cmd_account(&cli, argc, argv);
 	else if (strcmp(argv[0], "issue") == 0)
 		ret = cf_cmd_issue(&cli, argc, argv);
+	else if (strcmp(argv[0], "renew") == 0)
+		ret = cf_cmd_renew(&cli, argc, argv);
+	else if (strcmp(argv[0], "list") == 0)
+		ret = cf_cmd_list(&cli, argc, argv);
+	else if (strcmp(argv[0], "show") == 0)
+		ret = cf_cmd_show(&cli, argc, argv);
+	else if (strcmp(argv[0], "cancel") == 0)
+		ret = cf_cmd_cancel(&cli, argc, argv);
+	else if (strcmp(argv[0], "revoke") == 0)
+		ret = cf_cmd_revoke(&cli, argc, argv);
+	else if (strcmp(argv[0], "schedule") == 0)
+		ret = cf_cmd_schedule(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
 		ret = cf_cmd_iis(argc, argv);
 	else {

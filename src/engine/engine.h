@@ -50,6 +50,9 @@ struct cf_issue_opts {
 	const char *const *names;        /* resolved names (cf_spec_resolve_names) */
 	size_t nnames;
 	struct cf_validator *validator;  /* borrowed */
+	const char *replaces;            /* ARI CertID of the certificate this
+					    one replaces (RFC 9773), or NULL */
+	int lock_held;                   /* the caller holds cf_state_lock */
 };
 
 struct cf_issue_result {
@@ -60,6 +63,9 @@ struct cf_issue_result {
 	char key_desc[32];
 	size_t challenges_answered;      /* 0 when every authz was valid */
 	struct cf_delivery delivery;     /* stores written, IIS changes */
+	char *ari_cert_id;               /* of the new certificate, or NULL */
+	int resumed;                     /* a saved order was completed */
+	int replaces_dropped;            /* the CA refused "replaces" */
 };
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,
@@ -82,7 +88,41 @@ cf_rc cf_engine_account_register(struct cf_engine *e,
 cf_rc cf_engine_account_fetch(struct cf_engine *e, json_t **acct,
 			      struct cf_err *err) CF_MUST_CHECK;
 
-/* Order, validate, finalize, download and store one certificate. */
+/* ---- account management and revocation (account_mgmt.c) ---- */
+
+/* Replace the account's contacts at the CA ("mailto:" added) and in
+ * account.json. */
+cf_rc cf_engine_account_update(struct cf_engine *e, const char *const *emails,
+			       size_t n, struct cf_err *err) CF_MUST_CHECK;
+
+/* Deactivate the account at the CA (irreversible); account.json records
+ * "status": "deactivated". */
+cf_rc cf_engine_account_deactivate(struct cf_engine *e,
+				   struct cf_err *err) CF_MUST_CHECK;
+
+/* RFC 8555 §7.3.5 key change to a new key of the given type.  The new key
+ * is written to account.key.new (0600) first and renamed over account.key
+ * only once the CA accepted it; on failure the old key stays in use. */
+cf_rc cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
+				 struct cf_err *err) CF_MUST_CHECK;
+
+/* Revoke the current certificate of `name` (STATE/certs/name/cert.pem)
+ * with an RFC 5280 reason code, signed by the account key, or with
+ * with_cert_key by the certificate's own key (JWK).  *serial (malloc'd)
+ * receives the revoked certificate's serial, lower-case hex. */
+cf_rc cf_engine_revoke(struct cf_engine *e, const char *name, int reason,
+		       int with_cert_key, char **serial,
+		       struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * Order, validate, finalize, download and store one certificate.  An order
+ * saved by an earlier run for the same name and names (engine/orders.h) is
+ * resumed instead of placing a new one; the order is saved right after
+ * newOrder and again with key and CSR before finalize, and forgotten once
+ * the certificate is stored or the CA calls it invalid.  CF_ERR_PENDING
+ * when the wait budget ends first (the order stays saved).  A newOrder
+ * carrying "replaces" that the CA refuses is placed once more without it.
+ */
 cf_rc cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		      struct cf_issue_result *res, struct cf_err *err) CF_MUST_CHECK;
 void cf_issue_result_free(struct cf_issue_result *r);

@@ -10,6 +10,9 @@
 #include "crypto/jws.h"
 #include "crypto/x509.h"
 #include "engine/engine.h"
+#include "engine/orders.h"
+#include "http/headers.h"
+#include "store/atomic.h"
 
 void
 cf_issue_result_free(struct cf_issue_result *r)
@@ -19,6 +22,7 @@ cf_issue_result_free(struct cf_issue_result *r)
 	free(r->cert_path);
 	free(r->serial);
 	free(r->issuer);
+	free(r->ari_cert_id);
 	cf_delivery_free(&r->delivery);
 	memset(r, 0, sizeof(*r));
 }
@@ -206,6 +210,9 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	res->not_before = ci.not_before;
 	res->not_after = ci.not_after;
 	snprintf(res->key_desc, sizeof(res->key_desc), "%s", ci.key_desc);
+	/* No AKI, no ARI: not an error, the lifetime rule applies then. */
+	if (cf_cert_ari_id(leaf, strlen(leaf), &res->ari_cert_id, NULL) != CF_OK)
+		res->ari_cert_id = NULL;
 	memset(&b, 0, sizeof(b));
 	b.key = key;
 	b.leaf_pem = leaf;
@@ -224,40 +231,204 @@ out:
 	return rc;
 }
 
+/* newOrder, with "replaces" when asked; a CA that refuses it (or has
+ * trouble with it) gets the order once more without: ARI never blocks a
+ * renewal. */
+static cf_rc
+place_order(struct cf_engine *e, const struct cf_issue_opts *o,
+	    struct cf_acme_order *ord, struct cf_issue_result *res,
+	    struct cf_err *err)
+{
+	json_t *extra = NULL;
+	cf_rc rc;
+
+	if (o->replaces != NULL) {
+		if ((extra = json_pack("{s:s}", "replaces", o->replaces)) == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		rc = cf_acme_new_order(e->acme, o->names, o->nnames, extra, ord,
+				       err);
+		json_decref(extra);
+		if (rc != CF_ERR_ACME && rc != CF_ERR_PROTO)
+			return rc;
+		cf_warn("%s: the CA refused the order with \"replaces\" (%s); "
+			"ordering again without it", o->spec->name, err->msg);
+		res->replaces_dropped = 1;
+		cf_err_clear(err);
+	}
+	return cf_acme_new_order(e->acme, o->names, o->nnames, NULL, ord, err);
+}
+
+/* Resume the order saved for this name, if any and still usable: *resumed
+ * 1 with ord and so filled.  A saved order the CA calls invalid is
+ * forgotten and reported with its problem document. */
+static cf_rc
+resume_order(struct cf_engine *e, const struct cf_issue_opts *o,
+	     struct cf_acme_order *ord, struct cf_saved_order *so, int *resumed,
+	     struct cf_err *err)
+{
+	const char *name = o->spec->name;
+	char buf[CF_ERR_MSG_MAX - 128];
+	cf_rc rc;
+
+	*resumed = 0;
+	rc = cf_saved_order_load(e->state, name, so, err);
+	if (rc == CF_ERR_NOTFOUND) {
+		cf_err_clear(err);
+		return CF_OK;
+	}
+	if (rc != CF_OK) {
+		cf_warn("%s: ignoring the saved order: %s", name, err->msg);
+		cf_err_clear(err);
+		cf_saved_order_remove(e->state, name);
+		return CF_OK;
+	}
+	if (!cf_saved_order_same_names(so, o->names, o->nnames)) {
+		cf_warn("%s: the saved order %s is for other names; placing a "
+			"new order", name, so->url);
+		cf_saved_order_remove(e->state, name);
+		cf_saved_order_free(so);
+		return CF_OK;
+	}
+	if (so->deadline != 0 && so->deadline < time(NULL)) {
+		cf_warn("%s: the saved order %s has expired; placing a new order",
+			name, so->url);
+		cf_saved_order_remove(e->state, name);
+		cf_saved_order_free(so);
+		return CF_OK;
+	}
+	if ((ord->url = strdup(so->url)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rc = cf_acme_order_refresh(e->acme, ord, err);
+	if (rc == CF_ERR_ACME) {
+		/* Gone at the CA (404, expired): nothing left to resume. */
+		cf_warn("%s: the saved order %s is gone at the CA (%s); placing a "
+			"new order", name, so->url, err->msg);
+		cf_err_clear(err);
+		cf_saved_order_remove(e->state, name);
+		cf_saved_order_free(so);
+		cf_acme_order_free(ord);
+		return CF_OK;
+	}
+	if (rc != CF_OK)
+		return cf_err_wrap(err, "resuming the saved order %s", so->url);
+	if (strcmp(ord->status, "invalid") == 0) {
+		cf_acme_problem_format(json_object_get(ord->raw, "error"), buf,
+				       sizeof(buf));
+		cf_saved_order_remove(e->state, name);
+		return cf_err_set(err, CF_ERR_ACME,
+				  "the CA marked the saved order %s invalid: %s",
+				  so->url, buf);
+	}
+	cf_info("%s: resuming the order %s (status %s)", name, so->url,
+		ord->status);
+	*resumed = 1;
+	return CF_OK;
+}
+
+/* The certificate's key: the current one with --reuse-key, else new. */
+static cf_rc
+certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
+		EVP_PKEY **key, struct cf_err *err)
+{
+	char *path = NULL, *pem = NULL;
+	size_t len = 0;
+	cf_rc rc;
+
+	if (o->spec->reuse_key &&
+	    cf_state_cert_path(e->state, o->spec->name, "privkey.pem", &path,
+			       err) == CF_OK &&
+	    cf_file_read(path, 64 * 1024, &pem, &len, err) == CF_OK) {
+		rc = cf_key_from_pem(pem, len, key, err);
+		OPENSSL_clear_free(pem, len);
+		free(path);
+		if (rc == CF_OK)
+			cf_info("%s: reusing the current private key", o->spec->name);
+		return rc;
+	}
+	free(path);
+	cf_err_clear(err);
+	return cf_key_generate(o->spec->key_type, key, err);
+}
+
 cf_rc
 cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		struct cf_issue_result *res, struct cf_err *err)
 {
 	struct cf_acme_order ord;
+	struct cf_saved_order so;
 	EVP_PKEY *key = NULL;
-	unsigned char *csr = NULL;
-	size_t csr_len = 0;
-	int lockfd = -1;
+	int lockfd = -1, resumed = 0;
+	time_t expires = 0;
+	const char *s;
 	cf_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ord, 0, sizeof(ord));
+	memset(&so, 0, sizeof(so));
 	if (e->account_url == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL, "no account loaded");
-	if ((rc = cf_state_lock(e->state, o->spec->name, &lockfd, err)) != CF_OK)
+	if (!o->lock_held &&
+	    (rc = cf_state_lock(e->state, o->spec->name, &lockfd, err)) != CF_OK)
 		return rc;
-	cf_info("ordering a certificate for %s%s", o->names[0],
-		o->nnames > 1 ? " and more" : "");
-	if ((rc = cf_acme_new_order(e->acme, o->names, o->nnames, NULL, &ord,
-				    err)) != CF_OK)
+	if ((rc = resume_order(e, o, &ord, &so, &resumed, err)) != CF_OK)
 		goto out;
+	res->resumed = resumed;
+	if (!resumed) {
+		cf_info("ordering a certificate for %s%s", o->names[0],
+			o->nnames > 1 ? " and more" : "");
+		if ((rc = place_order(e, o, &ord, res, err)) != CF_OK)
+			goto out;
+		/* Saved at once: a run cut short resumes this very order. */
+		if ((s = json_string_value(json_object_get(ord.raw, "expires"))))
+			(void)cf_rfc3339_parse(s, &expires);
+		so.url = ord.url;
+		so.names = (char **)o->names;
+		so.nnames = o->nnames;
+		so.deadline = expires;
+		rc = cf_saved_order_save(e->state, o->spec->name, &so, err);
+		so.url = NULL;
+		so.names = NULL;
+		so.nnames = 0;
+		if (rc != CF_OK)
+			goto out;
+		if ((so.url = strdup(ord.url)) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if (strcmp(ord.status, "pending") == 0 &&
 	    (rc = solve_authorizations(e, &ord, o->validator,
 				       &res->challenges_answered, err)) != CF_OK)
 		goto out;
-	if ((rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
-		goto out;
-	if ((rc = cf_key_generate(o->spec->key_type, &key, err)) != CF_OK ||
-	    (rc = cf_csr_build(key, o->names, o->nnames, &csr, &csr_len, err)) !=
-		    CF_OK)
-		goto out;
-	if ((rc = cf_acme_finalize(e->acme, &ord, csr, csr_len, err)) != CF_OK)
-		goto out;
+	if (strcmp(ord.status, "pending") == 0 || strcmp(ord.status, "ready") == 0) {
+		if ((rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
+			goto out;
+		if (so.key == NULL) {
+			/* Key and CSR are saved BEFORE finalize: after it, the
+			 * CA may issue at any moment for exactly this key. */
+			if ((rc = certificate_key(e, o, &so.key, err)) != CF_OK ||
+			    (rc = cf_csr_build(so.key, o->names, o->nnames, &so.csr,
+					       &so.csr_len, err)) != CF_OK)
+				goto out;
+			if (so.names == NULL) {
+				so.names = (char **)o->names;
+				so.nnames = o->nnames;
+				so.deadline = expires;
+				rc = cf_saved_order_save(e->state, o->spec->name, &so,
+							 err);
+				so.names = NULL;
+				so.nnames = 0;
+			} else {
+				rc = cf_saved_order_save(e->state, o->spec->name, &so,
+							 err);
+			}
+			if (rc != CF_OK)
+				goto out;
+		}
+		if ((rc = cf_acme_finalize(e->acme, &ord, so.csr, so.csr_len,
+					   err)) != CF_OK)
+			goto out;
+	}
 	if ((rc = cf_acme_order_wait(e->acme, &ord, "valid", err)) != CF_OK)
 		goto out;
 	if (ord.certificate == NULL) {
@@ -265,11 +436,26 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 				"the CA's valid order has no certificate URL");
 		goto out;
 	}
-	rc = download_and_store(e, o, &ord, key, res, err);
+	if (so.key == NULL) {
+		rc = cf_err_set(err, CF_ERR_IO,
+				"the order %s is valid but its key was not saved: "
+				"cannot install it", ord.url);
+		cf_saved_order_remove(e->state, o->spec->name);
+		goto out;
+	}
+	key = so.key;
+	/* Kept on failure: the next run downloads the same certificate. */
+	if ((rc = download_and_store(e, o, &ord, key, res, err)) == CF_OK)
+		cf_saved_order_remove(e->state, o->spec->name);
 out:
-	cf_state_unlock(lockfd);
-	free(csr);
-	EVP_PKEY_free(key);
+	if (rc == CF_ERR_ACME && ord.status != NULL &&
+	    strcmp(ord.status, "invalid") == 0)
+		cf_saved_order_remove(e->state, o->spec->name);
+	if (rc == CF_ERR_PENDING)
+		cf_err_wrap(err, "the order is saved and the next run resumes it");
+	if (!o->lock_held)
+		cf_state_unlock(lockfd);
+	cf_saved_order_free(&so);
 	cf_acme_order_free(&ord);
 	return rc;
 }

@@ -347,7 +347,10 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	bad |= get_strv(j, "names", &s->names, &s->nnames);
 	if (bad)
 		goto nomem;
-	if (s->name == NULL || s->directory_url == NULL || s->nnames == 0) {
+	/* IIS-only specs have no -d names: their hosts come from the sites. */
+	if (s->name == NULL || s->directory_url == NULL ||
+	    (s->nnames == 0 &&
+	     json_array_size(json_object_get(iis, "sites")) == 0)) {
 		rc = cf_err_set(err, CF_ERR_USAGE,
 				"the definition lacks name, directory or names");
 		goto fail;

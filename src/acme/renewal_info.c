@@ -1,0 +1,116 @@
+/* renewal_info.c - ACME Renewal Information (RFC 9773) and requests signed
+ * with another key than the account's (revocation by the certificate key).
+ * See acme.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/internal.h"
+#include "http/headers.h"
+
+void
+cf_acme_ari_free(struct cf_acme_ari *ari)
+{
+	if (ari == NULL)
+		return;
+	free(ari->explanation_url);
+	memset(ari, 0, sizeof(*ari));
+}
+
+cf_rc
+cf_acme_renewal_info(struct cf_acme *a, const char *cert_id,
+		     struct cf_acme_ari *out, struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	struct cf_http_resp resp;
+	struct acme_req rq = { 0 };
+	json_t *obj = NULL, *win;
+	const char *s, *e, *x;
+	char *url = NULL;
+	size_t n;
+	cf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	out->retry_after_s = -1;
+	memset(&resp, 0, sizeof(resp));
+	if ((rc = cf_acme_get_directory(a, &dir, err)) != CF_OK)
+		return rc;
+	if (dir->renewal_info == NULL)
+		return cf_err_set(err, CF_ERR_NOTFOUND,
+				  "the CA offers no renewal information");
+	if (cert_id == NULL || *cert_id == '\0' || strchr(cert_id, '/') != NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "bad ARI CertID");
+	n = strlen(dir->renewal_info) + strlen(cert_id) + 2;
+	if ((url = malloc(n)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	/* RFC 9773 §4.1: the CertID is appended as a path segment. */
+	snprintf(url, n, "%s%s%s", dir->renewal_info,
+		 dir->renewal_info[strlen(dir->renewal_info) - 1] == '/' ? "" :
+									    "/",
+		 cert_id);
+	rq.method = "GET";
+	rq.url = url;
+	rq.cap = CF_HTTP_CAP_JSON;
+	rq.ep = CF_EP_OTHER;
+	if ((rc = acme_request(a, &rq, &resp, err)) != CF_OK) {
+		cf_err_wrap(err, "renewalInfo");
+		goto out;
+	}
+	if (resp.retry_after != NULL &&
+	    cf_retry_after_parse(resp.retry_after, time(NULL),
+				 &out->retry_after_s) != CF_OK)
+		out->retry_after_s = -1;
+	if ((rc = acme_json_body(&resp, "renewalInfo", &obj, err)) != CF_OK)
+		goto out;
+	win = json_object_get(obj, "suggestedWindow");
+	s = json_string_value(json_object_get(win, "start"));
+	e = json_string_value(json_object_get(win, "end"));
+	if (s == NULL || e == NULL || cf_rfc3339_parse(s, &out->start) != CF_OK ||
+	    cf_rfc3339_parse(e, &out->end) != CF_OK || out->end < out->start) {
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"renewalInfo: no usable suggestedWindow");
+		goto out;
+	}
+	if ((x = json_string_value(json_object_get(obj, "explanationURL"))) !=
+		    NULL &&
+	    (out->explanation_url = strdup(x)) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+out:
+	json_decref(obj);
+	cf_http_resp_free(&resp);
+	free(url);
+	return rc;
+}
+
+cf_rc
+cf_acme_post_json_jwk(struct cf_acme *a, const char *url, json_t *payload,
+		      const struct cf_acme_signer *signer, json_t **obj,
+		      struct cf_err *err)
+{
+	const struct cf_acme_signer *saved = a->signer;
+	struct cf_http_resp resp;
+	struct acme_req rq = { 0 };
+	char *text = NULL;
+	cf_rc rc;
+
+	if (obj)
+		*obj = NULL;
+	if (payload != NULL &&
+	    (text = json_dumps(payload, JSON_COMPACT)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rq.method = "POST";
+	rq.url = url;
+	rq.payload = text ? text : "";
+	rq.use_jwk = 1;
+	rq.cap = CF_HTTP_CAP_JSON;
+	rq.ep = CF_EP_OTHER;
+	a->signer = signer;
+	rc = acme_request(a, &rq, &resp, err);
+	a->signer = saved;
+	if (rc == CF_OK && obj != NULL && resp.body_len > 0)
+		rc = acme_json_body(&resp, url, obj, err);
+	cf_http_resp_free(&resp);
+	free(text);
+	return rc;
+}

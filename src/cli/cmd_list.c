@@ -1,0 +1,309 @@
+/* cmd_list.c - "certferry list", "show NAME", "cancel NAME": the
+ * certificates certferry manages (their renewal definitions). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "engine/orders.h"
+#include "engine/renewal.h"
+#include "http/headers.h"
+
+static int
+help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static void
+fmt_t(time_t t, char out[32])
+{
+	if (t == 0)
+		snprintf(out, 32, "-");
+	else
+		cf_rfc3339_format(t, out);
+}
+
+static int
+has_saved_order(const struct cf_state *st, const char *name)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/orders/%s.json", st->root, name);
+	return stat(path, &sb) == 0;
+}
+
+static const struct cf_renewal_event *
+last_event(const struct cf_renewal *r)
+{
+	return r->nhistory ? &r->history[r->nhistory - 1] : NULL;
+}
+
+static json_t *
+list_entry(const struct cf_state *st, const struct cf_renewal *r, time_t now)
+{
+	const struct cf_renewal_event *ev = last_event(r);
+	struct cf_due due;
+	json_t *j, *ids = json_array();
+	char t[32];
+
+	cf_renewal_due(r, now, 0, 0, &due);
+	for (size_t i = 0; ids && i < r->spec.nnames; i++)
+		json_array_append_new(ids, json_string(r->spec.names[i]));
+	j = json_pack("{s:s,s:o,s:s,s:b,s:b,s:s}", "name", r->spec.name,
+		      "identifiers", ids ? ids : json_array(), "state",
+		      cf_renewal_state_name(r->state), "due", due.due,
+		      "pending_order", has_saved_order(st, r->spec.name), "why",
+		      due.why);
+	if (j == NULL)
+		return NULL;
+	if (r->serial)
+		json_object_set_new(j, "serial", json_string(r->serial));
+	if (r->not_after) {
+		fmt_t(r->not_after, t);
+		json_object_set_new(j, "not_after", json_string(t));
+		json_object_set_new(j, "days_left",
+				    json_integer((r->not_after - now) / 86400));
+	}
+	if (r->state == CF_REN_ACTIVE && due.when) {
+		fmt_t(due.due ? now : due.when, t);
+		json_object_set_new(j, "next_renewal", json_string(t));
+	}
+	if (ev != NULL) {
+		json_t *l = json_object();
+		fmt_t(ev->time, t);
+		json_object_set_new(l, "time", json_string(t));
+		json_object_set_new(l, "action", json_string(ev->action));
+		json_object_set_new(l, "outcome", json_string(ev->outcome));
+		if (ev->detail)
+			json_object_set_new(l, "detail", json_string(ev->detail));
+		json_object_set_new(j, "last_result", l);
+	}
+	json_object_set_new(j, "failures", json_integer(r->failures));
+	return j;
+}
+
+int
+cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+	int as_json = 0, ret = CF_EXIT_OK;
+	time_t now = cf_cli_now();
+	json_t *arr = json_array();
+
+	if (help_asked(argc, argv)) {
+		printf("usage: certferry [global options] list [--json]\n\n"
+		       "The certificates certferry manages: name, state, not-after,\n"
+		       "days left, next renewal, last result and the names.  --json\n"
+		       "prints an array of objects for machines.\n");
+		json_decref(arr);
+		return CF_EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			as_json = 1;
+		} else {
+			fprintf(stderr, "error: unexpected argument '%s'\n", argv[i]);
+			json_decref(arr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_renewal_list(&st, &names, &n, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!as_json)
+		printf("%-28s %-9s %-20s %5s %-20s %-14s %s\n", "NAME", "STATE",
+		       "NOT AFTER", "DAYS", "NEXT RENEWAL", "LAST RESULT",
+		       "IDENTIFIERS");
+	for (size_t i = 0; i < n; i++) {
+		struct cf_renewal r;
+		json_t *j;
+		if (cf_renewal_load(&st, names[i], &r, &err) != CF_OK) {
+			fprintf(stderr, "warning: %s\n", err.msg);
+			ret = CF_EXIT_FAIL;
+			continue;
+		}
+		j = list_entry(&st, &r, now);
+		if (as_json) {
+			json_array_append(arr, j);
+		} else if (j != NULL) {
+			const char *na = json_string_value(json_object_get(j, "not_after"));
+			const char *nr = json_string_value(json_object_get(j, "next_renewal"));
+			json_t *l = json_object_get(j, "last_result");
+			char days[16] = "-", last[64] = "-";
+			if (json_object_get(j, "days_left"))
+				snprintf(days, sizeof(days), "%lld", (long long)
+					 json_integer_value(json_object_get(j, "days_left")));
+			if (l)
+				snprintf(last, sizeof(last), "%s %s",
+					 json_string_value(json_object_get(l, "action")),
+					 json_string_value(json_object_get(l, "outcome")));
+			if (has_saved_order(&st, r.spec.name))
+				snprintf(last, sizeof(last), "order pending");
+			printf("%-28s %-9s %-20s %5s %-20s %-14s ", r.spec.name,
+			       cf_renewal_state_name(r.state), na ? na : "-", days,
+			       nr ? nr : "-", last);
+			for (size_t k = 0; k < r.spec.nnames; k++)
+				printf("%s%s", k ? "," : "", r.spec.names[k]);
+			printf("\n");
+		}
+		json_decref(j);
+		cf_renewal_free(&r);
+	}
+	if (as_json) {
+		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	json_decref(arr);
+	cf_state_close(&st);
+	return ret;
+}
+
+int
+cf_cmd_show(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	struct cf_renewal r;
+	struct cf_due due;
+	json_t *j = NULL;
+	char *text = NULL, t[32];
+	int ret = CF_EXIT_OK;
+
+	memset(&r, 0, sizeof(r));
+	if (help_asked(argc, argv)) {
+		printf("usage: certferry [global options] show NAME\n\n"
+		       "Prints the renewal definition of NAME (JSON, as stored in\n"
+		       "STATE/renewals/NAME.json) after a summary of when it is due.\n");
+		return CF_EXIT_OK;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "error: usage: certferry show NAME\n");
+		return CF_EXIT_USAGE;
+	}
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_renewal_load(&st, argv[1], &r, &err) != CF_OK ||
+	    cf_renewal_to_json(&r, &j, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	cf_renewal_due(&r, cf_cli_now(), 0, 0, &due);
+	printf("name:       %s\nstate:      %s\n", r.spec.name,
+	       cf_renewal_state_name(r.state));
+	fmt_t(r.not_after, t);
+	printf("serial:     %s\nnot after:  %s\n", r.serial ? r.serial : "-", t);
+	printf("due:        %s (%s)\n", due.due ? "yes" : "no", due.why);
+	if (has_saved_order(&st, r.spec.name))
+		printf("order:      an order is in flight at the CA "
+		       "(STATE/orders/%s.json): the next issue/renew resumes it\n",
+		       r.spec.name);
+	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) != NULL)
+		printf("%s\n", text);
+out:
+	free(text);
+	json_decref(j);
+	cf_renewal_free(&r);
+	cf_state_close(&st);
+	return ret;
+}
+
+static void
+remove_path(const char *root, const char *a, const char *b, int tree)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", root, a, b);
+	if (tree)
+		cf_state_rmtree(path);
+	else
+		(void)unlink(path);
+}
+
+int
+cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	struct cf_renewal r;
+	const char *name = NULL;
+	int del = 0, lockfd = -1, ret = CF_EXIT_OK;
+
+	memset(&r, 0, sizeof(r));
+	if (help_asked(argc, argv)) {
+		printf("usage: certferry [global options] cancel NAME [--delete]\n\n"
+		       "Stops renewing NAME: the definition stays, marked cancelled\n"
+		       "(issue it again to resume).  --delete also removes the\n"
+		       "definition, any order in flight and the certificate's files in\n"
+		       "the state folder (STATE/certs/NAME and its archive); stores\n"
+		       "outside the state folder are left alone.\n");
+		return CF_EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--delete") == 0)
+			del = 1;
+		else if (name == NULL && argv[i][0] != '-')
+			name = argv[i];
+		else {
+			fprintf(stderr, "error: unexpected argument '%s'\n", argv[i]);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (name == NULL) {
+		fprintf(stderr, "error: usage: certferry cancel NAME [--delete]\n");
+		return CF_EXIT_USAGE;
+	}
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_state_check_name(name, &err) != CF_OK ||
+	    cf_state_lock(&st, name, &lockfd, &err) != CF_OK ||
+	    cf_renewal_load(&st, name, &r, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (del) {
+		cf_saved_order_remove(&st, name);
+		remove_path(st.root, "certs", name, 0);
+		remove_path(st.root, "archive", name, 1);
+		if (cf_renewal_remove(&st, name, &err) != CF_OK) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		printf("%s: cancelled and deleted from %s\n", name, st.root);
+		goto out;
+	}
+	if (r.state == CF_REN_CANCELLED) {
+		printf("%s: already cancelled\n", name);
+		goto out;
+	}
+	r.state = CF_REN_CANCELLED;
+	if (cf_renewal_add_event(&r, cf_cli_now(), "cancel", "ok", r.serial,
+				 r.not_after, NULL, &err) != CF_OK ||
+	    cf_renewal_save(&st, &r, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	printf("%s: cancelled: it will not be renewed (its files are kept)\n",
+	       name);
+out:
+	cf_renewal_free(&r);
+	cf_state_unlock(lockfd);
+	cf_state_close(&st);
+	return ret;
+}

@@ -1,0 +1,216 @@
+/* cmd_renew.c - "certferry renew": renew every certificate that is due. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "engine/renew.h"
+#include "http/headers.h"
+
+#define RENEW_MAX_JOBS 32
+
+static void
+renew_usage(FILE *f)
+{
+	fprintf(f,
+"usage: certferry [global options] renew [options]\n"
+"\n"
+"Renews every certificate of the state folder that is due, and only those,\n"
+"the way 'certferry issue' ordered it (STATE/renewals/NAME.json).  Due: when\n"
+"the CA's renewal information (RFC 9773) says so - a random time in its\n"
+"window - else when a third of the lifetime is left (or the definition's\n"
+"--renew-before).  A failed renewal does not stop the others and is tried\n"
+"again by a later run, with a growing backoff.  An order still processing\n"
+"at the CA is resumed by the next run.  This is what the timer runs\n"
+"('certferry schedule install').\n"
+"\n"
+"options:\n"
+"  --name NAME          only this certificate (repeatable)\n"
+"  --force              renew even when not due (not cancelled/revoked ones)\n"
+"  --renew-before DAYS  due when DAYS or fewer are left, for this run\n"
+"  --jobs N             renew up to N certificates at a time (default 4)\n"
+"  --wait SECONDS       how long to wait for the CA per certificate\n"
+"                       (default 300)\n"
+"  --dry-run            report what is due and why; change nothing\n"
+"\n"
+"exit status: 0 all renewals succeeded (or none was due), 1 at least one\n"
+"failed, 2 usage error, 3 none failed but one is pending at the CA.\n"
+"A certificate locked by another certferry run is skipped (noted).\n");
+}
+
+static int
+long_arg(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "error: bad %s '%s': give a number %ld-%ld\n", opt,
+			arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "renew-before", required_argument, NULL, 'b' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cf_renew_opts o;
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	struct cf_renew_item *items = NULL;
+	char **all = NULL, **only = NULL;
+	size_t nall = 0, nonly = 0, n = 0;
+	size_t count[CF_RENEW_INACTIVE + 1];
+	long l;
+	int ch, ret = CF_EXIT_OK;
+
+	memset(&o, 0, sizeof(o));
+	memset(count, 0, sizeof(count));
+	o.jobs = 4;
+	if ((only = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+		return CF_EXIT_FAIL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			only[nonly++] = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'b':
+			if (long_arg("--renew-before", optarg, 1, 36500, &l) != 0)
+				goto usage;
+			o.renew_before_days = l;
+			break;
+		case 'j':
+			if (long_arg("--jobs", optarg, 1, RENEW_MAX_JOBS, &l) != 0)
+				goto usage;
+			o.jobs = (int)l;
+			break;
+		case 'w':
+			if (long_arg("--wait", optarg, 0, 7L * 86400, &l) != 0)
+				goto usage;
+			o.wait_s = l == 0 ? -1 : l;
+			break;
+		case 'D':
+			o.dry_run = 1;
+			break;
+		case 'h':
+			renew_usage(stdout);
+			free(only);
+			return CF_EXIT_OK;
+		default:
+			fprintf(stderr, "error: bad option: see 'certferry renew "
+				"--help'\n");
+			goto usage;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+		goto usage;
+	}
+	o.ca_bundle = cli->ca_bundle;
+	o.now = cf_cli_now();
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_renewal_list(&st, &all, &nall, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if ((items = calloc(nall + nonly + 1, sizeof(*items))) == NULL) {
+		ret = CF_EXIT_FAIL;
+		goto out;
+	}
+	if (nonly > 0) {
+		for (size_t i = 0; i < nonly; i++) {
+			size_t k;
+			for (k = 0; k < nall; k++)
+				if (strcmp(all[k], only[i]) == 0)
+					break;
+			if (k == nall) {
+				cf_err_set(&err, CF_ERR_NOTFOUND,
+					   "no renewal definition for '%s' (see "
+					   "'certferry list')", only[i]);
+				ret = cf_cli_fail(&err);
+				goto out;
+			}
+			items[n++].name = all[k];
+		}
+	} else {
+		for (size_t i = 0; i < nall; i++)
+			items[n++].name = all[i];
+	}
+	if (n == 0) {
+		printf("nothing to renew: no renewal definitions in %s\n", st.root);
+		goto out;
+	}
+	if (cf_renew_run(&st, &o, items, n, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cf_renew_item *it = &items[i];
+		char na[32];
+		count[it->outcome]++;
+		switch (it->outcome) {
+		case CF_RENEW_OK:
+			cf_rfc3339_format(it->not_after, na);
+			printf("%s: renewed: serial %s, not after %s (%s)%s%s\n",
+			       it->name, it->serial, na, it->why,
+			       it->resumed ? "; completed the saved order" : "",
+			       it->replaces_dropped ?
+				       "; the CA refused \"replaces\"" : "");
+			break;
+		case CF_RENEW_FAILED:
+			printf("%s: failed\n", it->name);
+			fprintf(stderr, "error: %s: %s\n", it->name,
+				it->err.msg[0] ? it->err.msg :
+						 cf_rc_name(it->err.rc));
+			break;
+		case CF_RENEW_PENDING:
+			printf("%s: pending at the CA: %s\n", it->name, it->err.msg);
+			break;
+		case CF_RENEW_DUE:
+			printf("%s: due (dry run, nothing done): %s\n", it->name,
+			       it->why);
+			break;
+		default:
+			printf("%s: %s: %s\n", it->name,
+			       cf_renew_outcome_name(it->outcome), it->why);
+			break;
+		}
+	}
+	printf("renew: %zu renewed, %zu failed, %zu pending, %zu not due, "
+	       "%zu locked%s\n", count[CF_RENEW_OK], count[CF_RENEW_FAILED],
+	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
+	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
+	       count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
+	ret = count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
+	      count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
+	goto out;
+usage:
+	ret = CF_EXIT_USAGE;
+out:
+	for (size_t i = 0; i < nall; i++)
+		free(all[i]);
+	free(all);
+	free(only);
+	free(items);
+	cf_state_close(&st);
+	return ret;
+}

@@ -1,0 +1,139 @@
+/* cmd_revoke.c - "certferry revoke NAME": revoke the current certificate
+ * of NAME at the CA and stop renewing it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "engine/renewal.h"
+
+static const struct {
+	const char *name;
+	int code;                    /* RFC 5280 §5.3.1 CRLReason */
+} reasons[] = {
+	{ "unspecified", 0 },
+	{ "keyCompromise", 1 },
+	{ "affiliationChanged", 3 },
+	{ "superseded", 4 },
+	{ "cessationOfOperation", 5 },
+};
+
+static void
+revoke_usage(FILE *f)
+{
+	fprintf(f,
+"usage: certferry [global options] revoke NAME [--reason R] [--with-cert-key]\n"
+"\n"
+"Revokes the current certificate of NAME at the CA (signed by the account\n"
+"key), marks its renewal definition revoked and stops renewing it.\n"
+"\n"
+"  --reason R        unspecified (default), keyCompromise, superseded,\n"
+"                    cessationOfOperation, affiliationChanged\n"
+"  --with-cert-key   with --reason keyCompromise: sign with the certificate's\n"
+"                    own private key instead of the account key\n");
+}
+
+int
+cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "with-cert-key", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	struct cf_renewal r;
+	const char *name, *reason_name = "unspecified";
+	char *serial = NULL;
+	int ch, reason = 0, with_key = 0, have = 0, lockfd = -1, ret, found;
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	memset(&r, 0, sizeof(r));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			found = 0;
+			for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+				if (strcmp(optarg, reasons[i].name) == 0) {
+					reason = reasons[i].code;
+					reason_name = reasons[i].name;
+					found = 1;
+				}
+			if (!found) {
+				fprintf(stderr, "error: unknown --reason '%s': use "
+					"unspecified, keyCompromise, superseded, "
+					"cessationOfOperation or affiliationChanged\n",
+					optarg);
+				return CF_EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			with_key = 1;
+			break;
+		case 'h':
+			revoke_usage(stdout);
+			return CF_EXIT_OK;
+		default:
+			revoke_usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "error: give exactly one certificate NAME (see "
+			"'certferry list')\n");
+		return CF_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (with_key && reason != 1) {
+		fprintf(stderr, "error: --with-cert-key goes with --reason "
+			"keyCompromise\n");
+		return CF_EXIT_USAGE;
+	}
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_state_check_name(name, &err) != CF_OK ||
+	    cf_state_lock(&st, name, &lockfd, &err) != CF_OK ||
+	    cf_renewal_load(&st, name, &r, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	/* The CA of the certificate is the one of its definition. */
+	cli->server = r.spec.directory_url;
+	cf_state_close(&st);
+	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!have && !with_key) {
+		cf_err_set(&err, CF_ERR_NOTFOUND, "no account for %s in %s",
+			   r.spec.directory_url, st.root);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (cf_engine_revoke(&e, name, reason, with_key, &serial, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	r.state = CF_REN_REVOKED;
+	if (cf_renewal_add_event(&r, cf_cli_now(), "revoke", "ok", serial,
+				 r.not_after, reason_name, &err) != CF_OK ||
+	    cf_renewal_save(&st, &r, &err) != CF_OK) {
+		fprintf(stderr, "warning: revoked, but the renewal definition was "
+			"not updated: %s\n", err.msg);
+	}
+	printf("%s: certificate %s revoked (%s); it will not be renewed\n",
+	       name, serial, reason_name);
+	ret = CF_EXIT_OK;
+out:
+	free(serial);
+	cf_renewal_free(&r);
+	cf_engine_close(&e);
+	cf_state_unlock(lockfd);
+	cf_state_close(&st);
+	return ret;
+}

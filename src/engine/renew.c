@@ -1,0 +1,525 @@
+/* renew.c - recording issuances and running renewals; see renew.h */
+#include "engine/renew.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "core/log.h"
+#include "engine/deliver.h"
+#include "store/atomic.h"
+
+static const char *const outcome_names[] = {
+	[CF_RENEW_NOT_DUE] = "not-due",
+	[CF_RENEW_DUE] = "due",
+	[CF_RENEW_OK] = "renewed",
+	[CF_RENEW_FAILED] = "failed",
+	[CF_RENEW_PENDING] = "pending",
+	[CF_RENEW_LOCKED] = "locked",
+	[CF_RENEW_INACTIVE] = "inactive",
+};
+
+const char *
+cf_renew_outcome_name(enum cf_renew_outcome o)
+{
+	return (unsigned)o <= CF_RENEW_INACTIVE ? outcome_names[o] : "?";
+}
+
+/* Deep copy of a spec, through its JSON form (one code path to trust). */
+static cf_rc
+spec_copy(const struct cf_cert_spec *from, struct cf_cert_spec *to,
+	  struct cf_err *err)
+{
+	json_t *j = NULL;
+	cf_rc rc;
+
+	memset(to, 0, sizeof(*to));
+	if ((rc = cf_spec_to_json(from, &j, err)) != CF_OK)
+		return rc;
+	rc = cf_spec_from_json(j, to, err);
+	json_decref(j);
+	return rc;
+}
+
+/* Record the outcome rc of one issuance in r and save it. */
+static cf_rc
+record(struct cf_engine *e, struct cf_renewal *r, const char *action,
+       time_t now, cf_rc rc, const struct cf_issue_result *res,
+       const struct cf_err *ierr, struct cf_err *err)
+{
+	char detail[CF_ERR_MSG_MAX];
+	cf_rc rc2;
+
+	if (e->account_url != NULL) {
+		free(r->account_url);
+		if ((r->account_url = strdup(e->account_url)) == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	if (rc == CF_OK) {
+		snprintf(detail, sizeof(detail), "%s%s",
+			 res->resumed ? "completed a saved order" : "",
+			 res->replaces_dropped ?
+				 (res->resumed ? "; the CA refused \"replaces\"" :
+						 "the CA refused \"replaces\"") :
+				 "");
+		if ((rc2 = cf_renewal_set_current(r, res->serial, res->not_before,
+						  res->not_after, res->ari_cert_id,
+						  err)) != CF_OK ||
+		    (rc2 = cf_renewal_add_event(r, now, action, "ok", res->serial,
+						res->not_after,
+						detail[0] ? detail : NULL, err)) !=
+			    CF_OK)
+			return rc2;
+	} else if (rc == CF_ERR_PENDING) {
+		/* Not a failure: the CA is working; come back when it said. */
+		r->retry_not_before = cf_acme_retry_not_before(e->acme);
+		if ((rc2 = cf_renewal_add_event(r, now, action, "pending", NULL, 0,
+						ierr->msg, err)) != CF_OK)
+			return rc2;
+	} else {
+		cf_renewal_note_failure(r, now, cf_acme_retry_not_before(e->acme));
+		if ((rc2 = cf_renewal_add_event(r, now, action, "failed", NULL, 0,
+						ierr->msg, err)) != CF_OK)
+			return rc2;
+	}
+	return cf_renewal_save(e->state, r, err);
+}
+
+cf_rc
+cf_engine_enroll(struct cf_engine *e, const struct cf_issue_opts *o,
+		 const char *action, time_t now, struct cf_issue_result *res,
+		 struct cf_err *err)
+{
+	struct cf_issue_opts io = *o;
+	struct cf_renewal r;
+	struct cf_err lerr = { 0 };
+	int lockfd = -1, existed = 0;
+	cf_rc rc, rc2;
+
+	memset(&r, 0, sizeof(r));
+	memset(res, 0, sizeof(*res));
+	if (!o->lock_held &&
+	    (rc = cf_state_lock(e->state, o->spec->name, &lockfd, err)) != CF_OK)
+		return rc;
+	rc2 = cf_renewal_load(e->state, o->spec->name, &r, &lerr);
+	if (rc2 == CF_OK) {
+		existed = 1;
+	} else if (rc2 != CF_ERR_NOTFOUND) {
+		cf_warn("%s: the renewal definition is unreadable and will be "
+			"written anew: %s", o->spec->name, lerr.msg);
+	}
+	if (o->spec != &r.spec) {
+		/* issue: the definition takes the spec of this command line */
+		struct cf_cert_spec copy;
+		if ((rc = spec_copy(o->spec, &copy, err)) != CF_OK)
+			goto out;
+		cf_spec_free(&r.spec);
+		r.spec = copy;
+		r.state = CF_REN_ACTIVE;
+	}
+	io.lock_held = 1;
+	rc = cf_engine_issue(e, &io, res, err);
+	if (rc == CF_OK || rc == CF_ERR_PENDING || existed) {
+		rc2 = record(e, &r, action, now, rc, res, err, &lerr);
+		if (rc2 != CF_OK) {
+			cf_warn("%s: could not record the renewal definition: %s",
+				o->spec->name, lerr.msg);
+			if (rc == CF_OK) {
+				*err = lerr;
+				rc = rc2;
+			}
+		}
+	}
+out:
+	cf_renewal_free(&r);
+	if (!o->lock_held)
+		cf_state_unlock(lockfd);
+	return rc;
+}
+
+/* ---- renew run ---- */
+
+/*
+ * Validators shared by the workers.  A standalone responder (http-01 on
+ * port 80, tls-alpn-01 on 443) binds its port once per process, so every
+ * renewal whose spec uses the same address and port shares ONE responder:
+ * the http-01 responder's token table is mutex-protected, so its workers
+ * run concurrently.  The tls-alpn-01 responder answers by SNI from a
+ * locked table too, but its `ready`/cleanup were written for one order at
+ * a time, so renewals sharing it are serialised on the entry's mutex.
+ * Webroot and dns-01 validators hold no port: each worker makes its own.
+ *
+ * Across processes (two renew runs at once) the port is guarded by a
+ * blocking lock, STATE/locks/_responder-<method>-<port>.lock, held while
+ * the responder lives: the second run waits for the first one's responder
+ * to go, by which time the certificates the first run renewed are no
+ * longer due (and those it holds are skipped as locked).
+ */
+struct shared_validator {
+	char key[300];
+	int portlock;                /* flock of the port across processes */
+	struct cf_validator v;
+	cf_rc rc;                    /* creation failed: every user fails */
+	struct cf_err err;
+	int exclusive;               /* serialise its users */
+	pthread_mutex_t use;
+};
+
+struct run {
+	struct cf_state *st;
+	const struct cf_renew_opts *o;
+	struct cf_renew_item *items;
+	size_t n, next;
+	pthread_mutex_t mu;          /* next, shared[] */
+	struct shared_validator *shared[64];
+	size_t nshared;
+};
+
+/* The sharing key of a validation spec, or 0 when it is not shared. */
+static int
+share_key(const struct cf_validation_spec *v, char *key, size_t len, int *excl)
+{
+	*excl = 0;
+	if (v->method == CF_VAL_HTTP01 && v->webroot == NULL) {
+		snprintf(key, len, "http-01 %s:%d",
+			 v->http_address ? v->http_address : "*",
+			 v->http_port ? v->http_port : 80);
+		return 1;
+	}
+	if (v->method == CF_VAL_TLSALPN01) {
+		snprintf(key, len, "tls-alpn-01 %s:%d",
+			 v->tls_address ? v->tls_address : "*",
+			 v->tls_port ? v->tls_port : 443);
+		*excl = 1;
+		return 1;
+	}
+	return 0;
+}
+
+#define PORT_LOCK_WAIT_S 900
+
+/* Take the cross-process lock of a responder port (waits up to
+ * PORT_LOCK_WAIT_S).  -1 and err set on failure. */
+static int
+port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
+	  struct cf_err *err)
+{
+	char path[4096];
+	int fd, port = v->method == CF_VAL_HTTP01 ?
+			       (v->http_port ? v->http_port : 80) :
+			       (v->tls_port ? v->tls_port : 443);
+	struct cf_err e2 = { 0 };
+
+	snprintf(path, sizeof(path), "%s/locks", st->root);
+	if (cf_mkdir_p(path, 0700, 1, &e2) != CF_OK) {
+		*err = e2;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/locks/_responder-%s-%d.lock", st->root,
+		 cf_val_method_name(v->method), port);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cf_err_set(err, CF_ERR_IO, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		if (errno != EWOULDBLOCK || i >= PORT_LOCK_WAIT_S * 10) {
+			cf_err_set(err, CF_ERR_LOCKED,
+				   "port %d: another certferry run keeps its %s "
+				   "responder", port, cf_val_method_name(v->method));
+			close(fd);
+			return -1;
+		}
+		if (i == 0)
+			cf_info("waiting for another certferry run to free port "
+				"%d", port);
+		usleep(100000);
+	}
+	return fd;
+}
+
+static struct shared_validator *
+shared_get(struct run *run, const struct cf_validation_spec *v,
+	   struct cf_err *err)
+{
+	struct shared_validator *sv = NULL;
+	char key[300];
+	int excl;
+
+	if (!share_key(v, key, sizeof(key), &excl))
+		return NULL;
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->nshared; i++)
+		if (strcmp(run->shared[i]->key, key) == 0)
+			sv = run->shared[i];
+	if (sv == NULL && run->nshared < sizeof(run->shared) /
+						  sizeof(run->shared[0]) &&
+	    (sv = calloc(1, sizeof(*sv))) != NULL) {
+		snprintf(sv->key, sizeof(sv->key), "%s", key);
+		sv->exclusive = excl;
+		pthread_mutex_init(&sv->use, NULL);
+		if ((sv->portlock = port_lock(run->st, v, &sv->err)) < 0)
+			sv->rc = sv->err.rc;
+		else
+			sv->rc = cf_spec_validator_new(v, NULL, NULL, &sv->v,
+						       &sv->err);
+		run->shared[run->nshared++] = sv;
+	}
+	pthread_mutex_unlock(&run->mu);
+	if (sv == NULL)
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return sv;
+}
+
+static double
+random01(void)
+{
+	uint32_t u = 0;
+
+	if (RAND_bytes((unsigned char *)&u, sizeof(u)) != 1)
+		u = (uint32_t)rand();
+	return (double)u / 4294967296.0;
+}
+
+/* Ask the CA's renewal information when it is time; failures only log:
+ * ARI never blocks a renewal (the lifetime rule applies then). */
+static int
+update_ari(struct cf_engine *e, struct cf_renewal *r, time_t now)
+{
+	const struct cf_acme_directory *dir;
+	struct cf_acme_ari ari;
+	struct cf_err err = { 0 };
+
+	if (cf_acme_get_directory(e->acme, &dir, &err) != CF_OK ||
+	    dir->renewal_info == NULL || !cf_renewal_ari_check_due(r, now))
+		return 0;
+	if (cf_acme_renewal_info(e->acme, r->ari_cert_id, &ari, &err) != CF_OK) {
+		cf_warn("%s: renewal information unavailable (%s); using the "
+			"lifetime rule", r->spec.name, err.msg);
+		/* Ask again in an hour, not at every run. */
+		r->ari_next_check = now + 3600;
+		return 1;
+	}
+	cf_renewal_apply_ari(r, now, ari.start, ari.end, ari.retry_after_s,
+			     random01());
+	if (ari.explanation_url != NULL)
+		cf_info("%s: the CA explains its renewal window at %s",
+			r->spec.name, ari.explanation_url);
+	cf_acme_ari_free(&ari);
+	return 1;
+}
+
+static void
+renew_one(struct run *run, struct cf_renew_item *it)
+{
+	const struct cf_renew_opts *o = run->o;
+	struct cf_renewal r;
+	struct cf_engine e;
+	struct cf_acme_opts ao;
+	struct cf_due due;
+	struct cf_issue_opts io;
+	struct cf_issue_result res;
+	struct cf_validator own;
+	struct shared_validator *sv = NULL;
+	const struct cf_acme_directory *dir;
+	struct cf_validator *v = NULL;
+	char **names = NULL;
+	size_t nnames = 0;
+	int lockfd = -1, found = 0, locked_use = 0, changed;
+	cf_rc rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&e, 0, sizeof(e));
+	memset(&own, 0, sizeof(own));
+	memset(&res, 0, sizeof(res));
+	memset(&io, 0, sizeof(io));
+	it->outcome = CF_RENEW_FAILED;
+	rc = cf_state_lock(run->st, it->name, &lockfd, &it->err);
+	if (rc == CF_ERR_LOCKED) {
+		it->outcome = CF_RENEW_LOCKED;
+		snprintf(it->why, sizeof(it->why),
+			 "locked: another certferry run is working on it");
+		cf_err_clear(&it->err);
+		return;
+	}
+	if (rc != CF_OK)
+		return;
+	/* Read under the lock: another run may have just renewed it. */
+	if (cf_renewal_load(run->st, it->name, &r, &it->err) != CF_OK)
+		goto out;
+	if (r.state != CF_REN_ACTIVE) {
+		it->outcome = CF_RENEW_INACTIVE;
+		snprintf(it->why, sizeof(it->why), "%s",
+			 cf_renewal_state_name(r.state));
+		goto out;
+	}
+	memset(&ao, 0, sizeof(ao));
+	ao.directory_url = r.spec.directory_url;
+	ao.http.ca_bundle = o->ca_bundle;
+	ao.wait_budget_s = o->wait_s;
+	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
+		goto out;
+	changed = update_ari(&e, &r, o->now);
+	cf_renewal_due(&r, o->now, o->force, o->renew_before_days, &due);
+	snprintf(it->why, sizeof(it->why), "%s", due.why);
+	if (!due.due || o->dry_run) {
+		it->outcome = due.due ? CF_RENEW_DUE : CF_RENEW_NOT_DUE;
+		if (!o->dry_run) {
+			if (due.when != 0)
+				r.next_due = due.when;
+			if (changed &&
+			    cf_renewal_save(run->st, &r, &it->err) != CF_OK) {
+				it->outcome = CF_RENEW_FAILED;
+				goto out;
+			}
+		}
+		goto out;
+	}
+	if (changed && cf_renewal_save(run->st, &r, &it->err) != CF_OK)
+		goto out;
+	cf_info("%s: renewing: %s", it->name, due.why);
+	if (cf_engine_account_load(&e, &found, &it->err) != CF_OK)
+		goto out;
+	if (!found) {
+		cf_err_set(&it->err, CF_ERR_NOTFOUND,
+			   "no account for %s in the state folder",
+			   r.spec.directory_url);
+		goto record_failure;
+	}
+	if (r.spec.validation.method == CF_VAL_DNS01 &&
+	    r.spec.validation.dns_provider == CF_DNS_MANUAL) {
+		cf_err_set(&it->err, CF_ERR_USAGE,
+			   "dns-01 manual mode needs a person: renew it with "
+			   "'certferry issue' (or switch it to rfc2136/script)");
+		goto record_failure;
+	}
+	if (cf_spec_resolve_names(&r.spec, &names, &nnames, &it->err) != CF_OK)
+		goto record_failure;
+	if ((sv = shared_get(run, &r.spec.validation, &it->err)) != NULL) {
+		if (sv->rc != CF_OK) {
+			it->err = sv->err;
+			goto record_failure;
+		}
+		if (sv->exclusive) {
+			pthread_mutex_lock(&sv->use);
+			locked_use = 1;
+		}
+		v = &sv->v;
+	} else if (it->err.rc != CF_OK) {
+		goto record_failure;
+	} else {
+		if (cf_spec_validator_new(&r.spec.validation, NULL, NULL, &own,
+					  &it->err) != CF_OK)
+			goto record_failure;
+		v = &own;
+	}
+	io.spec = &r.spec;
+	io.names = (const char *const *)names;
+	io.nnames = nnames;
+	io.validator = v;
+	io.lock_held = 1;
+	if (cf_acme_get_directory(e.acme, &dir, &it->err) == CF_OK &&
+	    dir->renewal_info != NULL && r.serial != NULL)
+		io.replaces = r.ari_cert_id;
+	cf_err_clear(&it->err);
+	rc = cf_engine_enroll(&e, &io, "renew", o->now, &res, &it->err);
+	if (rc == CF_OK) {
+		it->outcome = CF_RENEW_OK;
+		snprintf(it->serial, sizeof(it->serial), "%s", res.serial);
+		it->not_after = res.not_after;
+		it->resumed = res.resumed;
+		it->replaces_dropped = res.replaces_dropped;
+	} else {
+		it->outcome = rc == CF_ERR_PENDING ? CF_RENEW_PENDING :
+						     CF_RENEW_FAILED;
+	}
+	goto out;
+record_failure:
+	/* Failures before the order are counted too (backoff, history). */
+	{
+		struct cf_err serr = { 0 };
+		cf_renewal_note_failure(&r, o->now, 0);
+		if (cf_renewal_add_event(&r, o->now, "renew", "failed", NULL, 0,
+					 it->err.msg, &serr) != CF_OK ||
+		    cf_renewal_save(run->st, &r, &serr) != CF_OK)
+			cf_warn("%s: %s", it->name, serr.msg);
+	}
+out:
+	if (locked_use)
+		pthread_mutex_unlock(&sv->use);
+	cf_validator_destroy(&own);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	cf_issue_result_free(&res);
+	cf_engine_close(&e);
+	cf_renewal_free(&r);
+	cf_state_unlock(lockfd);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *run = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&run->mu);
+		i = run->next++;
+		pthread_mutex_unlock(&run->mu);
+		if (i >= run->n)
+			return NULL;
+		renew_one(run, &run->items[i]);
+	}
+}
+
+cf_rc
+cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
+	     struct cf_renew_item *items, size_t n, struct cf_err *err)
+{
+	struct run run;
+	pthread_t th[64];
+	size_t jobs = o->jobs < 1 ? 1 : (size_t)o->jobs, started = 0;
+
+	memset(&run, 0, sizeof(run));
+	run.st = st;
+	run.o = o;
+	run.items = items;
+	run.n = n;
+	pthread_mutex_init(&run.mu, NULL);
+	if (jobs > sizeof(th) / sizeof(th[0]))
+		jobs = sizeof(th) / sizeof(th[0]);
+	if (jobs > n)
+		jobs = n;
+	if (jobs <= 1) {
+		worker(&run);
+	} else {
+		for (size_t i = 0; i < jobs; i++) {
+			if (pthread_create(&th[i], NULL, worker, &run) != 0)
+				break;
+			started++;
+		}
+		if (started == 0)
+			worker(&run);  /* no thread: do it all here */
+		for (size_t i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	}
+	for (size_t i = 0; i < run.nshared; i++) {
+		cf_validator_destroy(&run.shared[i]->v);
+		if (run.shared[i]->portlock >= 0)
+			close(run.shared[i]->portlock);
+		pthread_mutex_destroy(&run.shared[i]->use);
+		free(run.shared[i]);
+	}
+	pthread_mutex_destroy(&run.mu);
+	(void)err;
+	return CF_OK;
+}

@@ -1,0 +1,77 @@
+/*
+ * renew.h - running renewal definitions: `certferry issue` records them,
+ * `certferry renew` renews what is due, concurrently and unattended.
+ *
+ * Owns: the glue between a renewal definition (engine/renewal.h), the lock
+ * of its name, ACME Renewal Information and one issuance; the bounded pool
+ * of worker threads of a renew run and the validators they share.
+ * Library code: it logs, never prints; the CLI prints the items.
+ */
+#ifndef CF_RENEW_H
+#define CF_RENEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "engine/engine.h"
+#include "engine/renewal.h"
+
+/*
+ * Issue (or renew) o->spec and record the outcome in its renewal
+ * definition, under the name's lock (taken here unless o->lock_held):
+ * success sets the current certificate and history; CF_ERR_PENDING saves
+ * the definition too (so `renew` resumes the order) with the CA's
+ * Retry-After; any other failure is counted (backoff) in an existing
+ * definition.  action is "issue" or "renew".  The definition keeps
+ * o->spec (copied): issuing again with other options redefines it, and
+ * re-activates a cancelled one.
+ */
+cf_rc cf_engine_enroll(struct cf_engine *e, const struct cf_issue_opts *o,
+		       const char *action, time_t now,
+		       struct cf_issue_result *res,
+		       struct cf_err *err) CF_MUST_CHECK;
+
+struct cf_renew_opts {
+	const char *ca_bundle;      /* trust anchors for the CAs' HTTPS */
+	long wait_s;                /* per certificate; 0: default, -1: none */
+	int force;                  /* renew even when not due */
+	long renew_before_days;     /* > 0: overrides every definition */
+	int dry_run;                /* decide and report only: no order, no
+				       write (ARI is still asked) */
+	int jobs;                   /* concurrent renewals, >= 1 */
+	time_t now;                 /* the clock (tests inject it) */
+};
+
+enum cf_renew_outcome {
+	CF_RENEW_NOT_DUE = 0,
+	CF_RENEW_DUE,               /* --dry-run: would renew */
+	CF_RENEW_OK,
+	CF_RENEW_FAILED,
+	CF_RENEW_PENDING,           /* the order is still processing at the CA */
+	CF_RENEW_LOCKED,            /* another run works on it: skipped */
+	CF_RENEW_INACTIVE,          /* cancelled or revoked */
+};
+
+const char *cf_renew_outcome_name(enum cf_renew_outcome o);
+
+struct cf_renew_item {
+	const char *name;           /* in: borrowed */
+	enum cf_renew_outcome outcome;
+	char why[200];              /* why it is (not) due */
+	char serial[80];            /* the new certificate's */
+	time_t not_after;
+	int resumed;                /* completed a saved order */
+	int replaces_dropped;       /* the CA refused "replaces" */
+	struct cf_err err;          /* FAILED / PENDING: what happened */
+};
+
+/* Renew every item that is due, at most o->jobs at a time (each worker
+ * has its own engine and HTTP handle).  One failure does not stop the
+ * others: each item gets its own outcome.  Returns CF_OK unless the run
+ * itself could not start. */
+cf_rc cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
+		   struct cf_renew_item *items, size_t n,
+		   struct cf_err *err) CF_MUST_CHECK;
+
+#endif
