@@ -88,6 +88,7 @@ struct cf_acme_order {
 	size_t nauthz;
 	char *finalize;
 	char *certificate;       /* set once valid */
+	long retry_after_s;      /* Retry-After of the last answer, -1: none */
 	json_t *raw;
 };
 

@@ -14,6 +14,18 @@
 #define POLL_FIRST_MS 50
 #define POLL_MAX_MS 5000
 
+/* The Retry-After of resp in seconds, or -1 when it has none. */
+static long
+resp_retry_after(const struct cf_http_resp *resp)
+{
+	long s;
+
+	if (resp->retry_after == NULL ||
+	    cf_retry_after_parse(resp->retry_after, time(NULL), &s) != CF_OK)
+		return -1;
+	return s;
+}
+
 static cf_rc
 post(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
      enum cf_acme_ep ep, struct cf_http_resp *resp, struct cf_err *err)
@@ -252,6 +264,7 @@ cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 	}
 	if ((rc = acme_json_body(&resp, "newOrder", &obj, err)) != CF_OK)
 		goto out;
+	out->retry_after_s = resp_retry_after(&resp);
 	rc = order_load(out, obj, err);
 out:
 	json_decref(payload);
@@ -272,10 +285,7 @@ poll_once(struct cf_acme *a, const char *url, enum cf_acme_ep ep, json_t **obj,
 	*obj = NULL;
 	*ra_s = -1;
 	if ((rc = post(a, url, NULL, 0, ep, &resp, err)) == CF_OK) {
-		if (resp.retry_after != NULL &&
-		    cf_retry_after_parse(resp.retry_after, time(NULL), ra_s) !=
-			    CF_OK)
-			*ra_s = -1;
+		*ra_s = resp_retry_after(&resp);
 		rc = acme_json_body(&resp, url, obj, err);
 	}
 	cf_http_resp_free(&resp);
@@ -292,6 +302,7 @@ cf_acme_order_refresh(struct cf_acme *a, struct cf_acme_order *o,
 
 	if ((rc = poll_once(a, o->url, CF_EP_ORDER, &obj, &ra, err)) != CF_OK)
 		return rc;
+	o->retry_after_s = ra;
 	return order_load(o, obj, err);
 }
 
@@ -429,7 +440,13 @@ cf_acme_authz_wait(struct cf_acme *a, const char *url, struct cf_err *err)
 	json_t *obj = NULL;
 	cf_rc rc;
 
+	/* The caller has just answered the challenge: the first poll waits
+	 * (the answer now is known: "processing"). */
+	ra = -1;
 	for (;;) {
+		if ((rc = poll_wait(a, ra, &delay, "domain validation", err)) !=
+		    CF_OK)
+			return rc;
 		if ((rc = poll_once(a, url, CF_EP_AUTHZ, &obj, &ra, err)) != CF_OK)
 			return rc;
 		status = json_string_value(json_object_get(obj, "status"));
@@ -454,9 +471,6 @@ cf_acme_authz_wait(struct cf_acme *a, const char *url, struct cf_err *err)
 			return rc;
 		}
 		json_decref(obj);
-		if ((rc = poll_wait(a, ra, &delay, "domain validation", err)) !=
-		    CF_OK)
-			return rc;
 	}
 }
 
@@ -469,6 +483,7 @@ cf_acme_order_wait(struct cf_acme *a, struct cf_acme_order *o, const char *want,
 	json_t *obj;
 	cf_rc rc;
 
+	ra = o->retry_after_s;
 	for (;;) {
 		if (strcmp(o->status, want) == 0)
 			return CF_OK;
@@ -483,19 +498,19 @@ cf_acme_order_wait(struct cf_acme *a, struct cf_acme_order *o, const char *want,
 			return cf_err_set(err, CF_ERR_PROTO,
 					  "order is %s, expected %s", o->status,
 					  want);
-		if ((rc = poll_once(a, o->url, CF_EP_ORDER, &obj, &ra, err)) !=
-		    CF_OK)
-			return rc;
-		if ((rc = order_load(o, obj, err)) != CF_OK)
-			return rc;
-		if (strcmp(o->status, want) == 0 ||
-		    strcmp(o->status, "invalid") == 0)
-			continue;
+		/* The status in hand is the CA's latest answer: wait before
+		 * asking again, as long as that answer (Retry-After) said. */
 		if ((rc = poll_wait(a, ra, &delay,
 				    strcmp(want, "valid") == 0 ?
 					    "certificate issuance" :
 					    "order validation",
 				    err)) != CF_OK)
+			return rc;
+		if ((rc = poll_once(a, o->url, CF_EP_ORDER, &obj, &ra, err)) !=
+		    CF_OK)
+			return rc;
+		o->retry_after_s = ra;
+		if ((rc = order_load(o, obj, err)) != CF_OK)
 			return rc;
 	}
 }
@@ -515,14 +530,29 @@ cf_acme_finalize(struct cf_acme *a, struct cf_acme_order *o,
 	free(csr64);
 	if (payload == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	if ((rc = post(a, o->finalize, payload, 0, CF_EP_FINALIZE, &resp, err)) !=
-	    CF_OK) {
+	rc = post(a, o->finalize, payload, 0, CF_EP_FINALIZE, &resp, err);
+	if (rc == CF_ERR_ACME &&
+	    strstr(err->msg, "urn:ietf:params:acme:error:orderNotReady") != NULL) {
+		/* The caller finalized as soon as every authorization was
+		 * valid; this CA has not caught up yet: wait, then again. */
+		cf_http_resp_free(&resp);
+		free(o->status);
+		if ((o->status = strdup("pending")) == NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = cf_acme_order_wait(a, o, "ready", err)) != CF_OK)
+			goto out;
+		rc = post(a, o->finalize, payload, 0, CF_EP_FINALIZE, &resp, err);
+	}
+	if (rc != CF_OK) {
 		cf_err_wrap(err, "finalize");
 		goto out;
 	}
 	/* Any 2xx: the RFC says 200, some CAs answer 201. */
 	if ((rc = acme_json_body(&resp, "finalize", &obj, err)) != CF_OK)
 		goto out;
+	o->retry_after_s = resp_retry_after(&resp);
 	rc = order_load(o, obj, err);
 out:
 	json_decref(payload);

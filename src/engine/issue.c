@@ -357,7 +357,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	struct cf_acme_order ord;
 	struct cf_saved_order so;
 	EVP_PKEY *key = NULL;
-	int lockfd = -1, resumed = 0;
+	int lockfd = -1, resumed = 0, authz_done = 0;
 	time_t expires = 0;
 	const char *s;
 	cf_rc rc;
@@ -396,12 +396,20 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 			goto out;
 		}
 	}
-	if (strcmp(ord.status, "pending") == 0 &&
-	    (rc = solve_authorizations(e, &ord, o->validator,
-				       &res->challenges_answered, err)) != CF_OK)
-		goto out;
+	if (strcmp(ord.status, "pending") == 0) {
+		if ((rc = solve_authorizations(e, &ord, o->validator,
+					       &res->challenges_answered, err)) !=
+		    CF_OK)
+			goto out;
+		/* Every authorization is valid now, so the order is ready
+		 * (RFC 8555 §7.1.6): finalize without asking.  A CA that is
+		 * slower to notice answers orderNotReady, and cf_acme_finalize
+		 * then waits for "ready" and tries again. */
+		authz_done = 1;
+	}
 	if (strcmp(ord.status, "pending") == 0 || strcmp(ord.status, "ready") == 0) {
-		if ((rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
+		if (!authz_done &&
+		    (rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
 			goto out;
 		if (so.key == NULL) {
 			/* Key and CSR are saved BEFORE finalize: after it, the
