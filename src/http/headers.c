@@ -151,11 +151,19 @@ cf_link_find(const char *value, const char *rel)
 		for (int inq = 0; *end && (inq || *end != ','); end++)
 			if (*end == '"')
 				inq = !inq;
-		for (q = gt + 1; q < end; q++) {
-			const char *v;
+		q = gt + 1;
+		for (int inq = 0; q < end; q++) {
+			const char *v, *b;
 			size_t vlen;
 
-			if (strncasecmp(q, "rel", 3) != 0)
+			if (*q == '"')
+				inq = !inq;
+			if (inq || strncasecmp(q, "rel", 3) != 0)
+				continue;
+			/* Only a parameter name: right after ';' (and spaces). */
+			for (b = q; b[-1] == ' ' || b[-1] == '\t'; b--)
+				;
+			if (b[-1] != ';')
 				continue;
 			v = q + 3;
 			while (*v == ' ')
