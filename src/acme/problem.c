@@ -4,18 +4,24 @@
 
 #include "acme/acme.h"
 
-/* Append s to buf with control characters and non-ASCII escaped. */
+/* Append s to buf with control characters escaped (UTF-8 is kept). */
 static void
 append_escaped(char *buf, size_t len, size_t *pos, const char *s)
 {
-	for (; s && *s && *pos + 5 < len; s++) {
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
+		int esc = c < 0x20 || c == 0x7f;
+		if (*pos + (esc ? 4 : 1) >= len)
+			break;
+		if (esc)
 			*pos += (size_t)snprintf(buf + *pos, len - *pos, "\\x%02x", c);
 		else
 			buf[(*pos)++] = (char)c;
 	}
 	buf[*pos] = '\0';
+	/* Cut short: mark the buffer full so no separator follows. */
+	if (s && *s)
+		*pos = len - 1;
 }
 
 static void

@@ -38,11 +38,21 @@ days_from_civil(long y, int m, int d)
 }
 
 static int
+days_in_month(long y, int mon)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30,
+				       31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mdays[mon - 1] + (mon == 2 && leap);
+}
+
+static int
 valid_tm(long y, int mon, int d, int h, int mi, int s)
 {
 	return y >= 1970 && y < 10000 && mon >= 1 && mon <= 12 && d >= 1 &&
-	       d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 &&
-	       s <= 60;
+	       d <= days_in_month(y, mon) && h >= 0 && h <= 23 && mi >= 0 &&
+	       mi <= 59 && s >= 0 && s <= 60;
 }
 
 static time_t
@@ -141,11 +151,19 @@ cf_link_find(const char *value, const char *rel)
 		for (int inq = 0; *end && (inq || *end != ','); end++)
 			if (*end == '"')
 				inq = !inq;
-		for (q = gt + 1; q < end; q++) {
-			const char *v;
+		q = gt + 1;
+		for (int inq = 0; q < end; q++) {
+			const char *v, *b;
 			size_t vlen;
 
-			if (strncasecmp(q, "rel", 3) != 0)
+			if (*q == '"')
+				inq = !inq;
+			if (inq || strncasecmp(q, "rel", 3) != 0)
+				continue;
+			/* Only a parameter name: right after ';' (and spaces). */
+			for (b = q; b[-1] == ' ' || b[-1] == '\t'; b--)
+				;
+			if (b[-1] != ';')
 				continue;
 			v = q + 3;
 			while (*v == ' ')

@@ -198,6 +198,9 @@ cf_mkdir_p(const char *path, mode_t mode, int tighten, struct cf_err *err)
 	if (n == 0 || n >= sizeof(tmp))
 		return cf_err_set(err, CF_ERR_USAGE, "bad folder path '%s'", path);
 	memcpy(tmp, path, n + 1);
+	/* "dir/" is dir: its leaf must get `mode`, not the parents' 0755. */
+	while (n > 1 && tmp[n - 1] == '/')
+		tmp[--n] = '\0';
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p != '/')
 			continue;

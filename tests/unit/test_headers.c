@@ -1,0 +1,356 @@
+/* test_headers.c - Retry-After, Link, RFC 3339 and clock formatting */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/headers.h"
+
+#define WEEK (7L * 24 * 3600)
+/* 1994-11-06T08:49:37Z, the date of the RFC 9110 examples. */
+#define T1994 ((time_t)784111777)
+
+/* ---- Retry-After ---- */
+
+struct ra_case {
+	const char *label;
+	const char *value;
+	time_t now;
+	cf_rc want_rc;
+	long want_s;             /* only when want_rc == CF_OK */
+};
+
+static const struct ra_case ra_cases[] = {
+	{ "delta 0", "0", T1994, CF_OK, 0 },
+	{ "delta 120", "120", T1994, CF_OK, 120 },
+	{ "leading zeros", "007", T1994, CF_OK, 7 },
+	{ "leading spaces and tab", "  \t30", T1994, CF_OK, 30 },
+	{ "trailing spaces", "30  \t", T1994, CF_OK, 30 },
+	{ "exactly one week", "604800", T1994, CF_OK, WEEK },
+	{ "one over a week clamped", "604801", T1994, CF_OK, WEEK },
+	{ "huge clamped, no overflow", "99999999999999999999999999999999",
+	  T1994, CF_OK, WEEK },
+	{ "IMF-fixdate one hour ahead", "Sun, 06 Nov 1994 08:49:37 GMT",
+	  T1994 - 3600, CF_OK, 3600 },
+	{ "IMF-fixdate equal to now", "Sun, 06 Nov 1994 08:49:37 GMT", T1994,
+	  CF_OK, 0 },
+	{ "IMF-fixdate in the past", "Sun, 06 Nov 1994 08:49:37 GMT",
+	  T1994 + 10, CF_OK, 0 },
+	{ "IMF-fixdate far ahead clamped", "Sun, 06 Nov 1994 08:49:37 GMT",
+	  T1994 - 30L * 86400, CF_OK, WEEK },
+	{ "IMF-fixdate with leading space", " Sun, 06 Nov 1994 08:49:37 GMT",
+	  T1994 - 5, CF_OK, 5 },
+	{ "RFC 850", "Sunday, 06-Nov-94 08:49:37 GMT", T1994 - 61, CF_OK, 61 },
+	{ "asctime", "Sun Nov  6 08:49:37 1994", T1994 - 2, CF_OK, 2 },
+	{ "empty", "", T1994, CF_ERR_PROTO, 0 },
+	{ "only spaces", "   ", T1994, CF_ERR_PROTO, 0 },
+	{ "garbage", "soon", T1994, CF_ERR_PROTO, 0 },
+	{ "negative", "-5", T1994, CF_ERR_PROTO, 0 },
+	{ "plus sign", "+5", T1994, CF_ERR_PROTO, 0 },
+	{ "fraction", "1.5", T1994, CF_ERR_PROTO, 0 },
+	{ "unit suffix", "10s", T1994, CF_ERR_PROTO, 0 },
+	{ "two numbers", "10 20", T1994, CF_ERR_PROTO, 0 },
+	{ "hex", "0x10", T1994, CF_ERR_PROTO, 0 },
+	{ "IMF-fixdate trailing junk", "Sun, 06 Nov 1994 08:49:37 GMTX",
+	  T1994, CF_ERR_PROTO, 0 },
+	{ "IMF-fixdate trailing word", "Sun, 06 Nov 1994 08:49:37 GMT later",
+	  T1994, CF_ERR_PROTO, 0 },
+	{ "IMF-fixdate not GMT", "Sun, 06 Nov 1994 08:49:37 PST", T1994,
+	  CF_ERR_PROTO, 0 },
+	{ "bad month", "Sun, 06 Foo 1994 08:49:37 GMT", T1994, CF_ERR_PROTO,
+	  0 },
+	{ "hour 24", "Sun, 06 Nov 1994 24:00:00 GMT", T1994, CF_ERR_PROTO, 0 },
+	{ "minute 60", "Sun, 06 Nov 1994 08:60:00 GMT", T1994, CF_ERR_PROTO,
+	  0 },
+	{ "day 0", "Sun, 00 Nov 1994 08:49:37 GMT", T1994, CF_ERR_PROTO, 0 },
+	{ "day 32", "Sun, 32 Nov 1994 08:49:37 GMT", T1994, CF_ERR_PROTO, 0 },
+	{ "31 November", "Thu, 31 Nov 1994 08:49:37 GMT", T1994, CF_ERR_PROTO,
+	  0 },
+	{ "RFC 850 bad month", "Sunday, 06-Xyz-94 08:49:37 GMT", T1994,
+	  CF_ERR_PROTO, 0 },
+	{ "asctime bad month", "Sun Nox  6 08:49:37 1994", T1994,
+	  CF_ERR_PROTO, 0 },
+	{ "asctime trailing junk", "Sun Nov  6 08:49:37 1994x", T1994,
+	  CF_ERR_PROTO, 0 },
+	{ "date only", "06 Nov 1994", T1994, CF_ERR_PROTO, 0 },
+};
+
+static void
+test_retry_after_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(ra_cases) / sizeof(ra_cases[0]); i++) {
+		const struct ra_case *c = &ra_cases[i];
+		long s = -12345;
+		cf_rc rc = cf_retry_after_parse(c->value, c->now, &s);
+
+		if (rc != c->want_rc || (rc == CF_OK && s != c->want_s))
+			fail_msg("%s: '%s' gave rc %d, %ld s (want rc %d, %ld s)",
+				 c->label, c->value, rc, s, c->want_rc,
+				 c->want_s);
+		/* A refused value leaves the output alone. */
+		if (rc != CF_OK && s != -12345)
+			fail_msg("%s: output written on error", c->label);
+	}
+}
+
+static void
+test_retry_after_null(void **state)
+{
+	long s = 0;
+
+	(void)state;
+	assert_int_equal(cf_retry_after_parse(NULL, T1994, &s), CF_ERR_PROTO);
+}
+
+/* The three date forms denote the same instant. */
+static void
+test_retry_after_forms_agree(void **state)
+{
+	const char *forms[] = {
+		"Sun, 06 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994",
+	};
+	long first = -1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		long s = -1;
+		assert_int_equal(cf_retry_after_parse(forms[i], T1994 - 1000, &s),
+				 CF_OK);
+		if (i == 0)
+			first = s;
+		assert_int_equal(s, first);
+	}
+	assert_int_equal(first, 1000);
+}
+
+/* ---- Link ---- */
+
+struct link_case {
+	const char *label;
+	const char *value;
+	const char *rel;
+	const char *want;        /* NULL: no match */
+};
+
+static const struct link_case link_cases[] = {
+	{ "RFC 8555 up", "<https://ca.test/acme/issuer>;rel=\"up\"", "up",
+	  "https://ca.test/acme/issuer" },
+	{ "unquoted rel", "<https://ca.test/i>;rel=up", "up",
+	  "https://ca.test/i" },
+	{ "spaces around", "  <https://ca.test/i> ; rel = \"up\"  ", "up",
+	  "https://ca.test/i" },
+	{ "second of several", "<https://ca.test/dir>;rel=\"index\", "
+	  "<https://ca.test/up>;rel=\"up\"", "up", "https://ca.test/up" },
+	{ "first of several", "<https://ca.test/dir>;rel=\"index\", "
+	  "<https://ca.test/up>;rel=\"up\"", "index", "https://ca.test/dir" },
+	{ "alternate among three", "<https://a/1>;rel=\"alternate\","
+	  "<https://a/2>;rel=\"alternate\",<https://a/3>;rel=\"up\"",
+	  "alternate", "https://a/1" },
+	{ "other params first", "<https://a/x>;title=\"t\";rel=\"up\"", "up",
+	  "https://a/x" },
+	{ "comma inside quoted param", "<https://a/x>;title=\"a, b\";rel=\"up\"",
+	  "up", "https://a/x" },
+	{ "comma inside URL", "<https://a/x,y>;rel=\"up\"", "up",
+	  "https://a/x,y" },
+	{ "REL upper case name", "<https://a/x>;REL=\"up\"", "up",
+	  "https://a/x" },
+	{ "empty URL", "<>;rel=\"up\"", "up", "" },
+	{ "other rel only", "<https://a/x>;rel=\"index\"", "up", NULL },
+	{ "prefix of another rel", "<https://a/x>;rel=\"upstream\"", "up",
+	  NULL },
+	{ "longer than the rel", "<https://a/x>;rel=\"up\"", "upstream", NULL },
+	{ "unquoted prefix", "<https://a/x>;rel=upstream", "up", NULL },
+	{ "rel= inside another quoted param", "<https://a/x>;title=\"rel=up\"",
+	  "up", NULL },
+	{ "param whose name ends in rel", "<https://a/x>;xrel=up", "up", NULL },
+	{ "no rel at all", "<https://a/x>", "up", NULL },
+	{ "empty value", "", "up", NULL },
+	{ "no angle brackets", "https://a/x;rel=\"up\"", "up", NULL },
+	{ "unterminated URL", "<https://a/x;rel=\"up\"", "up", NULL },
+	{ "junk before link", "x <https://a/x>;rel=\"up\"", "up", NULL },
+	{ "malformed second link", "<https://a/1>;rel=\"index\", junk", "up",
+	  NULL },
+};
+
+static void
+test_link_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		const struct link_case *c = &link_cases[i];
+		char *got = cf_link_find(c->value, c->rel);
+
+		if ((got == NULL) != (c->want == NULL) ||
+		    (got != NULL && strcmp(got, c->want) != 0))
+			fail_msg("%s: '%s' rel %s gave '%s' (want '%s')", c->label,
+				 c->value, c->rel, got ? got : "(null)",
+				 c->want ? c->want : "(null)");
+		free(got);
+	}
+}
+
+/* ---- RFC 3339 ---- */
+
+struct ts_case {
+	const char *label;
+	const char *s;
+	cf_rc want_rc;
+	time_t want;
+};
+
+static const struct ts_case ts_cases[] = {
+	{ "Z", "2026-11-29T10:00:00Z", CF_OK, 1795946400 },
+	{ "lower z and t", "2026-11-29t10:00:00z", CF_OK, 1795946400 },
+	{ "space separator", "2026-11-29 10:00:00Z", CF_OK, 1795946400 },
+	{ "epoch", "1970-01-01T00:00:00Z", CF_OK, 0 },
+	{ "fraction", "2026-11-29T10:00:00.123456789Z", CF_OK, 1795946400 },
+	{ "one-digit fraction", "2026-11-29T10:00:00.5Z", CF_OK, 1795946400 },
+	{ "+01:00", "2026-11-29T11:00:00+01:00", CF_OK, 1795946400 },
+	{ "-05:30", "2026-11-29T04:30:00-05:30", CF_OK, 1795946400 },
+	{ "+00:00", "2026-11-29T10:00:00+00:00", CF_OK, 1795946400 },
+	{ "fraction and offset", "2026-11-29T12:00:00.25+02:00", CF_OK,
+	  1795946400 },
+	{ "offset crosses midnight", "2026-11-30T00:30:00+14:30", CF_OK,
+	  1795946400 },
+	{ "leap day", "2024-02-29T12:00:00Z", CF_OK, 1709208000 },
+	{ "after a century leap day", "2000-03-01T00:00:00Z", CF_OK,
+	  951868800 },
+	{ "end of the century", "2099-12-31T23:59:59Z", CF_OK, 4102444799 },
+	{ "month 13", "2026-13-01T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "month 0", "2026-00-10T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "day 0", "2026-01-00T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "day 32", "2026-01-32T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "31 April", "2026-04-31T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "30 February", "2024-02-30T00:00:00Z", CF_ERR_PROTO, 0 },
+	{ "29 February, not a leap year", "2025-02-29T00:00:00Z",
+	  CF_ERR_PROTO, 0 },
+	{ "29 February 1900-style century", "2100-02-29T00:00:00Z",
+	  CF_ERR_PROTO, 0 },
+	{ "hour 24", "2026-11-29T24:00:00Z", CF_ERR_PROTO, 0 },
+	{ "minute 60", "2026-11-29T10:60:00Z", CF_ERR_PROTO, 0 },
+	{ "second 61", "2026-11-29T10:00:61Z", CF_ERR_PROTO, 0 },
+	{ "missing zone", "2026-11-29T10:00:00", CF_ERR_PROTO, 0 },
+	{ "named zone", "2026-11-29T10:00:00 UTC", CF_ERR_PROTO, 0 },
+	{ "trailing junk", "2026-11-29T10:00:00Zjunk", CF_ERR_PROTO, 0 },
+	{ "empty fraction", "2026-11-29T10:00:00.Z", CF_ERR_PROTO, 0 },
+	{ "offset without minutes", "2026-11-29T10:00:00+01", CF_ERR_PROTO,
+	  0 },
+	{ "offset hour 24", "2026-11-29T10:00:00+24:00", CF_ERR_PROTO, 0 },
+	{ "offset minute 60", "2026-11-29T10:00:00+01:60", CF_ERR_PROTO, 0 },
+	{ "bad separator", "2026-11-29X10:00:00Z", CF_ERR_PROTO, 0 },
+	{ "date only", "2026-11-29", CF_ERR_PROTO, 0 },
+	{ "empty", "", CF_ERR_PROTO, 0 },
+	{ "words", "tomorrow", CF_ERR_PROTO, 0 },
+	{ "before 1970", "1969-12-31T23:59:59Z", CF_ERR_PROTO, 0 },
+};
+
+static void
+test_rfc3339_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
+		const struct ts_case *c = &ts_cases[i];
+		time_t t = (time_t)-7;
+		cf_rc rc = cf_rfc3339_parse(c->s, &t);
+
+		if (rc != c->want_rc || (rc == CF_OK && t != c->want))
+			fail_msg("%s: '%s' gave rc %d, %lld (want rc %d, %lld)",
+				 c->label, c->s, rc, (long long)t, c->want_rc,
+				 (long long)c->want);
+		if (rc != CF_OK && t != (time_t)-7)
+			fail_msg("%s: output written on error", c->label);
+	}
+	assert_int_equal(cf_rfc3339_parse(NULL, &(time_t){ 0 }), CF_ERR_PROTO);
+}
+
+static void
+test_rfc3339_round_trip(void **state)
+{
+	const time_t ts[] = { 0, 951868800, 1709208000, 1795946400,
+			      1795946400 + 59, 4102444799 };
+	char out[32];
+	time_t back;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		cf_rfc3339_format(ts[i], out);
+		assert_int_equal(strlen(out), 20);
+		assert_int_equal(out[19], 'Z');
+		assert_int_equal(cf_rfc3339_parse(out, &back), CF_OK);
+		assert_int_equal(back, ts[i]);
+	}
+	cf_rfc3339_format(1795946400, out);
+	assert_string_equal(out, "2026-11-29T10:00:00Z");
+	cf_rfc3339_format(0, out);
+	assert_string_equal(out, "1970-01-01T00:00:00Z");
+}
+
+/* ---- clock ---- */
+
+static int
+is_clock(const char *s)
+{
+	if (strlen(s) != 8 || s[2] != ':' || s[5] != ':')
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (i != 2 && i != 5 && !isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static void
+test_clock_format(void **state)
+{
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	char out[32];
+
+	(void)state;
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	cf_clock_format(1795946400, out);
+	assert_string_equal(out, "10:00:00");
+	cf_clock_format(1795946400 + 3 * 3600 + 4 * 60 + 5, out);
+	assert_string_equal(out, "13:04:05");
+	cf_clock_format(1795946400 + 14 * 3600 - 1, out);
+	assert_string_equal(out, "23:59:59");
+	/* Local time: a zone two hours east of UTC (POSIX sign). */
+	setenv("TZ", "XET-2", 1);
+	tzset();
+	cf_clock_format(1795946400, out);
+	assert_string_equal(out, "12:00:00");
+	cf_clock_format(time(NULL), out);
+	assert_true(is_clock(out));
+
+	if (saved != NULL)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retry_after_table),
+		cmocka_unit_test(test_retry_after_null),
+		cmocka_unit_test(test_retry_after_forms_agree),
+		cmocka_unit_test(test_link_table),
+		cmocka_unit_test(test_rfc3339_table),
+		cmocka_unit_test(test_rfc3339_round_trip),
+		cmocka_unit_test(test_clock_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
