@@ -67,10 +67,18 @@ flow_order="directory newNonce newAccount account newOrder authorization challen
 measure "account register" register account register --agree-tos
 cp "$PEBBLE_LOG" "$CF_TMP/pebble.after-register"
 measure "issue (1 name, ec256, standalone http-01)" issue \
-	issue -d bench.example.test --http-port "$HTTP01_PORT"
+	issue -d bench.example.test --http-port "$HTTP01_PORT" --http-address 127.0.0.1
+cp "$PEBBLE_LOG" "$CF_TMP/pebble.after-issue"
+names=()
+for i in $(seq 1 12); do names+=(-d "n$i.bench.example.test"); done
+measure "issue (12 names, ec256, standalone http-01)" issue12 \
+	issue "${names[@]}" --http-port "$HTTP01_PORT" --http-address 127.0.0.1
+measure "issue (1 name, rsa2048)" issuersa \
+	issue -d rsa.bench.example.test --key-type rsa2048 \
+	--http-port "$HTTP01_PORT" --http-address 127.0.0.1
 
 # Requests of the issuance only: Pebble log lines after registration.
-tail -n +"$(($(wc -l <"$CF_TMP/pebble.after-register") + 1))" "$PEBBLE_LOG" |
+tail -n +"$(($(wc -l <"$CF_TMP/pebble.after-register") + 1))" "$CF_TMP/pebble.after-issue" |
 	awk "$endpoint_awk"'
 	$4 ~ /^(GET|HEAD|POST)$/ && $6 == "->" { print endpoint($5) "\t" $4 }' |
 	sort | uniq -c | awk '{ printf "%s\t%s\t%d\n", $2, $3, $1 }' >"$CF_TMP/pebble.counts"
