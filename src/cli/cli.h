@@ -46,6 +46,11 @@ cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
 cf_rc cf_cli_read_secret_file(const char *path, char **out,
 			      struct cf_err *err) CF_MUST_CHECK;
 
+/* Parse a whole decimal number of option opt within [min, max].
+ * CF_ERR_USAGE naming the option and the range otherwise. */
+cf_rc cf_cli_long_arg(const char *opt, const char *arg, long min, long max,
+		      long *out, struct cf_err *err) CF_MUST_CHECK;
+
 /* Subcommands: argv[0] is the subcommand's name. */
 int cf_cmd_account(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_issue(struct cf_cli *cli, int argc, char **argv);

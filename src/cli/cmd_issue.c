@@ -166,14 +166,10 @@ push(char ***v, size_t *n, const char *s, const char *what, struct cf_err *err)
 static int
 port_arg(const char *opt, const char *arg, int *out, struct cf_err *err)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
+	long v;
 
-	if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
-		cf_err_set(err, CF_ERR_USAGE, "bad %s '%s': use a port 1-65535",
-			   opt, arg);
+	if (cf_cli_long_arg(opt, arg, 1, 65535, &v, err) != CF_OK)
 		return -1;
-	}
 	*out = (int)v;
 	return 0;
 }
@@ -181,15 +177,7 @@ port_arg(const char *opt, const char *arg, int *out, struct cf_err *err)
 static int
 secs_arg(const char *opt, const char *arg, long *out, struct cf_err *err)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || v < 0) {
-		cf_err_set(err, CF_ERR_USAGE, "bad %s '%s': give seconds", opt, arg);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return cf_cli_long_arg(opt, arg, 0, 7L * 86400, out, err) == CF_OK ? 0 : -1;
 }
 
 /* -d NAME: Unicode becomes A-labels, upper case is lowered. */

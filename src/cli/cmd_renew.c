@@ -44,15 +44,12 @@ renew_usage(FILE *f)
 static int
 long_arg(const char *opt, const char *arg, long min, long max, long *out)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
+	struct cf_err err = { 0 };
 
-	if (*arg == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "error: bad %s '%s': give a number %ld-%ld\n", opt,
-			arg, min, max);
+	if (cf_cli_long_arg(opt, arg, min, max, out, &err) != CF_OK) {
+		cf_cli_fail(&err);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* common.c - helpers shared by the subcommands; see cli.h */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,4 +94,21 @@ cf_cli_now(void)
 	fprintf(stderr, "warning: ignoring CERTFERRY_NOW='%.40s': give RFC 3339 "
 		"or @EPOCH\n", v);
 	return time(NULL);
+}
+
+cf_rc
+cf_cli_long_arg(const char *opt, const char *arg, long min, long max,
+		long *out, struct cf_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "bad %s '%.32s': give a whole number from %ld to %ld",
+				  opt, arg, min, max);
+	*out = v;
+	return CF_OK;
 }

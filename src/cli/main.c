@@ -76,6 +76,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cf_cli cli;
+	struct cf_err err = { 0 };
 	int ch, ret;
 
 	memset(&cli, 0, sizeof(cli));
@@ -92,16 +93,11 @@ main(int argc, char **argv)
 		case 'C':
 			cli.ca_bundle = optarg;
 			break;
-		case 'T': {
-			char *end;
-			cli.http_timeout_s = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || cli.http_timeout_s < 1) {
-				fprintf(stderr, "error: bad --http-timeout '%s': give "
-					"seconds (at least 1)\n", optarg);
-				return CF_EXIT_USAGE;
-			}
+		case 'T':
+			if (cf_cli_long_arg("--http-timeout", optarg, 1, 86400,
+					    &cli.http_timeout_s, &err) != CF_OK)
+				return cf_cli_fail(&err);
 			break;
-		}
 		case 'v':
 			cli.verbosity++;
 			break;

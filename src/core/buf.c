@@ -1,6 +1,8 @@
 /* buf.c - see buf.h */
 #include "core/buf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,4 +81,22 @@ cf_buf_wipe(struct cf_buf *b)
 	if (b->data != NULL)
 		OPENSSL_cleanse(b->data, b->alloc);
 	cf_buf_free(b);
+}
+
+char *
+cf_strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
 }

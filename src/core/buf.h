@@ -35,4 +35,8 @@ char *cf_buf_steal(struct cf_buf *b);
 void cf_buf_free(struct cf_buf *b);
 void cf_buf_wipe(struct cf_buf *b);
 
+/* A malloc'd printf-formatted string (caller frees); NULL when out of
+ * memory.  The one way certferry builds paths and small strings. */
+char *cf_strfmt(const char *fmt, ...) CF_PRINTF(1, 2);
+
 #endif

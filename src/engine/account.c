@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "crypto/b64.h"
 #include "crypto/jws.h"
@@ -66,17 +67,6 @@ cf_engine_close(struct cf_engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static char *
-path_in(const char *dir, const char *file)
-{
-	size_t n = strlen(dir) + strlen(file) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 /* Load account.key into e (and its thumbprint). */
 static cf_rc
 load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
@@ -101,8 +91,8 @@ load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
 cf_rc
 cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
 {
-	char *jpath = path_in(e->account_dir, "account.json");
-	char *kpath = path_in(e->account_dir, "account.key");
+	char *jpath = cf_strfmt("%s/%s", e->account_dir, "account.json");
+	char *kpath = cf_strfmt("%s/%s", e->account_dir, "account.key");
 	char *text = NULL;
 	json_t *j = NULL;
 	const char *url;
@@ -148,7 +138,7 @@ static cf_rc
 save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
 		  struct cf_err *err)
 {
-	char *path = path_in(e->account_dir, "account.json"), *text = NULL;
+	char *path = cf_strfmt("%s/%s", e->account_dir, "account.json"), *text = NULL;
 	char now[32];
 	json_t *j, *contacts;
 	cf_rc rc;
@@ -266,7 +256,7 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 		created_dir = 1;
 	if ((rc = cf_mkdir_p(e->account_dir, 0700, 1, err)) != CF_OK)
 		return rc;
-	if ((kpath = path_in(e->account_dir, "account.key")) == NULL) {
+	if ((kpath = cf_strfmt("%s/%s", e->account_dir, "account.key")) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}

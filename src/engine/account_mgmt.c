@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "crypto/b64.h"
 #include "crypto/jws.h"
@@ -19,23 +20,12 @@
 
 #define ACCOUNT_JSON_MAX (64 * 1024)
 
-static char *
-path_in(const char *dir, const char *file)
-{
-	size_t n = strlen(dir) + strlen(file) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 /* Read-modify-write account.json: set key to value (taken). */
 static cf_rc
 account_json_set(struct cf_engine *e, const char *key, json_t *value,
 		 struct cf_err *err)
 {
-	char *path = path_in(e->account_dir, "account.json"), *text = NULL;
+	char *path = cf_strfmt("%s/%s", e->account_dir, "account.json"), *text = NULL;
 	json_t *j = NULL;
 	cf_rc rc;
 
@@ -130,8 +120,8 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 	if (dir->key_change == NULL)
 		return cf_err_set(err, CF_ERR_PROTO,
 				  "the CA's directory has no keyChange");
-	newpath = path_in(e->account_dir, "account.key.new");
-	keypath = path_in(e->account_dir, "account.key");
+	newpath = cf_strfmt("%s/%s", e->account_dir, "account.key.new");
+	keypath = cf_strfmt("%s/%s", e->account_dir, "account.key");
 	if (newpath == NULL || keypath == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "core/buf.h"
 #include "crypto/b64.h"
 #include "crypto/key.h"
 #include "http/headers.h"
@@ -36,16 +37,9 @@ cf_saved_order_free(struct cf_saved_order *o)
 static char *
 order_path(const struct cf_state *st, const char *name, const char *ext)
 {
-	size_t n = strlen(st->root) + (name ? strlen(name) : 0) + 32;
-	char *p = malloc(n);
-
-	if (p == NULL)
-		return NULL;
 	if (name == NULL)
-		snprintf(p, n, "%s/orders", st->root);
-	else
-		snprintf(p, n, "%s/orders/%s%s", st->root, name, ext);
-	return p;
+		return cf_strfmt("%s/orders", st->root);
+	return cf_strfmt("%s/orders/%s%s", st->root, name, ext);
 }
 
 cf_rc

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "http/headers.h"
 #include "store/atomic.h"
 
@@ -246,12 +247,7 @@ cf_renewal_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
 static char *
 def_path(const struct cf_state *st, const char *name)
 {
-	size_t n = strlen(st->root) + strlen(name) + 32;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/renewals/%s.json", st->root, name);
-	return p;
+	return cf_strfmt("%s/renewals/%s.json", st->root, name);
 }
 
 cf_rc

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/buf.h"
 #include "store/atomic.h"
 
 #define KEEP_GENERATIONS 3
@@ -22,16 +23,7 @@
 static char *
 join(const char *a, const char *b, const char *c)
 {
-	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
-	char *p = malloc(n);
-
-	if (p == NULL)
-		return NULL;
-	if (c)
-		snprintf(p, n, "%s/%s/%s", a, b, c);
-	else
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
+	return c ? cf_strfmt("%s/%s/%s", a, b, c) : cf_strfmt("%s/%s", a, b);
 }
 
 cf_rc
