@@ -446,6 +446,36 @@ print_iis_plan(const struct cf_iis_plan *p, int dry_run)
 		printf("  note: %s\n", p->notes[i]);
 }
 
+/* Per ordered name: the CCS binding that serves it, its PFX, its expiry. */
+static void
+print_iis_report(const char *const *names, size_t n,
+		 const struct cf_iis_check_report *rep)
+{
+	char na[32];
+
+	if (rep == NULL)
+		return;
+	printf("IIS now serves:\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct cf_iis_check_host *h = NULL;
+		for (size_t j = 0; j < rep->nhosts && h == NULL; j++)
+			if (rep->hosts[j].host != NULL &&
+			    strcmp(rep->hosts[j].host, names[i]) == 0)
+				h = &rep->hosts[j];
+		if (h == NULL) {
+			printf("  %-40s not covered: no CCS https binding\n",
+			       names[i]);
+			continue;
+		}
+		cf_rfc3339_format(h->not_after, na);
+		printf("  %-40s %s via %s (%s), expires %s%s%s\n", names[i],
+		       cf_iis_check_status_name(h->status),
+		       h->pfx_file ? h->pfx_file : "-", h->binding_information,
+		       h->not_after ? na : "?", h->detail ? ": " : "",
+		       h->detail ? h->detail : "");
+	}
+}
+
 static void
 print_result(const char *const *names, size_t n, const struct cf_issue_result *r)
 {
@@ -468,6 +498,7 @@ print_result(const char *const *names, size_t n, const struct cf_issue_result *r
 	if (r->delivery.iis_backup)
 		printf("  backup of applicationHost.config: %s\n",
 		       r->delivery.iis_backup);
+	print_iis_report(names, n, r->delivery.iis_report);
 }
 
 /* --dry-run: what would be ordered and changed. */

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
+#include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
 
@@ -107,6 +108,33 @@ pfx_password(const struct cf_store_spec *st, char **out, struct cf_err *err)
 	return CF_OK;
 }
 
+/* After an install: what IIS will serve for each CCS host, read back from
+ * the edited applicationHost.config and the CCS folder. */
+static cf_rc
+iis_verify(const struct cf_cert_spec *s, struct cf_delivery *d,
+	   struct cf_err *err)
+{
+	const struct cf_store_spec *ccs = NULL;
+	struct cf_iis_config *cfg = NULL;
+	char *pw = NULL;
+	cf_rc rc;
+
+	for (size_t i = 0; i < s->nstores; i++)
+		if (s->stores[i].kind == CF_STORE_CCS)
+			ccs = &s->stores[i];
+	if (ccs == NULL)
+		return CF_OK;
+	if ((rc = cf_iis_config_load(s->iis.config, NULL, 0, &cfg, err)) != CF_OK ||
+	    (rc = pfx_password(ccs, &pw, err)) != CF_OK)
+		goto out;
+	rc = cf_iis_check(cfg, ccs->path, pw, 30, 0, &d->iis_report, err);
+out:
+	if (pw != NULL)
+		OPENSSL_clear_free(pw, strlen(pw));
+	cf_iis_config_free(cfg);
+	return rc;
+}
+
 cf_rc
 cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
 	   struct cf_delivery *d, struct cf_err *err)
@@ -149,6 +177,8 @@ cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
 				  0, &d->iis_plan, &d->iis_backup, err);
 		if (rc != CF_OK)
 			return cf_err_wrap(err, "IIS install into %s", s->iis.config);
+		if ((rc = iis_verify(s, d, err)) != CF_OK)
+			return cf_err_wrap(err, "checking IIS after install");
 	}
 	return CF_OK;
 }
@@ -159,6 +189,7 @@ cf_delivery_free(struct cf_delivery *d)
 	if (d == NULL)
 		return;
 	cf_iis_plan_free(d->iis_plan);
+	cf_iis_check_report_free(d->iis_report);
 	free(d->iis_backup);
 	memset(d, 0, sizeof(*d));
 }

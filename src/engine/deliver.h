@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "engine/spec.h"
+#include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
 
@@ -25,9 +26,12 @@ struct cf_delivery {
 	size_t stores_written;
 	struct cf_iis_plan *iis_plan;   /* when --install iis */
 	char *iis_backup;               /* backup written, or NULL */
+	struct cf_iis_check_report *iis_report; /* after --install iis: which
+					   PFX serves each CCS host, expiry */
 };
 
-/* Write b to every store of s, then install on IIS when asked. */
+/* Write b to every store of s, then install on IIS when asked and check
+ * what IIS will serve (d->iis_report). */
 cf_rc cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
 		 struct cf_delivery *d, struct cf_err *err) CF_MUST_CHECK;
 void cf_delivery_free(struct cf_delivery *d);

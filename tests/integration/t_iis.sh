@@ -107,6 +107,11 @@ fi
 # ---- issue for a site with one http host: PFX + new CCS binding ----
 t_check "issue for IIS site 'Tenant 01 - alpha' into CCS (legacy PFX)" \
 	iis_issue --iis-site "Tenant 01 - alpha" --install iis
+if grep -q '^  alpha.example.net  *ok via alpha.example.net.pfx (\*:443:alpha.example.net), expires 20' "$T_OUT"; then
+	t_pass "alpha: after install, reports the PFX serving the host and its expiry"
+else
+	t_fail "alpha: after install, reports the PFX serving the host" "$(cat "$T_OUT")"
+fi
 pfx_check "alpha" "$CCS/alpha.example.net.pfx" alpha.example.net "TripleDES"
 only_added "alpha" "$CF_TMP/orig.config" "$CONF" 1
 if grep -q 'bindingInformation="\*:443:alpha.example.net" sslFlags="3"' "$CONF"; then
