@@ -217,6 +217,52 @@ out:
 	return rc;
 }
 
+/* If account.key exists without account.json, look the account up with
+ * onlyReturnExisting (RFC 8555 §7.3.1) and, when the CA knows it, store
+ * it.  *found says whether it did. */
+static cf_rc
+recover_account(struct cf_engine *e, const struct cf_account_opts *o,
+		int *found, struct cf_err *err)
+{
+	char *kpath = cf_strfmt("%s/%s", e->account_dir, "account.key");
+	json_t *payload = NULL;
+	struct stat sb;
+	cf_rc rc = CF_OK;
+
+	*found = 0;
+	if (kpath == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (stat(kpath, &sb) != 0)
+		goto out;
+	if ((rc = load_key(e, kpath, err)) != CF_OK)
+		goto out;
+	if ((payload = json_pack("{s:b}", "onlyReturnExisting", 1)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	cf_info("found an account key without its account: asking the CA");
+	rc = cf_acme_new_account(e->acme, payload, NULL, err);
+	if (rc == CF_ERR_ACME &&
+	    strstr(err->msg, "urn:ietf:params:acme:error:accountDoesNotExist")) {
+		rc = CF_OK; /* never registered: register with this key */
+		goto out;
+	}
+	if (rc != CF_OK)
+		goto out;
+	if ((e->account_url = strdup(cf_acme_account_url(e->acme))) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = save_account_json(e, o, err)) == CF_OK) {
+		cf_info("recovered the account %s", e->account_url);
+		*found = 1;
+	}
+out:
+	json_decref(payload);
+	free(kpath);
+	return rc;
+}
+
 cf_rc
 cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 			   int *existed, struct cf_err *err)
@@ -238,6 +284,13 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 	}
 	if ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK)
 		return rc;
+	/* A key without account.json: a registration cut short after the
+	 * CA may have accepted it.  Ask the CA (no EAB needed; an EAB key id
+	 * may be single-use) before registering anew. */
+	if ((rc = recover_account(e, o, &found, err)) != CF_OK || found) {
+		*existed = found;
+		return rc;
+	}
 	if (dir->eab_required && o->eab_kid == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "the CA requires External Account Binding: give "
@@ -261,7 +314,9 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 		goto out;
 	}
 	/* A key left by an interrupted registration is used again. */
-	if (stat(kpath, &sb) == 0) {
+	if (e->account_key != NULL) {
+		/* loaded by recover_account: the CA does not know it yet */
+	} else if (stat(kpath, &sb) == 0) {
 		if ((rc = load_key(e, kpath, err)) != CF_OK)
 			goto out;
 	} else {

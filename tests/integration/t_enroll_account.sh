@@ -89,6 +89,22 @@ fi
 
 t_check "account show" cf_run account show
 
+# ---- a key left without account.json (registration cut short after the
+# CA accepted it) is recovered with onlyReturnExisting, without EAB ----
+acct=$(cf_account_dirs | head -n 1)
+url=$(jq -r .url "$acct/account.json")
+mv "$acct/account.json" "$CF_TMP/account.json.saved"
+before=$(pebble_count_requests /sign-me-up)
+t_check "account without account.json: recovered, no EAB given" \
+	cf_run account register --agree-tos
+if [ "$(jq -r .url "$acct/account.json" 2>/dev/null)" = "$url" ] &&
+	[ "$(pebble_count_requests /sign-me-up)" -eq $((before + 1)) ]; then
+	t_pass "recovered the same account URL with one lookup"
+else
+	t_fail "recovered the same account URL with one lookup" \
+		"url $(jq -r .url "$acct/account.json" 2>/dev/null) (was $url)"
+fi
+
 # ---- issue: reuses the account; the (wrong) EAB in the env is not used ----
 before=$(pebble_count_requests /sign-me-up)
 CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$WRONG_HMAC \
