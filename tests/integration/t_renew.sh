@@ -82,6 +82,7 @@ t_expect_fail "renew --name unknown" cf_run renew --name nope.renew.test
 # A failing renewal (nothing answers on its http-01 port) fails alone,
 # with exit status 1, and backs off on the next run.
 badport=$(cf_freeports 1)
+while [ "$badport" = "$HTTP01_PORT" ]; do badport=$(cf_freeports 1); done
 jq --argjson p "$badport" '.spec.validation.http_port = $p' "$(def b.renew.test)" >"$CF_TMP/b.json" &&
 	cp "$CF_TMP/b.json" "$(def b.renew.test)"
 t_run cf_run renew --force --wait 20
