@@ -3,7 +3,8 @@
 # "processing" after finalize (faultproxy fakes a slow CA: the finalize
 # answer and the next poll say "processing"), certferry exits 3, keeps the
 # order (STATE/orders/NAME.json + NAME.key 0600), and the next issue - or
-# renew - completes that same order: no second newOrder at Pebble.
+# renew - completes that same order: no second newOrder at Pebble.  The same
+# when the process is killed after it saved the order and sent finalize.
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -64,4 +65,37 @@ grep -q 'completed the saved order' "$CF_TMP/next.out" && t_pass "issue says it 
 resume_case "renew resumes" p2.resume.test fp_run renew --force --name p2.resume.test
 grep -q 'completed the saved order' "$CF_TMP/next.out" && t_pass "renew says it resumed" ||
 	t_fail "renew says it resumed" "$(cat "$CF_TMP/next.out")"
+
+# ---- the process killed right after it saved the order and sent finalize
+# (the proxy holds that finalize): the next issue completes the same order.
+cat >"$CF_TMP/rules-kill.json" <<'JSON'
+[{"match": {"method": "POST", "path": "^/finalize-order/"}, "times": 1,
+  "action": {"delay_ms": 20000}}]
+JSON
+fp_start "$CF_TMP/rules-kill.json" || { t_fail "faultproxy start (kill)"; t_done; }
+name=k1.resume.test
+o0=$(pebble_count_requests /order-plz)
+# (the command itself, not the fp_run function, so that $! is certferry)
+"$CF" --state-dir "$STATE" --server "$FP_DIR_URL" --ca-bundle "$PEBBLE_CA" \
+	issue -d "$name" --agree-tos "${H[@]}" >"$CF_TMP/kill.out" 2>&1 &
+victim=$!
+for _ in $(seq 1 100); do
+	[ -e "$STATE/orders/$name.key" ] && break
+	sleep 0.1
+done
+sleep 0.5
+kill -9 "$victim" 2>/dev/null
+wait "$victim" 2>/dev/null
+if [ -s "$STATE/orders/$name.json" ] && [ -s "$STATE/orders/$name.key" ]; then
+	t_pass "killed: the order and its key were saved before finalize"
+else
+	t_fail "killed: the order and its key were saved before finalize" "$(cat "$CF_TMP/kill.out")"
+fi
+t_check "killed: the next issue completes it" fp_run issue -d "$name" "${H[@]}"
+if [ "$(($(pebble_count_requests /order-plz) - o0))" = 1 ]; then
+	t_pass "killed: one newOrder in all"
+else
+	t_fail "killed: one newOrder in all" "$(($(pebble_count_requests /order-plz) - o0))"
+fi
+check_issued "killed" "$name" "$name"
 t_done
