@@ -86,6 +86,7 @@
 #define _GNU_SOURCE 1   /* accept4, strcasestr */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -110,6 +111,7 @@
 #include <openssl/ssl.h>
 
 #include "core/buf.h"
+#include "crypto/b64.h"
 
 #define HDR_MAX          (64 * 1024)
 #define REQ_BODY_MAX     (4 * 1024 * 1024)
@@ -850,52 +852,6 @@ rules_pick(const char *method, const char *target, int has_replaces)
 
 /* ---- JWS payload ------------------------------------------------------ */
 
-static int
-b64url_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64url (padding optional) into a new buffer. */
-static unsigned char *
-b64url_decode(const char *s, size_t *outlen)
-{
-	size_t n = strlen(s), i, o = 0;
-	unsigned char *out;
-	unsigned acc = 0;
-	int bits = 0, v;
-
-	out = malloc(n * 3 / 4 + 1);
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n && s[i] != '='; i++) {
-		v = b64url_val((unsigned char)s[i]);
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	*outlen = o;
-	return out;
-}
-
 /* Does the flattened JWS in body carry a payload with "replaces"? */
 static int
 payload_has_replaces(const char *body, size_t len)
@@ -912,8 +868,7 @@ payload_has_replaces(const char *body, size_t len)
 	p = json_string_value(json_object_get(jws, "payload"));
 	if (p == NULL || *p == '\0')
 		goto out;
-	raw = b64url_decode(p, &rawlen);
-	if (raw == NULL)
+	if (cf_b64_decode_any(p, &raw, &rawlen, NULL) != CF_OK)
 		goto out;
 	payload = json_loadb((const char *)raw, rawlen, 0, NULL);
 	found = json_object_get(payload, "replaces") != NULL;
@@ -1071,8 +1026,8 @@ certid_ok(const char *id)
 	if (dot == NULL || dot == id || dot[1] == '\0')
 		return 0;
 	for (p = id; *p != '\0'; p++)
-		if (p != dot && (b64url_val((unsigned char)*p) < 0 ||
-		    *p == '+' || *p == '/'))
+		if (p != dot && !isalnum((unsigned char)*p) && *p != '-' &&
+		    *p != '_')
 			return 0;
 	return 1;
 }
