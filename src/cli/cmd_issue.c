@@ -564,20 +564,12 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	{
-		/* Check the resolved names, as they will be ordered. */
-		char **given = c.spec.names;
-		size_t ngiven = c.spec.nnames;
-		c.spec.names = names;
-		c.spec.nnames = nnames;
-		r = cf_spec_check(&c.spec, &err) == CF_OK &&
-		    cf_state_check_name(c.spec.name, &err) == CF_OK;
-		c.spec.names = given;
-		c.spec.nnames = ngiven;
-		if (!r) {
-			ret = cf_cli_fail(&err);
-			goto out;
-		}
+	/* Check the resolved names, as they will be ordered. */
+	if (cf_spec_check(&c.spec, (const char *const *)names, nnames, &err) !=
+		    CF_OK ||
+	    cf_state_check_name(c.spec.name, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
 	}
 	if (c.dry_run) {
 		ret = dry_run(&c, names, nnames);

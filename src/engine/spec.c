@@ -142,28 +142,29 @@ cf_spec_free(struct cf_cert_spec *s)
 }
 
 cf_rc
-cf_spec_check(const struct cf_cert_spec *s, struct cf_err *err)
+cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
+	      size_t n, struct cf_err *err)
 {
 	const struct cf_validation_spec *v = &s->validation;
 	cf_rc rc;
 
-	if (s->nnames == 0)
+	if (n == 0)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "no name given: add -d NAME for each DNS name "
 				  "(or --iis-site to take them from IIS)");
-	for (size_t i = 0; i < s->nnames; i++) {
-		int wild = strncmp(s->names[i], "*.", 2) == 0;
-		if ((rc = cf_dns_name_check(s->names[i], 1, err)) != CF_OK)
+	for (size_t i = 0; i < n; i++) {
+		int wild = strncmp(names[i], "*.", 2) == 0;
+		if ((rc = cf_dns_name_check(names[i], 1, err)) != CF_OK)
 			return rc;
 		if (wild && v->method != CF_VAL_DNS01)
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "%s: a wildcard name can only be validated "
 					  "with dns-01: add --validation dns-01",
-					  s->names[i]);
+					  names[i]);
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(s->names[i], s->names[j]) == 0)
+			if (strcmp(names[i], names[j]) == 0)
 				return cf_err_set(err, CF_ERR_USAGE,
-						  "%s is given twice", s->names[i]);
+						  "%s is given twice", names[i]);
 	}
 	if (v->method == CF_VAL_HTTP01 && v->webroot != NULL &&
 	    (v->http_port != 0 || v->http_address != NULL))

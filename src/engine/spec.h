@@ -101,9 +101,11 @@ const char *cf_dns_provider_name(enum cf_dns_provider p);
 cf_rc cf_dns_provider_parse(const char *s, enum cf_dns_provider *out,
 			    struct cf_err *err) CF_MUST_CHECK;
 
-/* Check the spec as a whole (names, method vs wildcard, store options).
- * CF_ERR_USAGE with a message naming the problem. */
-cf_rc cf_spec_check(const struct cf_cert_spec *s, struct cf_err *err) CF_MUST_CHECK;
+/* Check the spec as a whole for the names it will order (names[0..n),
+ * usually from cf_spec_resolve_names): syntax, method vs wildcard,
+ * duplicates, store and IIS options.  CF_ERR_USAGE naming the problem. */
+cf_rc cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
+		    size_t n, struct cf_err *err) CF_MUST_CHECK;
 
 /* Spec <-> JSON object (the "spec" member of a renewal definition). */
 cf_rc cf_spec_to_json(const struct cf_cert_spec *s, json_t **out,

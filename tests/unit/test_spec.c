@@ -158,7 +158,7 @@ test_round_trip_full(void **state)
 
 	(void)state;
 	full_spec(&s);
-	assert_int_equal(cf_spec_check(&s, &err), CF_OK);
+	assert_int_equal(cf_spec_check(&s, (const char *const *)s.names, s.nnames, &err), CF_OK);
 	round_trip(&s, &back);
 	assert_spec_eq(&s, &back);
 	cf_spec_free(&back);
@@ -239,7 +239,7 @@ test_defaults(void **state)
 	assert_null(s.iis.config);
 	assert_int_equal(s.iis.nsites, 0);
 	assert_int_equal(s.iis.install, 0);
-	assert_int_equal(cf_spec_check(&s, &err), CF_OK);
+	assert_int_equal(cf_spec_check(&s, (const char *const *)s.names, s.nnames, &err), CF_OK);
 	cf_spec_free(&s);
 }
 
@@ -502,7 +502,7 @@ test_check_table(void **state)
 
 		make_case(&s, check_cases[i].t);
 		cf_err_clear(&err);
-		rc = cf_spec_check(&s, &err);
+		rc = cf_spec_check(&s, (const char *const *)s.names, s.nnames, &err);
 		if (rc != check_cases[i].want ||
 		    (check_cases[i].msg != NULL &&
 		     strstr(err.msg, check_cases[i].msg) == NULL))
