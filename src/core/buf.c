@@ -100,3 +100,15 @@ cf_strfmt(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+char *
+cf_strdup_opt(const char *s, int *failed)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*failed = 1;
+	return d;
+}

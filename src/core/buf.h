@@ -39,4 +39,8 @@ void cf_buf_wipe(struct cf_buf *b);
  * memory.  The one way certferry builds paths and small strings. */
 char *cf_strfmt(const char *fmt, ...) CF_PRINTF(1, 2);
 
+/* strdup that passes NULL through and sets *failed on allocation failure,
+ * for filling several optional strings before one check. */
+char *cf_strdup_opt(const char *s, int *failed);
+
 #endif

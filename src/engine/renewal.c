@@ -99,18 +99,6 @@ get_str(json_t *o, const char *key, char **out)
 	return 0;
 }
 
-static char *
-dup_or_null(const char *s, int *bad)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*bad = 1;
-	return d;
-}
-
 cf_rc
 cf_renewal_to_json(const struct cf_renewal *r, json_t **out, struct cf_err *err)
 {
@@ -434,10 +422,10 @@ cf_renewal_add_event(struct cf_renewal *r, time_t now, const char *action,
 	memset(&ev, 0, sizeof(ev));
 	ev.time = now;
 	ev.not_after = not_after;
-	ev.action = dup_or_null(action, &bad);
-	ev.outcome = dup_or_null(outcome, &bad);
-	ev.serial = dup_or_null(serial, &bad);
-	ev.detail = dup_or_null(detail, &bad);
+	ev.action = cf_strdup_opt(action, &bad);
+	ev.outcome = cf_strdup_opt(outcome, &bad);
+	ev.serial = cf_strdup_opt(serial, &bad);
+	ev.detail = cf_strdup_opt(detail, &bad);
 	if (bad) {
 		event_free(&ev);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
@@ -466,7 +454,7 @@ cf_renewal_set_current(struct cf_renewal *r, const char *serial,
 		       const char *ari_cert_id, struct cf_err *err)
 {
 	int bad = 0;
-	char *s = dup_or_null(serial, &bad), *id = dup_or_null(ari_cert_id, &bad);
+	char *s = cf_strdup_opt(serial, &bad), *id = cf_strdup_opt(ari_cert_id, &bad);
 
 	if (bad) {
 		free(s);

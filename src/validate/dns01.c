@@ -1664,18 +1664,6 @@ dns01_destroy(void *vctx)
 	free(c);
 }
 
-static char *
-dup_or_null(const char *s, int *fail)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*fail = 1;
-	return d;
-}
-
 cf_rc
 cf_dns01_validator_new(const struct cf_dns01_config *cfg,
 		       struct cf_validator *out, struct cf_err *err)
@@ -1694,12 +1682,12 @@ cf_dns01_validator_new(const struct cf_dns01_config *cfg,
 	c->script_timeout = cfg->script_timeout;
 	c->manual_in = cfg->manual_in;
 	c->manual_out = cfg->manual_out;
-	c->server = dup_or_null(cfg->server, &fail);
-	c->script = dup_or_null(cfg->script, &fail);
+	c->server = cf_strdup_opt(cfg->server, &fail);
+	c->script = cf_strdup_opt(cfg->script, &fail);
 	if (cfg->alias_zone != NULL) {
 		size_t l;
 
-		c->alias_zone = dup_or_null(cfg->alias_zone, &fail);
+		c->alias_zone = cf_strdup_opt(cfg->alias_zone, &fail);
 		if (c->alias_zone != NULL) {
 			l = strlen(c->alias_zone);
 			if (l > 1 && c->alias_zone[l - 1] == '.')
@@ -1722,7 +1710,7 @@ cf_dns01_validator_new(const struct cf_dns01_config *cfg,
 				cf_err_wrap(err, "--dns-resolver");
 				goto out;
 			}
-			c->resolvers[i] = dup_or_null(cfg->resolvers[i], &fail);
+			c->resolvers[i] = cf_strdup_opt(cfg->resolvers[i], &fail);
 			c->nresolvers++;
 		}
 	}
