@@ -82,35 +82,3 @@ out:
 	free(url);
 	return rc;
 }
-
-cf_rc
-cf_acme_post_json_jwk(struct cf_acme *a, const char *url, json_t *payload,
-		      const struct cf_acme_signer *signer, json_t **obj,
-		      struct cf_err *err)
-{
-	const struct cf_acme_signer *saved = a->signer;
-	struct cf_http_resp resp;
-	struct acme_req rq = { 0 };
-	char *text = NULL;
-	cf_rc rc;
-
-	if (obj)
-		*obj = NULL;
-	if (payload != NULL &&
-	    (text = json_dumps(payload, JSON_COMPACT)) == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	rq.method = "POST";
-	rq.url = url;
-	rq.payload = text ? text : "";
-	rq.use_jwk = 1;
-	rq.cap = CF_HTTP_CAP_JSON;
-	rq.ep = CF_EP_OTHER;
-	a->signer = signer;
-	rc = acme_request(a, &rq, &resp, err);
-	a->signer = saved;
-	if (rc == CF_OK && obj != NULL && resp.body_len > 0)
-		rc = acme_json_body(&resp, url, obj, err);
-	cf_http_resp_free(&resp);
-	free(text);
-	return rc;
-}

@@ -141,19 +141,41 @@ cf_acme_fetch(struct cf_acme *a, const char *url, json_t **obj,
 	return rc;
 }
 
-cf_rc
-cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
-		  json_t **obj, struct cf_err *err)
+/* POST payload and parse the JSON answer, if any, into *obj (may be NULL). */
+static cf_rc
+post_json(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
+	  json_t **obj, struct cf_err *err)
 {
 	struct cf_http_resp resp;
 	cf_rc rc;
 
 	if (obj)
 		*obj = NULL;
-	rc = post(a, url, payload, 0, CF_EP_OTHER, &resp, err);
+	rc = post(a, url, payload, use_jwk, CF_EP_OTHER, &resp, err);
 	if (rc == CF_OK && obj != NULL && resp.body_len > 0)
 		rc = acme_json_body(&resp, url, obj, err);
 	cf_http_resp_free(&resp);
+	return rc;
+}
+
+cf_rc
+cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
+		  json_t **obj, struct cf_err *err)
+{
+	return post_json(a, url, payload, 0, obj, err);
+}
+
+cf_rc
+cf_acme_post_json_jwk(struct cf_acme *a, const char *url, json_t *payload,
+		      const struct cf_acme_signer *signer, json_t **obj,
+		      struct cf_err *err)
+{
+	const struct cf_acme_signer *saved = a->signer;
+	cf_rc rc;
+
+	a->signer = signer;
+	rc = post_json(a, url, payload, 1, obj, err);
+	a->signer = saved;
 	return rc;
 }
 
