@@ -138,7 +138,7 @@ static cf_rc
 save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
 		  struct cf_err *err)
 {
-	char *path = cf_strfmt("%s/%s", e->account_dir, "account.json"), *text = NULL;
+	char *path = cf_strfmt("%s/%s", e->account_dir, "account.json");
 	char now[32];
 	json_t *j, *contacts;
 	cf_rc rc;
@@ -154,14 +154,12 @@ save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
 		      e->dir_url, "url", e->account_url, "key_type",
 		      cf_key_type_name(e->account_key_type), "contact",
 		      contacts ? contacts : json_array(), "created", now);
-	if (path == NULL || j == NULL ||
-	    (text = json_dumps(j, JSON_INDENT(2))) == NULL) {
+	if (path == NULL || j == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = cf_file_write_atomic(path, text, strlen(text), 0600, err);
+	rc = cf_file_write_json(path, j, 0600, err);
 out:
-	free(text);
 	json_decref(j);
 	free(path);
 	return rc;

@@ -42,11 +42,7 @@ account_json_set(struct cf_engine *e, const char *key, json_t *value,
 	free(text);
 	text = NULL;
 	json_object_set(j, key, value);
-	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = cf_file_write_atomic(path, text, strlen(text), 0600, err);
+	rc = cf_file_write_json(path, j, 0600, err);
 out:
 	json_decref(value);
 	json_decref(j);

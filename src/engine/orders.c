@@ -115,7 +115,7 @@ cf_saved_order_save(const struct cf_state *st, const char *name,
 		    const struct cf_saved_order *o, struct cf_err *err)
 {
 	char *dir = order_path(st, NULL, NULL), *jpath = order_path(st, name, ".json"),
-	     *kpath = order_path(st, name, ".key"), *pem = NULL, *text = NULL,
+	     *kpath = order_path(st, name, ".key"), *pem = NULL,
 	     *csr64 = NULL, t[32];
 	size_t plen = 0;
 	json_t *j = NULL, *names = json_array();
@@ -154,17 +154,12 @@ cf_saved_order_save(const struct cf_state *st, const char *name,
 		json_object_set_new(j, "csr", json_string(csr64));
 		json_object_set_new(j, "key_file", json_string(kpath));
 	}
-	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = cf_file_write_atomic(jpath, text, strlen(text), 0600, err);
+	rc = cf_file_write_json(jpath, j, 0600, err);
 out:
 	if (pem != NULL)
 		OPENSSL_clear_free(pem, plen);
 	json_decref(j);
 	json_decref(names);
-	free(text);
 	free(csr64);
 	free(dir);
 	free(jpath);

@@ -289,34 +289,23 @@ cf_rc
 cf_renewal_save(const struct cf_state *st, const struct cf_renewal *r,
 		struct cf_err *err)
 {
-	char *path = NULL, *text = NULL, *dir = NULL;
+	char *path = NULL, *dir = NULL;
 	json_t *j = NULL;
-	size_t n;
 	cf_rc rc;
 
 	if ((rc = cf_state_check_name(r->spec.name, err)) != CF_OK)
 		return rc;
-	n = strlen(st->root) + 16;
-	if ((dir = malloc(n)) == NULL || (path = def_path(st, r->spec.name)) ==
-						   NULL) {
+	if ((dir = cf_strfmt("%s/renewals", st->root)) == NULL ||
+	    (path = def_path(st, r->spec.name)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(dir, n, "%s/renewals", st->root);
 	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) != CF_OK ||
 	    (rc = cf_renewal_to_json(r, &j, err)) != CF_OK)
 		goto out;
-	if ((text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	n = strlen(text);
-	text[n] = '\n'; /* the NUL's byte carries the final newline */
-	rc = cf_file_write_atomic(path, text, n + 1, 0600, err);
-	text[n] = '\0';
+	rc = cf_file_write_json(path, j, 0600, err);
 out:
 	json_decref(j);
-	free(text);
 	free(path);
 	free(dir);
 	return rc;

@@ -122,6 +122,23 @@ out:
 }
 
 cf_rc
+cf_file_write_json(const char *path, const json_t *j, mode_t mode,
+		   struct cf_err *err)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	size_t n;
+	cf_rc rc;
+
+	if (text == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	n = strlen(text);
+	text[n] = '\n'; /* the NUL's byte carries the final newline */
+	rc = cf_file_write_atomic(path, text, n + 1, mode, err);
+	free(text);
+	return rc;
+}
+
+cf_rc
 cf_file_read(const char *path, size_t cap, char **data, size_t *len,
 	     struct cf_err *err)
 {

@@ -12,12 +12,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 
 /* Replace path with data[0..len) atomically, file mode `mode` (0600 for
  * secrets).  On failure the temporary file is removed and path untouched. */
 cf_rc cf_file_write_atomic(const char *path, const void *data, size_t len,
 			   mode_t mode, struct cf_err *err) CF_MUST_CHECK;
+
+/* Replace path atomically with j as indented JSON text and a final
+ * newline (the human-readable state files: account, renewal, order). */
+cf_rc cf_file_write_json(const char *path, const json_t *j, mode_t mode,
+			 struct cf_err *err) CF_MUST_CHECK;
 
 /* Read a whole file (at most cap bytes; bigger is CF_ERR_USAGE) into a
  * malloc'd NUL-terminated buffer.  CF_ERR_NOTFOUND when it does not exist. */
