@@ -516,7 +516,7 @@ dry_run(struct issue_cli *c, char **names, size_t n)
 		       cf_store_kind_name(c->spec.stores[i].kind),
 		       c->spec.stores[i].path);
 	if (c->spec.iis.install) {
-		if (cf_iis_apply(c->spec.iis.config, c->spec.iis.sites[0],
+		if (cf_iis_apply(c->spec.iis.config, NULL, c->spec.iis.sites[0],
 				 (const char *const *)names, n,
 				 c->spec.iis.https_port ?
 					 (unsigned)c->spec.iis.https_port : 443u,

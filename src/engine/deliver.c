@@ -136,10 +136,11 @@ out:
 }
 
 cf_rc
-cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
-	   struct cf_delivery *d, struct cf_err *err)
+cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
+	   const struct cf_cert_bundle *b, struct cf_delivery *d,
+	   struct cf_err *err)
 {
-	char *pw = NULL;
+	char *pw = NULL, *lock = NULL;
 	cf_rc rc = CF_OK;
 
 	memset(d, 0, sizeof(*d));
@@ -171,10 +172,16 @@ cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
 		d->stores_written++;
 	}
 	if (s->iis.install) {
-		rc = cf_iis_apply(s->iis.config, s->iis.sites[0], b->names, b->nnames,
+		if (state != NULL && (rc = cf_state_iis_lock_path(state,
+		    s->iis.config, &lock, err)) != CF_OK)
+			return cf_err_wrap(err, "IIS install into %s",
+					   s->iis.config);
+		rc = cf_iis_apply(s->iis.config, lock, s->iis.sites[0], b->names,
+				  b->nnames,
 				  s->iis.https_port ? (unsigned)s->iis.https_port :
 						      443u,
 				  0, &d->iis_plan, &d->iis_backup, err);
+		free(lock);
 		if (rc != CF_OK)
 			return cf_err_wrap(err, "IIS install into %s", s->iis.config);
 		if ((rc = iis_verify(s, d, err)) != CF_OK)

@@ -16,6 +16,7 @@
 #include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
+#include "store/state.h"
 
 /* The names of the order: the spec's -d names, then the hosts of its IIS
  * sites not already among them.  *out: malloc'd array of malloc'd strings. */
@@ -31,9 +32,12 @@ struct cf_delivery {
 };
 
 /* Write b to every store of s, then install on IIS when asked and check
- * what IIS will serve (d->iis_report). */
-cf_rc cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
-		 struct cf_delivery *d, struct cf_err *err) CF_MUST_CHECK;
+ * what IIS will serve (d->iis_report).  The edit of applicationHost.config
+ * holds the state folder's lock of that file (cf_state_iis_lock_path);
+ * st NULL: no lock (tests only). */
+cf_rc cf_deliver(const struct cf_state *st, const struct cf_cert_spec *s,
+		 const struct cf_cert_bundle *b, struct cf_delivery *d,
+		 struct cf_err *err) CF_MUST_CHECK;
 void cf_delivery_free(struct cf_delivery *d);
 
 #endif

@@ -220,7 +220,7 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	b.fullchain_pem = pem;
 	b.names = o->names;
 	b.nnames = o->nnames;
-	rc = cf_deliver(o->spec, &b, &res->delivery, err);
+	rc = cf_deliver(e->state, o->spec, &b, &res->delivery, err);
 out:
 	cf_cert_info_free(&ci);
 	if (kpem)

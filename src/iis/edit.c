@@ -830,7 +830,58 @@ backup_path(const char *path, char **out, struct cf_err *err)
 }
 
 cf_rc
-cf_iis_apply(const char *config_path, const char *site,
+cf_iis_plan_verify(const struct cf_iis_config *c, const struct cf_iis_plan *p,
+		   struct cf_err *err)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cf_iis_plan_item *it = &p->items[i];
+		const struct cf_iis_site *s;
+		int found = 0;
+
+		if (it->binding_information == NULL || it->site_name == NULL)
+			continue;
+		s = cf_iis_site_find(c, it->site_name);
+		for (size_t j = 0; s != NULL && j < s->nbindings && !found; j++) {
+			const struct cf_iis_binding *b = &s->bindings[j];
+			found = strcasecmp(b->protocol, "https") == 0 &&
+			    strcmp(b->binding_information,
+			    it->binding_information) == 0 &&
+			    (it->action != CF_IIS_PLAN_ADD ||
+			    (b->ssl_flags & it->ssl_flags) == it->ssl_flags);
+		}
+		if (!found)
+			return cf_err_set(err, CF_ERR_NOTFOUND, "the https "
+			    "binding %s of site \"%s\" (for %s) is not in the "
+			    "file", it->binding_information, it->site_name,
+			    it->host);
+	}
+	return CF_OK;
+}
+
+/* Read config_path again and check that the plan's bindings are there. */
+static cf_rc
+verify_written(const char *config_path, const struct cf_iis_plan *p,
+	       struct cf_err *err)
+{
+	struct cf_iis_config *cfg = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_iis_config_load(config_path, NULL, 0, &cfg, err)) == CF_OK)
+		rc = cf_iis_plan_verify(cfg, p, err);
+	cf_iis_config_free(cfg);
+	if (rc != CF_OK && rc != CF_ERR_NOMEM) {
+		cf_err_wrap(err, "%s changed while certferry wrote it (another "
+		    "program edited it?); run again to add what is missing",
+		    config_path);
+		if (err != NULL)
+			err->rc = CF_ERR_IO;
+		rc = CF_ERR_IO;
+	}
+	return rc;
+}
+
+cf_rc
+cf_iis_apply(const char *config_path, const char *lock_path, const char *site,
 	     const char *const *hosts, size_t nhosts, unsigned https_port,
 	     int dry_run, struct cf_iis_plan **plan, char **backup,
 	     struct cf_err *err)
@@ -842,12 +893,18 @@ cf_iis_apply(const char *config_path, const char *site,
 	char *data = NULL, *edited = NULL, *bak = NULL;
 	size_t len = 0, elen = 0, i, k;
 	struct stat st;
+	int lockfd = -1;
 	cf_rc rc;
 
 	if (plan != NULL)
 		*plan = NULL;
 	if (backup != NULL)
 		*backup = NULL;
+	if (lock_path != NULL && (rc = cf_file_lock(lock_path,
+	    CF_IIS_LOCK_WAIT_S, &lockfd, err)) != CF_OK) {
+		cf_err_wrap(err, "IIS configuration %s", config_path);
+		goto out;
+	}
 	if ((rc = cf_file_read(config_path, CF_IIS_CONFIG_MAX, &data, &len,
 	    err)) != CF_OK) {
 		cf_err_wrap(err, "IIS configuration");
@@ -902,12 +959,15 @@ cf_iis_apply(const char *config_path, const char *site,
 		*backup = bak;
 		bak = NULL;
 	}
+	if ((rc = verify_written(config_path, p, err)) != CF_OK)
+		goto out;
 done:
 	if (plan != NULL) {
 		*plan = p;
 		p = NULL;
 	}
 out:
+	cf_file_unlock(lockfd);
 	cf_iis_plan_free(p);
 	cf_iis_config_free(cfg);
 	free(nb);

@@ -84,17 +84,39 @@ cf_rc cf_iis_plan(const struct cf_iis_config *c, const struct cf_iis_site *site,
 		  struct cf_iis_plan **out, struct cf_err *err) CF_MUST_CHECK;
 void cf_iis_plan_free(struct cf_iis_plan *p);
 
+/* How long cf_iis_apply waits for the lock of the file, in seconds. */
+#define CF_IIS_LOCK_WAIT_S 120
+
 /*
  * Plan and, unless dry_run, apply: read config_path, find site (name or
  * id), plan, and when something is to be added write a backup
  * "<config_path>.certferry-YYYYMMDDTHHMMSS.bak" (same mode) and then
  * replace the file atomically, keeping its mode.  Nothing is written when
- * nothing changes.  *plan (may be NULL) gets the plan (caller frees);
- * *backup (may be NULL) the backup path or NULL when none was written.
+ * nothing changes.
+ *
+ * lock_path (NULL: no lock) names a lock file (see cf_state_iis_lock_path)
+ * held with flock(LOCK_EX) around the whole read, plan, backup and write,
+ * so that concurrent runs (processes or threads) never lose each other's
+ * bindings; the wait is bounded by CF_IIS_LOCK_WAIT_S (CF_ERR_LOCKED).
+ * After writing, the file is read and parsed again and every binding of
+ * the plan must be in it (CF_ERR_IO naming the missing binding otherwise).
+ *
+ * *plan (may be NULL) gets the plan (caller frees); *backup (may be NULL)
+ * the backup path or NULL when none was written.
  */
-cf_rc cf_iis_apply(const char *config_path, const char *site,
-		   const char *const *hosts, size_t nhosts, unsigned https_port,
-		   int dry_run, struct cf_iis_plan **plan, char **backup,
-		   struct cf_err *err) CF_MUST_CHECK;
+cf_rc cf_iis_apply(const char *config_path, const char *lock_path,
+		   const char *site, const char *const *hosts, size_t nhosts,
+		   unsigned https_port, int dry_run, struct cf_iis_plan **plan,
+		   char **backup, struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * Check that every binding of plan p (added, or found serving a host) is
+ * in the configuration c: same bindingInformation and protocol https in
+ * the site the plan names, and, for an added one, its sslFlags.
+ * CF_ERR_NOTFOUND naming the first missing binding otherwise.
+ */
+cf_rc cf_iis_plan_verify(const struct cf_iis_config *c,
+			 const struct cf_iis_plan *p,
+			 struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -245,4 +247,79 @@ cf_mkdir_p(const char *path, mode_t mode, int tighten, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_IO, "chmod %s: %s", tmp,
 				  strerror(errno));
 	return CF_OK;
+}
+
+cf_rc
+cf_symlink_replace(const char *target, const char *path, struct cf_err *err)
+{
+	char tmp[PATH_MAX];
+	unsigned char rnd[6];
+	int n;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return cf_err_openssl(err, "random temp name");
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x", path,
+		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return cf_err_set(err, CF_ERR_USAGE, "path too long: %s", path);
+	if (symlink(target, tmp) != 0)
+		return cf_err_set(err, CF_ERR_IO, "symlink %s: %s", tmp,
+				  strerror(errno));
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cf_err_set(err, CF_ERR_IO, "replace %s: %s (if it is a "
+				  "folder, move it away)", path, strerror(e));
+	}
+	return cf_fsync_parent(path, err);
+}
+
+int
+cf_symlink_is(const char *path, const char *target)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf));
+
+	return n >= 0 && (size_t)n < sizeof(buf) &&
+	       strlen(target) == (size_t)n && memcmp(buf, target, (size_t)n) == 0;
+}
+
+cf_rc
+cf_file_lock(const char *path, unsigned timeout_s, int *fd,
+	     struct cf_err *err)
+{
+	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
+
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return cf_err_set(err, CF_ERR_IO, "open lock file %s: %s", path,
+				  strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (e != EWOULDBLOCK || now.tv_sec - start.tv_sec >=
+		    (time_t)timeout_s) {
+			close(*fd);
+			*fd = -1;
+			if (e != EWOULDBLOCK)
+				return cf_err_set(err, CF_ERR_IO, "lock %s: %s",
+						  path, strerror(e));
+			return cf_err_set(err, CF_ERR_LOCKED, "%s is still "
+					  "locked by another certferry run after "
+					  "%u s; try again when it has finished",
+					  path, timeout_s);
+		}
+		nanosleep(&nap, NULL);
+	}
+	return CF_OK;
+}
+
+void
+cf_file_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

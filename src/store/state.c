@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "core/buf.h"
 #include "store/atomic.h"
@@ -202,9 +201,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		      const struct cf_cert_files *f, struct cf_err *err)
 {
 	char *arch = NULL, *gen = NULL, *file = NULL, *certs = NULL,
-	     *link = NULL, *tmp = NULL;
+	     *link = NULL;
 	char gname[32], target[PATH_MAX];
-	unsigned char rnd[4];
 	int swapped = 0;
 	long g;
 	cf_rc rc;
@@ -254,34 +252,11 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 	}
 	/* Swap the symlink: create it beside, then rename over. */
 	snprintf(target, sizeof(target), "../archive/%s/%s", name, gname);
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		rc = cf_err_set(err, CF_ERR_CRYPTO, "random");
-		goto out;
-	}
-	{
-		size_t n = strlen(link) + 32;
-		if ((tmp = malloc(n)) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, n, "%s.tmp-%02x%02x%02x%02x", link, rnd[0], rnd[1],
-			 rnd[2], rnd[3]);
-	}
-	if (symlink(target, tmp) != 0) {
-		rc = cf_err_set(err, CF_ERR_IO, "symlink %s: %s", tmp,
-				strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, link) != 0) {
-		rc = cf_err_set(err, CF_ERR_IO,
-				"replace %s: %s (if it is a folder, move it away)",
-				link, strerror(errno));
-		unlink(tmp);
+	if ((rc = cf_symlink_replace(target, link, err)) != CF_OK) {
+		swapped = cf_symlink_is(link, target); /* only fsync failed */
 		goto out;
 	}
 	swapped = 1;
-	if ((rc = cf_fsync_parent(link, err)) != CF_OK)
-		goto out;
 	generations(arch, g - KEEP_GENERATIONS + 1);
 out:
 	/* Remove a generation that never became current. */
@@ -292,7 +267,30 @@ out:
 	free(file);
 	free(certs);
 	free(link);
-	free(tmp);
+	return rc;
+}
+
+cf_rc
+cf_state_iis_lock_path(const struct cf_state *st, const char *config,
+		       char **out, struct cf_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char real[PATH_MAX], *dir = NULL;
+	const char *key = realpath(config, real) != NULL ? real : config;
+	cf_rc rc;
+
+	*out = NULL;
+	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1)
+		return cf_err_set(err, CF_ERR_CRYPTO, "sha256 failed");
+	if ((dir = join(st->root, "locks", NULL)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) == CF_OK &&
+	    (*out = cf_strfmt("%s/iis-%02x%02x%02x%02x%02x%02x%02x%02x.lock",
+	    dir, md[0], md[1], md[2], md[3], md[4], md[5], md[6],
+	    md[7])) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	free(dir);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "iis/appconfig.h"
 #include "iis/edit.h"
 #include "iis_test_util.h"
+#include "store/atomic.h"
 
 #define FARM "applicationHost-farm.config"
 
@@ -327,7 +329,7 @@ test_apply(void **state)
 	assert_int_equal(cf_file_write_atomic(path, orig, len, 0640, NULL), CF_OK);
 
 	/* dry run: plan only, nothing written */
-	assert_int_equal(cf_iis_apply(path, "1015", hosts, 1, 443, 1, &p, &bak,
+	assert_int_equal(cf_iis_apply(path, NULL, "1015", hosts, 1, 443, 1, &p, &bak,
 	    &err), CF_OK);
 	assert_int_equal(p->nadd, 1);
 	assert_null(bak);
@@ -339,7 +341,7 @@ test_apply(void **state)
 	free(now);
 
 	/* for real: backup, new file, mode kept */
-	if (cf_iis_apply(path, "tenant 06 - FOXTROT", hosts, 1, 443, 0, &p,
+	if (cf_iis_apply(path, NULL, "tenant 06 - FOXTROT", hosts, 1, 443, 0, &p,
 	    &bak, &err) != CF_OK)
 		fail_msg("%s", err.msg);
 	assert_non_null(bak);
@@ -357,7 +359,7 @@ test_apply(void **state)
 	free(bakdata);
 
 	/* again: nothing to do, nothing written */
-	assert_int_equal(cf_iis_apply(path, "Tenant 06 - foxtrot", hosts, 1,
+	assert_int_equal(cf_iis_apply(path, NULL, "Tenant 06 - foxtrot", hosts, 1,
 	    443, 0, &p, &bak, &err), CF_OK);
 	assert_int_equal(p->nadd, 0);
 	assert_int_equal(p->items[0].action, CF_IIS_PLAN_COVERED);
@@ -366,16 +368,154 @@ test_apply(void **state)
 	cf_iis_plan_free(p);
 
 	/* unknown site, conflicting host */
-	assert_int_equal(cf_iis_apply(path, "nope", hosts, 1, 443, 0, &p, &bak,
+	assert_int_equal(cf_iis_apply(path, NULL, "nope", hosts, 1, 443, 0, &p, &bak,
 	    &err), CF_ERR_NOTFOUND);
 	{
 		const char *echo[] = { "echo.example.net" };
-		assert_int_equal(cf_iis_apply(path, "Tenant 06 - foxtrot", echo,
+		assert_int_equal(cf_iis_apply(path, NULL, "Tenant 06 - foxtrot", echo,
 		    1, 443, 0, &p, &bak, &err), CF_ERR_USAGE);
 		assert_int_equal(count_files(dir), 2);
 	}
 	free(orig);
 	scratch_remove(dir);
+}
+
+/* Remove the backups cf_iis_apply left in dir (only .bak files). */
+static void
+remove_backups(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[1024];
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l > 4 && strcmp(e->d_name + l - 4, ".bak") == 0) {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	}
+	closedir(d);
+}
+
+struct apply_job {
+	const char *path, *lock, *host;
+	cf_rc rc;
+	struct cf_err err;
+};
+
+static void *
+apply_thread(void *arg)
+{
+	struct apply_job *j = arg;
+	const char *hosts[1] = { j->host };
+
+	j->rc = cf_iis_apply(j->path, j->lock, "1015", hosts, 1, 443, 0, NULL,
+	    NULL, &j->err);
+	return NULL;
+}
+
+/* Two threads add different hosts to one file, 50 times: with the lock,
+ * every binding is there every time (without it, one is lost in most
+ * rounds: each thread reads the file before the other wrote it). */
+static void
+test_apply_lock_threads(void **state)
+{
+	const char *dir = scratch_dir();
+	char path[512], lock[512], hosts[2][64];
+	struct cf_iis_config *c = NULL;
+	struct apply_job j[2];
+	pthread_t t[2];
+	char *orig;
+	size_t len;
+
+	orig = fixture_read(FARM, &len);
+	snprintf(path, sizeof(path), "%s/applicationHost.config", dir);
+	snprintf(lock, sizeof(lock), "%s/iis.lock", dir);
+	assert_int_equal(cf_file_write_atomic(path, orig, len, 0644, NULL),
+	    CF_OK);
+	for (int round = 0; round < 50; round++) {
+		for (int k = 0; k < 2; k++) {
+			snprintf(hosts[k], sizeof(hosts[k]),
+			    "r%d-t%d.locktest.example", round, k);
+			memset(&j[k], 0, sizeof(j[k]));
+			j[k].path = path;
+			j[k].lock = lock;
+			j[k].host = hosts[k];
+		}
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(pthread_create(&t[k], NULL,
+			    apply_thread, &j[k]), 0);
+		for (int k = 0; k < 2; k++) {
+			pthread_join(t[k], NULL);
+			if (j[k].rc != CF_OK)
+				fail_msg("round %d: %s", round, j[k].err.msg);
+		}
+		assert_int_equal(cf_iis_config_load(path, NULL, 0, &c, NULL),
+		    CF_OK);
+		for (int k = 0; k < 2; k++) {
+			const struct cf_iis_site *s = cf_iis_site_find(c, "1015");
+			char want[256];
+			int found = 0;
+			snprintf(want, sizeof(want), "*:443:%s", hosts[k]);
+			for (size_t b = 0; b < s->nbindings; b++)
+				found |= strcmp(s->bindings[b].binding_information,
+				    want) == 0;
+			if (!found)
+				fail_msg("round %d: binding %s lost", round, want);
+		}
+		cf_iis_config_free(c);
+		c = NULL;
+		remove_backups(dir);
+	}
+	free(orig);
+	scratch_remove(dir);
+}
+
+/* cf_iis_plan_verify: a planned binding missing from the file is named. */
+static void
+test_plan_verify(void **state)
+{
+	const char *hosts[] = { "foxtrot-shop.example.com" };
+	struct cf_iis_config *c = NULL, *after = NULL;
+	struct cf_iis_plan *p = NULL;
+	struct cf_iis_new_binding nb;
+	struct cf_err err;
+	char *orig, *out = NULL;
+	size_t len, outlen;
+
+	orig = fixture_read(FARM, &len);
+	assert_int_equal(cf_iis_config_parse(orig, len, NULL, 0, &c, NULL),
+	    CF_OK);
+	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "1015"), hosts, 1,
+	    443, &p, NULL), CF_OK);
+	assert_int_equal(p->nadd, 1);
+	/* not added yet: named as missing */
+	assert_int_equal(cf_iis_plan_verify(c, p, &err), CF_ERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, p->items[0].binding_information));
+	nb.protocol = "https";
+	nb.binding_information = p->items[0].binding_information;
+	nb.ssl_flags = p->items[0].ssl_flags;
+	assert_int_equal(cf_iis_edit_add_bindings(orig, len, p->site_index,
+	    &nb, 1, &out, &outlen, NULL), CF_OK);
+	assert_int_equal(cf_iis_config_parse(out, outlen, NULL, 0, &after,
+	    NULL), CF_OK);
+	assert_int_equal(cf_iis_plan_verify(after, p, &err), CF_OK);
+	cf_iis_config_free(after);
+	free(out);
+	/* added without the CCS flag: not what was planned */
+	nb.ssl_flags = CF_IIS_SSL_SNI;
+	assert_int_equal(cf_iis_edit_add_bindings(orig, len, p->site_index,
+	    &nb, 1, &out, &outlen, NULL), CF_OK);
+	assert_int_equal(cf_iis_config_parse(out, outlen, NULL, 0, &after,
+	    NULL), CF_OK);
+	assert_int_equal(cf_iis_plan_verify(after, p, &err), CF_ERR_NOTFOUND);
+	cf_iis_config_free(after);
+	free(out);
+	cf_iis_plan_free(p);
+	cf_iis_config_free(c);
+	free(orig);
 }
 
 int
@@ -388,6 +528,8 @@ main(void)
 		cmocka_unit_test(test_synthetic_shapes),
 		cmocka_unit_test(test_edit_refuses),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_apply_lock_threads),
+		cmocka_unit_test(test_plan_verify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
