@@ -434,6 +434,12 @@ cf_cert_info_free(struct cf_cert_info *ci)
 	memset(ci, 0, sizeof(*ci));
 }
 
+char *
+cf_cert_serial_hex(const X509 *x)
+{
+	return serial_hex(X509_get0_serialNumber(x));
+}
+
 int
 cf_cert_matches_key(const char *pem, size_t len, EVP_PKEY *key)
 {

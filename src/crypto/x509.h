@@ -49,6 +49,10 @@ cf_rc cf_pem_split_chain(const char *pem, size_t len, char **leaf, char **chain,
 cf_rc cf_pem_read_certs(const char *pem, size_t len, STACK_OF(X509) **out,
 			struct cf_err *err) CF_MUST_CHECK;
 
+/* The serial number of x as lower-case hex without separators or leading
+ * zeros (as cf_cert_info's serial_hex); malloc'd, NULL when out of memory. */
+char *cf_cert_serial_hex(const X509 *x);
+
 /* 1 when the leaf certificate in pem carries key's public key, else 0. */
 int cf_cert_matches_key(const char *pem, size_t len, EVP_PKEY *key);
 
