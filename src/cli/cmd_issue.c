@@ -114,6 +114,7 @@ issue_usage(FILE *f)
 "  --tls-address ADDR         address it binds (default: all)\n"
 "stores (any number, besides the state folder):\n"
 "  --pem-dir DIR              privkey.pem, cert.pem, chain.pem, fullchain.pem\n"
+"                             (links into DIR/.certferry/, changed as one set)\n"
 "  --pfx-file FILE            one PKCS#12 file\n"
 "  --ccs-dir DIR              IIS Centralized Certificate Store: one PFX per name\n"
 "  --store pem|pfx|ccs        (optional) names a store whose folder/file is given\n"
