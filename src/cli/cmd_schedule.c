@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "store/atomic.h"
 
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
@@ -43,21 +44,66 @@ self_path(char *buf, size_t len)
 	return 0;
 }
 
-/* " --state-dir X --ca-bundle Y" for the job's command line. */
-static void
-global_args(struct cf_cli *cli, char *buf, size_t len)
+/*
+ * One argument quoted for where it goes.  systemd (ExecStart): in double
+ * quotes, with '\\' and '"' escaped and the specifiers '%' and '$' doubled.
+ * cron (a /bin/sh command line): in single quotes, a ' as '\'' and '%'
+ * (a newline to cron, even inside quotes) as '\%'.  *out malloc'd.
+ */
+static char *
+quote_arg(const char *a, int cron)
 {
-	char abs[PATH_MAX];
+	size_t n = 3;
+	char *out, *w;
 
-	buf[0] = '\0';
-	if (cli->state_dir != NULL) {
-		const char *d = realpath(cli->state_dir, abs) ? abs : cli->state_dir;
-		snprintf(buf + strlen(buf), len - strlen(buf), " --state-dir %s", d);
+	for (const char *p = a; *p; p++)
+		n += 4;
+	if ((out = w = malloc(n)) == NULL)
+		return NULL;
+	*w++ = cron ? '\'' : '"';
+	for (const char *p = a; *p; p++) {
+		if (cron && *p == '\'') {
+			memcpy(w, "'\\''", 4);
+			w += 4;
+		} else if (cron && *p == '%') {
+			*w++ = '\\';
+			*w++ = '%';
+		} else if (!cron && (*p == '\\' || *p == '"')) {
+			*w++ = '\\';
+			*w++ = *p;
+		} else if (!cron && (*p == '%' || *p == '$')) {
+			*w++ = *p;
+			*w++ = *p;
+		} else {
+			*w++ = *p;
+		}
 	}
-	if (cli->ca_bundle != NULL) {
-		const char *c = realpath(cli->ca_bundle, abs) ? abs : cli->ca_bundle;
-		snprintf(buf + strlen(buf), len - strlen(buf), " --ca-bundle %s", c);
-	}
+	*w++ = cron ? '\'' : '"';
+	*w = '\0';
+	return out;
+}
+
+/* The job's command line: BINARY [--state-dir X] [--ca-bundle Y] renew,
+ * every path absolute (main made them so) and quoted.  malloc'd. */
+static char *
+job_command(const struct cf_cli *cli, const char *self, int cron)
+{
+	char *bin = quote_arg(self, cron), *sd = NULL, *ca = NULL, *cmd = NULL;
+
+	if (bin == NULL ||
+	    (cli->state_dir != NULL &&
+	     (sd = quote_arg(cli->state_dir, cron)) == NULL) ||
+	    (cli->ca_bundle != NULL &&
+	     (ca = quote_arg(cli->ca_bundle, cron)) == NULL))
+		goto out;
+	cmd = cf_strfmt("%s%s%s%s%s renew%s", bin, sd ? " --state-dir " : "",
+			sd ? sd : "", ca ? " --ca-bundle " : "", ca ? ca : "",
+			cron ? " -q" : "");
+out:
+	free(bin);
+	free(sd);
+	free(ca);
+	return cmd;
 }
 
 static int
@@ -86,8 +132,8 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = DEFAULT_UNIT_DIR, *cmd;
-	char self[PATH_MAX], args[2 * PATH_MAX + 64], svc[PATH_MAX + 64],
-	     tmr[PATH_MAX + 64], text[4 * PATH_MAX + 1024];
+	char self[PATH_MAX], svc[PATH_MAX + 64], tmr[PATH_MAX + 64],
+	     text[1024], *job = NULL, *unit;
 	struct cf_err err = { 0 };
 	int ch, cron = 0, dflt = 1;
 
@@ -128,7 +174,6 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: cannot find the certferry binary's path\n");
 		return CF_EXIT_FAIL;
 	}
-	global_args(cli, args, sizeof(args));
 	snprintf(svc, sizeof(svc), "%s/" UNIT ".service", dir);
 	snprintf(tmr, sizeof(tmr), "%s/" UNIT ".timer", dir);
 	if (strcmp(cmd, "remove") == 0) {
@@ -144,14 +189,18 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		printf("removed %s and %s\n", svc, tmr);
 		return CF_EXIT_OK;
 	}
+	if ((job = job_command(cli, self, cron)) == NULL) {
+		fprintf(stderr, "error: out of memory\n");
+		return CF_EXIT_FAIL;
+	}
 	if (cron) {
 		/* A fixed random minute per installation spreads the load. */
 		unsigned m = (unsigned)getpid() % 60, h = (unsigned)time(NULL) % 12;
-		printf("%u %u,%u * * * root %s%s renew -q\n", m, h, h + 12, self,
-		       args);
+		printf("%u %u,%u * * * root %s\n", m, h, h + 12, job);
+		free(job);
 		return CF_EXIT_OK;
 	}
-	snprintf(text, sizeof(text),
+	unit = cf_strfmt(
 		 "# Written by 'certferry schedule install'.\n"
 		 "[Unit]\n"
 		 "Description=certferry: renew ACME certificates that are due\n"
@@ -160,15 +209,23 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "\n"
 		 "[Service]\n"
 		 "Type=oneshot\n"
-		 "ExecStart=%s%s renew\n"
+		 "ExecStart=%s\n"
 		 "# exit 3: an order is still processing at the CA (not a failure)\n"
 		 "SuccessExitStatus=3\n"
 		 "PrivateTmp=yes\n"
 		 "NoNewPrivileges=yes\n",
-		 self, args);
+		 job);
+	free(job);
+	if (unit == NULL) {
+		fprintf(stderr, "error: out of memory\n");
+		return CF_EXIT_FAIL;
+	}
 	if (cf_mkdir_p(dir, 0755, 0, &err) != CF_OK ||
-	    cf_file_write_atomic(svc, text, strlen(text), 0644, &err) != CF_OK)
+	    cf_file_write_atomic(svc, unit, strlen(unit), 0644, &err) != CF_OK) {
+		free(unit);
 		return cf_cli_fail(&err);
+	}
+	free(unit);
 	snprintf(text, sizeof(text),
 		 "# Written by 'certferry schedule install'.\n"
 		 "[Unit]\n"

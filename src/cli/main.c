@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
 #include "core/log.h"
+#include "store/paths.h"
 
 static void
 usage(FILE *f)
@@ -77,6 +78,7 @@ main(int argc, char **argv)
 	};
 	struct cf_cli cli;
 	struct cf_err err = { 0 };
+	char *state_abs = NULL, *bundle_abs = NULL;
 	int ch, ret;
 
 	memset(&cli, 0, sizeof(cli));
@@ -122,6 +124,16 @@ main(int argc, char **argv)
 	cli.server = env_or(cli.server, "CERTFERRY_SERVER");
 	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
 	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
+	/* Recorded in renewals and timer units: absolute from here on. */
+	if ((cli.state_dir != NULL &&
+	     cf_path_abs(cli.state_dir, &state_abs, &err) != CF_OK) ||
+	    (cli.ca_bundle != NULL &&
+	     cf_path_abs(cli.ca_bundle, &bundle_abs, &err) != CF_OK))
+		return cf_cli_fail(&err);
+	if (state_abs != NULL)
+		cli.state_dir = state_abs;
+	if (bundle_abs != NULL)
+		cli.ca_bundle = bundle_abs;
 	cf_log_set_level(cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
 			 (enum cf_log_level)cli.verbosity);
 
@@ -151,5 +163,7 @@ main(int argc, char **argv)
 		ret = CF_EXIT_USAGE;
 	}
 	free(cli.state_default);
+	free(state_abs);
+	free(bundle_abs);
 	return ret;
 }

@@ -9,7 +9,7 @@ U="$CF_TMP/units"
 mkdir -p "$STATE"
 t_check "schedule install --unit-dir" "$CF" --state-dir "$STATE" schedule install --unit-dir "$U"
 svc="$U/certferry-renew.service" tmr="$U/certferry-renew.timer"
-grep -q "^ExecStart=$CF --state-dir $(realpath "$STATE") renew$" "$svc" &&
+grep -qF "ExecStart=\"$CF\" --state-dir \"$(realpath "$STATE")\" renew" "$svc" &&
 	grep -q '^Type=oneshot' "$svc" && t_pass "service runs certferry renew" ||
 	t_fail "service runs certferry renew" "$(cat "$svc")"
 grep -q '^OnCalendar=\*-\*-\* 00,12:00:00' "$tmr" && grep -q '^RandomizedDelaySec=' "$tmr" &&
@@ -19,8 +19,27 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	t_check "systemd-analyze verify" systemd-analyze verify "$svc" "$tmr"
 fi
 t_check "schedule --cron" "$CF" --state-dir "$STATE" schedule install --cron
-grep -Eq "^[0-9]+ [0-9]+,[0-9]+ \* \* \* root $CF --state-dir .* renew -q$" "$T_OUT" &&
+grep -Eq "^[0-9]+ [0-9]+,[0-9]+ \* \* \* root '$CF' --state-dir '.*' renew -q$" "$T_OUT" &&
 	t_pass "crontab line" || t_fail "crontab line" "$(cat "$T_OUT")"
+# Paths with spaces, quotes and % survive both formats; relative paths are
+# made absolute (the timer runs elsewhere).
+ODD="$CF_TMP/odd dir's 100%"
+mkdir -p "$ODD/state"
+(cd "$ODD" && "$CF" --state-dir state --ca-bundle "ca file.pem" schedule install \
+	--unit-dir "$U/odd" >"$T_OUT" 2>&1)
+want="ExecStart=\"$CF\" --state-dir \"${ODD//%/%%}/state\" --ca-bundle \"${ODD//%/%%}/ca file.pem\" renew"
+grep -qxF "$want" "$U/odd/certferry-renew.service" && t_pass "systemd: every path absolute and quoted" ||
+	t_fail "systemd: every path absolute and quoted" "$(grep ExecStart "$U/odd/certferry-renew.service")"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	t_check "systemd-analyze verify (odd paths)" systemd-analyze verify "$U/odd/certferry-renew.service" "$U/odd/certferry-renew.timer"
+fi
+(cd "$ODD" && "$CF" --state-dir state schedule install --cron >"$T_OUT" 2>&1)
+line=$(sed -E 's/^[0-9]+ [0-9,]+ \* \* \* root //' "$T_OUT")
+# cron turns \% into %, then /bin/sh parses the line: run it through sh with
+# the binary replaced by printf to see the arguments the job gets.
+args=$(sh -c "set -- ${line//\\%/%}; shift; printf '<%s>' \"\$@\"")
+[ "$args" = "<--state-dir><$ODD/state><renew><-q>" ] && t_pass "cron: every path absolute and quoted" ||
+	t_fail "cron: every path absolute and quoted" "$line -> $args"
 t_check "schedule remove" "$CF" schedule remove --unit-dir "$U"
 [ ! -e "$svc" ] && [ ! -e "$tmr" ] && t_pass "units removed" || t_fail "units removed"
 t_expect_fail "schedule bogus" "$CF" schedule bogus
