@@ -37,6 +37,10 @@ struct cf_cli {
 int cf_cli_fail(const struct cf_err *err);
 int cf_cli_exit_for(cf_rc rc);
 
+/* The state folder the options name (or the default), not opened. */
+cf_rc cf_cli_state_root(struct cf_cli *cli, const char **root,
+			struct cf_err *err) CF_MUST_CHECK;
+
 /* Open the state folder the options name (or the default). */
 cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
 			struct cf_err *err) CF_MUST_CHECK;
@@ -120,6 +124,10 @@ cf_rc cf_account_cli_resolve(struct cf_account_cli *a,
 			     struct cf_account_opts *o,
 			     struct cf_err *err) CF_MUST_CHECK;
 void cf_account_cli_free(struct cf_account_cli *a);
+
+/* One line per store (and IIS) of a verify report: "ok", "repaired",
+ * "drifted" (dry run) or "FAILED", with what was wrong. */
+void cf_cli_print_verify(const struct cf_verify_report *r, const char *indent);
 
 /* Open state + engine from the global options and load any account. */
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,

@@ -3,13 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/buf.h"
 #include "engine/deliver.h"
+#include "engine/preflight.h"
 #include "engine/renew.h"
 #include "engine/spec.h"
 #include "http/headers.h"
+#include "store/paths.h"
 #include "validate/dnsname.h"
 
 #define MAX_LIST 100
@@ -21,7 +25,8 @@ enum {
 	OPT_TLS_PORT, OPT_TLS_ADDR, OPT_STORE, OPT_PEM_DIR, OPT_PFX_FILE,
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
-	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE
+	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
+	OPT_FORCE
 };
 
 static const struct option issue_longopts[] = {
@@ -49,6 +54,8 @@ static const struct option issue_longopts[] = {
 	{ "ccs-dir", required_argument, NULL, OPT_CCS_DIR },
 	{ "pfx-password-file", required_argument, NULL, OPT_PFX_PASSWORD_FILE },
 	{ "pfx-format", required_argument, NULL, OPT_PFX_FORMAT },
+	{ "pfx-no-password", no_argument, NULL, OPT_PFX_NO_PASSWORD },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "iis-config", required_argument, NULL, OPT_IIS_CONFIG },
 	{ "iis-site", required_argument, NULL, OPT_IIS_SITE },
 	{ "iis-host-filter", required_argument, NULL, OPT_IIS_HOST_FILTER },
@@ -67,9 +74,15 @@ struct issue_cli {
 	int dns_given, tls_given;
 	unsigned stores_asked;          /* bit per cf_store_kind from --store */
 	char *pfx_password_file;
+	int pfx_no_password;            /* --pfx-no-password */
+	const char *pfx_password_env;   /* CERTFERRY_PFX_PASSWORD (borrowed) */
+	char *pending_secret;           /* where that password is kept (path) */
 	int pfx_format_set;
 	enum cf_pfx_format pfx_format;
+	const char *ca_bundle;          /* the global --ca-bundle (absolute) */
 	int dry_run;
+	int force;                      /* order even when the current
+					   certificate is good */
 	long wait_s;
 	struct cf_account_cli account;
 };
@@ -96,8 +109,11 @@ issue_usage(FILE *f)
 "  --wait SECONDS             how long to wait for the CA (default 300); when\n"
 "                             it ends first the order is saved, the exit\n"
 "                             status is 3 and the next issue/renew resumes it\n"
-"  --dry-run                  show names, method, stores and IIS changes;\n"
-"                             order nothing, write nothing\n"
+"  --dry-run                  run every check, show names, method, stores\n"
+"                             and IIS changes; order nothing, write nothing\n"
+"  --force                    order even when the certificate in the state\n"
+"                             folder covers these names and is not due\n"
+"                             (without it, issue only redelivers it)\n"
 "validation (default http-01 with the built-in responder on port 80):\n"
 "  --validation M             http-01, dns-01 or tls-alpn-01\n"
 "  --http-port N              http-01 responder port (default 80)\n"
@@ -118,7 +134,11 @@ issue_usage(FILE *f)
 "  --pfx-file FILE            one PKCS#12 file\n"
 "  --ccs-dir DIR              IIS Centralized Certificate Store: one PFX per name\n"
 "  --store pem|pfx|ccs        (optional) names a store whose folder/file is given\n"
-"  --pfx-password-file FILE   PFX password (else env CERTFERRY_PFX_PASSWORD)\n"
+"  --pfx-password-file FILE   PFX password, read at every renewal (or env\n"
+"                             CERTFERRY_PFX_PASSWORD, kept as a 0600 file\n"
+"                             in the state folder for the renewals)\n"
+"  --pfx-no-password          write PFX files without a password (IIS needs\n"
+"                             one for CCS: only for other readers)\n"
 "  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n"
 "IIS:\n"
 "  --iis-config FILE          applicationHost.config (from the IIS server)\n"
@@ -126,6 +146,10 @@ issue_usage(FILE *f)
 "  --iis-host-filter PATTERN  only hosts matching this glob\n"
 "  --install iis              add https CCS bindings (sslFlags 3) as needed\n"
 "  --https-port N             port of added bindings (default 443)\n"
+"\n"
+"Every path is recorded as an absolute path (renewals run from another\n"
+"folder), and everything the certificate will touch is checked before\n"
+"anything is ordered (exit 2 naming the path when a check fails).\n"
 "\n"
 "account options (used only when the account is created):\n"
 CF_ACCOUNT_HELP);
@@ -303,6 +327,12 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		return add_store(c, CF_STORE_CCS, arg, err);
 	case OPT_PFX_PASSWORD_FILE:
 		return dup_to(&c->pfx_password_file, arg, err);
+	case OPT_PFX_NO_PASSWORD:
+		c->pfx_no_password = 1;
+		return 0;
+	case OPT_FORCE:
+		c->force = 1;
+		return 0;
 	case OPT_PFX_FORMAT:
 		c->pfx_format_set = 1;
 		return cf_pfx_format_parse(arg, &c->pfx_format, err) == CF_OK ? 0 : -1;
@@ -338,6 +368,71 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	}
 }
 
+/*
+ * --dns-script as the timer will run it.  A single word with a '/' is made
+ * absolute; a bare program name is looked up in PATH now (the timer's PATH
+ * is not the shell's); a command line with arguments must start with an
+ * absolute path or a bare name.
+ */
+static cf_rc
+script_abs(char **cmd, struct cf_err *err)
+{
+	size_t word = strcspn(*cmd, " \t");
+	const char *path = getenv("PATH");
+	char *found = NULL;
+
+	if ((*cmd)[0] == '/')
+		return CF_OK;
+	if ((*cmd)[word] != '\0') {
+		if (memchr(*cmd, '/', word) != NULL)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "--dns-script '%s': give the script's "
+					  "absolute path (renewals run from another "
+					  "folder)", *cmd);
+		return CF_OK;
+	}
+	if (strchr(*cmd, '/') != NULL)
+		return cf_path_abs_inplace(cmd, err);
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p != '\0';) {
+		size_t n = strcspn(p, ":");
+		if (n > 0 &&
+		    (found = cf_strfmt("%.*s/%s", (int)n, p, *cmd)) == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		if (found != NULL && found[0] == '/' && access(found, X_OK) == 0) {
+			free(*cmd);
+			*cmd = found;
+			return CF_OK;
+		}
+		free(found);
+		found = NULL;
+		p += n + (p[n] == ':');
+	}
+	return cf_err_set(err, CF_ERR_USAGE,
+			  "--dns-script %s: no such program in PATH: give its "
+			  "absolute path", *cmd);
+}
+
+/* Every path of the spec, absolute: renewals run from another folder. */
+static cf_rc
+absolute_paths(struct issue_cli *c, struct cf_err *err)
+{
+	struct cf_cert_spec *s = &c->spec;
+	struct cf_validation_spec *v = &s->validation;
+	cf_rc rc;
+
+	if ((rc = cf_path_abs_inplace(&v->webroot, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&v->tsig_key_file, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&c->pfx_password_file, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->iis.config, err)) != CF_OK ||
+	    (v->dns_script != NULL &&
+	     (rc = script_abs(&v->dns_script, err)) != CF_OK))
+		return rc;
+	for (size_t i = 0; i < s->nstores; i++)
+		if ((rc = cf_path_abs_inplace(&s->stores[i].path, err)) != CF_OK)
+			return rc;
+	return CF_OK;
+}
+
 /* Fill what the options imply and check the whole. */
 static cf_rc
 finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
@@ -367,10 +462,20 @@ finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
 					  k == CF_STORE_PFX ? "--pfx-file FILE" :
 							      "--ccs-dir DIR");
 	}
+	if (c->pfx_no_password && c->pfx_password_file != NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--pfx-no-password and --pfx-password-file "
+				  "exclude each other");
+	if (absolute_paths(c, err) != CF_OK)
+		return err->rc;
+	c->pfx_password_env = getenv("CERTFERRY_PFX_PASSWORD");
+	if (c->pfx_password_env != NULL && *c->pfx_password_env == '\0')
+		c->pfx_password_env = NULL;
 	for (size_t i = 0; i < s->nstores; i++) {
 		if (s->stores[i].kind == CF_STORE_PEM)
 			continue;
 		s->stores[i].pfx_format = c->pfx_format;
+		s->stores[i].no_password = c->pfx_no_password;
 		if (c->pfx_password_file != NULL &&
 		    (s->stores[i].password_file = strdup(c->pfx_password_file)) ==
 			    NULL)
@@ -386,6 +491,8 @@ finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
 				  "--iis-config needs --iis-site NAME|ID: see "
 				  "'certferry iis sites --config FILE'");
 	if (server != NULL && dup_to(&s->directory_url, server, err) != 0)
+		return CF_ERR_NOMEM;
+	if (c->ca_bundle != NULL && dup_to(&s->ca_bundle, c->ca_bundle, err) != 0)
 		return CF_ERR_NOMEM;
 	return CF_OK;
 }
@@ -529,6 +636,57 @@ dry_run(struct issue_cli *c, char **names, size_t n)
 	return CF_EXIT_OK;
 }
 
+/*
+ * A pfx/ccs store with neither a password file nor --pfx-no-password takes
+ * the password of CERTFERRY_PFX_PASSWORD, kept for the renewals as
+ * STATE/secrets/<name>.pfx-password (0600): c->pending_secret, written
+ * only once every check passed.
+ */
+static cf_rc
+env_password(struct cf_cli *cli, struct issue_cli *c, struct cf_err *err)
+{
+	const char *root;
+	cf_rc rc;
+
+	for (size_t i = 0; i < c->spec.nstores; i++) {
+		struct cf_store_spec *st = &c->spec.stores[i];
+		if (st->kind == CF_STORE_PEM || st->password_file != NULL ||
+		    st->no_password || c->pfx_password_env == NULL)
+			continue;
+		if (c->pending_secret == NULL) {
+			if ((rc = cf_cli_state_root(cli, &root, err)) != CF_OK)
+				return rc;
+			if ((c->pending_secret = cf_strfmt("%s/secrets/%s.pfx-password",
+							   root, c->spec.name)) ==
+			    NULL)
+				return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
+		if ((st->password_file = strdup(c->pending_secret)) == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	return CF_OK;
+}
+
+/* The current certificate is good: what issue did instead of ordering. */
+static void
+print_current(const char *const *names, size_t n,
+	      const struct cf_current_use *u)
+{
+	char na[32], due[32];
+
+	cf_rfc3339_format(u->not_after, na);
+	cf_rfc3339_format(u->due_at, due);
+	printf("certificate %s is current for ", u->name);
+	print_names(names, n);
+	printf("  serial:   %s\n  expires:  %s\n  renewal:  due %s\n"
+	       "  nothing ordered ('issue --force' orders anyway)\n",
+	       u->serial, na, u->due_at ? due : "(by the CA's renewal "
+						"information)");
+	if (u->verify.n > 0)
+		printf("  stores:\n");
+	cf_cli_print_verify(&u->verify, "    ");
+}
+
 int
 cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 {
@@ -536,9 +694,11 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	struct cf_account_opts ao;
 	struct cf_issue_opts io;
 	struct cf_issue_result res;
+	struct cf_current_use cur;
 	struct cf_validator v;
 	struct cf_state st = { 0 };
 	struct cf_engine e;
+	struct cf_preflight_opts po;
 	struct cf_err err = { 0 };
 	char **names = NULL;
 	size_t nnames = 0;
@@ -549,7 +709,10 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	memset(&res, 0, sizeof(res));
 	memset(&io, 0, sizeof(io));
+	memset(&po, 0, sizeof(po));
+	memset(&cur, 0, sizeof(cur));
 	c.spec.validation.dns_propagation_timeout = -1;
+	c.ca_bundle = cli->ca_bundle;
 	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
 		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
 		goto out;
@@ -565,10 +728,19 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	/* Check the resolved names, as they will be ordered. */
-	if (cf_spec_check(&c.spec, (const char *const *)names, nnames, &err) !=
-		    CF_OK ||
-	    cf_state_check_name(c.spec.name, &err) != CF_OK) {
+	/* Check the resolved names, as they will be ordered, and every local
+	 * thing the certificate will touch: nothing is ordered that cannot
+	 * be delivered. */
+	if (cf_state_check_name(c.spec.name, &err) != CF_OK ||
+	    env_password(cli, &c, &err) != CF_OK ||
+	    cf_spec_check(&c.spec, (const char *const *)names, nnames, &err) !=
+		    CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	po.pending_secret = c.pending_secret;
+	po.check_ports = c.dry_run;
+	if (cf_preflight(&c.spec, &po, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -577,10 +749,34 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cf_account_cli_resolve(&c.account, &ao, &err) != CF_OK ||
-	    /* Bind the responders before anything is ordered. */
-	    cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
+	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	/* The certificate we have is for these names and not due: deliver it
+	 * where it is missing, order nothing. */
+	if (c.pending_secret != NULL &&
+	    cf_secret_file_write(c.pending_secret, c.pfx_password_env, &err) !=
+		    CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!c.force) {
+		if (cf_engine_use_current(&st, &c.spec, (const char *const *)names,
+					  nnames, time(NULL), &cur, &err) !=
+		    CF_OK) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		if (cur.used) {
+			print_current((const char *const *)names, nnames, &cur);
+			ret = cur.verify.failed ? CF_EXIT_FAIL : CF_EXIT_OK;
+			goto out;
+		}
+	}
+	/* Bind the responders before anything is ordered. */
+	if (cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
 		    CF_OK ||
-	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
 	    (!have && cf_engine_account_register(&e, &ao, &existed, &err) !=
 			      CF_OK)) {
 		ret = cf_cli_fail(&err);
@@ -615,6 +811,8 @@ out:
 		free(names[i]);
 	free(names);
 	free(c.pfx_password_file);
+	free(c.pending_secret);
+	cf_current_use_free(&cur);
 	cf_spec_free(&c.spec);
 	cf_account_cli_free(&c.account);
 	return ret;

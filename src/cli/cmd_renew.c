@@ -72,7 +72,7 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 	struct cf_renew_item *items = NULL;
 	char **all = NULL, **only = NULL;
 	size_t nall = 0, nonly = 0, n = 0;
-	size_t count[CF_RENEW_INACTIVE + 1];
+	size_t count[CF_RENEW_REPAIRED + 1];
 	long l;
 	int ch, ret = CF_EXIT_OK;
 
@@ -182,6 +182,10 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		case CF_RENEW_PENDING:
 			printf("%s: pending at the CA: %s\n", it->name, it->err.msg);
 			break;
+		case CF_RENEW_REPAIRED:
+			printf("%s: not due, stores repaired: %s\n", it->name,
+			       it->why);
+			break;
 		case CF_RENEW_DUE:
 			printf("%s: due (dry run, nothing done): %s\n", it->name,
 			       it->why);
@@ -191,12 +195,15 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 			       cf_renew_outcome_name(it->outcome), it->why);
 			break;
 		}
+		if (it->verify.drifted > 0)
+			cf_cli_print_verify(&it->verify, "  ");
 	}
 	printf("renew: %zu renewed, %zu failed, %zu pending, %zu not due, "
-	       "%zu locked%s\n", count[CF_RENEW_OK], count[CF_RENEW_FAILED],
+	       "%zu repaired, %zu locked%s\n", count[CF_RENEW_OK],
+	       count[CF_RENEW_FAILED],
 	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
 	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
-	       count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
+	       count[CF_RENEW_REPAIRED], count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
 	ret = count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
 	      count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
 	goto out;
@@ -207,6 +214,8 @@ out:
 		free(all[i]);
 	free(all);
 	free(only);
+	for (size_t i = 0; items != NULL && i < n; i++)
+		cf_verify_report_free(&items[i].verify);
 	free(items);
 	cf_state_close(&st);
 	return ret;

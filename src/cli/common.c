@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "http/headers.h"
 #include "store/atomic.h"
+#include "store/paths.h"
 
 int
 cf_cli_exit_for(cf_rc rc)
@@ -37,7 +38,7 @@ cf_cli_fail(const struct cf_err *err)
 }
 
 cf_rc
-cf_cli_state_open(struct cf_cli *cli, struct cf_state *st, struct cf_err *err)
+cf_cli_state_root(struct cf_cli *cli, const char **root, struct cf_err *err)
 {
 	cf_rc rc;
 
@@ -47,31 +48,31 @@ cf_cli_state_open(struct cf_cli *cli, struct cf_state *st, struct cf_err *err)
 			return rc;
 		cli->state_dir = cli->state_default;
 	}
-	return cf_state_open(st, cli->state_dir, err);
+	*root = cli->state_dir;
+	return CF_OK;
+}
+
+cf_rc
+cf_cli_state_open(struct cf_cli *cli, struct cf_state *st, struct cf_err *err)
+{
+	const char *root;
+	cf_rc rc;
+
+	if ((rc = cf_cli_state_root(cli, &root, err)) != CF_OK)
+		return rc;
+	return cf_state_open(st, root, err);
 }
 
 cf_rc
 cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 {
-	struct stat sb;
-	size_t len = 0;
+	int loose = 0;
 	cf_rc rc;
 
-	*out = NULL;
-	if ((rc = cf_file_read(path, 64 * 1024, out, &len, err)) != CF_OK)
-		return rc;
-	if (stat(path, &sb) == 0 && (sb.st_mode & 0077) != 0)
+	if ((rc = cf_secret_file_read(path, out, &loose, err)) == CF_OK && loose)
 		fprintf(stderr, "warning: %s is readable by others; "
 			"chmod 600 it\n", path);
-	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' ||
-			   (*out)[len - 1] == ' ' || (*out)[len - 1] == '\t'))
-		(*out)[--len] = '\0';
-	if (len == 0) {
-		OPENSSL_clear_free(*out, 1);
-		*out = NULL;
-		return cf_err_set(err, CF_ERR_USAGE, "%s is empty", path);
-	}
-	return CF_OK;
+	return rc;
 }
 
 time_t
@@ -111,4 +112,17 @@ cf_cli_long_arg(const char *opt, const char *arg, long min, long max,
 				  opt, arg, min, max);
 	*out = v;
 	return CF_OK;
+}
+
+void
+cf_cli_print_verify(const struct cf_verify_report *r, const char *indent)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cf_store_verdict *v = &r->v[i];
+		const char *what = v->failed ? "FAILED" :
+				   v->repaired ? "repaired" :
+				   v->health != 0 ? "drifted" : "ok";
+		printf("%s%-4s %-8s %s%s%s\n", indent, v->kind, what, v->path,
+		       v->health != 0 ? ": " : "", v->health != 0 ? v->detail : "");
+	}
 }

@@ -1,17 +1,19 @@
 /* deliver.c - from a spec to the order's names, and from an issued
  * certificate to every store and IIS binding the spec names. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "cli/cli.h"
 #include "core/log.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
 #include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
+#include "store/atomic.h"
+#include "store/paths.h"
 
 static int
 has(char *const *v, size_t n, const char *s)
@@ -95,15 +97,21 @@ fail:
 	return rc;
 }
 
-/* The PFX password: the spec's file, else CERTFERRY_PFX_PASSWORD, else "". */
+/* The PFX password of a pfx/ccs store: read from its file at the moment
+ * of use (never from the environment: renewals run without it), or "" for
+ * a store the user asked to leave unprotected. */
 static cf_rc
 pfx_password(const struct cf_store_spec *st, char **out, struct cf_err *err)
 {
-	const char *env = getenv("CERTFERRY_PFX_PASSWORD");
-
 	if (st->password_file != NULL)
-		return cf_cli_read_secret_file(st->password_file, out, err);
-	if ((*out = strdup(env ? env : "")) == NULL)
+		return cf_secret_file_read(st->password_file, out, NULL, err);
+	if (!st->no_password)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the %s store %s has no password file recorded: "
+				  "run 'certferry issue' for it again with "
+				  "--pfx-password-file FILE (or --pfx-no-password)",
+				  cf_store_kind_name(st->kind), st->path);
+	if ((*out = strdup("")) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
 }
@@ -135,59 +143,306 @@ out:
 	return rc;
 }
 
+/* Write b to one store. */
+static cf_rc
+deliver_store(const struct cf_store_spec *st, const struct cf_cert_bundle *b,
+	      struct cf_err *err)
+{
+	char *pw = NULL;
+	cf_rc rc;
+
+	switch (st->kind) {
+	case CF_STORE_PEM:
+		rc = cf_store_pem_write(st->path, b, err);
+		break;
+	case CF_STORE_PFX:
+	case CF_STORE_CCS:
+		if ((rc = pfx_password(st, &pw, err)) != CF_OK)
+			break;
+		rc = st->kind == CF_STORE_PFX ?
+			     cf_store_pfx_write(st->path, b, pw, st->pfx_format,
+						err) :
+			     cf_store_ccs_write(st->path, b, pw, st->pfx_format,
+						err);
+		OPENSSL_clear_free(pw, strlen(pw));
+		break;
+	default:
+		rc = cf_err_set(err, CF_ERR_INTERNAL, "unknown store");
+	}
+	if (rc != CF_OK)
+		return cf_err_wrap(err, "%s store %s", cf_store_kind_name(st->kind),
+				   st->path);
+	return CF_OK;
+}
+
+static unsigned
+https_port(const struct cf_cert_spec *s)
+{
+	return s->iis.https_port ? (unsigned)s->iis.https_port : 443u;
+}
+
+/* cf_iis_apply for the spec's site, under the state folder's lock of that
+ * applicationHost.config (state NULL: no lock). */
+static cf_rc
+iis_apply(const struct cf_state *state, const struct cf_cert_spec *s,
+	  const char *const *names, size_t n, int dry_run,
+	  struct cf_iis_plan **plan, char **backup, struct cf_err *err)
+{
+	char *lock = NULL;
+	cf_rc rc;
+
+	if (state != NULL && !dry_run &&
+	    (rc = cf_state_iis_lock_path(state, s->iis.config, &lock, err)) !=
+		    CF_OK)
+		return rc;
+	rc = cf_iis_apply(s->iis.config, lock, s->iis.sites[0], names, n,
+			  https_port(s), dry_run, plan, backup, err);
+	free(lock);
+	return rc;
+}
+
 cf_rc
 cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
 	   const struct cf_cert_bundle *b, struct cf_delivery *d,
 	   struct cf_err *err)
 {
-	char *pw = NULL, *lock = NULL;
-	cf_rc rc = CF_OK;
+	cf_rc rc;
 
 	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < s->nstores; i++) {
-		const struct cf_store_spec *st = &s->stores[i];
-		switch (st->kind) {
-		case CF_STORE_PEM:
-			rc = cf_store_pem_write(st->path, b, err);
-			break;
-		case CF_STORE_PFX:
-		case CF_STORE_CCS:
-			if ((rc = pfx_password(st, &pw, err)) != CF_OK)
-				break;
-			rc = st->kind == CF_STORE_PFX ?
-				     cf_store_pfx_write(st->path, b, pw,
-							st->pfx_format, err) :
-				     cf_store_ccs_write(st->path, b, pw,
-							st->pfx_format, err);
-			OPENSSL_clear_free(pw, strlen(pw));
-			pw = NULL;
-			break;
-		default:
-			rc = cf_err_set(err, CF_ERR_INTERNAL, "unknown store");
-		}
-		if (rc != CF_OK)
-			return cf_err_wrap(err, "%s store %s",
-					   cf_store_kind_name(st->kind), st->path);
-		cf_info("stored in %s %s", cf_store_kind_name(st->kind), st->path);
+		if ((rc = deliver_store(&s->stores[i], b, err)) != CF_OK)
+			return rc;
+		cf_info("stored in %s %s", cf_store_kind_name(s->stores[i].kind),
+			s->stores[i].path);
 		d->stores_written++;
 	}
 	if (s->iis.install) {
-		if (state != NULL && (rc = cf_state_iis_lock_path(state,
-		    s->iis.config, &lock, err)) != CF_OK)
-			return cf_err_wrap(err, "IIS install into %s",
-					   s->iis.config);
-		rc = cf_iis_apply(s->iis.config, lock, s->iis.sites[0], b->names,
-				  b->nnames,
-				  s->iis.https_port ? (unsigned)s->iis.https_port :
-						      443u,
-				  0, &d->iis_plan, &d->iis_backup, err);
-		free(lock);
+		rc = iis_apply(state, s, b->names, b->nnames, 0, &d->iis_plan,
+			       &d->iis_backup, err);
 		if (rc != CF_OK)
 			return cf_err_wrap(err, "IIS install into %s", s->iis.config);
 		if ((rc = iis_verify(s, d, err)) != CF_OK)
 			return cf_err_wrap(err, "checking IIS after install");
 	}
 	return CF_OK;
+}
+
+/* ---- verify and repair ---- */
+
+/* The current certificate of a name, read from the state folder. */
+struct current {
+	char *key_pem;               /* secret */
+	size_t key_len;
+	char *cert_pem, *chain_pem, *fullchain_pem;
+};
+
+static void
+current_free(struct current *c)
+{
+	if (c->key_pem != NULL)
+		OPENSSL_clear_free(c->key_pem, c->key_len);
+	free(c->cert_pem);
+	free(c->chain_pem);
+	free(c->fullchain_pem);
+	memset(c, 0, sizeof(*c));
+}
+
+static cf_rc
+current_load(const struct cf_state *st, const char *name, struct current *c,
+	     struct cf_err *err)
+{
+	static const char *const files[] = { "privkey.pem", "cert.pem",
+					     "chain.pem", "fullchain.pem" };
+	char **slots[] = { &c->key_pem, &c->cert_pem, &c->chain_pem,
+			   &c->fullchain_pem };
+	char *path = NULL;
+	size_t len;
+	cf_rc rc = CF_OK;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < 4 && rc == CF_OK; i++) {
+		if ((rc = cf_state_cert_path(st, name, files[i], &path, err)) ==
+		    CF_OK)
+			rc = cf_file_read(path, 1u << 20, slots[i], &len, err);
+		if (i == 0)
+			c->key_len = len;
+		free(path);
+		path = NULL;
+	}
+	if (rc != CF_OK) {
+		current_free(c);
+		return cf_err_wrap(err, "the current certificate of %s in the "
+				   "state folder", name);
+	}
+	return CF_OK;
+}
+
+/* The verdict's detail: msg, cut to fit. */
+static void
+set_detail(struct cf_store_verdict *v, const char *msg)
+{
+	size_t n = strnlen(msg, sizeof(v->detail) - 1);
+
+	memcpy(v->detail, msg, n);
+	v->detail[n] = '\0';
+}
+
+static cf_rc
+verdict_add(struct cf_verify_report *rep, const char *kind, const char *path,
+	    struct cf_store_verdict **out, struct cf_err *err)
+{
+	struct cf_store_verdict *nv;
+
+	if ((nv = realloc(rep->v, (rep->n + 1) * sizeof(*nv))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rep->v = nv;
+	*out = memset(&nv[rep->n], 0, sizeof(*nv));
+	if (((*out)->path = strdup(path)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rep->n++;
+	(*out)->kind = kind;
+	return CF_OK;
+}
+
+/* Check one store; CF_OK with the verdict filled. */
+static cf_rc
+check_store(const struct cf_store_spec *st, const char *const *names, size_t n,
+	    const struct current *c, struct cf_store_verdict *v,
+	    struct cf_err *err)
+{
+	struct cf_store_status status;
+	struct cf_err perr = { 0 };
+	char *pw = NULL;
+	cf_rc rc;
+
+	memset(&status, 0, sizeof(status));
+	if (st->kind == CF_STORE_PEM) {
+		rc = cf_store_pem_check(st->path, c->cert_pem, &status, err);
+	} else if (pfx_password(st, &pw, &perr) != CF_OK) {
+		v->health = CF_STORE_BROKEN;
+		set_detail(v, perr.msg);
+		return CF_OK;
+	} else {
+		rc = st->kind == CF_STORE_PFX ?
+			     cf_store_pfx_check(st->path, c->cert_pem, pw,
+						&status, err) :
+			     cf_store_ccs_check(st->path, names, n, c->cert_pem,
+						pw, &status, err);
+		OPENSSL_clear_free(pw, strlen(pw));
+	}
+	if (rc != CF_OK)
+		return rc;
+	v->health = (int)status.health;
+	set_detail(v, status.detail);
+	return CF_OK;
+}
+
+/* The IIS bindings of --install iis: planned ones missing?  Added when
+ * repair is set. */
+static cf_rc
+verify_iis(const struct cf_state *st, const struct cf_cert_spec *s,
+	   const char *const *names, size_t n, int repair,
+	   struct cf_verify_report *rep, struct cf_err *err)
+{
+	struct cf_store_verdict *v;
+	struct cf_iis_plan *plan = NULL;
+	struct cf_err ierr = { 0 };
+	cf_rc rc;
+
+	if ((rc = verdict_add(rep, "iis", s->iis.config, &v, err)) != CF_OK)
+		return rc;
+	if (iis_apply(st, s, names, n, 1, &plan, NULL, &ierr) != CF_OK) {
+		v->health = CF_STORE_BROKEN;
+		v->failed = 1;
+		set_detail(v, ierr.msg);
+		rep->drifted++;
+		rep->failed++;
+		return CF_OK;
+	}
+	if (plan->nadd > 0) {
+		v->health = CF_STORE_MISSING;
+		snprintf(v->detail, sizeof(v->detail), "%zu https binding%s of "
+			 "site %s missing", plan->nadd, plan->nadd == 1 ? "" : "s",
+			 plan->site_name);
+		rep->drifted++;
+		if (repair) {
+			cf_iis_plan_free(plan);
+			plan = NULL;
+			if (iis_apply(st, s, names, n, 0, &plan, NULL, &ierr) ==
+			    CF_OK) {
+				v->repaired = 1;
+				rep->repaired++;
+			} else {
+				v->failed = 1;
+				rep->failed++;
+				set_detail(v, ierr.msg);
+			}
+		}
+	}
+	cf_iis_plan_free(plan);
+	return CF_OK;
+}
+
+cf_rc
+cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
+		  const char *const *names, size_t n, int repair,
+		  struct cf_verify_report *rep, struct cf_err *err)
+{
+	struct current c;
+	struct cf_cert_bundle b;
+	struct cf_store_verdict *v;
+	struct cf_err serr;
+	cf_rc rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((rc = current_load(st, s->name, &c, err)) != CF_OK)
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.key_pem = c.key_pem;
+	b.leaf_pem = c.cert_pem;
+	b.chain_pem = c.chain_pem;
+	b.fullchain_pem = c.fullchain_pem;
+	b.names = names;
+	b.nnames = n;
+	for (size_t i = 0; i < s->nstores; i++) {
+		const struct cf_store_spec *sp = &s->stores[i];
+		if ((rc = verdict_add(rep, cf_store_kind_name(sp->kind), sp->path,
+				      &v, err)) != CF_OK ||
+		    (rc = check_store(sp, names, n, &c, v, err)) != CF_OK)
+			goto out;
+		if (v->health == CF_STORE_HEALTHY)
+			continue;
+		rep->drifted++;
+		if (!repair)
+			continue;
+		memset(&serr, 0, sizeof(serr));
+		if (deliver_store(sp, &b, &serr) == CF_OK) {
+			v->repaired = 1;
+			rep->repaired++;
+		} else {
+			v->failed = 1;
+			rep->failed++;
+			set_detail(v, serr.msg);
+		}
+	}
+	if (s->iis.install)
+		rc = verify_iis(st, s, names, n, repair, rep, err);
+out:
+	current_free(&c);
+	if (rc != CF_OK)
+		cf_verify_report_free(rep);
+	return rc;
+}
+
+void
+cf_verify_report_free(struct cf_verify_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].path);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }
 
 void

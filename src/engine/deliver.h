@@ -4,8 +4,10 @@
  *
  * Owns: reading applicationHost.config for the order's host names (every
  * run, so a host added to the site later is picked up by the next renewal)
- * and writing to the spec's stores, then adding IIS bindings.  Store
- * passwords are read from their files at the moment of use and wiped.
+ * and writing to the spec's stores, then adding IIS bindings; checking
+ * that every store still holds the current certificate and repairing the
+ * ones that drifted.  Store passwords are read from their files at the
+ * moment of use and wiped.
  */
 #ifndef CF_DELIVER_H
 #define CF_DELIVER_H
@@ -39,5 +41,39 @@ cf_rc cf_deliver(const struct cf_state *st, const struct cf_cert_spec *s,
 		 const struct cf_cert_bundle *b, struct cf_delivery *d,
 		 struct cf_err *err) CF_MUST_CHECK;
 void cf_delivery_free(struct cf_delivery *d);
+
+/* What one store (or the IIS bindings) holds, against the current
+ * certificate; and what was done about it. */
+struct cf_store_verdict {
+	const char *kind;            /* "pem", "pfx", "ccs" or "iis" */
+	char *path;                  /* the store's path (owned) */
+	int health;                  /* enum cf_store_health (iis: HEALTHY or
+					MISSING bindings) */
+	char detail[256];            /* what is wrong; no secrets */
+	int repaired;                /* rewritten from the state folder */
+	int failed;                  /* the repair failed: detail says why */
+};
+
+struct cf_verify_report {
+	struct cf_store_verdict *v;  /* one per store, then one for IIS */
+	size_t n;
+	size_t drifted, repaired, failed;
+};
+void cf_verify_report_free(struct cf_verify_report *r);
+
+/*
+ * Check every store of s, and the IIS bindings of --install iis, against
+ * the current certificate of s->name in the state folder st (key matches
+ * certificate, it is the current certificate, the PFX opens with its
+ * password, every planned binding is in applicationHost.config).  With
+ * repair, each store that drifted is written again from the state folder,
+ * and missing bindings are added: no order.  One store that cannot be
+ * repaired does not stop the others (rep->failed counts them).  An error
+ * rc only when the state folder has no usable current certificate.
+ */
+cf_rc cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
+			const char *const *names, size_t n, int repair,
+			struct cf_verify_report *rep,
+			struct cf_err *err) CF_MUST_CHECK;
 
 #endif

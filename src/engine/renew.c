@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "core/log.h"
+#include "crypto/x509.h"
 #include "engine/deliver.h"
+#include "engine/preflight.h"
 #include "store/atomic.h"
 
 static const char *const outcome_names[] = {
@@ -25,12 +28,13 @@ static const char *const outcome_names[] = {
 	[CF_RENEW_PENDING] = "pending",
 	[CF_RENEW_LOCKED] = "locked",
 	[CF_RENEW_INACTIVE] = "inactive",
+	[CF_RENEW_REPAIRED] = "repaired",
 };
 
 const char *
 cf_renew_outcome_name(enum cf_renew_outcome o)
 {
-	return (unsigned)o <= CF_RENEW_INACTIVE ? outcome_names[o] : "?";
+	return (unsigned)o <= CF_RENEW_REPAIRED ? outcome_names[o] : "?";
 }
 
 /* Deep copy of a spec, through its JSON form (one code path to trust). */
@@ -84,6 +88,17 @@ record(struct cf_engine *e, struct cf_renewal *r, const char *action,
 		if ((rc2 = cf_renewal_add_event(r, now, action, "pending", NULL, 0,
 						ierr->msg, err)) != CF_OK)
 			return rc2;
+	} else if (res->serial != NULL) {
+		/* Issued and in the state folder, but a store or IIS could not
+		 * take it: it is the current certificate all the same, and the
+		 * next renew repairs the stores from the state folder. */
+		if ((rc2 = cf_renewal_set_current(r, res->serial, res->not_before,
+						  res->not_after, res->ari_cert_id,
+						  err)) != CF_OK ||
+		    (rc2 = cf_renewal_add_event(r, now, action, "failed",
+						res->serial, res->not_after,
+						ierr->msg, err)) != CF_OK)
+			return rc2;
 	} else {
 		cf_renewal_note_failure(r, now, cf_acme_retry_not_before(e->acme));
 		if ((rc2 = cf_renewal_add_event(r, now, action, "failed", NULL, 0,
@@ -127,7 +142,7 @@ cf_engine_enroll(struct cf_engine *e, const struct cf_issue_opts *o,
 	}
 	io.lock_held = 1;
 	rc = cf_engine_issue(e, &io, res, err);
-	if (rc == CF_OK || rc == CF_ERR_PENDING || existed) {
+	if (rc == CF_OK || rc == CF_ERR_PENDING || existed || res->serial) {
 		rc2 = record(e, &r, action, now, rc, res, err, &lerr);
 		if (rc2 != CF_OK) {
 			cf_warn("%s: could not record the renewal definition: %s",
@@ -142,6 +157,109 @@ out:
 	cf_renewal_free(&r);
 	if (!o->lock_held)
 		cf_state_unlock(lockfd);
+	return rc;
+}
+
+/* ---- issue: keep the current certificate ---- */
+
+void
+cf_current_use_free(struct cf_current_use *u)
+{
+	if (u == NULL)
+		return;
+	cf_verify_report_free(&u->verify);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The certificate of name in the state folder is for exactly names. */
+static int
+current_covers(const struct cf_state *st, const char *name,
+	       const char *serial, const char *const *names, size_t n)
+{
+	struct cf_cert_info ci;
+	struct cf_err err = { 0 };
+	char *path = NULL, *pem = NULL;
+	size_t len = 0;
+	int ok = 0;
+
+	memset(&ci, 0, sizeof(ci));
+	if (cf_state_cert_path(st, name, "cert.pem", &path, &err) != CF_OK ||
+	    cf_file_read(path, 1u << 20, &pem, &len, &err) != CF_OK ||
+	    cf_cert_info_from_pem(pem, len, &ci, &err) != CF_OK)
+		goto out;
+	if (ci.serial_hex == NULL || strcmp(ci.serial_hex, serial) != 0 ||
+	    ci.nnames != n)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < ci.nnames; j++)
+			if (strcasecmp(names[i], ci.names[j]) == 0)
+				break;
+		if (j == ci.nnames)
+			goto out;
+	}
+	ok = 1;
+out:
+	cf_cert_info_free(&ci);
+	free(pem);
+	free(path);
+	return ok;
+}
+
+cf_rc
+cf_engine_use_current(struct cf_state *st, const struct cf_cert_spec *spec,
+		      const char *const *names, size_t n, time_t now,
+		      struct cf_current_use *u, struct cf_err *err)
+{
+	struct cf_renewal r;
+	struct cf_cert_spec copy;
+	struct cf_due due;
+	struct cf_err lerr = { 0 };
+	char detail[120];
+	int lockfd = -1;
+	cf_rc rc;
+
+	memset(u, 0, sizeof(*u));
+	memset(&r, 0, sizeof(r));
+	u->name = spec->name;
+	if ((rc = cf_state_lock(st, spec->name, &lockfd, err)) != CF_OK)
+		return rc;
+	if (cf_renewal_load(st, spec->name, &r, &lerr) != CF_OK ||
+	    r.state != CF_REN_ACTIVE || r.serial == NULL ||
+	    r.spec.key_type != spec->key_type ||
+	    !current_covers(st, spec->name, r.serial, names, n))
+		goto out; /* nothing usable: the caller orders */
+	if ((rc = spec_copy(spec, &copy, err)) != CF_OK)
+		goto out;
+	cf_spec_free(&r.spec);
+	r.spec = copy;
+	/* The user asks now: an earlier failure's backoff does not count. */
+	r.retry_not_before = 0;
+	cf_renewal_due(&r, now, 0, 0, &due);
+	if (due.due)
+		goto out;
+	if ((rc = cf_deliver_verify(st, &r.spec, names, n, 1, &u->verify,
+				    err)) != CF_OK)
+		goto out;
+	u->used = 1;
+	snprintf(u->serial, sizeof(u->serial), "%s", r.serial);
+	u->not_after = r.not_after;
+	u->due_at = due.when;
+	snprintf(detail, sizeof(detail),
+		 "kept the current certificate: %zu of %zu stores repaired%s",
+		 u->verify.repaired, u->verify.n,
+		 u->verify.failed ? ", some could not be" : "");
+	if ((rc = cf_renewal_add_event(&r, now, "issue",
+				       u->verify.failed ? "failed" : "ok",
+				       r.serial, r.not_after, detail, err)) !=
+		    CF_OK ||
+	    (rc = cf_renewal_save(st, &r, err)) != CF_OK)
+		goto out;
+out:
+	if (rc != CF_OK)
+		cf_current_use_free(u);
+	cf_renewal_free(&r);
+	cf_state_unlock(lockfd);
 	return rc;
 }
 
@@ -317,6 +435,64 @@ update_ari(struct cf_engine *e, struct cf_renewal *r, time_t now)
 	return 1;
 }
 
+/*
+ * A certificate that is not due: does every store and IIS binding still
+ * hold it?  Drift is repaired from the state folder (not with --dry-run)
+ * and the item says so; a store that cannot be repaired fails the item
+ * (and is recorded), without ordering anything.
+ */
+static cf_rc
+verify_stores(struct run *run, struct cf_renewal *r, struct cf_renew_item *it,
+	      int changed)
+{
+	struct cf_verify_report *rep = &it->verify;
+	char **names = NULL;
+	size_t n = 0;
+	cf_rc rc;
+
+	if (r->spec.nstores == 0 && !r->spec.iis.install)
+		return CF_OK;
+	if ((rc = cf_spec_resolve_names(&r->spec, &names, &n, &it->err)) !=
+		    CF_OK ||
+	    (rc = cf_deliver_verify(run->st, &r->spec, (const char *const *)names,
+				    n, !run->o->dry_run, rep, &it->err)) !=
+		    CF_OK) {
+		it->outcome = CF_RENEW_FAILED;
+		goto out;
+	}
+	if (rep->failed > 0) {
+		it->outcome = CF_RENEW_FAILED;
+		for (size_t i = 0; i < rep->n; i++)
+			if (rep->v[i].failed) {
+				cf_err_set(&it->err, CF_ERR_IO,
+						"%s store %s could not be repaired: "
+					   "%s", rep->v[i].kind, rep->v[i].path,
+					   rep->v[i].detail);
+				break;
+			}
+	} else if (rep->repaired > 0) {
+		it->outcome = CF_RENEW_REPAIRED;
+	}
+	if (!run->o->dry_run && rep->drifted > 0) {
+		struct cf_err serr = { 0 };
+		char detail[120];
+		snprintf(detail, sizeof(detail), "%zu store%s repaired from the "
+			 "state folder%s", rep->repaired,
+			 rep->repaired == 1 ? "" : "s",
+			 rep->failed ? "; some could not be" : "");
+		if (cf_renewal_add_event(r, run->o->now, "repair",
+					 rep->failed ? "failed" : "ok", r->serial,
+					 r->not_after, detail, &serr) != CF_OK ||
+		    (!changed && cf_renewal_save(run->st, r, &serr) != CF_OK))
+			cf_warn("%s: %s", r->spec.name, serr.msg);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 static void
 renew_one(struct run *run, struct cf_renew_item *it)
 {
@@ -363,7 +539,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	}
 	memset(&ao, 0, sizeof(ao));
 	ao.directory_url = r.spec.directory_url;
-	ao.http.ca_bundle = o->ca_bundle;
+	/* The run's --ca-bundle, else the one the certificate was issued with. */
+	ao.http.ca_bundle = o->ca_bundle ? o->ca_bundle : r.spec.ca_bundle;
 	ao.wait_budget_s = o->wait_s;
 	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
 		goto out;
@@ -372,6 +549,9 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	snprintf(it->why, sizeof(it->why), "%s", due.why);
 	if (!due.due || o->dry_run) {
 		it->outcome = due.due ? CF_RENEW_DUE : CF_RENEW_NOT_DUE;
+		if (!due.due && r.serial != NULL &&
+		    verify_stores(run, &r, it, changed) != CF_OK)
+			goto out;
 		if (!o->dry_run) {
 			if (due.when != 0)
 				r.next_due = due.when;
@@ -401,7 +581,12 @@ renew_one(struct run *run, struct cf_renew_item *it)
 			   "'certferry issue' (or switch it to rfc2136/script)");
 		goto record_failure;
 	}
-	if (cf_spec_resolve_names(&r.spec, &names, &nnames, &it->err) != CF_OK)
+	/* Nothing is ordered that cannot be delivered: the same checks as
+	 * issue's, on the names as they are today. */
+	if (cf_spec_resolve_names(&r.spec, &names, &nnames, &it->err) != CF_OK ||
+	    cf_spec_check(&r.spec, (const char *const *)names, nnames,
+			  &it->err) != CF_OK ||
+	    cf_preflight(&r.spec, NULL, &it->err) != CF_OK)
 		goto record_failure;
 	if ((sv = shared_get(run, &r.spec.validation, &it->err)) != NULL) {
 		if (sv->rc != CF_OK) {

@@ -32,8 +32,36 @@ cf_rc cf_engine_enroll(struct cf_engine *e, const struct cf_issue_opts *o,
 		       struct cf_issue_result *res,
 		       struct cf_err *err) CF_MUST_CHECK;
 
+/* What `issue` did with a certificate it already had. */
+struct cf_current_use {
+	int used;                   /* 1: the current certificate was kept
+				       and delivered; nothing ordered */
+	const char *name;           /* borrowed: the spec's name */
+	char serial[80];
+	time_t not_after;
+	time_t due_at;              /* when renew will renew it (0: unknown) */
+	struct cf_verify_report verify; /* every store and IIS, repaired */
+};
+void cf_current_use_free(struct cf_current_use *u);
+
+/*
+ * `issue` without --force.  When the renewal definition of spec->name is
+ * active and holds a certificate for exactly names[0..n) (as a set, the
+ * certificate's SANs read from the state folder) and spec's key type, and
+ * that certificate is not due at now by spec's rules, nothing is ordered:
+ * every store and IIS binding of spec is verified and repaired from the
+ * state folder (u->verify), the definition takes spec and records the
+ * event, and u->used is 1.  Otherwise u->used is 0 and nothing changed.
+ * Takes the name's lock (CF_ERR_LOCKED when another run holds it).
+ */
+cf_rc cf_engine_use_current(struct cf_state *st, const struct cf_cert_spec *spec,
+			    const char *const *names, size_t n, time_t now,
+			    struct cf_current_use *u,
+			    struct cf_err *err) CF_MUST_CHECK;
+
 struct cf_renew_opts {
-	const char *ca_bundle;      /* trust anchors for the CAs' HTTPS */
+	const char *ca_bundle;      /* trust anchors for the CAs' HTTPS; NULL:
+				       each spec's own (or the system's) */
 	long wait_s;                /* per certificate; 0: default, -1: none */
 	int force;                  /* renew even when not due */
 	long renew_before_days;     /* > 0: overrides every definition */
@@ -51,6 +79,8 @@ enum cf_renew_outcome {
 	CF_RENEW_PENDING,           /* the order is still processing at the CA */
 	CF_RENEW_LOCKED,            /* another run works on it: skipped */
 	CF_RENEW_INACTIVE,          /* cancelled or revoked */
+	CF_RENEW_REPAIRED,          /* not due; stores that drifted were
+				       rewritten from the state folder */
 };
 
 const char *cf_renew_outcome_name(enum cf_renew_outcome o);
@@ -64,6 +94,7 @@ struct cf_renew_item {
 	int resumed;                /* completed a saved order */
 	int replaces_dropped;       /* the CA refused "replaces" */
 	struct cf_err err;          /* FAILED / PENDING: what happened */
+	struct cf_verify_report verify; /* not due: every store checked */
 };
 
 /* Renew every item that is due, at most o->jobs at a time (each worker

@@ -121,6 +121,7 @@ cf_spec_free(struct cf_cert_spec *s)
 	v = &s->validation;
 	free(s->name);
 	free(s->directory_url);
+	free(s->ca_bundle);
 	strv_free(s->names, s->nnames);
 	free(v->http_address);
 	free(v->webroot);
@@ -180,16 +181,25 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "dns-01 with a script needs --dns-script CMD");
 	}
-	for (size_t i = 0; i < s->nstores; i++)
-		if (s->stores[i].path == NULL)
+	for (size_t i = 0; i < s->nstores; i++) {
+		const struct cf_store_spec *st = &s->stores[i];
+		if (st->path == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "--store %s needs its %s",
-					  cf_store_kind_name(s->stores[i].kind),
-					  s->stores[i].kind == CF_STORE_PEM ?
-						  "--pem-dir DIR" :
-					  s->stores[i].kind == CF_STORE_PFX ?
-						  "--pfx-file FILE" :
-						  "--ccs-dir DIR");
+					  cf_store_kind_name(st->kind),
+					  st->kind == CF_STORE_PEM ? "--pem-dir DIR" :
+					  st->kind == CF_STORE_PFX ? "--pfx-file FILE" :
+								     "--ccs-dir DIR");
+		if (st->kind != CF_STORE_PEM && st->password_file == NULL &&
+		    !st->no_password)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "the %s store %s needs a password that "
+					  "renewals can read: give --pfx-password-file "
+					  "FILE (or CERTFERRY_PFX_PASSWORD, kept as a "
+					  "0600 file in the state folder), or "
+					  "--pfx-no-password to write it unprotected",
+					  cf_store_kind_name(st->kind), st->path);
+	}
 	if (s->iis.install) {
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)
@@ -238,6 +248,7 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 	int bad = j == NULL || val == NULL || stores == NULL;
 
 	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
+	bad |= set_str(j, "ca_bundle", s->ca_bundle);
 	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
 	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
 	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
@@ -271,6 +282,8 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= set_str(st, "kind", cf_store_kind_name(s->stores[i].kind));
 		bad |= set_str(st, "path", s->stores[i].path);
 		bad |= set_str(st, "password_file", s->stores[i].password_file);
+		if (s->stores[i].no_password)
+			bad |= json_object_set_new(st, "no_password", json_true());
 		if (s->stores[i].kind != CF_STORE_PEM)
 			bad |= set_str(st, "pfx_format",
 				       cf_pfx_format_name(s->stores[i].pfx_format));
@@ -345,6 +358,7 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	memset(s, 0, sizeof(*s));
 	v->dns_propagation_timeout = -1;
 	bad |= get_str(j, "name", &s->name) | get_str(j, "directory", &s->directory_url);
+	bad |= get_str(j, "ca_bundle", &s->ca_bundle);
 	bad |= get_strv(j, "names", &s->names, &s->nnames);
 	if (bad)
 		goto nomem;
@@ -399,6 +413,7 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 		}
 		bad |= get_str(st, "path", &ss->path);
 		bad |= get_str(st, "password_file", &ss->password_file);
+		ss->no_password = json_is_true(json_object_get(st, "no_password"));
 		if ((str = json_string_value(json_object_get(st, "pfx_format"))) &&
 		    (rc = cf_pfx_format_parse(str, &ss->pfx_format, err)) != CF_OK)
 			goto fail;

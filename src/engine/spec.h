@@ -6,7 +6,8 @@
  * line and saved as the heart of the renewal definition (JSON, versioned),
  * so that `certferry renew` runs the very same order unattended.  A spec
  * never holds a secret: TSIG keys and PFX passwords are referred to by the
- * path of their 0600 file.
+ * path of their 0600 file.  Every path in a spec is absolute (the CLI
+ * makes it so), because renewals run from another working directory.
  *
  * It also turns a spec into the running parts: the validator for its
  * challenge method, and the delivery of an issued certificate to its stores
@@ -60,8 +61,10 @@ enum cf_store_kind { CF_STORE_PEM = 0, CF_STORE_PFX, CF_STORE_CCS,
 struct cf_store_spec {
 	enum cf_store_kind kind;
 	char *path;                  /* folder (pem, ccs) or file (pfx) */
-	char *password_file;         /* pfx, ccs: 0600 file; NULL = env
-					CERTFERRY_PFX_PASSWORD or empty */
+	char *password_file;         /* pfx, ccs: absolute path of the 0600
+					file holding the password */
+	int no_password;             /* pfx, ccs: written unprotected, as the
+					user asked (--pfx-no-password) */
 	enum cf_pfx_format pfx_format;
 };
 
@@ -77,6 +80,9 @@ struct cf_iis_spec {
 struct cf_cert_spec {
 	char *name;                  /* certificate name in the state folder */
 	char *directory_url;
+	char *ca_bundle;             /* trust anchors for the CA's HTTPS as
+					given at issue time (absolute), or
+					NULL for the system's */
 	char **names;                /* DNS names as ordered (A-labels) */
 	size_t nnames;
 	enum cf_key_type key_type;
