@@ -362,7 +362,8 @@ enum tweak {
 	T_NONE, T_WILD_HTTP, T_WILD_DNS, T_DUP, T_WEBROOT_PORT, T_WEBROOT_ADDR,
 	T_WEBROOT_ONLY, T_RFC2136_NO_SERVER, T_SCRIPT_NO_CMD, T_MANUAL,
 	T_STORE_NO_PATH, T_PFX_NO_PATH, T_IIS_NO_CCS, T_IIS_NO_CONFIG,
-	T_IIS_TWO_SITES, T_IIS_OK, T_NO_NAMES, T_BAD_NAME
+	T_IIS_TWO_SITES, T_IIS_OK, T_NO_NAMES, T_BAD_NAME, T_PFX_NO_PASSWORD,
+	T_CCS_NO_PASSWORD, T_PFX_OPT_OUT
 };
 
 static const struct {
@@ -395,6 +396,11 @@ static const struct {
 	{ "iis install complete", T_IIS_OK, CF_OK, NULL },
 	{ "no names", T_NO_NAMES, CF_ERR_USAGE, "no name" },
 	{ "invalid name", T_BAD_NAME, CF_ERR_USAGE, NULL },
+	{ "pfx store without password", T_PFX_NO_PASSWORD, CF_ERR_USAGE,
+	  "--pfx-password-file" },
+	{ "ccs store without password", T_CCS_NO_PASSWORD, CF_ERR_USAGE,
+	  "--pfx-no-password" },
+	{ "pfx store, password opted out", T_PFX_OPT_OUT, CF_OK, NULL },
 };
 
 static void
@@ -405,6 +411,8 @@ add_store(struct cf_cert_spec *s, enum cf_store_kind k, const char *path)
 	memset(&s->stores[s->nstores], 0, sizeof(*s->stores));
 	s->stores[s->nstores].kind = k;
 	s->stores[s->nstores].path = path ? strdup(path) : NULL;
+	if (k != CF_STORE_PEM)
+		s->stores[s->nstores].password_file = strdup("/etc/certferry/pw");
 	s->nstores++;
 }
 
@@ -487,6 +495,15 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 	case T_BAD_NAME:
 		free(s->names[1]);
 		s->names[1] = strdup("bad name..example");
+		break;
+	case T_PFX_NO_PASSWORD:
+	case T_CCS_NO_PASSWORD:
+	case T_PFX_OPT_OUT:
+		add_store(s, t == T_CCS_NO_PASSWORD ? CF_STORE_CCS : CF_STORE_PFX,
+			  "/srv/x");
+		free(s->stores[0].password_file);
+		s->stores[0].password_file = NULL;
+		s->stores[0].no_password = t == T_PFX_OPT_OUT;
 		break;
 	}
 }
