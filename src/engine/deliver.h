@@ -36,8 +36,8 @@ struct cf_delivery {
 /* Write b to every store of s, then install on IIS when asked and check
  * what IIS will serve (d->iis_report).  The edit of applicationHost.config
  * holds the state folder's lock of that file (cf_state_iis_lock_path);
- * st NULL: no lock (tests only). */
-cf_rc cf_deliver(const struct cf_state *st, const struct cf_cert_spec *s,
+ * state NULL: no lock (tests only). */
+cf_rc cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
 		 const struct cf_cert_bundle *b, struct cf_delivery *d,
 		 struct cf_err *err) CF_MUST_CHECK;
 void cf_delivery_free(struct cf_delivery *d);

@@ -112,7 +112,7 @@ key_of(const struct cf_cert_bundle *b, EVP_PKEY **key, EVP_PKEY **own,
 
 /* ---- the PEM folder: generations behind one symlink ---- */
 
-/* A PEM file or a PFX is at most this big. */
+/* A file of a PEM folder is at most this big. */
 #define PEM_FILE_MAX (1u << 20)
 #define PEM_META ".certferry"
 #define PEM_NFILES 4

@@ -76,21 +76,33 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* "<path>.tmp-<12 random hex digits>" into tmp (PATH_MAX bytes): the
+ * temporary name beside path that is renamed over it. */
+static cf_rc
+tmp_name(const char *path, char *tmp, struct cf_err *err)
+{
+	unsigned char rnd[6];
+	int n;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return cf_err_openssl(err, "random temp name");
+	n = snprintf(tmp, PATH_MAX, "%s.tmp-%02x%02x%02x%02x%02x%02x", path,
+		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	if (n < 0 || n >= PATH_MAX)
+		return cf_err_set(err, CF_ERR_USAGE, "path too long: %s", path);
+	return CF_OK;
+}
+
 cf_rc
 cf_file_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct cf_err *err)
 {
 	char tmp[PATH_MAX];
-	unsigned char rnd[6];
-	int fd = -1, n;
+	int fd = -1;
 	cf_rc rc = CF_OK;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return cf_err_openssl(err, "random temp name");
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x", path,
-		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return cf_err_set(err, CF_ERR_USAGE, "path too long: %s", path);
+	if ((rc = tmp_name(path, tmp, err)) != CF_OK)
+		return rc;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
@@ -253,15 +265,10 @@ cf_rc
 cf_symlink_replace(const char *target, const char *path, struct cf_err *err)
 {
 	char tmp[PATH_MAX];
-	unsigned char rnd[6];
-	int n;
+	cf_rc rc;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return cf_err_openssl(err, "random temp name");
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x", path,
-		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return cf_err_set(err, CF_ERR_USAGE, "path too long: %s", path);
+	if ((rc = tmp_name(path, tmp, err)) != CF_OK)
+		return rc;
 	if (symlink(target, tmp) != 0)
 		return cf_err_set(err, CF_ERR_IO, "symlink %s: %s", tmp,
 				  strerror(errno));

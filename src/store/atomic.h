@@ -54,7 +54,8 @@ int cf_symlink_is(const char *path, const char *target);
 
 /*
  * Take an exclusive flock(2) on the lock file path (created 0600 with
- * O_NOFOLLOW when missing), waiting at most timeout_s seconds.  *fd gets
+ * O_NOFOLLOW when missing), waiting at most timeout_s seconds (0: not at
+ * all).  *fd gets
  * the descriptor to give to cf_file_unlock.  Every cf_file_lock opens the
  * file anew, so two threads of one process exclude each other too.
  * CF_ERR_LOCKED when the wait ran out.

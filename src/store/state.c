@@ -3,12 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -313,20 +311,9 @@ cf_state_lock(const struct cf_state *st, const char *name, int *fd,
 		goto out;
 	}
 	snprintf(path, n, "%s/%s.lock", dir, name);
-	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		rc = cf_err_set(err, CF_ERR_IO, "open %s: %s", path,
-				strerror(errno));
-		goto out;
-	}
-	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		rc = cf_err_set(err, errno == EWOULDBLOCK ? CF_ERR_LOCKED : CF_ERR_IO,
-				"'%s' is locked by another certferry run (%s); "
-				"try again when it has finished", name,
-				strerror(errno));
-		close(*fd);
-		*fd = -1;
-	}
+	if ((rc = cf_file_lock(path, 0, fd, err)) == CF_ERR_LOCKED)
+		cf_err_set(err, rc, "'%s' is locked by another certferry run; "
+			   "try again when it has finished", name);
 out:
 	free(dir);
 	free(path);
@@ -336,6 +323,5 @@ out:
 void
 cf_state_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	cf_file_unlock(fd);
 }

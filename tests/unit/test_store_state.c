@@ -651,6 +651,80 @@ test_lock(void **state)
 	cf_state_close(&st);
 }
 
+/* cf_file_lock waits a bounded time, refuses a link, is 0600. */
+static void
+test_file_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_err err;
+	char lk[PATH_MAX];
+	int a = -1, b = -1;
+
+	snprintf(lk, sizeof(lk), "%s", path_in(f, "x.lock"));
+	assert_int_equal(cf_file_lock(lk, 5, &a, &err), CF_OK);
+	assert_int_equal(mode_of(lk), 0600);
+	assert_int_equal(cf_file_lock(lk, 1, &b, &err), CF_ERR_LOCKED);
+	assert_int_equal(b, -1);
+	assert_non_null(strstr(err.msg, "x.lock"));
+	cf_file_unlock(a);
+	assert_int_equal(cf_file_lock(lk, 0, &b, &err), CF_OK);
+	cf_file_unlock(b);
+	assert_int_equal(symlink("x.lock", path_in(f, "y.lock")), 0);
+	assert_int_equal(cf_file_lock(path_in(f, "y.lock"), 0, &b, &err),
+	    CF_ERR_IO);
+}
+
+static void
+test_symlink_replace(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_err err;
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path_in(f, "link"));
+	assert_false(cf_symlink_is(p, "a"));
+	assert_int_equal(cf_symlink_replace("a", p, &err), CF_OK);
+	assert_true(cf_symlink_is(p, "a"));
+	assert_false(cf_symlink_is(p, "ab"));
+	assert_int_equal(cf_symlink_replace("b/c", p, &err), CF_OK);
+	assert_true(cf_symlink_is(p, "b/c"));
+	/* a folder is not replaced */
+	assert_int_equal(mkdir(path_in(f, "dir"), 0700), 0);
+	assert_int_equal(cf_symlink_replace("a", path_in(f, "dir"), &err),
+	    CF_ERR_IO);
+}
+
+/* The IIS lock: one per real path of the config, in STATE/locks. */
+static void
+test_iis_lock_path(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_state st;
+	struct cf_err err;
+	char *a = NULL, *b = NULL, *c = NULL, cfg[PATH_MAX], other[PATH_MAX];
+	const char *base;
+
+	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
+	snprintf(cfg, sizeof(cfg), "%s", path_in(f, "applicationHost.config"));
+	snprintf(other, sizeof(other), "%s", path_in(f,
+	    "state/../applicationHost.config"));
+	assert_int_equal(cf_file_write_atomic(cfg, "x", 1, 0600, &err), CF_OK);
+	assert_int_equal(cf_state_iis_lock_path(&st, cfg, &a, &err), CF_OK);
+	assert_int_equal(cf_state_iis_lock_path(&st, other, &b, &err), CF_OK);
+	assert_string_equal(a, b);
+	base = strrchr(a, '/') + 1;
+	assert_int_equal(strlen(base), strlen("iis-0123456789abcdef.lock"));
+	assert_int_equal(strncmp(base, "iis-", 4), 0);
+	assert_non_null(strstr(a, "/state/locks/iis-"));
+	assert_int_equal(cf_state_iis_lock_path(&st, path_in(f, "other.config"),
+	    &c, &err), CF_OK);
+	assert_string_not_equal(a, c);
+	free(a);
+	free(b);
+	free(c);
+	cf_state_close(&st);
+}
+
 int
 main(void)
 {
@@ -669,6 +743,9 @@ main(void)
 		T(test_cert_prune),
 		T(test_cert_reader_sees_pairs),
 		T(test_lock),
+		T(test_file_lock),
+		T(test_symlink_replace),
+		T(test_iis_lock_path),
 	};
 #undef T
 
