@@ -2,18 +2,17 @@
 #include "engine/renew.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "crypto/x509.h"
 #include "engine/deliver.h"
@@ -330,37 +329,32 @@ static int
 port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
 	  struct cf_err *err)
 {
-	char path[4096];
-	int fd, port = v->method == CF_VAL_HTTP01 ?
-			       (v->http_port ? v->http_port : 80) :
-			       (v->tls_port ? v->tls_port : 443);
-	struct cf_err e2 = { 0 };
+	char *dir = NULL, *path = NULL;
+	int fd = -1, port = v->method == CF_VAL_HTTP01 ?
+				    (v->http_port ? v->http_port : 80) :
+				    (v->tls_port ? v->tls_port : 443);
+	cf_rc rc;
 
-	snprintf(path, sizeof(path), "%s/locks", st->root);
-	if (cf_mkdir_p(path, 0700, 1, &e2) != CF_OK) {
-		*err = e2;
-		return -1;
+	if ((dir = cf_strfmt("%s/locks", st->root)) == NULL ||
+	    (path = cf_strfmt("%s/_responder-%s-%d.lock", dir,
+			      cf_val_method_name(v->method), port)) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/locks/_responder-%s-%d.lock", st->root,
-		 cf_val_method_name(v->method), port);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cf_err_set(err, CF_ERR_IO, "open %s: %s", path, strerror(errno));
-		return -1;
+	if (cf_mkdir_p(dir, 0700, 1, err) != CF_OK)
+		goto out;
+	/* Say why we wait before waiting. */
+	if ((rc = cf_file_lock(path, 0, &fd, err)) == CF_ERR_LOCKED) {
+		cf_info("waiting for another certferry run to free port %d", port);
+		rc = cf_file_lock(path, PORT_LOCK_WAIT_S, &fd, err);
 	}
-	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
-		if (errno != EWOULDBLOCK || i >= PORT_LOCK_WAIT_S * 10) {
-			cf_err_set(err, CF_ERR_LOCKED,
-				   "port %d: another certferry run keeps its %s "
-				   "responder", port, cf_val_method_name(v->method));
-			close(fd);
-			return -1;
-		}
-		if (i == 0)
-			cf_info("waiting for another certferry run to free port "
-				"%d", port);
-		usleep(100000);
-	}
+	if (rc == CF_ERR_LOCKED)
+		cf_err_set(err, CF_ERR_LOCKED,
+			   "port %d: another certferry run keeps its %s responder",
+			   port, cf_val_method_name(v->method));
+out:
+	free(dir);
+	free(path);
 	return fd;
 }
 
@@ -699,8 +693,7 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 	}
 	for (size_t i = 0; i < run.nshared; i++) {
 		cf_validator_destroy(&run.shared[i]->v);
-		if (run.shared[i]->portlock >= 0)
-			close(run.shared[i]->portlock);
+		cf_file_unlock(run.shared[i]->portlock);
 		pthread_mutex_destroy(&run.shared[i]->use);
 		free(run.shared[i]);
 	}
