@@ -219,7 +219,7 @@ port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
 	struct cf_err e2 = { 0 };
 
 	snprintf(path, sizeof(path), "%s/locks", st->root);
-	if (cf_mkdir_p(path, 0700, 1, &e2) != CF_OK) {
+	if (cf_state_mkdir(st, path, &e2) != CF_OK) {
 		*err = e2;
 		return -1;
 	}
