@@ -1,13 +1,9 @@
 /* http01.c - see http01.h */
 #include "validate/http01.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +14,8 @@
 
 #include <openssl/crypto.h>
 
-#include "core/log.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "store/atomic.h"
 #include "validate/listen.h"
 
