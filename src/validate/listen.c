@@ -106,7 +106,8 @@ listen_on(const char *what, const char *addr, int port, const char *busy_hint,
 	if (e == EADDRINUSE)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "%s: port %d is already in use (a web "
-				  "server?): %s", what, port, busy_hint);
+				  "server?): stop it for the validation, or %s",
+				  what, port, busy_hint);
 	if (e == EACCES)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "%s: no permission to listen on port %d: run "

@@ -358,9 +358,8 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	SSL_CTX_set_tlsext_servername_arg(c->ssl, c);
 	/* Bound here, after the TLS context the thread needs. */
 	if ((rc = cf_responder_start("tls-alpn-01", bind_addr, port,
-	    "stop that program for the validation, or run certferry with "
-	    "--tls-port N and forward port 443 to it", &alpn_ops, c, &c->resp,
-	    err)) != CF_OK)
+	    "run certferry with --tls-port N and forward port 443 to it",
+	    &alpn_ops, c, &c->resp, err)) != CF_OK)
 		goto out;
 	out->challenge_type = "tls-alpn-01";
 	out->ctx = c;

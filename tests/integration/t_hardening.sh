@@ -4,7 +4,8 @@
 # PFX password, nothing the caller exported), holds no descriptor of
 # certferry's beyond 0, 1, 2, and finds its parent without core dumps and
 # not dumpable (a process of the same uid without CAP_SYS_PTRACE cannot
-# read certferry's /proc/PID/environ).
+# read certferry's /proc/PID/environ); the EAB HMAC key is read only when
+# an account is registered.
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -54,7 +55,16 @@ t_check "issue through a dumping dns-01 hook, secrets in the environment" \
 
 if [ ! -s "$DUMP/env" ]; then
 	t_fail "hook ran and dumped its environment" "no $DUMP/env"
-	t_done
+	
+# The EAB HMAC key is read only to register: with the account in place, a
+# key file that does not exist is never opened.
+t_check "issue with an account: the EAB key file is not read" \
+	env CERTFERRY_PFX_PASSWORD="$PFXPW" \
+	"$CF" --state-dir "$STATE" --server "$PEBBLE_DIR_URL" \
+	--ca-bundle "$PEBBLE_CA" issue -d again.example.test \
+	--eab-kid "$EAB_KID" --eab-hmac-key-file "$CF_TMP/no-such-eab-key" \
+	--http-port "$HTTP01_PORT" --http-address 127.0.0.1
+t_done
 fi
 leaks=$(grep -E '^(CERTFERRY_EAB|CERTFERRY_PFX|CERTFERRY_SERVER|CF_TEST_EXPORTED)' "$DUMP/env" | cut -d= -f1)
 if [ -z "$leaks" ] && ! grep -qF "$HMAC" "$DUMP/env" &&
@@ -91,4 +101,13 @@ if [ "$(cat "$DUMP/environ")" = denied ]; then
 else
 	t_fail "certferry is not dumpable" "/proc/PID/environ was readable"
 fi
+
+# The EAB HMAC key is read only to register: with the account in place, a
+# key file that does not exist is never opened.
+t_check "issue with an account: the EAB key file is not read" \
+	env CERTFERRY_PFX_PASSWORD="$PFXPW" \
+	"$CF" --state-dir "$STATE" --server "$PEBBLE_DIR_URL" \
+	--ca-bundle "$PEBBLE_CA" issue -d again.example.test \
+	--eab-kid "$EAB_KID" --eab-hmac-key-file "$CF_TMP/no-such-eab-key" \
+	--http-port "$HTTP01_PORT" --http-address 127.0.0.1
 t_done
