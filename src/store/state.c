@@ -104,9 +104,9 @@ cf_state_open(struct cf_state *st, const char *root, struct cf_err *err)
  * Walk from the state root to the folder `path` (the root itself or a
  * path below it) one component at a time with openat(O_NOFOLLOW |
  * O_DIRECTORY): a symbolic link (or anything but a folder) on the way is
- * refused, naming it.  With `create`, missing folders are made; every
- * folder walked through is made 0700.  Without it, a missing one is
- * CF_ERR_NOTFOUND.
+ * refused, naming it.  With `create`, missing folders are made and every
+ * folder walked through is made 0700; without it nothing is changed and a
+ * missing folder is CF_ERR_NOTFOUND.
  */
 static cf_rc
 walk(const struct cf_state *st, const char *path, int create,
