@@ -118,11 +118,18 @@ struct cf_account_cli {
 int cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
 		       struct cf_err *err);
 
-/* Resolve environment and files into engine options; secrets read here are
- * wiped by cf_account_cli_free. */
+/* Resolve options and environment into engine options and check them; the
+ * EAB HMAC key is not read here (o->eab_hmac_b64 stays NULL). */
 cf_rc cf_account_cli_resolve(struct cf_account_cli *a,
 			     struct cf_account_opts *o,
 			     struct cf_err *err) CF_MUST_CHECK;
+/* cf_engine_account_register with the EAB HMAC key read (file, option or
+ * CERTFERRY_EAB_HMAC_KEY) right before and wiped right after: the key is
+ * in memory only while the account is registered. */
+cf_rc cf_account_cli_register(struct cf_account_cli *a,
+			      struct cf_account_opts *o, struct cf_engine *e,
+			      int *existed, struct cf_err *err) CF_MUST_CHECK;
+/* Wipe the HMAC key if still held (safe to call twice). */
 void cf_account_cli_free(struct cf_account_cli *a);
 
 /* One line per store (and IIS) of a verify report: "ok", "repaired",

@@ -68,24 +68,49 @@ cf_account_cli_resolve(struct cf_account_cli *a, struct cf_account_opts *o,
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "give --eab-hmac-key or --eab-hmac-key-file, "
 				  "not both");
-	if (a->hmac_file != NULL) {
-		if ((rc = cf_cli_read_secret_file(a->hmac_file, &a->hmac, err)) !=
-		    CF_OK)
-			return cf_err_wrap(err, "--eab-hmac-key-file");
-	} else {
-		const char *src = a->hmac_arg;
-		if (src == NULL && (env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)
-			src = env;
-		if (src != NULL && (a->hmac = strdup(src)) == NULL)
-			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	}
-	if (a->hmac != NULL && a->eab_kid == NULL)
+	if (a->eab_kid == NULL &&
+	    (a->hmac_arg != NULL || a->hmac_file != NULL ||
+	     ((env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)))
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "an EAB HMAC key was given without its key id: "
 				  "add --eab-kid KID (or CERTFERRY_EAB_KID)");
 	o->eab_kid = a->eab_kid;
-	o->eab_hmac_b64 = a->hmac;
+	o->eab_hmac_b64 = NULL; /* read by cf_account_cli_register only */
 	return CF_OK;
+}
+
+/* The EAB HMAC key from its one source into a->hmac (owned, a secret). */
+static cf_rc
+hmac_read(struct cf_account_cli *a, struct cf_err *err)
+{
+	const char *src = a->hmac_arg, *env;
+
+	if (a->hmac_file != NULL) {
+		if (cf_cli_read_secret_file(a->hmac_file, &a->hmac, err) != CF_OK)
+			return cf_err_wrap(err, "--eab-hmac-key-file");
+		return CF_OK;
+	}
+	if (src == NULL && (env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)
+		src = env;
+	if (src != NULL && (a->hmac = strdup(src)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+cf_rc
+cf_account_cli_register(struct cf_account_cli *a, struct cf_account_opts *o,
+			struct cf_engine *e, int *existed, struct cf_err *err)
+{
+	cf_rc rc;
+
+	*existed = 0;
+	if (o->eab_kid != NULL && (rc = hmac_read(a, err)) != CF_OK)
+		return rc;
+	o->eab_hmac_b64 = a->hmac;
+	rc = cf_engine_account_register(e, o, existed, err);
+	o->eab_hmac_b64 = NULL;
+	cf_account_cli_free(a);
+	return rc;
 }
 
 void
@@ -175,7 +200,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 	}
 	if ((rc = cf_account_cli_resolve(&ac, &ao, &err)) != CF_OK ||
 	    (rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK ||
-	    (rc = cf_engine_account_register(&e, &ao, &existed, &err)) != CF_OK) {
+	    (rc = cf_account_cli_register(&ac, &ao, &e, &existed, &err)) !=
+		    CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

@@ -77,6 +77,7 @@ struct issue_cli {
 	int pfx_no_password;            /* --pfx-no-password */
 	const char *pfx_password_env;   /* CERTFERRY_PFX_PASSWORD (borrowed) */
 	char *pending_secret;           /* where that password is kept (path) */
+	char *secrets_dir;              /* its folder, STATE/secrets */
 	int pfx_format_set;
 	enum cf_pfx_format pfx_format;
 	const char *ca_bundle;          /* the global --ca-bundle (absolute) */
@@ -656,9 +657,11 @@ env_password(struct cf_cli *cli, struct issue_cli *c, struct cf_err *err)
 		if (c->pending_secret == NULL) {
 			if ((rc = cf_cli_state_root(cli, &root, err)) != CF_OK)
 				return rc;
-			if ((c->pending_secret = cf_strfmt("%s/secrets/%s.pfx-password",
-							   root, c->spec.name)) ==
-			    NULL)
+			if ((c->secrets_dir = cf_strfmt("%s/secrets", root)) ==
+				    NULL ||
+			    (c->pending_secret = cf_strfmt("%s/%s.pfx-password",
+							   c->secrets_dir,
+							   c->spec.name)) == NULL)
 				return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		}
 		if ((st->password_file = strdup(c->pending_secret)) == NULL)
@@ -756,8 +759,9 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	/* The certificate we have is for these names and not due: deliver it
 	 * where it is missing, order nothing. */
 	if (c.pending_secret != NULL &&
-	    cf_secret_file_write(c.pending_secret, c.pfx_password_env, &err) !=
-		    CF_OK) {
+	    (cf_state_mkdir(&st, c.secrets_dir, &err) != CF_OK ||
+	     cf_secret_file_write(c.pending_secret, c.pfx_password_env, &err) !=
+		     CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -777,8 +781,8 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	/* Bind the responders before anything is ordered. */
 	if (cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
 		    CF_OK ||
-	    (!have && cf_engine_account_register(&e, &ao, &existed, &err) !=
-			      CF_OK)) {
+	    (!have && cf_account_cli_register(&c.account, &ao, &e, &existed,
+					       &err) != CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -812,6 +816,7 @@ out:
 	free(names);
 	free(c.pfx_password_file);
 	free(c.pending_secret);
+	free(c.secrets_dir);
 	cf_current_use_free(&cur);
 	cf_spec_free(&c.spec);
 	cf_account_cli_free(&c.account);

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/harden.h"
 #include "store/atomic.h"
 
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
@@ -106,17 +107,19 @@ out:
 	return cmd;
 }
 
+/* systemctl with the given arguments (at most 3), through cf_child_run:
+ * no secret of certferry's environment, no open descriptor. */
 static int
-run_systemctl(const char *args)
+run_systemctl(const char *a1, const char *a2, const char *a3)
 {
-	char cmd[256];
+	const char *argv[] = { "systemctl", a1, a2, a3, NULL };
+	struct cf_err err = { 0 };
 
 	if (access("/bin/systemctl", X_OK) != 0 &&
 	    access("/usr/bin/systemctl", X_OK) != 0)
 		return 0;
-	snprintf(cmd, sizeof(cmd), "systemctl %s", args);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "warning: '%s' failed\n", cmd);
+	if (cf_child_run(argv, &err) != CF_OK) {
+		fprintf(stderr, "warning: %s\n", err.msg);
 		return -1;
 	}
 	return 0;
@@ -178,14 +181,14 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 	snprintf(tmr, sizeof(tmr), "%s/" UNIT ".timer", dir);
 	if (strcmp(cmd, "remove") == 0) {
 		if (dflt)
-			(void)run_systemctl("disable --now " UNIT ".timer");
+			(void)run_systemctl("disable", "--now", UNIT ".timer");
 		if ((unlink(tmr) != 0 && errno != ENOENT) ||
 		    (unlink(svc) != 0 && errno != ENOENT)) {
 			fprintf(stderr, "error: remove %s: %s\n", dir, strerror(errno));
 			return CF_EXIT_FAIL;
 		}
 		if (dflt)
-			(void)run_systemctl("daemon-reload");
+			(void)run_systemctl("daemon-reload", NULL, NULL);
 		printf("removed %s and %s\n", svc, tmr);
 		return CF_EXIT_OK;
 	}
@@ -240,8 +243,8 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "WantedBy=timers.target\n");
 	if (cf_file_write_atomic(tmr, text, strlen(text), 0644, &err) != CF_OK)
 		return cf_cli_fail(&err);
-	if (dflt && (run_systemctl("daemon-reload") != 0 ||
-		     run_systemctl("enable --now " UNIT ".timer") != 0))
+	if (dflt && (run_systemctl("daemon-reload", NULL, NULL) != 0 ||
+		     run_systemctl("enable", "--now", UNIT ".timer") != 0))
 		fprintf(stderr, "warning: enable the timer by hand: systemctl "
 			"enable --now " UNIT ".timer\n");
 	printf("installed %s and %s%s\n", svc, tmr,

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
+#include "core/harden.h"
 #include "core/log.h"
 #include "store/paths.h"
 
@@ -81,6 +82,9 @@ main(int argc, char **argv)
 	char *state_abs = NULL, *bundle_abs = NULL;
 	int ch, ret;
 
+	/* First, before any secret is read: no core dumps. */
+	if (cf_harden_process(&err) != CF_OK)
+		return cf_cli_fail(&err);
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
 	/* "+": stop at the subcommand, whose options are its own. */

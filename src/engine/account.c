@@ -305,7 +305,7 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 				  "%s and add --agree-tos", dir->terms_of_service);
 	if (stat(e->account_dir, &sb) != 0)
 		created_dir = 1;
-	if ((rc = cf_mkdir_p(e->account_dir, 0700, 1, err)) != CF_OK)
+	if ((rc = cf_state_mkdir(e->state, e->account_dir, err)) != CF_OK)
 		return rc;
 	if ((kpath = cf_strfmt("%s/%s", e->account_dir, "account.key")) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");

@@ -125,7 +125,7 @@ cf_saved_order_save(const struct cf_state *st, const char *name,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) != CF_OK)
+	if ((rc = cf_state_mkdir(st, dir, err)) != CF_OK)
 		goto out;
 	if (o->key != NULL) {
 		if ((rc = cf_key_to_pem(o->key, &pem, &plen, err)) != CF_OK ||

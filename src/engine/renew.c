@@ -341,7 +341,7 @@ port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
 		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (cf_mkdir_p(dir, 0700, 1, err) != CF_OK)
+	if (cf_state_mkdir(st, dir, err) != CF_OK)
 		goto out;
 	/* Say why we wait before waiting. */
 	if ((rc = cf_file_lock(path, 0, &fd, err)) == CF_ERR_LOCKED) {

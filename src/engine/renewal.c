@@ -300,7 +300,7 @@ cf_renewal_save(const struct cf_state *st, const struct cf_renewal *r,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) != CF_OK ||
+	if ((rc = cf_state_mkdir(st, dir, err)) != CF_OK ||
 	    (rc = cf_renewal_to_json(r, &j, err)) != CF_OK)
 		goto out;
 	rc = cf_file_write_json(path, j, 0600, err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -35,6 +36,18 @@ struct body_ctx {
 /* For people: a request the CA holds open (a finalize at a slow CA) is
  * reported every HELD_REPORT_EVERY_S seconds while it lasts. */
 #define HELD_REPORT_EVERY_S 10
+
+/* The connection to the CA is opened close-on-exec, atomically: libcurl
+ * 7.x opens it without SOCK_CLOEXEC, and a child (the dns-01 hook) must
+ * never hold it (child processes also close every descriptor above 2:
+ * core/harden.h). */
+static curl_socket_t
+open_socket_cloexec(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)arg;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
 
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -95,6 +108,7 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 			 opts->timeout_s > 0 ? opts->timeout_s : 300L);
 	/* A connection that goes silent is dead long before the timeout. */
 	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket_cloexec);
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);

@@ -171,17 +171,5 @@ cf_secret_file_read(const char *path, char **out, int *loose,
 cf_rc
 cf_secret_file_write(const char *path, const char *secret, struct cf_err *err)
 {
-	char *dir;
-	const char *slash = strrchr(path, '/');
-	cf_rc rc;
-
-	if (slash != NULL && slash != path) {
-		if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		rc = cf_mkdir_p(dir, 0700, 1, err);
-		free(dir);
-		if (rc != CF_OK)
-			return rc;
-	}
 	return cf_file_write_atomic(path, secret, strlen(secret), 0600, err);
 }

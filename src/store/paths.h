@@ -54,10 +54,8 @@ cf_rc cf_path_existing_ancestor(const char *path, char **out,
 cf_rc cf_secret_file_read(const char *path, char **out, int *loose,
 			  struct cf_err *err) CF_MUST_CHECK;
 
-/*
- * Write a secret into a new or existing file, atomically, mode 0600, its
- * folder created 0700 when missing.
- */
+/* Write a secret into a new or existing file, atomically, mode 0600 (its
+ * folder must exist: in the state folder, made with cf_state_mkdir). */
 cf_rc cf_secret_file_write(const char *path, const char *secret,
 			   struct cf_err *err) CF_MUST_CHECK;
 

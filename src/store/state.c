@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,42 @@ cf_state_default_dir(char **out, struct cf_err *err)
 	return CF_OK;
 }
 
+/*
+ * The state root holds account and certificate keys: it must be this
+ * user's and writable by no one else, or another user could plant links
+ * and files that a root run then follows.  It is made 0700 when it is
+ * merely readable by others (the layout's mode).
+ */
+static cf_rc
+check_root(const char *root, struct cf_err *err)
+{
+	struct stat sb;
+
+	if (stat(root, &sb) != 0)
+		return cf_err_set(err, CF_ERR_IO, "state folder %s: %s", root,
+				  strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "state folder %s is not a folder: give another "
+				  "--state-dir", root);
+	if (sb.st_uid != geteuid())
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "state folder %s belongs to uid %lu, not to this "
+				  "user (uid %lu): chown it to this user, or give "
+				  "another --state-dir", root,
+				  (unsigned long)sb.st_uid,
+				  (unsigned long)geteuid());
+	if ((sb.st_mode & 022) != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "state folder %s is writable by group or others "
+				  "(mode %03o): chmod 700 %s", root,
+				  (unsigned)(sb.st_mode & 0777), root);
+	if ((sb.st_mode & 07777) != 0700 && chmod(root, 0700) != 0)
+		return cf_err_set(err, CF_ERR_IO, "chmod 700 %s: %s", root,
+				  strerror(errno));
+	return CF_OK;
+}
+
 cf_rc
 cf_state_open(struct cf_state *st, const char *root, struct cf_err *err)
 {
@@ -52,11 +89,94 @@ cf_state_open(struct cf_state *st, const char *root, struct cf_err *err)
 	st->root = NULL;
 	if (root == NULL || *root == '\0')
 		return cf_err_set(err, CF_ERR_USAGE, "empty state folder path");
-	if ((rc = cf_mkdir_p(root, 0700, 1, err)) != CF_OK)
+	if ((rc = cf_mkdir_p(root, 0700, 0, err)) != CF_OK)
 		return cf_err_wrap(err, "state folder");
+	if ((rc = check_root(root, err)) != CF_OK)
+		return rc;
 	if ((st->root = strdup(root)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
+}
+
+/*
+ * Walk from the state root to the folder `path` (the root itself or a
+ * path below it) one component at a time with openat(O_NOFOLLOW |
+ * O_DIRECTORY): a symbolic link (or anything but a folder) on the way is
+ * refused, naming it.  With `create`, missing folders are made and every
+ * folder walked through is made 0700; without it nothing is changed and a
+ * missing folder is CF_ERR_NOTFOUND.
+ */
+static cf_rc
+walk(const struct cf_state *st, const char *path, int create,
+     struct cf_err *err)
+{
+	size_t rlen = strlen(st->root);
+	char rel[PATH_MAX], *comp, *save = NULL;
+	int fd, nfd;
+	struct stat sb;
+	cf_rc rc = CF_OK;
+
+	if (strncmp(path, st->root, rlen) != 0 ||
+	    (path[rlen] != '\0' && path[rlen] != '/') ||
+	    strlen(path + rlen) >= sizeof(rel))
+		return cf_err_set(err, CF_ERR_INTERNAL,
+				  "%s is not below the state folder %s", path,
+				  st->root);
+	memcpy(rel, path + rlen, strlen(path + rlen) + 1);
+	if ((fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return cf_err_set(err, CF_ERR_IO, "open state folder %s: %s",
+				  st->root, strerror(errno));
+	for (comp = strtok_r(rel, "/", &save); comp != NULL;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			rc = cf_err_set(err, CF_ERR_INTERNAL,
+					"bad state path %s", path);
+			break;
+		}
+		if (create && mkdirat(fd, comp, 0700) != 0 && errno != EEXIST) {
+			rc = cf_err_set(err, CF_ERR_IO, "create folder %s: %s",
+					path, strerror(errno));
+			break;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			     O_CLOEXEC);
+		if (nfd < 0) {
+			int e = errno;
+			if (e == ENOENT && !create)
+				rc = cf_err_set(err, CF_ERR_NOTFOUND,
+						"%s: no such folder", path);
+			else if (fstatat(fd, comp, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+				 S_ISLNK(sb.st_mode))
+				rc = cf_err_set(err, CF_ERR_USAGE,
+						"%s: '%s' in the state folder is a "
+						"symbolic link, which certferry never "
+						"follows there: remove the link "
+						"(it was not made by certferry)",
+						path, comp);
+			else
+				rc = cf_err_set(err, CF_ERR_IO,
+						"%s: '%s' is not a folder: %s",
+						path, comp, strerror(e));
+			break;
+		}
+		close(fd);
+		fd = nfd;
+		if (create && fstat(fd, &sb) == 0 &&
+		    (sb.st_mode & 07777) != 0700 && fchmod(fd, 0700) != 0) {
+			rc = cf_err_set(err, CF_ERR_IO, "chmod 700 %s: %s", path,
+					strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+cf_rc
+cf_state_mkdir(const struct cf_state *st, const char *path,
+	       struct cf_err *err)
+{
+	return walk(st, path, 1, err);
 }
 
 void
@@ -122,17 +242,71 @@ cf_state_account_dir(const struct cf_state *st, const char *dir_url, char **out,
 	return CF_OK;
 }
 
+/*
+ * certs/<name> is the one link in the state folder, and certferry follows
+ * it only after checking it is what cf_state_cert_install makes: a link to
+ * ../archive/<name>/<generation>, reached without any other link.  Missing
+ * is fine (nothing issued yet: the caller finds no file).
+ */
+static cf_rc
+check_cert_link(const struct cf_state *st, const char *name, const char *link,
+		struct cf_err *err)
+{
+	char target[PATH_MAX], *gen = NULL, *end, *dir;
+	size_t plen;
+	struct stat sb;
+	ssize_t n;
+	cf_rc rc;
+
+	if ((dir = join(st->root, "certs", NULL)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rc = walk(st, dir, 0, err);
+	free(dir);
+	if (rc == CF_ERR_NOTFOUND)
+		return CF_OK;
+	if (rc != CF_OK)
+		return rc;
+	if (lstat(link, &sb) != 0)
+		return CF_OK;
+	if (!S_ISLNK(sb.st_mode) ||
+	    (n = readlink(link, target, sizeof(target) - 1)) < 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "%s is not the link certferry makes: move it "
+				  "away and run 'certferry issue' again", link);
+	target[n] = '\0';
+	plen = strlen("../archive/") + strlen(name) + 1;
+	if (strncmp(target, "../archive/", 11) != 0 ||
+	    strncmp(target + 11, name, strlen(name)) != 0 ||
+	    target[plen - 1] != '/' ||
+	    strtol(target + plen, &end, 10) <= 0 || *end != '\0')
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "%s points to %s, not into archive/%s: remove "
+				  "the link (it was not made by certferry)", link,
+				  target, name);
+	if ((gen = join(st->root, target + 3, NULL)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rc = walk(st, gen, 0, err);
+	free(gen);
+	return rc == CF_ERR_NOTFOUND ? CF_OK : rc;
+}
+
 cf_rc
 cf_state_cert_path(const struct cf_state *st, const char *name,
 		   const char *file, char **out, struct cf_err *err)
 {
-	char *certs = join(st->root, "certs", name);
+	char *certs;
+	cf_rc rc;
 
-	*out = certs ? join(certs, file, NULL) : NULL;
-	free(certs);
-	if (*out == NULL)
+	*out = NULL;
+	if ((rc = cf_state_check_name(name, err)) != CF_OK)
+		return rc;
+	if ((certs = join(st->root, "certs", name)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	return CF_OK;
+	if ((rc = check_cert_link(st, name, certs, err)) == CF_OK &&
+	    (*out = join(certs, file, NULL)) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	free(certs);
+	return rc;
 }
 
 void
@@ -224,8 +398,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = cf_mkdir_p(arch, 0700, 1, err)) != CF_OK ||
-	    (rc = cf_mkdir_p(certs, 0700, 1, err)) != CF_OK)
+	if ((rc = cf_state_mkdir(st, arch, err)) != CF_OK ||
+	    (rc = cf_state_mkdir(st, certs, err)) != CF_OK)
 		goto out;
 	g = generations(arch, 0) + 1;
 	snprintf(gname, sizeof(gname), "%ld", g);
@@ -303,7 +477,7 @@ cf_state_lock(const struct cf_state *st, const char *name, int *fd,
 	*fd = -1;
 	if (dir == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) != CF_OK)
+	if ((rc = cf_state_mkdir(st, dir, err)) != CF_OK)
 		goto out;
 	n = strlen(dir) + strlen(name) + 8;
 	if ((path = malloc(n)) == NULL) {

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "core/buf.h"
+#include "core/harden.h"
 #include "core/log.h"
 #include "crypto/jws.h"
 #include "validate/dnsname.h"
@@ -1065,8 +1066,9 @@ run_script(struct dns01_ctx *c, const char *action, const char *record,
 		"CERTFERRY_DNS_IDENTIFIER" };
 	const char *vals[4] = { action, record, value, identifier };
 	const char *argv[8];
-	char **envp = NULL, shcmd[4096];
-	size_t nenv = 0, i, k;
+	char *pairs[4] = { NULL, NULL, NULL, NULL }, **envp = NULL,
+	     shcmd[4096];
+	size_t i;
 	int pfd[2] = { -1, -1 }, status = 0, timed_out = 0, reaped = 0;
 	pid_t pid = -1;
 	struct cf_buf out;
@@ -1074,29 +1076,17 @@ run_script(struct dns01_ctx *c, const char *action, const char *record,
 	cf_rc rc = CF_OK;
 
 	cf_buf_init(&out, DNS01_SCRIPT_OUTPUT_MAX);
-	/* The environment for the child, built before fork. */
-	while (environ != NULL && environ[nenv] != NULL)
-		nenv++;
-	if ((envp = calloc(nenv + 5, sizeof(*envp))) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0, k = 0; i < nenv; i++) {
-		int skip = 0;
-		for (size_t j = 0; j < 4; j++)
-			if (strncmp(environ[i], names[j], strlen(names[j])) ==
-			    0 && environ[i][strlen(names[j])] == '=')
-				skip = 1;
-		if (!skip)
-			envp[k++] = environ[i];
-	}
-	nenv = k;
+	/* The child's environment, built before fork: the fixed minimal set
+	 * (core/harden.h) and the hook's own four variables, nothing else. */
 	for (i = 0; i < 4; i++) {
-		if ((envp[nenv + i] = env_pair(names[i], vals[i])) == NULL) {
+		if ((pairs[i] = env_pair(names[i], vals[i])) == NULL) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
+	if ((rc = cf_child_env_new((const char *const *)pairs, 4, &envp,
+	    err)) != CF_OK)
+		goto out;
 	if (strchr(c->script, ' ') != NULL || strchr(c->script, '\t') != NULL) {
 		if ((size_t)snprintf(shcmd, sizeof(shcmd), "%s \"$@\"",
 		    c->script) >= sizeof(shcmd)) {
@@ -1140,8 +1130,9 @@ run_script(struct dns01_ctx *c, const char *action, const char *record,
 			dup2(devnull, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
-		close(pfd[0]);
-		close(pfd[1]);
+		/* Nothing else: not the CA connection, not a lock, not the
+		 * pipe's read end. */
+		cf_child_close_fds();
 		environ = envp;
 		execvp(argv[0], (char *const *)argv);
 		{
@@ -1219,11 +1210,9 @@ out:
 		close(pfd[0]);
 	if (pfd[1] != -1)
 		close(pfd[1]);
-	if (envp != NULL) {
-		for (i = 0; i < 4; i++)
-			free(envp[nenv + i]);
-		free(envp);
-	}
+	cf_child_env_free(envp);
+	for (i = 0; i < 4; i++)
+		free(pairs[i]);
 	cf_buf_free(&out);
 	return rc;
 }

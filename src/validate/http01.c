@@ -1,13 +1,9 @@
 /* http01.c - see http01.h */
 #include "validate/http01.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +14,14 @@
 
 #include <openssl/crypto.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "store/atomic.h"
+#include "validate/listen.h"
 
 #define WELL_KNOWN "/.well-known/acme-challenge/"
 #define MAX_TOKENS 256
-#define REQ_MAX 4096
-#define CONN_TIMEOUT_MS 5000
+#define REQ_MAX 4096 /* request headers beyond this are not read */
 
 struct token {
 	char *token;
@@ -32,16 +29,21 @@ struct token {
 };
 
 struct standalone {
-	int lfd;
-	int stop[2];
-	pthread_t thread;
-	int running;
+	struct cf_responder *resp;
 	pthread_mutex_t mu;
 	struct token tokens[MAX_TOKENS];
 	size_t ntokens;
 };
 
-/* ---- standalone responder ---- */
+/* One connection: the request read so far, then the answer being sent. */
+struct http_conn {
+	char req[REQ_MAX + 1];
+	size_t n;
+	char *resp;     /* owned; holds a key authorization */
+	size_t rlen, off;
+};
+
+/* ---- standalone responder (one event loop: validate/listen.h) ---- */
 
 static const char *
 lookup(struct standalone *s, const char *token, size_t len)
@@ -53,91 +55,94 @@ lookup(struct standalone *s, const char *token, size_t len)
 	return NULL;
 }
 
-static void
-send_all(int fd, const char *p, size_t n)
+/* The answer to the request in c->req: 200 with the key authorization of
+ * a presented token, else 404.  NULL when out of memory. */
+static char *
+answer(struct standalone *s, struct http_conn *c)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Read one request (headers only) and answer it. */
-static void
-serve(struct standalone *s, int fd)
-{
-	char req[REQ_MAX + 1], hdr[256];
-	size_t n = 0;
 	const char *path, *sp, *ka = NULL;
-	struct pollfd p = { fd, POLLIN, 0 };
+	char *r = NULL;
 
-	while (n < REQ_MAX) {
-		ssize_t r;
-		if (poll(&p, 1, CONN_TIMEOUT_MS) <= 0)
-			return;
-		r = recv(fd, req + n, REQ_MAX - n, 0);
-		if (r <= 0)
-			return;
-		n += (size_t)r;
-		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[n] = '\0';
-	if (strncmp(req, "GET ", 4) == 0 &&
-	    strncmp(req + 4, WELL_KNOWN, strlen(WELL_KNOWN)) == 0) {
-		path = req + 4 + strlen(WELL_KNOWN);
-		sp = strpbrk(path, " ?\r\n");
-		if (sp != NULL) {
+	if (strncmp(c->req, "GET ", 4) == 0 &&
+	    strncmp(c->req + 4, WELL_KNOWN, strlen(WELL_KNOWN)) == 0) {
+		path = c->req + 4 + strlen(WELL_KNOWN);
+		if ((sp = strpbrk(path, " ?\r\n")) != NULL) {
 			pthread_mutex_lock(&s->mu);
-			ka = lookup(s, path, (size_t)(sp - path));
-			if (ka != NULL) {
-				int hl = snprintf(hdr, sizeof(hdr),
-					"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-					"Content-Length: %zu\r\nConnection: close\r\n\r\n",
-					strlen(ka));
-				send_all(fd, hdr, (size_t)hl);
-				send_all(fd, ka, strlen(ka));
-			}
+			if ((ka = lookup(s, path, (size_t)(sp - path))) != NULL)
+				r = cf_strfmt("HTTP/1.1 200 OK\r\n"
+					      "Content-Type: text/plain\r\n"
+					      "Content-Length: %zu\r\n"
+					      "Connection: close\r\n\r\n%s",
+					      strlen(ka), ka);
 			pthread_mutex_unlock(&s->mu);
 		}
 	}
-	if (ka == NULL) {
-		static const char nf[] = "HTTP/1.1 404 Not Found\r\n"
-			"Content-Length: 0\r\nConnection: close\r\n\r\n";
-		send_all(fd, nf, sizeof(nf) - 1);
-	}
+	if (ka == NULL)
+		r = strdup("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+			   "Connection: close\r\n\r\n");
+	return r;
 }
 
 static void *
-standalone_loop(void *arg)
+conn_open(void *ctx, int fd)
 {
-	struct standalone *s = arg;
-	struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop[0], POLLIN, 0 } };
-
-	for (;;) {
-		int fd;
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		if ((fd = accept(s->lfd, NULL, NULL)) < 0)
-			continue;
-		serve(s, fd);
-		close(fd);
-	}
-	return NULL;
+	(void)ctx;
+	(void)fd;
+	return calloc(1, sizeof(struct http_conn));
 }
+
+static enum cf_conn_want
+conn_step(void *ctx, void *vc, int fd)
+{
+	struct http_conn *c = vc;
+
+	while (c->resp == NULL) {
+		ssize_t r = recv(fd, c->req + c->n, REQ_MAX - c->n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return CF_CONN_READ;
+		if (r <= 0)
+			return CF_CONN_DONE;
+		c->n += (size_t)r;
+		c->req[c->n] = '\0';
+		if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n") ||
+		    c->n == REQ_MAX) {
+			if ((c->resp = answer(ctx, c)) == NULL)
+				return CF_CONN_DONE;
+			c->rlen = strlen(c->resp);
+		}
+	}
+	while (c->off < c->rlen) {
+		ssize_t w = send(fd, c->resp + c->off, c->rlen - c->off,
+				 MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return CF_CONN_WRITE;
+		if (w <= 0)
+			return CF_CONN_DONE;
+		c->off += (size_t)w;
+	}
+	return CF_CONN_DONE;
+}
+
+static void
+conn_close(void *ctx, void *vc)
+{
+	struct http_conn *c = vc;
+
+	(void)ctx;
+	if (c->resp != NULL)
+		OPENSSL_clear_free(c->resp, c->rlen);
+	free(c);
+}
+
+static const struct cf_responder_ops http_ops = {
+	.open = conn_open,
+	.step = conn_step,
+	.close = conn_close,
+};
 
 static cf_rc
 standalone_present(void *ctx, const struct cf_challenge_task *t,
@@ -197,69 +202,11 @@ standalone_destroy(void *ctx)
 
 	if (s == NULL)
 		return;
-	if (s->running) {
-		(void)!write(s->stop[1], "x", 1);
-		pthread_join(s->thread, NULL);
-	}
-	if (s->lfd >= 0)
-		close(s->lfd);
-	if (s->stop[0] >= 0)
-		close(s->stop[0]);
-	if (s->stop[1] >= 0)
-		close(s->stop[1]);
+	cf_responder_stop(s->resp);
 	for (size_t i = 0; i < s->ntokens; i++)
 		token_free(&s->tokens[i]);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
-}
-
-static int
-listen_on(const char *addr, int port, struct cf_err *err)
-{
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
-	char portstr[16];
-	int fd = -1, one = 1, zero = 0, gai, e = 0;
-
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	hints.ai_family = addr ? AF_UNSPEC : AF_INET6;
-	gai = getaddrinfo(addr, portstr, &hints, &res);
-	if (gai != 0 && addr == NULL) {
-		hints.ai_family = AF_INET;
-		gai = getaddrinfo(NULL, portstr, &hints, &res);
-	}
-	if (gai != 0) {
-		cf_err_set(err, CF_ERR_USAGE, "http-01 listen address %s: %s",
-			   addr ? addr : "*", gai_strerror(gai));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (ai->ai_family == AF_INET6 && addr == NULL)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-				   sizeof(zero));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 64) == 0)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		cf_err_set(err, CF_ERR_USAGE,
-			   "cannot listen for http-01 on %s port %d: %s%s",
-			   addr ? addr : "*", port, strerror(e),
-			   e == EADDRINUSE ? " (a web server runs there: use "
-					     "--webroot DIR instead)" :
-			   e == EACCES ? " (ports below 1024 need root)" : "");
-	return fd;
 }
 
 cf_rc
@@ -274,19 +221,13 @@ cf_http01_standalone_new(const char *bind_addr, int port,
 				  "bad --http-port %d: use 1-65535", port);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	s->lfd = s->stop[0] = s->stop[1] = -1;
 	pthread_mutex_init(&s->mu, NULL);
-	if ((s->lfd = listen_on(bind_addr, port, err)) < 0)
-		goto fail;
-	if (pipe(s->stop) != 0) {
-		cf_err_set(err, CF_ERR_IO, "pipe: %s", strerror(errno));
-		goto fail;
+	if (cf_responder_start("http-01", bind_addr, port,
+			       "use --webroot DIR instead", &http_ops, s,
+			       &s->resp, err) != CF_OK) {
+		standalone_destroy(s);
+		return err->rc;
 	}
-	if (pthread_create(&s->thread, NULL, standalone_loop, s) != 0) {
-		cf_err_set(err, CF_ERR_IO, "cannot start the http-01 responder");
-		goto fail;
-	}
-	s->running = 1;
 	out->challenge_type = "http-01";
 	out->ctx = s;
 	out->present = standalone_present;
@@ -295,9 +236,6 @@ cf_http01_standalone_new(const char *bind_addr, int port,
 	cf_debug("http-01 responder listening on %s port %d",
 		 bind_addr ? bind_addr : "*", port);
 	return CF_OK;
-fail:
-	standalone_destroy(s);
-	return err->rc;
 }
 
 /* ---- webroot ---- */

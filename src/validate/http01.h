@@ -1,9 +1,9 @@
 /*
  * http01.h - the http-01 challenge (RFC 8555 §8.3), two ways.
  *
- * Owns: the built-in standalone responder (a small HTTP server on its own
- * thread that answers GET /.well-known/acme-challenge/<token> with the key
- * authorization) and the webroot method (files written under a folder a web
+ * Owns: the built-in standalone responder (the HTTP side of it: answering
+ * GET /.well-known/acme-challenge/<token> with the key authorization; the
+ * socket, thread and connections are validate/listen.h's) and the webroot method (files written under a folder a web
  * server already serves, removed afterwards).
  */
 #ifndef CF_HTTP01_H

@@ -1,21 +1,13 @@
 /* tlsalpn01.c - see tlsalpn01.h */
 #include "validate/tlsalpn01.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -25,8 +17,7 @@
 
 #include "core/log.h"
 #include "validate/dnsname.h"
-
-#define TLSALPN_IO_TIMEOUT 10 /* seconds per connection */
+#include "validate/listen.h"
 
 struct alpn_entry {
 	char *name;
@@ -35,11 +26,8 @@ struct alpn_entry {
 };
 
 struct alpn_ctx {
-	int lfd;
-	int pipefd[2]; /* self-pipe: a byte on [1] stops the thread */
+	struct cf_responder *resp;
 	int port;
-	pthread_t thread;
-	int thread_started;
 	pthread_mutex_t mu;
 	int mu_init;
 	SSL_CTX *ssl;
@@ -205,51 +193,57 @@ sni_select(SSL *s, int *alert, void *arg)
 	return ret;
 }
 
-static void
-serve_one(struct alpn_ctx *c, int fd)
-{
-	struct timeval tv = { TLSALPN_IO_TIMEOUT, 0 };
-	SSL *s;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if ((s = SSL_new(c->ssl)) == NULL)
-		return;
-	if (SSL_set_fd(s, fd) == 1 && SSL_accept(s) == 1)
-		SSL_shutdown(s);
-	SSL_free(s);
-	ERR_clear_error();
-}
+/* ---- connections (one event loop: validate/listen.h) ---- */
 
 static void *
-responder(void *arg)
+conn_open(void *vctx, int fd)
 {
-	struct alpn_ctx *c = arg;
+	struct alpn_ctx *c = vctx;
+	SSL *s = SSL_new(c->ssl);
 
-	for (;;) {
-		struct pollfd p[2] = {
-			{ c->lfd, POLLIN, 0 }, { c->pipefd[0], POLLIN, 0 } };
-		int fd;
-
-		if (poll(p, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents != 0)
-			break;
-		if ((p[0].revents & POLLIN) == 0)
-			continue;
-		fd = accept(c->lfd, NULL, NULL);
-		if (fd == -1)
-			continue;
-		serve_one(c, fd);
-		close(fd);
+	if (s != NULL && SSL_set_fd(s, fd) != 1) {
+		SSL_free(s);
+		s = NULL;
 	}
+	if (s != NULL)
+		SSL_set_accept_state(s);
 	ERR_clear_error();
-	OPENSSL_thread_stop();
-	return NULL;
+	return s;
 }
+
+/* The handshake, without blocking; nothing is served after it. */
+static enum cf_conn_want
+conn_step(void *vctx, void *conn, int fd)
+{
+	SSL *s = conn;
+	int r = SSL_do_handshake(s);
+	enum cf_conn_want w = CF_CONN_DONE;
+
+	(void)vctx;
+	(void)fd;
+	if (r == 1)
+		SSL_shutdown(s);
+	else if (SSL_get_error(s, r) == SSL_ERROR_WANT_READ)
+		w = CF_CONN_READ;
+	else if (SSL_get_error(s, r) == SSL_ERROR_WANT_WRITE)
+		w = CF_CONN_WRITE;
+	ERR_clear_error();
+	return w;
+}
+
+static void
+conn_close(void *vctx, void *conn)
+{
+	(void)vctx;
+	SSL_free(conn);
+	ERR_clear_error();
+}
+
+static const struct cf_responder_ops alpn_ops = {
+	.open = conn_open,
+	.step = conn_step,
+	.close = conn_close,
+};
 
 static void
 entry_free(struct alpn_entry *e)
@@ -324,20 +318,7 @@ alpn_destroy(void *vctx)
 
 	if (c == NULL)
 		return;
-	if (c->thread_started) {
-		ssize_t n;
-
-		do
-			n = write(c->pipefd[1], "x", 1);
-		while (n == -1 && errno == EINTR);
-		pthread_join(c->thread, NULL);
-	}
-	if (c->lfd != -1)
-		close(c->lfd);
-	if (c->pipefd[0] != -1)
-		close(c->pipefd[0]);
-	if (c->pipefd[1] != -1)
-		close(c->pipefd[1]);
+	cf_responder_stop(c->resp);
 	for (i = 0; i < c->nents; i++)
 		entry_free(&c->ents[i]);
 	free(c->ents);
@@ -347,81 +328,11 @@ alpn_destroy(void *vctx)
 	free(c);
 }
 
-/* Bind and listen; a clear message for the usual failures. */
-static cf_rc
-listen_on(const char *bind_addr, int port, int *out, struct cf_err *err)
-{
-	struct addrinfo hints, *ai = NULL, *a;
-	char portstr[16];
-	int fd = -1, one = 1, zero = 0, gai, e = 0;
-	const char *where = bind_addr != NULL ? bind_addr : "*";
-	cf_rc rc = CF_OK;
-
-	*out = -1;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	/* For "every address" prefer one dual-stack IPv6 socket. */
-	if ((gai = getaddrinfo(bind_addr != NULL ? bind_addr : "::", portstr,
-	    &hints, &ai)) != 0 && bind_addr == NULL)
-		gai = getaddrinfo("0.0.0.0", portstr, &hints, &ai);
-	if (gai != 0)
-		return cf_err_set(err, CF_ERR_USAGE,
-		    "tls-alpn-01: cannot use the address %s: %s", where,
-		    gai_strerror(gai));
-	for (a = ai; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
-		    a->ai_protocol);
-		if (fd == -1) {
-			e = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (a->ai_family == AF_INET6 && bind_addr == NULL)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-			    sizeof(zero));
-		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 &&
-		    listen(fd, 16) == 0)
-			break;
-		e = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd == -1 && bind_addr == NULL && e == EAFNOSUPPORT)
-		return listen_on("0.0.0.0", port, out, err);
-	if (fd == -1) {
-		if (e == EADDRINUSE)
-			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "tls-alpn-01: port %d is already in use (a web "
-			    "server?): stop that program for the validation, "
-			    "or run certferry with --tls-port N and forward "
-			    "port 443 to it", port);
-		else if (e == EACCES)
-			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "tls-alpn-01: no permission to listen on port %d: "
-			    "run as root, give certferry the "
-			    "CAP_NET_BIND_SERVICE capability, or use "
-			    "--tls-port N with port 443 forwarded to it", port);
-		else
-			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "tls-alpn-01: cannot listen on %s port %d: %s",
-			    where, port, strerror(e));
-		return rc;
-	}
-	*out = fd;
-	return CF_OK;
-}
-
 cf_rc
 cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 			   struct cf_validator *out, struct cf_err *err)
 {
 	struct alpn_ctx *c = NULL;
-	sigset_t all, old;
-	int prc;
 	cf_rc rc = CF_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -431,20 +342,12 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 		    port);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	c->lfd = c->pipefd[0] = c->pipefd[1] = -1;
 	c->port = port;
 	if (pthread_mutex_init(&c->mu, NULL) != 0) {
 		rc = cf_err_set(err, CF_ERR_INTERNAL, "pthread_mutex_init");
 		goto out;
 	}
 	c->mu_init = 1;
-	if ((rc = listen_on(bind_addr, port, &c->lfd, err)) != CF_OK)
-		goto out;
-	if (pipe(c->pipefd) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "tls-alpn-01: pipe: %s",
-		    strerror(errno));
-		goto out;
-	}
 	if ((c->ssl = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    !SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION)) {
 		rc = cf_err_openssl(err, "tls-alpn-01: SSL_CTX_new");
@@ -453,19 +356,11 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	SSL_CTX_set_alpn_select_cb(c->ssl, alpn_select, c);
 	SSL_CTX_set_tlsext_servername_callback(c->ssl, sni_select);
 	SSL_CTX_set_tlsext_servername_arg(c->ssl, c);
-	/* The thread starts with every signal blocked: SIGINT and friends
-	 * go to the caller's threads, and a client that hangs up makes a
-	 * write fail with EPIPE instead of killing the process. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	prc = pthread_create(&c->thread, NULL, responder, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (prc != 0) {
-		rc = cf_err_set(err, CF_ERR_INTERNAL,
-		    "tls-alpn-01: cannot start the responder thread");
+	/* Bound here, after the TLS context the thread needs. */
+	if ((rc = cf_responder_start("tls-alpn-01", bind_addr, port,
+	    "run certferry with --tls-port N and forward port 443 to it",
+	    &alpn_ops, c, &c->resp, err)) != CF_OK)
 		goto out;
-	}
-	c->thread_started = 1;
 	out->challenge_type = "tls-alpn-01";
 	out->ctx = c;
 	out->present = alpn_present;

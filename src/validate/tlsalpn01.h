@@ -1,9 +1,9 @@
 /*
  * tlsalpn01.h - the tls-alpn-01 validation method (RFC 8737).
  *
- * Owns: a listening TCP socket (bound when the validator is created, so a
- * busy or privileged port is reported before the order starts), one
- * responder thread running an OpenSSL TLS server on it, and the
+ * Owns: the TLS side of a responder (validate/listen.h binds the port when
+ * the validator is created, so a busy or privileged port is reported
+ * before the order starts, and runs the connections), and the
  * self-signed validation certificates (one fresh EC P-256 key each) of the
  * identifiers presented.  The server completes handshakes only for the
  * ALPN protocol "acme-tls/1" and picks the certificate by SNI; any other

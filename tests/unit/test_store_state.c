@@ -651,6 +651,150 @@ test_lock(void **state)
 	cf_state_close(&st);
 }
 
+/* ---- hardening: owner, modes, no link followed (docs/ARCHITECTURE.md) ---- */
+
+/* A planted archive/NAME link to a foreign folder: refused, naming the
+ * link; the foreign folder keeps its mode and its contents. */
+static void
+test_planted_archive_link(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_cert_files cf = { "k", 1, "c", "ch", "fc" };
+	struct cf_state st;
+	struct cf_err err;
+	char foreign[PATH_MAX];
+
+	snprintf(foreign, sizeof(foreign), "%s", path_in(f, "foreign"));
+	assert_int_equal(mkdir(foreign, 0755), 0);
+	assert_int_equal(mkdir(path_in(f, "foreign/1"), 0755), 0);
+	assert_int_equal(mkdir(path_in(f, "foreign/2"), 0755), 0);
+	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
+	assert_int_equal(mkdir(path_in(f, "state/archive"), 0700), 0);
+	assert_int_equal(symlink(foreign, path_in(f, "state/archive/www.test")),
+			 0);
+	assert_int_equal(cf_state_cert_install(&st, "www.test", &cf, &err),
+			 CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "www.test"));
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_int_equal(mode_of(foreign), 0755);
+	assert_int_equal(count_entries(foreign, NULL), 2);
+	assert_int_equal(mode_of(path_in(f, "foreign/1")), 0755);
+	/* Nor through a planted archive/ itself, nor for the locks. */
+	assert_int_equal(unlink(path_in(f, "state/archive/www.test")), 0);
+	assert_int_equal(rmdir(path_in(f, "state/archive")), 0);
+	assert_int_equal(symlink(foreign, path_in(f, "state/archive")), 0);
+	assert_int_equal(cf_state_cert_install(&st, "1", &cf, &err),
+			 CF_ERR_USAGE);
+	assert_int_equal(count_entries(foreign, NULL), 2);
+	assert_int_equal(symlink(foreign, path_in(f, "state/locks")), 0);
+	{
+		int fd = -1;
+		assert_int_equal(cf_state_lock(&st, "www.test", &fd, &err),
+				 CF_ERR_USAGE);
+		assert_int_equal(fd, -1);
+	}
+	assert_int_equal(count_entries(foreign, NULL), 2);
+	cf_state_close(&st);
+}
+
+/* certs/NAME is followed only when it points into archive/NAME. */
+static void
+test_cert_link_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_state st;
+	struct cf_err err;
+	char *path = NULL;
+
+	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
+	install_gen(&st, "a.test", 1);
+	install_gen(&st, "b.test", 1);
+	assert_int_equal(unlink(path_in(f, "state/certs/a.test")), 0);
+	assert_int_equal(symlink("../archive/b.test/1",
+				 path_in(f, "state/certs/a.test")), 0);
+	assert_int_equal(cf_state_cert_path(&st, "a.test", "privkey.pem", &path,
+					    &err), CF_ERR_USAGE);
+	assert_null(path);
+	assert_non_null(strstr(err.msg, "not into archive/a.test"));
+	assert_int_equal(unlink(path_in(f, "state/certs/a.test")), 0);
+	assert_int_equal(symlink("/etc", path_in(f, "state/certs/a.test")), 0);
+	assert_int_equal(cf_state_cert_path(&st, "a.test", "cert.pem", &path,
+					    &err), CF_ERR_USAGE);
+	/* Missing: not an error here. */
+	assert_int_equal(cf_state_cert_path(&st, "c.test", "cert.pem", &path,
+					    &err), CF_OK);
+	free(path);
+	cf_state_close(&st);
+}
+
+/* Every folder certferry makes in the state folder is 0700, also the
+ * parents (accounts/, archive/) and with a lax umask. */
+static void
+test_state_folders_0700(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_state st;
+	struct cf_err err;
+	char *acct = NULL;
+	int fd = -1;
+
+	umask(0);
+	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
+	assert_int_equal(mode_of(st.root), 0700);
+	assert_int_equal(cf_state_account_dir(&st, "https://ca.test/dir", &acct,
+					      &err), CF_OK);
+	assert_int_equal(cf_state_mkdir(&st, acct, &err), CF_OK);
+	install_gen(&st, "www.test", 1);
+	assert_int_equal(cf_state_lock(&st, "www.test", &fd, &err), CF_OK);
+	cf_state_unlock(fd);
+	assert_int_equal(mode_of(path_in(f, "state/accounts")), 0700);
+	assert_int_equal(mode_of(acct), 0700);
+	assert_int_equal(mode_of(path_in(f, "state/archive")), 0700);
+	assert_int_equal(mode_of(path_in(f, "state/archive/www.test")), 0700);
+	assert_int_equal(mode_of(path_in(f, "state/certs")), 0700);
+	assert_int_equal(mode_of(path_in(f, "state/locks")), 0700);
+	/* A folder an older version made 0755 is tightened. */
+	assert_int_equal(chmod(path_in(f, "state/accounts"), 0755), 0);
+	assert_int_equal(cf_state_mkdir(&st, acct, &err), CF_OK);
+	assert_int_equal(mode_of(path_in(f, "state/accounts")), 0700);
+	free(acct);
+	cf_state_close(&st);
+}
+
+/* A state root writable by others, or not this user's, is refused. */
+static void
+test_state_root_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_state st;
+	struct cf_err err;
+	char *root = path_in(f, "state");
+
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(chmod(root, 0777), 0);
+	assert_int_equal(cf_state_open(&st, root, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, root));
+	assert_non_null(strstr(err.msg, "chmod 700"));
+	assert_int_equal(mode_of(root), 0777);
+	assert_int_equal(chmod(root, 0770), 0);
+	assert_int_equal(cf_state_open(&st, root, &err), CF_ERR_USAGE);
+	/* Merely readable by others: tightened. */
+	assert_int_equal(chmod(root, 0755), 0);
+	assert_int_equal(cf_state_open(&st, root, &err), CF_OK);
+	assert_int_equal(mode_of(root), 0700);
+	cf_state_close(&st);
+	/* Another user's folder: as root, one chown'ed to nobody; otherwise
+	 * "/", which is root's. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(root, 65534, 65534), 0);
+	} else {
+		root = "/";
+	}
+	assert_int_equal(cf_state_open(&st, root, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "belongs to uid"));
+	assert_non_null(strstr(err.msg, "chown"));
+}
+
 /* cf_file_lock waits a bounded time, refuses a link, is 0600. */
 static void
 test_file_lock(void **state)
@@ -743,6 +887,10 @@ main(void)
 		T(test_cert_prune),
 		T(test_cert_reader_sees_pairs),
 		T(test_lock),
+		T(test_planted_archive_link),
+		T(test_cert_link_checked),
+		T(test_state_folders_0700),
+		T(test_state_root_checked),
 		T(test_file_lock),
 		T(test_symlink_replace),
 		T(test_iis_lock_path),
