@@ -179,6 +179,34 @@ time_t cf_acme_retry_not_before(const struct cf_acme *a);
  * subproblems, with control characters escaped. */
 void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
 
+/* ---- What the CA may name (names.c) ----
+ * The order's identifiers are the only names ever validated or accepted in
+ * a certificate: the CA never decides which names certferry proves.  Names
+ * compare case-insensitively; a wildcard is "*.name".  Errors are
+ * CF_ERR_PROTO naming the name that was wrong. */
+
+/* Index of name in names[0..n), or -1. */
+long cf_acme_name_index(const char *const *names, size_t n, const char *name);
+
+/* got and want are the same set: "the CA returned <what> for X, which was
+ * not ordered" / "... <what> without X, which was ordered" otherwise. */
+cf_rc cf_acme_names_same_set(const char *what, const char *const *got,
+			     size_t ngot, const char *const *want, size_t nwant,
+			     struct cf_err *err) CF_MUST_CHECK;
+
+/* The order object's identifiers equal names (as a set), all of type dns,
+ * and it lists at most one authorization per name.  Call before fetching
+ * any authorization. */
+cf_rc cf_acme_order_check(const struct cf_acme_order *o,
+			  const char *const *names, size_t n,
+			  struct cf_err *err) CF_MUST_CHECK;
+
+/* z is for one of names[0..n) not seen before; marks it in seen[0..n)
+ * (zeroed by the caller). */
+cf_rc cf_acme_authz_check(const struct cf_acme_authz *z,
+			  const char *const *names, size_t n,
+			  unsigned char *seen, struct cf_err *err) CF_MUST_CHECK;
+
 /* ---- ACME Renewal Information (RFC 9773), renewal_info.c ---- */
 
 struct cf_acme_ari {
