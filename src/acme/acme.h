@@ -54,6 +54,8 @@ struct cf_acme_opts {
 	struct cf_http_opts http;
 	long wait_budget_s;          /* total wait for the CA; default 300 */
 	int max_retries;             /* per request, 5xx/network; default 5 */
+	int allow_cross_origin;      /* follow the CA's URLs on other origins
+				      * than the directory's (default: refuse) */
 };
 
 /* Counters of one run, for -v and docs/PERFORMANCE.md. */

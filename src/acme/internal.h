@@ -9,6 +9,8 @@
 struct cf_acme {
 	struct cf_http *http;
 	char *dir_url;
+	char dir_origin[300];        /* scheme://host:port of dir_url */
+	int allow_cross_origin;
 	struct cf_acme_directory dir;
 	int have_dir;
 	char *nonce;                 /* the one nonce carried to the next POST */

@@ -43,7 +43,8 @@ self_path(char *buf, size_t len)
 	return 0;
 }
 
-/* " --state-dir X --ca-bundle Y" for the job's command line. */
+/* " --state-dir X --ca-bundle Y [--allow-cross-origin]" for the job's
+ * command line. */
 static void
 global_args(struct cf_cli *cli, char *buf, size_t len)
 {
@@ -58,6 +59,9 @@ global_args(struct cf_cli *cli, char *buf, size_t len)
 		const char *c = realpath(cli->ca_bundle, abs) ? abs : cli->ca_bundle;
 		snprintf(buf + strlen(buf), len - strlen(buf), " --ca-bundle %s", c);
 	}
+	if (cli->allow_cross_origin)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+			 " --allow-cross-origin");
 }
 
 static int

@@ -365,6 +365,7 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	ao.directory_url = r.spec.directory_url;
 	ao.http.ca_bundle = o->ca_bundle;
 	ao.wait_budget_s = o->wait_s;
+	ao.allow_cross_origin = o->allow_cross_origin;
 	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
 		goto out;
 	changed = update_ari(&e, &r, o->now);

@@ -34,6 +34,7 @@ cf_rc cf_engine_enroll(struct cf_engine *e, const struct cf_issue_opts *o,
 
 struct cf_renew_opts {
 	const char *ca_bundle;      /* trust anchors for the CAs' HTTPS */
+	int allow_cross_origin;     /* cf_acme_opts.allow_cross_origin */
 	long wait_s;                /* per certificate; 0: default, -1: none */
 	int force;                  /* renew even when not due */
 	long renew_before_days;     /* > 0: overrides every definition */
