@@ -127,6 +127,15 @@ cf_rc cf_acme_fetch(struct cf_acme *a, const char *url, json_t **obj,
 cf_rc cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
 			json_t **obj, struct cf_err *err) CF_MUST_CHECK;
 
+/* keyChange (RFC 8555 §7.3.5) with the inner JWS (borrowed), signed by
+ * the account's current key.  Sent once: a network error or 5xx is not
+ * retried, because the CA may have applied it and a retry signed with the
+ * old key would then be refused.  CF_ERR_ACME: the CA refused it (a
+ * problem document: the key was not changed); CF_ERR_NET or CF_ERR_PROTO:
+ * the outcome is unknown. */
+cf_rc cf_acme_key_change(struct cf_acme *a, json_t *inner,
+			 struct cf_err *err) CF_MUST_CHECK;
+
 /* newOrder for DNS identifiers names[0..n) ("*.x" allowed).  extra (may be
  * NULL) is merged into the payload (e.g. "replaces", "profile"). */
 cf_rc cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,

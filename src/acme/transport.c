@@ -373,6 +373,9 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		}
 		a->counters[rq->ep]++;
 		if (rc == CF_ERR_NET) {
+			if (rq->once)
+				return cf_err_wrap(err, "not retried: the CA may "
+						   "have applied it");
 			if (++attempt > a->max_retries)
 				return cf_err_wrap(err, "giving up after %d attempts",
 						   attempt);
@@ -427,6 +430,13 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 					err)) != CF_OK)
 				goto out;
 			continue;
+		}
+		if (is_retryable_status(resp->status) && rq->once) {
+			rc = cf_err_set(err, CF_ERR_NET,
+					"%s %s: HTTP %ld (not retried: the CA may "
+					"have applied it)", rq->method, rq->url,
+					resp->status);
+			goto out;
 		}
 		if (is_retryable_status(resp->status)) {
 			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);
