@@ -271,6 +271,28 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 	 * once (see cf_acme_key_change). */
 	if ((rc = cf_acme_key_change(e->acme, innerj, err)) != CF_OK) {
 		if (rc == CF_ERR_ACME) {
+			/* A refusal, but of which attempt?  libcurl resends a
+			 * request whose reused connection died unanswered, and
+			 * a badNonce is retried: the CA may have applied an
+			 * earlier copy and refused the next one.  Ask it. */
+			struct cf_err chk = { 0 };
+			if (new_key_known(e, nk, &applied, &chk) != CF_OK) {
+				written = 0;
+				cf_err_wrap(err, "key change refused (%s could not "
+					    "be checked: %s); %s (the old key) and "
+					    "%s (the new key) are both kept: run "
+					    "'certferry account rollover' again",
+					    newpath, chk.msg, keypath, newpath);
+				goto out;
+			}
+			if (applied) {
+				written = 0;
+				cf_err_clear(err);
+				cf_info("the CA has the new key although it refused "
+					"the key change's last answer");
+				rc = adopt_new_key(e, &nk, newpath, keypath, err);
+				goto out;
+			}
 			/* A definite refusal: the old key stays the key. */
 			cf_err_wrap(err, "key change refused by the CA; %s is "
 				    "still the account key", keypath);
