@@ -139,6 +139,28 @@ else
 	t_fail "many-authz: hostileca start"
 fi
 
+# --- slow-authz: 20 names, each authorization answered after 1 s: with
+# --wait 3 no request starts after the budget (exit 3, the order saved).
+if hca_start slow-authz; then
+	names=()
+	for i in $(seq 1 20); do names+=(-d "n$i.example"); done
+	start=$(date +%s)
+	t_run timeout 120 "$CF" --state-dir "$STATE" --server "$HCA_URL" \
+		--ca-bundle "$HCA_CA" issue "${names[@]}" --agree-tos "${DNS[@]}" --wait 3
+	secs=$(($(date +%s) - start))
+	nauthz=$(grep -c ' /authz/' "$HCA_LOG" || true)
+	if [ "$T_RC" -eq 3 ] && grep -q "wait budget (--wait 3 s) is spent" "$T_ERR" &&
+		[ "$secs" -le 15 ] && [ "$nauthz" -le 8 ]; then
+		t_pass "slow-authz: stops at --wait ($secs s, $nauthz authorizations)"
+	else
+		t_fail "slow-authz: stops at --wait" \
+			"status $T_RC, $secs s, $nauthz authz: $(tail -n 1 "$T_ERR")"
+	fi
+	cf_stop_pid "$HCA_PID"
+else
+	t_fail "slow-authz: hostileca start"
+fi
+
 # --- cross-origin: URLs on another port are refused unless allowed.
 if hca_start cross-origin; then
 	t_run hca_issue

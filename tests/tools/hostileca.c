@@ -43,6 +43,8 @@
  *                     500
  *   keychange-drop    the first keyChange applies the new key, then closes
  *                     the connection without an answer
+ *   slow-authz        one authorization per name, as it should be, but each
+ *                     answers after --slow-ms (a run must stop at --wait)
  *
  * Log (--log, one line per request, flushed): "LISTENER METHOD PATH STATUS"
  * where LISTENER is "main" or "alt", plus "event ..." lines for what the
@@ -89,7 +91,8 @@
 
 enum scenario {
 	SC_GOOD, SC_EXTRA_AUTHZ, SC_WRONG_SANS, SC_MANY_AUTHZ, SC_ARI_AFTER_EXPIRY,
-	SC_CROSS_ORIGIN, SC_KEYCHANGE_500, SC_KEYCHANGE_DROP, SC_COUNT
+	SC_CROSS_ORIGIN, SC_KEYCHANGE_500, SC_KEYCHANGE_DROP, SC_SLOW_AUTHZ,
+	SC_COUNT
 };
 
 static const char *const scenario_names[] = {
@@ -101,6 +104,7 @@ static const char *const scenario_names[] = {
 	[SC_CROSS_ORIGIN] = "cross-origin",
 	[SC_KEYCHANGE_500] = "keychange-500",
 	[SC_KEYCHANGE_DROP] = "keychange-drop",
+	[SC_SLOW_AUTHZ] = "slow-authz",
 };
 _Static_assert(sizeof(scenario_names) / sizeof(scenario_names[0]) == SC_COUNT,
 	       "scenario_names must name every scenario");
@@ -778,7 +782,7 @@ handle(const struct req *rq, struct resp *rs)
 		pthread_mutex_unlock(&mu);
 	} else if (sscanf(rq->path, "/authz/%zu/%zu", &id, &i) == 2 &&
 		   id < norders && i < orders[id].nauthz) {
-		if (scen == SC_MANY_AUTHZ)
+		if (scen == SC_MANY_AUTHZ || scen == SC_SLOW_AUTHZ)
 			sleep_ms(slow_ms);
 		pthread_mutex_lock(&mu);
 		set_json(rs, 200, authz_json(id, i));
@@ -966,7 +970,7 @@ usage(void)
 		"[--slow-ms N]\n"
 		"scenarios: good extra-authz wrong-sans many-authz "
 		"ari-after-expiry\n"
-		"           cross-origin keychange-500 keychange-drop\n");
+		"           cross-origin keychange-500 keychange-drop slow-authz\n");
 	exit(2);
 }
 
