@@ -97,7 +97,9 @@ solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
 			goto out;
 		if ((rc = cf_acme_authz_check(&q->authz, io->names, io->nnames,
 					      seen, err)) != CF_OK) {
+			/* Final: resuming this order would meet it again. */
 			cf_acme_authz_free(&q->authz);
+			cf_saved_order_remove(e->state, io->spec->name);
 			goto out;
 		}
 		if (strcmp(q->authz.status, "valid") == 0) {

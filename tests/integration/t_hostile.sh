@@ -98,6 +98,11 @@ if hca_start extra-authz; then
 		t_pass "extra-authz: nothing published or answered"
 	fi
 	no_cert extra-authz
+	if [ ! -e "$STATE/orders/$N.json" ]; then
+		t_pass "extra-authz: no saved order left"
+	else
+		t_fail "extra-authz: no saved order left"
+	fi
 	cf_stop_pid "$HCA_PID"
 else
 	t_fail "extra-authz: hostileca start"
