@@ -54,6 +54,8 @@ struct cf_acme_opts {
 	struct cf_http_opts http;
 	long wait_budget_s;          /* total wait for the CA; default 300 */
 	int max_retries;             /* per request, 5xx/network; default 5 */
+	int allow_cross_origin;      /* follow the CA's URLs on other origins
+				      * than the directory's (default: refuse) */
 };
 
 /* Counters of one run, for -v and docs/PERFORMANCE.md. */
@@ -125,6 +127,15 @@ cf_rc cf_acme_fetch(struct cf_acme *a, const char *url, json_t **obj,
 cf_rc cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
 			json_t **obj, struct cf_err *err) CF_MUST_CHECK;
 
+/* keyChange (RFC 8555 §7.3.5) with the inner JWS (borrowed), signed by
+ * the account's current key.  Sent once: a network error or 5xx is not
+ * retried, because the CA may have applied it and a retry signed with the
+ * old key would then be refused.  CF_ERR_ACME: the CA refused it (a
+ * problem document: the key was not changed); CF_ERR_NET or CF_ERR_PROTO:
+ * the outcome is unknown. */
+cf_rc cf_acme_key_change(struct cf_acme *a, json_t *inner,
+			 struct cf_err *err) CF_MUST_CHECK;
+
 /* newOrder for DNS identifiers names[0..n) ("*.x" allowed).  extra (may be
  * NULL) is merged into the payload (e.g. "replaces", "profile"). */
 cf_rc cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
@@ -178,6 +189,34 @@ time_t cf_acme_retry_not_before(const struct cf_acme *a);
 /* Format a problem document JSON into buf: "type: detail" plus
  * subproblems, with control characters escaped. */
 void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
+
+/* ---- What the CA may name (names.c) ----
+ * The order's identifiers are the only names ever validated or accepted in
+ * a certificate: the CA never decides which names certferry proves.  Names
+ * compare case-insensitively; a wildcard is "*.name".  Errors are
+ * CF_ERR_PROTO naming the name that was wrong. */
+
+/* Index of name in names[0..n), or -1. */
+long cf_acme_name_index(const char *const *names, size_t n, const char *name);
+
+/* got and want are the same set: "the CA returned <what> for X, which was
+ * not ordered" / "... <what> without X, which was ordered" otherwise. */
+cf_rc cf_acme_names_same_set(const char *what, const char *const *got,
+			     size_t ngot, const char *const *want, size_t nwant,
+			     struct cf_err *err) CF_MUST_CHECK;
+
+/* The order object's identifiers equal names (as a set), all of type dns,
+ * and it lists at most one authorization per name.  Call before fetching
+ * any authorization. */
+cf_rc cf_acme_order_check(const struct cf_acme_order *o,
+			  const char *const *names, size_t n,
+			  struct cf_err *err) CF_MUST_CHECK;
+
+/* z is for one of names[0..n) not seen before; marks it in seen[0..n)
+ * (zeroed by the caller). */
+cf_rc cf_acme_authz_check(const struct cf_acme_authz *z,
+			  const char *const *names, size_t n,
+			  unsigned char *seen, struct cf_err *err) CF_MUST_CHECK;
 
 /* ---- ACME Renewal Information (RFC 9773), renewal_info.c ---- */
 

@@ -9,6 +9,8 @@
 struct cf_acme {
 	struct cf_http *http;
 	char *dir_url;
+	char dir_origin[300];        /* scheme://host:port of dir_url */
+	int allow_cross_origin;
 	struct cf_acme_directory dir;
 	int have_dir;
 	char *nonce;                 /* the one nonce carried to the next POST */
@@ -30,6 +32,9 @@ struct acme_req {
 	size_t cap;
 	enum cf_acme_ep ep;
 	const char *accept;          /* for certificate download */
+	int once;                    /* not idempotent: a network error or
+				      * 5xx is not retried (its outcome is
+				      * unknown, see cf_acme_key_change) */
 };
 
 /*

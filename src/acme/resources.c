@@ -27,8 +27,9 @@ resp_retry_after(const struct cf_http_resp *resp)
 }
 
 static cf_rc
-post(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
-     enum cf_acme_ep ep, struct cf_http_resp *resp, struct cf_err *err)
+post_req(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
+	 int once, enum cf_acme_ep ep, struct cf_http_resp *resp,
+	 struct cf_err *err)
 {
 	struct acme_req rq = { 0 };
 	char *text = NULL;
@@ -41,11 +42,19 @@ post(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
 	rq.url = url;
 	rq.payload = text ? text : "";
 	rq.use_jwk = use_jwk;
+	rq.once = once;
 	rq.cap = CF_HTTP_CAP_JSON;
 	rq.ep = ep;
 	rc = acme_request(a, &rq, resp, err);
 	free(text);
 	return rc;
+}
+
+static cf_rc
+post(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
+     enum cf_acme_ep ep, struct cf_http_resp *resp, struct cf_err *err)
+{
+	return post_req(a, url, payload, use_jwk, 0, ep, resp, err);
 }
 
 /* Case-insensitive "does hay contain needle" (ASCII). */
@@ -176,6 +185,24 @@ cf_acme_post_json_jwk(struct cf_acme *a, const char *url, json_t *payload,
 	a->signer = signer;
 	rc = post_json(a, url, payload, 1, obj, err);
 	a->signer = saved;
+	return rc;
+}
+
+cf_rc
+cf_acme_key_change(struct cf_acme *a, json_t *inner, struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	struct cf_http_resp resp;
+	cf_rc rc;
+
+	if ((rc = cf_acme_get_directory(a, &dir, err)) != CF_OK)
+		return rc;
+	if (dir->key_change == NULL)
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "the CA's directory has no keyChange");
+	rc = post_req(a, dir->key_change, inner, 0, 1, CF_EP_ACCOUNT, &resp,
+		      err);
+	cf_http_resp_free(&resp);
 	return rc;
 }
 

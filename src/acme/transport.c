@@ -11,7 +11,13 @@
  *    the budget;
  *  - a signed request is signed anew for every attempt, with a fresh
  *    nonce: a JWS is never sent twice;
- *  - other 4xx problems are final.
+ *  - other 4xx problems are final;
+ *  - no request starts once the wait budget is spent, so a run lasts at
+ *    most --wait plus one request's timeout, however many URLs the CA
+ *    hands out;
+ *  - a URL on another origin (scheme, host, port) than the directory is
+ *    refused unless allow_cross_origin: TLS verification alone would let
+ *    the CA send certferry to any host with a valid certificate.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,6 +93,16 @@ elapsed_s(const struct cf_acme *a)
 	return (long)(now.tv_sec - a->start.tv_sec);
 }
 
+static long
+acme_requests_total(const struct cf_acme *a)
+{
+	long n = 0;
+
+	for (int i = 0; i < CF_EP_COUNT; i++)
+		n += a->counters[i];
+	return n;
+}
+
 long
 acme_budget_left(const struct cf_acme *a)
 {
@@ -113,6 +129,15 @@ cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
 	if (opts->wait_budget_s < 0)
 		a->wait_budget_s = 0;
 	a->max_retries = opts->max_retries > 0 ? opts->max_retries : 5;
+	a->allow_cross_origin = opts->allow_cross_origin;
+	if (cf_url_origin(opts->directory_url, a->dir_origin,
+			  sizeof(a->dir_origin)) != CF_OK) {
+		free(a);
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the ACME server %s is not an absolute https URL: "
+				  "give the CA's directory URL with --server",
+				  opts->directory_url);
+	}
 	if ((a->dir_url = acme_strdup(opts->directory_url, err)) == NULL ||
 	    (a->http = cf_http_new(&opts->http, err)) == NULL) {
 		cf_acme_free(a);
@@ -276,6 +301,32 @@ wait_retry_after(struct cf_acme *a, long secs, const char *what,
 	return CF_OK;
 }
 
+/* May rq be sent at all?  Same origin as the directory (unless allowed)
+ * and some wait budget left. */
+static cf_rc
+request_allowed(struct cf_acme *a, const struct acme_req *rq,
+		struct cf_err *err)
+{
+	char origin[300];
+
+	if (!a->allow_cross_origin &&
+	    (cf_url_origin(rq->url, origin, sizeof(origin)) != CF_OK ||
+	     strcmp(origin, a->dir_origin) != 0))
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "the CA sent certferry to %s, which is not on "
+				  "the origin of its directory (%s): refused; if "
+				  "this CA serves ACME from several hosts, allow "
+				  "it with --allow-cross-origin", rq->url,
+				  a->dir_origin);
+	if (a->wait_budget_s > 0 && elapsed_s(a) >= a->wait_budget_s)
+		return cf_err_set(err, CF_ERR_PENDING,
+				  "this run's wait budget (--wait %ld s) is spent "
+				  "after %ld requests; %s %s was not sent: run "
+				  "again later", a->wait_budget_s,
+				  acme_requests_total(a), rq->method, rq->url);
+	return CF_OK;
+}
+
 cf_rc
 acme_request(struct cf_acme *a, const struct acme_req *rq,
 	     struct cf_http_resp *resp, struct cf_err *err)
@@ -293,6 +344,8 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		json_decref(prob);
 		prob = NULL;
 		cf_http_resp_free(resp);
+		if ((rc = request_allowed(a, rq, err)) != CF_OK)
+			goto out;
 		if (is_post) {
 			if (a->signer == NULL)
 				return cf_err_set(err, CF_ERR_INTERNAL,
@@ -320,6 +373,9 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		}
 		a->counters[rq->ep]++;
 		if (rc == CF_ERR_NET) {
+			if (rq->once)
+				return cf_err_wrap(err, "not retried: the CA may "
+						   "have applied it");
 			if (++attempt > a->max_retries)
 				return cf_err_wrap(err, "giving up after %d attempts",
 						   attempt);
@@ -374,6 +430,13 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 					err)) != CF_OK)
 				goto out;
 			continue;
+		}
+		if (is_retryable_status(resp->status) && rq->once) {
+			rc = cf_err_set(err, CF_ERR_NET,
+					"%s %s: HTTP %ld (not retried: the CA may "
+					"have applied it)", rq->method, rq->url,
+					resp->status);
+			goto out;
 		}
 		if (is_retryable_status(resp->status)) {
 			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);

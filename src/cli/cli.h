@@ -30,6 +30,7 @@ struct cf_cli {
 	const char *ca_bundle;   /* --ca-bundle, CERTFERRY_CA_BUNDLE */
 	int verbosity;           /* -v / -q */
 	long http_timeout_s;     /* --http-timeout; 0 = default (300) */
+	int allow_cross_origin;  /* --allow-cross-origin */
 	char *state_default;     /* owned: computed default state dir */
 };
 

@@ -133,6 +133,7 @@ cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
 	ao.http.ca_bundle = cli->ca_bundle;
 	ao.http.timeout_s = cli->http_timeout_s;
 	ao.wait_budget_s = wait_s;
+	ao.allow_cross_origin = cli->allow_cross_origin;
 	if ((rc = cf_cli_state_open(cli, st, err)) != CF_OK)
 		return rc;
 	if ((rc = cf_engine_open(e, st, &ao, err)) != CF_OK)

@@ -123,6 +123,8 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		goto usage;
 	}
 	o.ca_bundle = cli->ca_bundle;
+	o.allow_cross_origin = cli->allow_cross_origin;
+	o.http_timeout_s = cli->http_timeout_s;
 	o.now = cf_cli_now();
 	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
 	    cf_renewal_list(&st, &all, &nall, &err) != CF_OK) {

@@ -84,7 +84,8 @@ quote_arg(const char *a, int cron)
 	return out;
 }
 
-/* The job's command line: BINARY [--state-dir X] [--ca-bundle Y] renew,
+/* The job's command line: BINARY [--state-dir X] [--ca-bundle Y]
+ * [--allow-cross-origin] renew,
  * every path absolute (main made them so) and quoted.  malloc'd. */
 static char *
 job_command(const struct cf_cli *cli, const char *self, int cron)
@@ -97,8 +98,10 @@ job_command(const struct cf_cli *cli, const char *self, int cron)
 	    (cli->ca_bundle != NULL &&
 	     (ca = quote_arg(cli->ca_bundle, cron)) == NULL))
 		goto out;
-	cmd = cf_strfmt("%s%s%s%s%s renew%s", bin, sd ? " --state-dir " : "",
-			sd ? sd : "", ca ? " --ca-bundle " : "", ca ? ca : "",
+	cmd = cf_strfmt("%s%s%s%s%s%s renew%s", bin,
+			sd ? " --state-dir " : "", sd ? sd : "",
+			ca ? " --ca-bundle " : "", ca ? ca : "",
+			cli->allow_cross_origin ? " --allow-cross-origin" : "",
 			cron ? " -q" : "");
 out:
 	free(bin);

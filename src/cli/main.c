@@ -42,6 +42,8 @@ usage(FILE *f)
 		"                     CERTFERRY_CA_BUNDLE); TLS is always verified\n"
 		"  --http-timeout S   longest wait for one answer from the CA,\n"
 		"                     e.g. a finalize held open (default 300)\n"
+		"  --allow-cross-origin  follow URLs the CA gives on another host\n"
+		"                     or port than its directory (default: refuse)\n"
 		"  -v, --verbose      more detail: each request's method, URL,\n"
 		"                     status and time (repeat for more)\n"
 		"  -q, --quiet        errors only\n"
@@ -71,6 +73,7 @@ main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "ca-bundle", required_argument, NULL, 'C' },
 		{ "http-timeout", required_argument, NULL, 'T' },
+		{ "allow-cross-origin", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -103,6 +106,9 @@ main(int argc, char **argv)
 			if (cf_cli_long_arg("--http-timeout", optarg, 1, 86400,
 					    &cli.http_timeout_s, &err) != CF_OK)
 				return cf_cli_fail(&err);
+			break;
+		case 'O':
+			cli.allow_cross_origin = 1;
 			break;
 		case 'v':
 			cli.verbosity++;

@@ -88,6 +88,21 @@ load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
 	return CF_OK;
 }
 
+/* account.key.new next to account.key: a key rollover whose outcome was
+ * unknown (cf_engine_account_rollover settles it). */
+static void
+warn_pending_rollover(const struct cf_engine *e)
+{
+	char *npath = cf_strfmt("%s/%s", e->account_dir, "account.key.new");
+	struct stat sb;
+
+	if (npath != NULL && stat(npath, &sb) == 0)
+		cf_warn("%s is left by a key rollover whose outcome was unknown; "
+			"if the CA refuses account.key, run 'certferry account "
+			"rollover': it asks the CA which key it holds", npath);
+	free(npath);
+}
+
 cf_rc
 cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
 {
@@ -126,6 +141,7 @@ cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
 		goto out;
 	}
 	*found = 1;
+	warn_pending_rollover(e);
 out:
 	json_decref(j);
 	free(text);

@@ -96,6 +96,96 @@ cf_engine_account_deactivate(struct cf_engine *e, struct cf_err *err)
 	return account_json_set(e, "status", json_string("deactivated"), err);
 }
 
+/* The signer over a key of our own (revocation with the certificate's
+ * key; the new account key while a rollover is being settled): always an
+ * embedded JWK. */
+static cf_rc
+key_sign(void *ctx, const char *url, const char *nonce, const char *kid,
+	 const char *payload, char **jws, struct cf_err *err)
+{
+	return cf_jws_sign(ctx, url, nonce, NULL, payload, jws, err);
+}
+
+/* The new key is the account key now: account.key.new replaces
+ * account.key, e uses it, account.json records its type.  Takes *nk. */
+static cf_rc
+adopt_new_key(struct cf_engine *e, EVP_PKEY **nk, const char *newpath,
+	      const char *keypath, struct cf_err *err)
+{
+	enum cf_key_type type;
+	char *thumb = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_key_type_of(*nk, &type, err)) != CF_OK ||
+	    (rc = cf_jwk_thumbprint(*nk, &thumb, err)) != CF_OK)
+		return rc;
+	if (rename(newpath, keypath) != 0) {
+		free(thumb);
+		return cf_err_set(err, CF_ERR_IO,
+				  "the CA has the new account key but renaming %s "
+				  "to %s failed (%s): rename it by hand", newpath,
+				  keypath, strerror(errno));
+	}
+	if (cf_fsync_parent(keypath, err) != CF_OK)
+		cf_warn("%s", err->msg);
+	cf_err_clear(err);
+	EVP_PKEY_free(e->account_key);
+	e->account_key = *nk;
+	*nk = NULL;
+	e->account_key_type = type;
+	free(e->thumbprint);
+	e->thumbprint = thumb;
+	return account_json_set(e, "key_type", json_string(cf_key_type_name(type)),
+				err);
+}
+
+/*
+ * account.key.new is left from a rollover whose outcome was unknown: ask
+ * the CA which key it holds (newAccount with onlyReturnExisting, signed by
+ * the new key, RFC 8555 §7.3.1).  *applied 1: the CA has the new key for
+ * this very account; 0: it definitely does not (accountDoesNotExist).
+ * Anything else is an error and both keys stay.
+ */
+static cf_rc
+new_key_known(struct cf_engine *e, EVP_PKEY *nk, int *applied,
+	      struct cf_err *err)
+{
+	struct cf_acme_signer ks = { .ctx = nk, .sign = key_sign };
+	json_t *payload;
+	const char *url;
+	cf_rc rc;
+
+	*applied = 0;
+	if ((payload = json_pack("{s:b}", "onlyReturnExisting", 1)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	cf_acme_set_signer(e->acme, &ks);
+	rc = cf_acme_new_account(e->acme, payload, NULL, err);
+	cf_acme_set_signer(e->acme, &e->signer);
+	json_decref(payload);
+	url = cf_acme_account_url(e->acme);
+	if (rc == CF_OK && url != NULL && strcmp(url, e->account_url) == 0) {
+		*applied = 1;
+		return CF_OK;
+	}
+	if (rc == CF_OK) {
+		/* Another account holds the new key: restore ours. */
+		rc = cf_err_set(err, CF_ERR_PROTO,
+				"the CA knows the key of account.key.new as the "
+				"account %s, not %s", url ? url : "(none)",
+				e->account_url);
+		if (cf_acme_set_account_url(e->acme, e->account_url, NULL) !=
+		    CF_OK)
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return rc;
+	}
+	if (rc == CF_ERR_ACME &&
+	    strstr(err->msg, "urn:ietf:params:acme:error:accountDoesNotExist")) {
+		cf_err_clear(err);
+		return CF_OK;
+	}
+	return rc;
+}
+
 cf_rc
 cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 			   struct cf_err *err)
@@ -103,10 +193,10 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 	const struct cf_acme_directory *dir;
 	EVP_PKEY *nk = NULL;
 	char *newpath = NULL, *keypath = NULL, *pem = NULL, *inner = NULL,
-	     *ptext = NULL, *thumb = NULL;
+	     *ptext = NULL;
 	size_t plen = 0;
 	json_t *oldjwk = NULL, *payload = NULL, *innerj = NULL;
-	int written = 0;
+	int written = 0, applied = 0;
 	cf_rc rc;
 
 	if (e->account_url == NULL)
@@ -122,15 +212,45 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* The new key is on disk (0600) before the CA hears of it, so a crash
-	 * right after the CA's answer does not lose it. */
-	if ((rc = cf_key_generate(type, &nk, err)) != CF_OK ||
-	    (rc = cf_key_to_pem(nk, &pem, &plen, err)) != CF_OK ||
-	    (rc = cf_file_write_atomic(newpath, pem, plen, 0600, err)) != CF_OK)
+	rc = cf_file_read(newpath, 64 * 1024, &pem, &plen, err);
+	if (rc == CF_OK) {
+		/* An earlier rollover's outcome is unknown: settle it first. */
+		if ((rc = cf_key_from_pem(pem, plen, &nk, err)) != CF_OK) {
+			cf_err_wrap(err, "%s (left by an earlier rollover)",
+				    newpath);
+			goto out;
+		}
+		cf_info("%s is left by a key rollover whose outcome was unknown: "
+			"asking the CA which key it holds", newpath);
+		if ((rc = new_key_known(e, nk, &applied, err)) != CF_OK) {
+			cf_err_wrap(err, "checking %s at the CA (both keys are "
+				    "kept: %s is the key in use, %s the new one; "
+				    "run 'certferry account rollover' again)",
+				    newpath, keypath, newpath);
+			goto out;
+		}
+		if (applied) {
+			cf_info("the CA had applied the earlier key change: %s "
+				"becomes %s", newpath, keypath);
+			rc = adopt_new_key(e, &nk, newpath, keypath, err);
+			goto out;
+		}
+		cf_info("the CA does not have the key of %s: changing to it now",
+			newpath);
+	} else if (rc == CF_ERR_NOTFOUND) {
+		cf_err_clear(err);
+		/* The new key is on disk (0600) before the CA hears of it, so
+		 * a crash right after the CA's answer does not lose it. */
+		if ((rc = cf_key_generate(type, &nk, err)) != CF_OK ||
+		    (rc = cf_key_to_pem(nk, &pem, &plen, err)) != CF_OK ||
+		    (rc = cf_file_write_atomic(newpath, pem, plen, 0600, err)) !=
+			    CF_OK)
+			goto out;
+	} else {
 		goto out;
+	}
 	written = 1;
-	if ((rc = cf_jwk_public(e->account_key, &oldjwk, err)) != CF_OK ||
-	    (rc = cf_jwk_thumbprint(nk, &thumb, err)) != CF_OK)
+	if ((rc = cf_jwk_public(e->account_key, &oldjwk, err)) != CF_OK)
 		goto out;
 	payload = json_pack("{s:s,s:O}", "account", e->account_url, "oldKey",
 			    oldjwk);
@@ -147,34 +267,49 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 		rc = cf_err_set(err, CF_ERR_INTERNAL, "inner JWS is not JSON");
 		goto out;
 	}
-	/* Outer JWS: signed by the old key (kid), as every request. */
-	if ((rc = cf_acme_post_json(e->acme, dir->key_change, innerj, NULL,
-				    err)) != CF_OK) {
-		cf_err_wrap(err, "key change");
+	/* Outer JWS: signed by the old key (kid), as every request; sent
+	 * once (see cf_acme_key_change). */
+	if ((rc = cf_acme_key_change(e->acme, innerj, err)) != CF_OK) {
+		if (rc == CF_ERR_ACME) {
+			/* A refusal, but of which attempt?  libcurl resends a
+			 * request whose reused connection died unanswered, and
+			 * a badNonce is retried: the CA may have applied an
+			 * earlier copy and refused the next one.  Ask it. */
+			struct cf_err chk = { 0 };
+			if (new_key_known(e, nk, &applied, &chk) != CF_OK) {
+				written = 0;
+				cf_err_wrap(err, "key change refused (%s could not "
+					    "be checked: %s); %s (the old key) and "
+					    "%s (the new key) are both kept: run "
+					    "'certferry account rollover' again",
+					    newpath, chk.msg, keypath, newpath);
+				goto out;
+			}
+			if (applied) {
+				written = 0;
+				cf_err_clear(err);
+				cf_info("the CA has the new key although it refused "
+					"the key change's last answer");
+				rc = adopt_new_key(e, &nk, newpath, keypath, err);
+				goto out;
+			}
+			/* A definite refusal: the old key stays the key. */
+			cf_err_wrap(err, "key change refused by the CA; %s is "
+				    "still the account key", keypath);
+			goto out;
+		}
+		/* Unknown outcome: the CA may have the new key now.  Losing
+		 * it would lock the account out, so both are kept. */
+		written = 0;
+		cf_err_wrap(err, "key change: the outcome is unknown; %s (the "
+			    "old key) and %s (the new key) are both kept: run "
+			    "'certferry account rollover' again, it asks the CA "
+			    "which one it holds", keypath, newpath);
 		goto out;
 	}
 	/* Accepted: the new key becomes the account key, atomically. */
-	if (rename(newpath, keypath) != 0) {
-		rc = cf_err_set(err, CF_ERR_IO,
-				"the CA accepted the new key but renaming %s to %s "
-				"failed (%s): rename it by hand", newpath, keypath,
-				strerror(errno));
-		written = 0;  /* keep it: it is the only working key now */
-		goto out;
-	}
-	written = 0;
-	if (cf_fsync_parent(keypath, err) != CF_OK)
-		cf_warn("%s", err->msg);
-	cf_err_clear(err);
-	EVP_PKEY_free(e->account_key);
-	e->account_key = nk;
-	nk = NULL;
-	e->account_key_type = type;
-	free(e->thumbprint);
-	e->thumbprint = thumb;
-	thumb = NULL;
-	rc = account_json_set(e, "key_type", json_string(cf_key_type_name(type)),
-			      err);
+	written = 0;  /* from here on it may be the only working key */
+	rc = adopt_new_key(e, &nk, newpath, keypath, err);
 out:
 	if (written)
 		(void)unlink(newpath);
@@ -186,18 +321,9 @@ out:
 	json_decref(innerj);
 	free(inner);
 	free(ptext);
-	free(thumb);
 	free(newpath);
 	free(keypath);
 	return rc;
-}
-
-/* The signer over a certificate's own key (revocation with keyCompromise). */
-static cf_rc
-certkey_sign(void *ctx, const char *url, const char *nonce, const char *kid,
-	     const char *payload, char **jws, struct cf_err *err)
-{
-	return cf_jws_sign(ctx, url, nonce, NULL, payload, jws, err);
 }
 
 cf_rc
@@ -246,7 +372,7 @@ cf_engine_revoke(struct cf_engine *e, const char *name, int reason,
 		    (rc = cf_key_from_pem(kpem, klen, &ck, err)) != CF_OK)
 			goto out;
 		ks.ctx = ck;
-		ks.sign = certkey_sign;
+		ks.sign = key_sign;
 		rc = cf_acme_post_json_jwk(e->acme, dir->revoke_cert, payload, &ks,
 					   NULL, err);
 	} else {

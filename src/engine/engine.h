@@ -102,7 +102,11 @@ cf_rc cf_engine_account_deactivate(struct cf_engine *e,
 
 /* RFC 8555 §7.3.5 key change to a new key of the given type.  The new key
  * is written to account.key.new (0600) first and renamed over account.key
- * only once the CA accepted it; on failure the old key stays in use. */
+ * only once the CA accepted it.  A definite refusal (a problem document)
+ * deletes account.key.new; an unknown outcome (network error, timeout,
+ * 5xx: the request is not retried) keeps both keys, and the next rollover
+ * first asks the CA (onlyReturnExisting, signed by the new key) whether it
+ * holds the new key: then it is adopted, else the change is made with it. */
 cf_rc cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 				 struct cf_err *err) CF_MUST_CHECK;
 

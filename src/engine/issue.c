@@ -71,21 +71,37 @@ offered_types(const struct cf_acme_authz *z, char *buf, size_t len)
  */
 static cf_rc
 solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
-		     struct cf_validator *v, size_t *answered, struct cf_err *err)
+		     const struct cf_issue_opts *io, struct cf_validator *v,
+		     size_t *answered, struct cf_err *err)
 {
 	struct pending *p;
+	unsigned char *seen;
 	size_t n = 0;
 	char offered[256];
 	cf_rc rc = CF_OK;
 
 	*answered = 0;
-	if ((p = calloc(o->nauthz + 1, sizeof(*p))) == NULL)
+	p = calloc(o->nauthz + 1, sizeof(*p));
+	seen = calloc(io->nnames + 1, 1);
+	if (p == NULL || seen == NULL) {
+		free(p);
+		free(seen);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	/* Every authorization is fetched and checked against the order's
+	 * names before any proof is presented. */
 	for (size_t i = 0; i < o->nauthz; i++) {
 		struct pending *q = &p[n];
 		if ((rc = cf_acme_get_authz(e->acme, o->authz_urls[i], &q->authz,
 					    err)) != CF_OK)
 			goto out;
+		if ((rc = cf_acme_authz_check(&q->authz, io->names, io->nnames,
+					      seen, err)) != CF_OK) {
+			/* Final: resuming this order would meet it again. */
+			cf_acme_authz_free(&q->authz);
+			cf_saved_order_remove(e->state, io->spec->name);
+			goto out;
+		}
 		if (strcmp(q->authz.status, "valid") == 0) {
 			cf_info("%s: already validated at the CA, no challenge "
 				"needed", q->authz.identifier);
@@ -158,7 +174,31 @@ out:
 		pending_free(&p[i]);
 	}
 	free(p);
+	free(seen);
 	return rc;
+}
+
+/* The leaf names exactly what was ordered (CSR names = order names = leaf
+ * SANs; a subject CN, if any, is one of them), whatever the CA put in it. */
+static cf_rc
+leaf_names_check(const struct cf_cert_info *ci, const struct cf_issue_opts *o,
+		 struct cf_err *err)
+{
+	char msg[CF_ERR_MSG_MAX - 32];
+
+	if (cf_acme_names_same_set("a certificate",
+				   (const char *const *)ci->names, ci->nnames,
+				   o->names, o->nnames, err) == CF_OK) {
+		if (ci->subject_cn == NULL ||
+		    cf_acme_name_index(o->names, o->nnames, ci->subject_cn) >= 0)
+			return CF_OK;
+		cf_err_set(err, CF_ERR_PROTO,
+			   "the CA returned a certificate whose subject names %s, "
+			   "which was not ordered", ci->subject_cn);
+	}
+	memcpy(msg, err->msg, sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	return cf_err_set(err, CF_ERR_PROTO, "%s; nothing was installed", msg);
 }
 
 /* Download and check the chain, then store it with its key. */
@@ -187,10 +227,15 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		rc = cf_err_set(err, CF_ERR_PROTO,
 				"the CA returned a certificate for another key; "
 				"nothing was installed");
+		cf_saved_order_remove(e->state, name);
 		goto out;
 	}
 	if ((rc = cf_cert_info_from_pem(leaf, strlen(leaf), &ci, err)) != CF_OK)
 		goto out;
+	if ((rc = leaf_names_check(&ci, o, err)) != CF_OK) {
+		cf_saved_order_remove(e->state, name);
+		goto out;
+	}
 	if ((rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
 		goto out;
 	f.key_pem = kpem;
@@ -319,6 +364,10 @@ resume_order(struct cf_engine *e, const struct cf_issue_opts *o,
 				  "the CA marked the saved order %s invalid: %s",
 				  so->url, buf);
 	}
+	if ((rc = cf_acme_order_check(ord, o->names, o->nnames, err)) != CF_OK) {
+		cf_saved_order_remove(e->state, name);
+		return rc;
+	}
 	cf_info("%s: resuming the order %s (status %s)", name, so->url,
 		ord->status);
 	*resumed = 1;
@@ -376,7 +425,9 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	if (!resumed) {
 		cf_info("ordering a certificate for %s%s", o->names[0],
 			o->nnames > 1 ? " and more" : "");
-		if ((rc = place_order(e, o, &ord, res, err)) != CF_OK)
+		if ((rc = place_order(e, o, &ord, res, err)) != CF_OK ||
+		    (rc = cf_acme_order_check(&ord, o->names, o->nnames, err)) !=
+			    CF_OK)
 			goto out;
 		/* Saved at once: a run cut short resumes this very order. */
 		if ((s = json_string_value(json_object_get(ord.raw, "expires"))))
@@ -397,7 +448,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		}
 	}
 	if (strcmp(ord.status, "pending") == 0) {
-		if ((rc = solve_authorizations(e, &ord, o->validator,
+		if ((rc = solve_authorizations(e, &ord, o, o->validator,
 					       &res->challenges_answered, err)) !=
 		    CF_OK)
 			goto out;

@@ -536,6 +536,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	/* The run's --ca-bundle, else the one the certificate was issued with. */
 	ao.http.ca_bundle = o->ca_bundle ? o->ca_bundle : r.spec.ca_bundle;
 	ao.wait_budget_s = o->wait_s;
+	ao.allow_cross_origin = o->allow_cross_origin;
+	ao.http.timeout_s = o->http_timeout_s;
 	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
 		goto out;
 	changed = update_ari(&e, &r, o->now);

@@ -62,6 +62,8 @@ cf_rc cf_engine_use_current(struct cf_state *st, const struct cf_cert_spec *spec
 struct cf_renew_opts {
 	const char *ca_bundle;      /* trust anchors for the CAs' HTTPS; NULL:
 				       each spec's own (or the system's) */
+	int allow_cross_origin;     /* cf_acme_opts.allow_cross_origin */
+	long http_timeout_s;        /* one answer's limit; 0: the default */
 	long wait_s;                /* per certificate; 0: default, -1: none */
 	int force;                  /* renew even when not due */
 	long renew_before_days;     /* > 0: overrides every definition */

@@ -488,6 +488,8 @@ void
 cf_renewal_apply_ari(struct cf_renewal *r, time_t now, time_t start,
 		     time_t end, long retry_after_s, double rnd01)
 {
+	time_t lifetime;
+
 	if (retry_after_s < 0)
 		retry_after_s = CF_RENEWAL_ARI_DEFAULT_RETRY_S;
 	if (retry_after_s < CF_RENEWAL_ARI_MIN_RETRY_S)
@@ -509,6 +511,11 @@ cf_renewal_apply_ari(struct cf_renewal *r, time_t now, time_t start,
 	else
 		r->ari_selected = start + (time_t)((double)(end - start) * rnd01);
 	r->next_due = r->ari_selected;
+	/* ARI brings renewal forward, never past the lifetime rule: a window
+	 * after expiry would otherwise leave the certificate to lapse. */
+	lifetime = cf_renewal_lifetime_due(r, 0);
+	if (lifetime != 0 && lifetime < r->next_due)
+		r->next_due = lifetime;
 }
 
 int
@@ -585,7 +592,8 @@ cf_renewal_due(const struct cf_renewal *r, time_t now, int force,
 			 "--renew-before %ld days: due at %s", override_days, when);
 		return;
 	}
-	if (r->ari_selected != 0) {
+	t = cf_renewal_lifetime_due(r, 0);
+	if (r->ari_selected != 0 && r->ari_selected <= t) {
 		char ws[32], we[32];
 		fmt_time(r->ari_selected, when);
 		fmt_time(r->ari_start, ws);
@@ -597,7 +605,19 @@ cf_renewal_due(const struct cf_renewal *r, time_t now, int force,
 			 "chosen %s", ws, we, when);
 		return;
 	}
-	t = cf_renewal_lifetime_due(r, 0);
+	if (r->ari_selected != 0) {
+		/* ARI can only bring renewal earlier, never past the lifetime
+		 * rule (a window after expiry would let the certificate lapse). */
+		char ws[32];
+		fmt_time(r->ari_start, ws);
+		fmt_time(t, when);
+		out->when = t;
+		out->due = now >= t;
+		snprintf(out->why, sizeof(out->why),
+			 "renewal information from the CA suggests %s, later than "
+			 "the lifetime rule: due at %s", ws, when);
+		return;
+	}
 	fmt_time(t, when);
 	out->when = t;
 	out->due = now >= t;

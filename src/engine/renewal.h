@@ -129,6 +129,8 @@ void cf_renewal_note_failure(struct cf_renewal *r, time_t now,
  * uniformly in the window with rnd01 in [0, 1), only when the window
  * changed or no time was selected yet (so repeated checks do not re-roll
  * the dice).  A window whose end is already past selects `now`.
+ * next_due becomes the earlier of the selected time and the lifetime rule:
+ * ARI can bring renewal forward, never past the lifetime rule.
  */
 void cf_renewal_apply_ari(struct cf_renewal *r, time_t now, time_t start,
 			  time_t end, long retry_after_s, double rnd01);
@@ -156,7 +158,8 @@ struct cf_due {
  *   no certificate yet (pending order)       due
  *   override_days > 0 (renew --renew-before) due when not_after - days
  *                                            is past (also with ARI)
- *   an ARI selected time                     due when it is past
+ *   an ARI selected time                     due when it is past, or at
+ *                                            the lifetime rule if earlier
  *   otherwise the lifetime rule              (spec.renew_before_days or 1/3)
  */
 void cf_renewal_due(const struct cf_renewal *r, time_t now, int force,

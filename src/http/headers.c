@@ -248,3 +248,57 @@ cf_clock_format(time_t t, char out[32])
 	localtime_r(&t, &tm);
 	strftime(out, 32, "%H:%M:%S", &tm);
 }
+
+cf_rc
+cf_url_origin(const char *url, char *out, size_t len)
+{
+	const char *scheme, *p, *host, *end, *at, *colon = NULL;
+	size_t hlen, i;
+	long port;
+	char *e;
+	int n;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		scheme = "https";
+		port = 443;
+		p = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		scheme = "http";
+		port = 80;
+		p = url + 7;
+	} else {
+		return CF_ERR_PROTO;
+	}
+	end = p + strcspn(p, "/?#");
+	/* userinfo@ is not part of the origin */
+	for (at = end; at > p && at[-1] != '@'; at--)
+		;
+	host = at;
+	if (*host == '[') {                      /* IPv6 literal */
+		const char *rb = memchr(host, ']', (size_t)(end - host));
+		if (rb == NULL)
+			return CF_ERR_PROTO;
+		if (rb + 1 < end) {
+			if (rb[1] != ':')
+				return CF_ERR_PROTO;
+			colon = rb + 1;
+		}
+		hlen = (size_t)(rb + 1 - host);
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		hlen = (size_t)((colon ? colon : end) - host);
+	}
+	if (hlen == 0)
+		return CF_ERR_PROTO;
+	if (colon != NULL && colon + 1 < end) {
+		port = strtol(colon + 1, &e, 10);
+		if (e != end || port <= 0 || port > 65535)
+			return CF_ERR_PROTO;
+	}
+	n = snprintf(out, len, "%s://%.*s:%ld", scheme, (int)hlen, host, port);
+	if (n < 0 || (size_t)n >= len)
+		return CF_ERR_PROTO;
+	for (i = 0; out[i]; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return CF_OK;
+}

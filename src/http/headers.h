@@ -31,6 +31,14 @@ char *cf_link_find(const char *value, const char *rel);
  * numeric offsets allowed) into *out (UTC).  CF_ERR_PROTO if malformed. */
 cf_rc cf_rfc3339_parse(const char *s, time_t *out);
 
+/*
+ * The origin (RFC 6454: scheme, host, port) of an absolute http(s) URL, as
+ * "scheme://host:port" in lower case with the default port filled in
+ * ("https://CA.test/dir" -> "https://ca.test:443").  Userinfo is not part
+ * of it.  CF_ERR_PROTO for anything that is not an absolute http(s) URL.
+ */
+cf_rc cf_url_origin(const char *url, char *out, size_t len);
+
 /* Format t as local wall-clock "HH:MM:SS" for people. */
 void cf_clock_format(time_t t, char out[32]);
 

@@ -339,6 +339,38 @@ test_clock_format(void **state)
 	free(saved);
 }
 
+/* URL origins: what the cross-origin rule compares (issue 10). */
+static void
+test_url_origin_table(void **unused)
+{
+	static const struct { const char *url, *want; } cases[] = {
+		{ "https://CA.test/dir", "https://ca.test:443" },
+		{ "https://ca.test:443/x", "https://ca.test:443" },
+		{ "https://127.0.0.1:14000/dir", "https://127.0.0.1:14000" },
+		{ "https://127.0.0.2:14000/authz/1", "https://127.0.0.2:14000" },
+		{ "https://ca.test:8443?x", "https://ca.test:8443" },
+		{ "https://user@evil.test@ca.test/dir", "https://ca.test:443" },
+		{ "https://[::1]:9/a", "https://[::1]:9" },
+		{ "http://ca.test", "http://ca.test:80" },
+		{ "ftp://ca.test/", NULL },
+		{ "https:///dir", NULL },
+		{ "https://ca.test:99999/", NULL },
+		{ "https://ca.test:8x/", NULL },
+		{ "/relative", NULL },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cf_rc rc = cf_url_origin(cases[i].url, out, sizeof(out));
+		if (cases[i].want == NULL) {
+			if (rc == CF_OK)
+				fail_msg("%s: accepted as %s", cases[i].url, out);
+		} else if (rc != CF_OK || strcmp(out, cases[i].want) != 0) {
+			fail_msg("%s: got %s", cases[i].url, rc == CF_OK ? out : "error");
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -350,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_rfc3339_table),
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_clock_format),
+		cmocka_unit_test(test_url_origin_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

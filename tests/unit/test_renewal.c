@@ -224,6 +224,36 @@ test_ari_keeps_selection(void **unused)
 	cf_renewal_free(&r);
 }
 
+/* Issue 10: a window after the certificate's expiry must not postpone the
+ * renewal past it; ARI only ever brings renewal earlier. */
+static void
+test_ari_never_past_lifetime(void **unused)
+{
+	struct cf_renewal r;
+	struct cf_due d;
+
+	/* 90 days, issued a day ago: the lifetime rule says day 60. */
+	make_renewal(&r, T0 - DAY, T0 + 89 * DAY);
+	cf_renewal_apply_ari(&r, T0, T0 + 100 * DAY, T0 + 101 * DAY, 3600, 0.5);
+	assert_int_equal(r.next_due, T0 + 59 * DAY);
+	cf_renewal_due(&r, T0, 0, 0, &d);
+	assert_false(d.due);
+	assert_int_equal(d.when, T0 + 59 * DAY);
+	/* Before expiry, the certificate is due. */
+	cf_renewal_due(&r, T0 + 59 * DAY, 0, 0, &d);
+	assert_true(d.due);
+	assert_non_null(strstr(d.why, "later than the lifetime rule"));
+	cf_renewal_due(&r, T0 + 88 * DAY, 0, 0, &d);
+	assert_true(d.due);
+	/* A window before the lifetime rule still wins. */
+	cf_renewal_apply_ari(&r, T0, T0 + 10 * DAY, T0 + 11 * DAY, 3600, 0.0);
+	assert_int_equal(r.next_due, T0 + 10 * DAY);
+	cf_renewal_due(&r, T0 + 10 * DAY, 0, 0, &d);
+	assert_true(d.due);
+	assert_int_equal(d.when, T0 + 10 * DAY);
+	cf_renewal_free(&r);
+}
+
 static void
 test_history_bounded(void **unused)
 {
@@ -344,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_ari_table),
 		cmocka_unit_test(test_ari_keeps_selection),
+		cmocka_unit_test(test_ari_never_past_lifetime),
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_save_load_roundtrip),
 		cmocka_unit_test(test_bad_version),
