@@ -580,8 +580,9 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	    cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
 		    CF_OK ||
 	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
-	    (!have && cf_engine_account_register(&e, &ao, &existed, &err) !=
-			      CF_OK)) {
+	    /* Registers when there is no account; checks --eab-kid against
+	     * the one there is. */
+	    cf_engine_account_register(&e, &ao, &existed, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
