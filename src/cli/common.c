@@ -58,7 +58,7 @@ cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 	cf_rc rc;
 
 	*out = NULL;
-	if ((rc = cf_file_read(path, 64 * 1024, out, &len, err)) != CF_OK)
+	if ((rc = cf_file_read_input(path, 64 * 1024, out, &len, err)) != CF_OK)
 		return rc;
 	if (stat(path, &sb) == 0 && (sb.st_mode & 0077) != 0)
 		fprintf(stderr, "warning: %s is readable by others; "
