@@ -40,8 +40,10 @@ cf_spec_resolve_names(const struct cf_cert_spec *s, char ***out, size_t *n,
 			goto nomem;
 	if (s->iis.config != NULL) {
 		if ((rc = cf_iis_config_load(s->iis.config, NULL, 0, &cfg, err)) !=
-		    CF_OK)
+		    CF_OK) {
+			cf_err_wrap(err, "--iis-config");
 			goto fail;
+		}
 		for (size_t i = 0; i < s->iis.nsites; i++) {
 			const struct cf_iis_site *site =
 				cf_iis_site_find(cfg, s->iis.sites[i]);
@@ -101,8 +103,11 @@ pfx_password(const struct cf_store_spec *st, char **out, struct cf_err *err)
 {
 	const char *env = getenv("CERTFERRY_PFX_PASSWORD");
 
+	if (st->password_file != NULL &&
+	    cf_cli_read_secret_file(st->password_file, out, err) != CF_OK)
+		return cf_err_wrap(err, "--pfx-password-file");
 	if (st->password_file != NULL)
-		return cf_cli_read_secret_file(st->password_file, out, err);
+		return CF_OK;
 	if ((*out = strdup(env ? env : "")) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
