@@ -46,6 +46,11 @@ cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
 cf_rc cf_cli_read_secret_file(const char *path, char **out,
 			      struct cf_err *err) CF_MUST_CHECK;
 
+/* Ask question (one line, on stderr) and read the answer from stdin:
+ * 1 for "y" or "yes", 0 for anything else.  Callers check that stdin is a
+ * terminal first (scripts pass --yes). */
+int cf_cli_confirm(const char *question);
+
 /* Parse a whole decimal number of option opt within [min, max].
  * CF_ERR_USAGE naming the option and the range otherwise. */
 cf_rc cf_cli_long_arg(const char *opt, const char *arg, long min, long max,

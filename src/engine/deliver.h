@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "engine/spec.h"
+#include "iis/appconfig.h"
 #include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
@@ -35,5 +36,18 @@ struct cf_delivery {
 cf_rc cf_deliver(const struct cf_cert_spec *s, const struct cf_cert_bundle *b,
 		 struct cf_delivery *d, struct cf_err *err) CF_MUST_CHECK;
 void cf_delivery_free(struct cf_delivery *d);
+
+/*
+ * Where a certificate of s is served from, for people (revoke lists what
+ * still serves a revoked certificate): one line ending in "\n" for
+ * certs_dir (the state folder's STATE/certs/NAME; NULL: none), each store
+ * of the spec, and each https binding of the spec's IIS sites in cfg whose
+ * host the certificate carries (its -d names and the sites' hosts).  With
+ * an IIS configuration in the spec but cfg NULL (it could not be read),
+ * one line per site instead.  *text: malloc'd.
+ */
+cf_rc cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
+			const struct cf_iis_config *cfg, char **text,
+			struct cf_err *err) CF_MUST_CHECK;
 
 #endif
