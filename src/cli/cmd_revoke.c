@@ -87,13 +87,13 @@ still_served(const struct cf_state *st, const struct cf_renewal *r)
 			*next++ = '\0';
 		printf("  %s\n", line);
 	}
-	printf("Replace it by issuing it again with the same options, which "
-	       "also makes the\nrenewal definition active again: "
-	       "certferry issue --name %s", r->spec.name);
+	printf("To replace it, issue it again with the same options (the spec "
+	       "that 'certferry show %s'\nprints); that also makes its renewal "
+	       "active again ('renew' skips a revoked certificate):\n"
+	       "  certferry issue --name %s", r->spec.name, r->spec.name);
 	for (size_t i = 0; i < r->spec.nnames; i++)
 		printf(" -d %s", r->spec.names[i]);
-	printf(" ...\n(the options of 'certferry show %s'; 'renew' does not "
-	       "renew a revoked certificate)\n", r->spec.name);
+	printf(" ...\n");
 out:
 	cf_iis_config_free(cfg);
 	free(text);
