@@ -96,7 +96,8 @@ enum {
 	"  --email ADDR             contact address (repeatable)\n"              \
 	"  --agree-tos              accept the CA's terms of service\n"          \
 	"  --eab-kid KID            External Account Binding key id\n"           \
-	"                           (env CERTFERRY_EAB_KID)\n"                   \
+	"                           (env CERTFERRY_EAB_KID); one account per\n" \
+	"                           server per --state-dir\n"                   \
 	"  --eab-hmac-key-file FILE file holding the EAB HMAC key (base64url)\n" \
 	"  --eab-hmac-key KEY       the HMAC key itself (visible in ps: prefer\n"\
 	"                           the file or env CERTFERRY_EAB_HMAC_KEY)\n"   \
