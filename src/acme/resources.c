@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "acme/internal.h"
@@ -55,6 +54,7 @@ eab_kid_of(json_t *payload, char *buf, size_t len)
 {
 	const char *prot = json_string_value(json_object_get(
 		json_object_get(payload, "externalAccountBinding"), "protected"));
+	const char *kid;
 	unsigned char *raw = NULL;
 	size_t rlen = 0;
 	json_t *hdr = NULL;
@@ -64,9 +64,8 @@ eab_kid_of(json_t *payload, char *buf, size_t len)
 	if (prot == NULL || cf_b64_decode_any(prot, &raw, &rlen, &e) != CF_OK)
 		return;
 	hdr = json_loadb((const char *)raw, rlen, 0, NULL);
-	snprintf(buf, len, "%s",
-		 json_string_value(json_object_get(hdr, "kid")) ?
-			 json_string_value(json_object_get(hdr, "kid")) : "");
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	snprintf(buf, len, "%s", kid ? kid : "");
 	json_decref(hdr);
 	free(raw);
 }

@@ -381,7 +381,8 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		}
 		if (is_retryable_status(resp->status)) {
 			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);
-			/* Giving up: keep the CA's own words for a ticket. */
+			/* The CA's own words, for the message when this was
+			 * the last try: what a support ticket needs. */
 			if (prob != NULL)
 				cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
 			else

@@ -73,8 +73,8 @@ still_served(const struct cf_state *st, const struct cf_renewal *r)
 
 	if (r->spec.iis.config != NULL &&
 	    cf_iis_config_load(r->spec.iis.config, NULL, 0, &cfg, &err) != CF_OK)
-		fprintf(stderr, "warning: %s; the IIS bindings below are the "
-			"sites' bindings\n", err.msg);
+		fprintf(stderr, "warning: %s: the IIS sites below are named "
+			"without their bindings\n", err.msg);
 	if (cf_spec_served_by(&r->spec, certs, cfg, &text, &err) != CF_OK) {
 		fprintf(stderr, "warning: %s\n", err.msg);
 		goto out;

@@ -107,11 +107,11 @@ pfx_password(const struct cf_store_spec *st, char **out, struct cf_err *err)
 {
 	const char *env = getenv("CERTFERRY_PFX_PASSWORD");
 
-	if (st->password_file != NULL &&
-	    cf_cli_read_secret_file(st->password_file, out, err) != CF_OK)
-		return cf_err_wrap(err, "--pfx-password-file");
-	if (st->password_file != NULL)
+	if (st->password_file != NULL) {
+		if (cf_cli_read_secret_file(st->password_file, out, err) != CF_OK)
+			return cf_err_wrap(err, "--pfx-password-file");
 		return CF_OK;
+	}
 	if ((*out = strdup(env ? env : "")) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;

@@ -263,7 +263,6 @@ transfer_error(const struct cf_http *h, CURLcode cc, const char *method,
 
 	switch (cc) {
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CRL_BADFILE:
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--ca-bundle %s: %s: give a readable PEM file of "
 				  "the CA's trust anchors (--ca-bundle FILE or "

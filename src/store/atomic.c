@@ -212,8 +212,10 @@ cf_file_read_input(const char *path, size_t cap, char **data, size_t *len,
 	char why[CF_ERR_MSG_MAX];
 	cf_rc rc = cf_file_read(path, cap, data, len, err);
 
-	if ((rc != CF_ERR_NOTFOUND && rc != CF_ERR_IO) || err == NULL)
-		return rc == CF_ERR_NOTFOUND || rc == CF_ERR_IO ? CF_ERR_USAGE : rc;
+	if (rc != CF_ERR_NOTFOUND && rc != CF_ERR_IO)
+		return rc;
+	if (err == NULL)
+		return CF_ERR_USAGE;
 	snprintf(why, sizeof(why), "%s", err->msg);
 	return cf_err_set(err, CF_ERR_USAGE, "%s: give the path of an existing, "
 			  "readable file", why);
