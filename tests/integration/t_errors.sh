@@ -74,6 +74,12 @@ if [ "$ms" -lt 10000 ] && ! grep -q 'retrying' "$T_ERR"; then
 else
 	t_fail "untrusted TLS: not retried" "${ms} ms; $(grep -c retrying "$T_ERR") retry lines"
 fi
+cf_make_ca "$CF_TMP/other-ca"
+t_run "$CF" --state-dir "$S" --server "$PEBBLE_DIR_URL" \
+	--ca-bundle "$CF_TMP/other-ca/ca.pem" "${REG[@]}"
+expect "--ca-bundle of another CA: names the bundle, not retried" 1 \
+	"^error: .*not trusted by --ca-bundle $CF_TMP/other-ca/ca.pem; give the PEM file of the root"
+grep -q retrying "$T_ERR" && t_fail "--ca-bundle of another CA: not retried"
 t_run "$CF" --state-dir "$S" --server "$PEBBLE_DIR_URL" \
 	--ca-bundle "$CF_TMP/no-such-bundle.pem" "${REG[@]}"
 expect "--ca-bundle that does not exist: exit 2, names the file" 2 \
