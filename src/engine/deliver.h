@@ -4,7 +4,8 @@
  *
  * Owns: reading applicationHost.config for the order's host names (every
  * run, so a host added to the site later is picked up by the next renewal)
- * and writing to the spec's stores, then adding IIS bindings.  Store
+ * and writing to the spec's stores, then adding IIS bindings; and saying
+ * where a certificate of the spec is served from (revoke).  Store
  * passwords are read from their files at the moment of use and wiped.
  */
 #ifndef CF_DELIVER_H
