@@ -218,6 +218,15 @@ cf_rc cf_acme_authz_check(const struct cf_acme_authz *z,
 			  const char *const *names, size_t n,
 			  unsigned char *seen, struct cf_err *err) CF_MUST_CHECK;
 
+/*
+ * Put advice before the message in err (a newAccount the CA refused)
+ * for the EAB failures CAs are known to give: EAB required, key id
+ * already bound, key id unknown, HMAC wrong.  sent_eab says whether the
+ * request carried an EAB, kid (may be NULL) its key id.  Other messages
+ * are left as they are.
+ */
+void cf_acme_eab_advice(struct cf_err *err, int sent_eab, const char *kid);
+
 /* ---- ACME Renewal Information (RFC 9773), renewal_info.c ---- */
 
 struct cf_acme_ari {

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "acme/internal.h"
@@ -57,43 +56,27 @@ post(struct cf_acme *a, const char *url, json_t *payload, int use_jwk,
 	return post_req(a, url, payload, use_jwk, 0, ep, resp, err);
 }
 
-/* Case-insensitive "does hay contain needle" (ASCII). */
-static int
-has_word(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* Advice for the EAB failures CAs are known to give. */
+/* The EAB key id a newAccount payload carries (protected header "kid"),
+ * into buf; "" when it has none. */
 static void
-eab_advice(struct cf_err *err, int sent_eab)
+eab_kid_of(json_t *payload, char *buf, size_t len)
 {
-	const char *m = err->msg;
+	const char *prot = json_string_value(json_object_get(
+		json_object_get(payload, "externalAccountBinding"), "protected"));
+	const char *kid;
+	unsigned char *raw = NULL;
+	size_t rlen = 0;
+	json_t *hdr = NULL;
+	struct cf_err e = { 0 };
 
-	if (strstr(m, "externalAccountRequired") != NULL ||
-	    (!sent_eab && strstr(m, "externalAccountBinding") != NULL)) {
-		cf_err_wrap(err, "the CA requires External Account Binding: give "
-			    "--eab-kid and --eab-hmac-key-file (or "
-			    "CERTFERRY_EAB_KID and CERTFERRY_EAB_HMAC_KEY) with "
-			    "the values the CA handed out");
+	buf[0] = '\0';
+	if (prot == NULL || cf_b64_decode_any(prot, &raw, &rlen, &e) != CF_OK)
 		return;
-	}
-	if (!sent_eab)
-		return;
-	if (has_word(m, "already") || has_word(m, "in use") ||
-	    has_word(m, "used"))
-		cf_err_wrap(err, "this EAB key id is already bound to another "
-			    "account: ask the CA for a new EAB or enable EAB reuse");
-	else if (has_word(m, "mac") ||
-		 has_word(m, "verif") ||
-		 has_word(m, "signature"))
-		cf_err_wrap(err, "the CA rejected the EAB HMAC: the HMAC key must "
-			    "be the base64url text the CA showed, for this key id");
+	hdr = json_loadb((const char *)raw, rlen, 0, NULL);
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	snprintf(buf, len, "%s", kid ? kid : "");
+	json_decref(hdr);
+	free(raw);
 }
 
 cf_rc
@@ -103,6 +86,7 @@ cf_acme_new_account(struct cf_acme *a, json_t *payload, json_t **account,
 	const struct cf_acme_directory *dir;
 	struct cf_http_resp resp = { 0 };
 	int sent_eab = json_object_get(payload, "externalAccountBinding") != NULL;
+	char kid[256];
 	json_t *obj = NULL;
 	cf_rc rc;
 
@@ -112,8 +96,10 @@ cf_acme_new_account(struct cf_acme *a, json_t *payload, json_t **account,
 		return rc;
 	rc = post(a, dir->new_account, payload, 1, CF_EP_ACCOUNT, &resp, err);
 	if (rc != CF_OK) {
-		if (rc == CF_ERR_ACME)
-			eab_advice(err, sent_eab);
+		if (rc == CF_ERR_ACME) {
+			eab_kid_of(payload, kid, sizeof(kid));
+			cf_acme_eab_advice(err, sent_eab, kid);
+		}
 		goto out;
 	}
 	if (resp.location == NULL) {

@@ -11,7 +11,11 @@
  *    the budget;
  *  - a signed request is signed anew for every attempt, with a fresh
  *    nonce: a JWS is never sent twice;
- *  - other 4xx problems are final;
+ *  - other 4xx problems are final, and so is a server certificate that
+ *    is not trusted (CF_ERR_TLS from the HTTP client: only --ca-bundle
+ *    fixes it);
+ *  - when retries run out on a 5xx, the CA's last problem document is
+ *    kept in the message: it is what a support ticket needs;
  *  - no request starts once the wait budget is spent, so a run lasts at
  *    most --wait plus one request's timeout, however many URLs the CA
  *    hands out;
@@ -440,18 +444,27 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		}
 		if (is_retryable_status(resp->status)) {
 			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);
+			/* The CA's own words, for the message when this was
+			 * the last try: what a support ticket needs. */
+			if (prob != NULL)
+				cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
+			else
+				snprintf(pbuf, sizeof(pbuf),
+					 "no problem document (Content-Type %s)",
+					 resp->content_type ? resp->content_type :
+							      "none");
 			if (++attempt > a->max_retries) {
 				rc = cf_err_set(err, CF_ERR_NET,
-						"%s %s: HTTP %ld after %d attempts",
-						rq->method, rq->url, resp->status,
-						attempt);
+						"%s %s: HTTP %ld after %d attempts; the "
+						"CA's last answer: %s", rq->method,
+						rq->url, resp->status, attempt, pbuf);
 				goto out;
 			}
 			if (ms / 1000 >= acme_budget_left(a)) {
 				rc = cf_err_set(err, CF_ERR_NET,
 						"%s %s: HTTP %ld and no wait budget "
-						"left to retry", rq->method, rq->url,
-						resp->status);
+						"left to retry; the CA's last answer: %s",
+						rq->method, rq->url, resp->status, pbuf);
 				goto out;
 			}
 			cf_info("%s %s: HTTP %ld; retrying in %ld ms", rq->method,
@@ -485,13 +498,37 @@ dir_string(json_t *d, const char *key, int required, char **out,
 	if (v == NULL) {
 		if (required)
 			return cf_err_set(err, CF_ERR_PROTO,
-					  "the ACME directory has no \"%s\": is the "
-					  "--server URL the CA's directory URL?", key);
+					  "its JSON has no \"%s\"", key);
 		return CF_OK;
 	}
 	if ((*out = strdup(v)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
+}
+
+/*
+ * An answer that is not an ACME directory (404, an HTML page, JSON
+ * without the three required URLs, a 4xx problem) means the --server URL
+ * is wrong: say so and show what a directory URL looks like.  Errors that
+ * retrying may fix or that have their own advice (network, TLS, rate
+ * limits, a CA that stays down) are left as they are.
+ */
+static cf_rc
+not_a_directory(const struct cf_acme *a, const struct cf_http_resp *resp,
+		struct cf_err *err)
+{
+	char why[CF_ERR_MSG_MAX];
+
+	if (err->rc != CF_ERR_PROTO &&
+	    !(err->rc == CF_ERR_ACME && resp->status >= 400 &&
+	      resp->status < 500 && resp->status != 429))
+		return err->rc;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	return cf_err_set(err, CF_ERR_USAGE,
+			  "%s is not an ACME directory (%s): give --server the "
+			  "CA's directory URL, e.g. https://acme.example.com/directory, "
+			  "which answers JSON with newNonce, newAccount and newOrder",
+			  a->dir_url, why);
 }
 
 cf_rc
@@ -512,15 +549,18 @@ cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
 	rq.cap = CF_HTTP_CAP_JSON;
 	rq.ep = CF_EP_DIRECTORY;
 	if ((rc = acme_request(a, &rq, &resp, err)) != CF_OK) {
-		cf_err_wrap(err, "ACME directory %s", a->dir_url);
+		if ((rc = not_a_directory(a, &resp, err)) != CF_ERR_USAGE)
+			cf_err_wrap(err, "ACME directory %s", a->dir_url);
 		goto out;
 	}
-	if ((rc = acme_json_body(&resp, "ACME directory", &d, err)) != CF_OK)
-		goto out;
-	if ((rc = dir_string(d, "newNonce", 1, &a->dir.new_nonce, err)) ||
+	if ((rc = acme_json_body(&resp, "ACME directory", &d, err)) != CF_OK ||
+	    (rc = dir_string(d, "newNonce", 1, &a->dir.new_nonce, err)) ||
 	    (rc = dir_string(d, "newAccount", 1, &a->dir.new_account, err)) ||
-	    (rc = dir_string(d, "newOrder", 1, &a->dir.new_order, err)) ||
-	    (rc = dir_string(d, "revokeCert", 0, &a->dir.revoke_cert, err)) ||
+	    (rc = dir_string(d, "newOrder", 1, &a->dir.new_order, err))) {
+		rc = not_a_directory(a, &resp, err);
+		goto out;
+	}
+	if ((rc = dir_string(d, "revokeCert", 0, &a->dir.revoke_cert, err)) ||
 	    (rc = dir_string(d, "keyChange", 0, &a->dir.key_change, err)) ||
 	    (rc = dir_string(d, "renewalInfo", 0, &a->dir.renewal_info, err)))
 		goto out;

@@ -51,6 +51,11 @@ cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
 cf_rc cf_cli_read_secret_file(const char *path, char **out,
 			      struct cf_err *err) CF_MUST_CHECK;
 
+/* Ask question (one line, on stderr) and read the answer from stdin:
+ * 1 for "y" or "yes", 0 for anything else.  Callers check that stdin is a
+ * terminal first (scripts pass --yes). */
+int cf_cli_confirm(const char *question);
+
 /* Parse a whole decimal number of option opt within [min, max].
  * CF_ERR_USAGE naming the option and the range otherwise. */
 cf_rc cf_cli_long_arg(const char *opt, const char *arg, long min, long max,
@@ -96,7 +101,8 @@ enum {
 	"  --email ADDR             contact address (repeatable)\n"              \
 	"  --agree-tos              accept the CA's terms of service\n"          \
 	"  --eab-kid KID            External Account Binding key id\n"           \
-	"                           (env CERTFERRY_EAB_KID)\n"                   \
+	"                           (env CERTFERRY_EAB_KID); one account per\n" \
+	"                           server per --state-dir\n"                   \
 	"  --eab-hmac-key-file FILE file holding the EAB HMAC key (base64url)\n" \
 	"  --eab-hmac-key KEY       the HMAC key itself (visible in ps: prefer\n"\
 	"                           the file or env CERTFERRY_EAB_HMAC_KEY)\n"   \

@@ -752,7 +752,9 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cf_account_cli_resolve(&c.account, &ao, &err) != CF_OK ||
-	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK) {
+	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
+	    /* An --eab-kid for a server that has an account must be its own. */
+	    (have && cf_engine_account_check_eab(&e, ao.eab_kid, &err) != CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

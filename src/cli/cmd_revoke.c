@@ -1,11 +1,15 @@
 /* cmd_revoke.c - "certferry revoke NAME": revoke the current certificate
- * of NAME at the CA and stop renewing it. */
+ * of NAME at the CA (after a confirmation, or --yes), stop renewing it,
+ * and say what still serves it and how to replace it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
+#include "engine/deliver.h"
 #include "engine/renewal.h"
 
 static const struct {
@@ -24,14 +28,76 @@ revoke_usage(FILE *f)
 {
 	fprintf(f,
 "usage: certferry [global options] revoke NAME [--reason R] [--with-cert-key]\n"
+"                                          [--yes]\n"
 "\n"
 "Revokes the current certificate of NAME at the CA (signed by the account\n"
-"key), marks its renewal definition revoked and stops renewing it.\n"
+"key), marks its renewal definition revoked and stops renewing it.  It\n"
+"asks for confirmation on a terminal; without one, --yes is required.\n"
+"Afterwards it lists the stores and IIS bindings that still serve the\n"
+"revoked certificate until a new one replaces it.\n"
 "\n"
+"  --yes             do not ask (scripts)\n"
 "  --reason R        unspecified (default), keyCompromise, superseded,\n"
 "                    cessationOfOperation, affiliationChanged\n"
 "  --with-cert-key   with --reason keyCompromise: sign with the certificate's\n"
 "                    own private key instead of the account key\n");
+}
+
+/* Ask before revoking (stdin is a terminal): CF_EXIT_OK to go on. */
+static int
+confirm(const struct cf_renewal *r, const char *reason_name)
+{
+	char q[1024];
+
+	snprintf(q, sizeof(q), "Revoke the certificate %s of %s (%zu name%s, "
+		 "reason %s) at %s? This cannot be undone.",
+		 r->serial ? r->serial : "(current)", r->spec.name,
+		 r->spec.nnames, r->spec.nnames == 1 ? "" : "s", reason_name,
+		 r->spec.directory_url);
+	if (!cf_cli_confirm(q)) {
+		fprintf(stderr, "error: not confirmed: nothing was revoked\n");
+		return CF_EXIT_FAIL;
+	}
+	return CF_EXIT_OK;
+}
+
+/* After a revocation: what still serves the certificate, and how to
+ * replace it.  Only informative: a failure here changes nothing. */
+static void
+still_served(const struct cf_state *st, const struct cf_renewal *r)
+{
+	struct cf_iis_config *cfg = NULL;
+	struct cf_err err = { 0 };
+	char *certs = cf_strfmt("%s/certs/%s", st->root, r->spec.name);
+	char *text = NULL, *line, *next;
+
+	if (r->spec.iis.config != NULL &&
+	    cf_iis_config_load(r->spec.iis.config, NULL, 0, &cfg, &err) != CF_OK)
+		fprintf(stderr, "warning: %s: the IIS sites below are named "
+			"without their bindings\n", err.msg);
+	if (cf_spec_served_by(&r->spec, certs, cfg, &text, &err) != CF_OK) {
+		fprintf(stderr, "warning: %s\n", err.msg);
+		goto out;
+	}
+	printf("Until a new certificate replaces it, the revoked one is still "
+	       "served from:\n");
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		printf("  %s\n", line);
+	}
+	printf("To replace it, issue it again with the same options (the spec "
+	       "that 'certferry show %s'\nprints); that also makes its renewal "
+	       "active again ('renew' skips a revoked certificate):\n"
+	       "  certferry issue --name %s", r->spec.name, r->spec.name);
+	for (size_t i = 0; i < r->spec.nnames; i++)
+		printf(" -d %s", r->spec.names[i]);
+	printf(" ...\n");
+out:
+	cf_iis_config_free(cfg);
+	free(text);
+	free(certs);
 }
 
 int
@@ -40,6 +106,7 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "with-cert-key", no_argument, NULL, 'k' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -50,6 +117,7 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 	const char *name, *reason_name = "unspecified";
 	char *serial = NULL;
 	int ch, reason = 0, with_key = 0, have = 0, lockfd = -1, ret, found;
+	int yes = 0;
 	size_t i;
 
 	memset(&e, 0, sizeof(e));
@@ -76,6 +144,9 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 		case 'k':
 			with_key = 1;
 			break;
+		case 'y':
+			yes = 1;
+			break;
 		case 'h':
 			revoke_usage(stdout);
 			return CF_EXIT_OK;
@@ -90,6 +161,12 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 		return CF_EXIT_USAGE;
 	}
 	name = argv[optind];
+	/* Nobody to ask: refused before anything is opened or locked. */
+	if (!yes && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "error: revoking %s cannot be undone and stdin is "
+			"not a terminal to confirm it on: add --yes\n", name);
+		return CF_EXIT_USAGE;
+	}
 	if (with_key && reason != 1) {
 		fprintf(stderr, "error: --with-cert-key goes with --reason "
 			"keyCompromise\n");
@@ -102,6 +179,8 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
+	if (!yes && (ret = confirm(&r, reason_name)) != CF_EXIT_OK)
+		goto out;
 	/* The CA of the certificate is the one of its definition. */
 	cli->server = r.spec.directory_url;
 	cf_state_close(&st);
@@ -128,6 +207,7 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 	}
 	printf("%s: certificate %s revoked (%s); it will not be renewed\n",
 	       name, serial, reason_name);
+	still_served(&st, &r);
 	ret = CF_EXIT_OK;
 out:
 	free(serial);

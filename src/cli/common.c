@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
@@ -73,6 +74,21 @@ cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 		fprintf(stderr, "warning: %s is readable by others; "
 			"chmod 600 it\n", path);
 	return rc;
+}
+
+int
+cf_cli_confirm(const char *question)
+{
+	char line[64];
+	size_t n;
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
 time_t

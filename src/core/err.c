@@ -15,6 +15,7 @@ static const char *const rc_names[] = {
 	[CF_ERR_IO] = "io",
 	[CF_ERR_CRYPTO] = "crypto",
 	[CF_ERR_NET] = "network",
+	[CF_ERR_TLS] = "tls",
 	[CF_ERR_PROTO] = "protocol",
 	[CF_ERR_ACME] = "acme",
 	[CF_ERR_PENDING] = "pending",

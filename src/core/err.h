@@ -29,6 +29,8 @@ typedef enum cf_rc {
 	CF_ERR_IO,       /* file system error */
 	CF_ERR_CRYPTO,   /* OpenSSL failure */
 	CF_ERR_NET,      /* connection, TLS, timeout: no usable HTTP answer */
+	CF_ERR_TLS,      /* the server's certificate is not trusted: final,
+			    never retried (the fix is --ca-bundle) */
 	CF_ERR_PROTO,    /* the server answered something we cannot use */
 	CF_ERR_ACME,     /* the CA answered with a problem document */
 	CF_ERR_PENDING,  /* the CA is still working; try again later */

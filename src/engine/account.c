@@ -63,6 +63,7 @@ cf_engine_close(struct cf_engine *e)
 	free(e->dir_url);
 	free(e->account_dir);
 	free(e->account_url);
+	free(e->account_eab_kid);
 	free(e->thumbprint);
 	memset(e, 0, sizeof(*e));
 }
@@ -110,7 +111,7 @@ cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
 	char *kpath = cf_strfmt("%s/%s", e->account_dir, "account.key");
 	char *text = NULL;
 	json_t *j = NULL;
-	const char *url;
+	const char *url, *kid;
 	cf_rc rc = CF_OK;
 
 	*found = 0;
@@ -135,7 +136,9 @@ cf_engine_account_load(struct cf_engine *e, int *found, struct cf_err *err)
 	}
 	if ((rc = load_key(e, kpath, err)) != CF_OK)
 		goto out;
+	kid = json_string_value(json_object_get(j, "eab_kid"));
 	if ((e->account_url = strdup(url)) == NULL ||
+	    (kid != NULL && (e->account_eab_kid = strdup(kid)) == NULL) ||
 	    (rc = cf_acme_set_account_url(e->acme, url, err)) != CF_OK) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
@@ -150,9 +153,11 @@ out:
 	return rc;
 }
 
+/* account.json for the account just registered (eab_kid: the EAB key id
+ * it was bound with, or NULL) or recovered. */
 static cf_rc
 save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
-		  struct cf_err *err)
+		  const char *eab_kid, struct cf_err *err)
 {
 	char *path = cf_strfmt("%s/%s", e->account_dir, "account.json");
 	char now[32];
@@ -170,7 +175,9 @@ save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
 		      e->dir_url, "url", e->account_url, "key_type",
 		      cf_key_type_name(e->account_key_type), "contact",
 		      contacts ? contacts : json_array(), "created", now);
-	if (path == NULL || j == NULL) {
+	if (path == NULL || j == NULL ||
+	    (eab_kid != NULL &&
+	     json_object_set_new(j, "eab_kid", json_string(eab_kid)) != 0)) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -267,7 +274,8 @@ recover_account(struct cf_engine *e, const struct cf_account_opts *o,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = save_account_json(e, o, err)) == CF_OK) {
+	/* Which EAB key id the CA bound it with is not known here. */
+	if ((rc = save_account_json(e, o, NULL, err)) == CF_OK) {
 		cf_info("recovered the account %s", e->account_url);
 		*found = 1;
 	}
@@ -290,11 +298,13 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 	cf_rc rc;
 
 	*existed = 0;
-	if ((rc = cf_engine_account_load(e, &found, err)) != CF_OK)
+	if (e->account_url != NULL)
+		found = 1; /* loaded already (cf_cli_engine_open) */
+	else if ((rc = cf_engine_account_load(e, &found, err)) != CF_OK)
 		return rc;
 	if (found) {
 		*existed = 1;
-		return CF_OK;
+		return cf_engine_account_check_eab(e, o->eab_kid, err);
 	}
 	if ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK)
 		return rc;
@@ -354,7 +364,12 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = save_account_json(e, o, err);
+	if (o->eab_kid != NULL &&
+	    (e->account_eab_kid = strdup(o->eab_kid)) == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = save_account_json(e, o, o->eab_kid, err);
 out:
 	if (pem != NULL)
 		OPENSSL_clear_free(pem, plen);
@@ -365,6 +380,23 @@ out:
 	}
 	free(kpath);
 	return rc;
+}
+
+cf_rc
+cf_engine_account_check_eab(const struct cf_engine *e, const char *eab_kid,
+			    struct cf_err *err)
+{
+	if (eab_kid == NULL || e->account_eab_kid == NULL ||
+	    strcmp(eab_kid, e->account_eab_kid) == 0)
+		return CF_OK;
+	return cf_err_set(err, CF_ERR_USAGE,
+			  "--eab-kid '%s' differs from the EAB key id '%s' of the "
+			  "account already registered for %s (%s): there is one "
+			  "account per directory URL per state folder; to register "
+			  "a second account, give it its own state folder "
+			  "(--state-dir DIR or CERTFERRY_STATE_DIR), or leave out "
+			  "--eab-kid (and CERTFERRY_EAB_KID) to use the existing one",
+			  eab_kid, e->account_eab_kid, e->dir_url, e->account_dir);
 }
 
 cf_rc

@@ -1,11 +1,14 @@
 /* deliver.c - from a spec to the order's names, and from an issued
  * certificate to every store and IIS binding the spec names. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
@@ -42,8 +45,10 @@ cf_spec_resolve_names(const struct cf_cert_spec *s, char ***out, size_t *n,
 			goto nomem;
 	if (s->iis.config != NULL) {
 		if ((rc = cf_iis_config_load(s->iis.config, NULL, 0, &cfg, err)) !=
-		    CF_OK)
+		    CF_OK) {
+			cf_err_wrap(err, "--iis-config");
 			goto fail;
+		}
 		for (size_t i = 0; i < s->iis.nsites; i++) {
 			const struct cf_iis_site *site =
 				cf_iis_site_find(cfg, s->iis.sites[i]);
@@ -454,4 +459,109 @@ cf_delivery_free(struct cf_delivery *d)
 	cf_iis_check_report_free(d->iis_report);
 	free(d->iis_backup);
 	memset(d, 0, sizeof(*d));
+}
+
+/* Append one line (printf-style) to b; remembers a failure in *rc. */
+static void
+served_line(struct cf_buf *b, cf_rc *rc, const char *fmt, ...)
+	CF_PRINTF(3, 4);
+
+static void
+served_line(struct cf_buf *b, cf_rc *rc, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	if (*rc == CF_OK)
+		*rc = cf_buf_appends(b, line);
+}
+
+/* The https bindings of site whose host the certificate of s carries. */
+static cf_rc
+served_bindings(const struct cf_cert_spec *s, const struct cf_iis_site *site,
+		struct cf_buf *b, struct cf_err *err)
+{
+	char **hosts = NULL, *a = NULL, flags[128];
+	size_t nhosts = 0;
+	cf_rc rc, brc = CF_OK;
+
+	if ((rc = cf_iis_site_hosts(site, s->iis.host_filter, &hosts, &nhosts,
+				    err)) != CF_OK)
+		return rc;
+	for (size_t i = 0; i < site->nbindings; i++) {
+		const struct cf_iis_binding *bd = &site->bindings[i];
+		if (bd->protocol == NULL || strcasecmp(bd->protocol, "https") != 0 ||
+		    !bd->has_info || bd->info.host[0] == '\0')
+			continue;
+		free(a);
+		a = NULL;
+		if (cf_iis_host_alabel(bd->info.host, &a, err) != CF_OK)
+			continue; /* not a name a certificate can carry */
+		if (!has(hosts, nhosts, a) && !has(s->names, s->nnames, a))
+			continue;
+		served_line(b, &brc, "IIS site '%s' (%s): https binding %s "
+			    "(sslFlags %s)", site->name, s->iis.config,
+			    bd->binding_information,
+			    cf_iis_ssl_flags_describe(bd->ssl_flags, flags,
+						      sizeof(flags)));
+	}
+	free(a);
+	cf_iis_hosts_free(hosts, nhosts);
+	if (brc != CF_OK)
+		return cf_err_set(err, brc, "out of memory");
+	return CF_OK;
+}
+
+cf_rc
+cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
+		  const struct cf_iis_config *cfg, char **text,
+		  struct cf_err *err)
+{
+	struct cf_buf b;
+	cf_rc rc = CF_OK;
+
+	*text = NULL;
+	cf_buf_init(&b, 256 * 1024);
+	if (certs_dir != NULL)
+		served_line(&b, &rc, "state folder: %s", certs_dir);
+	for (size_t i = 0; i < s->nstores; i++) {
+		const struct cf_store_spec *st = &s->stores[i];
+		switch (st->kind) {
+		case CF_STORE_PEM:
+			served_line(&b, &rc, "PEM folder: %s", st->path);
+			break;
+		case CF_STORE_PFX:
+			served_line(&b, &rc, "PFX file: %s", st->path);
+			break;
+		case CF_STORE_CCS:
+			served_line(&b, &rc, "IIS Centralized Certificate Store: "
+				    "%s (one PFX per host name)", st->path);
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; rc == CF_OK && s->iis.config != NULL &&
+			   i < s->iis.nsites; i++) {
+		const struct cf_iis_site *site =
+			cf_iis_site_find(cfg, s->iis.sites[i]);
+		if (site == NULL)
+			served_line(&b, &rc, "IIS site '%s' (%s): its https "
+				    "bindings", s->iis.sites[i], s->iis.config);
+		else if ((rc = served_bindings(s, site, &b, err)) != CF_OK)
+			goto out;
+	}
+	if (rc != CF_OK) {
+		rc = cf_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	if ((*text = cf_buf_steal(&b)) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+out:
+	cf_buf_free(&b);
+	return rc;
 }

@@ -6,8 +6,9 @@
  * run, so a host added to the site later is picked up by the next renewal)
  * and writing to the spec's stores, then adding IIS bindings; checking
  * that every store still holds the current certificate and repairing the
- * ones that drifted.  Store passwords are read from their files at the
- * moment of use and wiped.
+ * ones that drifted; and saying where a certificate of the spec is served
+ * from (revoke).  Store passwords are read from their files at the moment
+ * of use and wiped.
  */
 #ifndef CF_DELIVER_H
 #define CF_DELIVER_H
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "engine/spec.h"
+#include "iis/appconfig.h"
 #include "iis/check.h"
 #include "iis/edit.h"
 #include "install/store.h"
@@ -74,6 +76,19 @@ void cf_verify_report_free(struct cf_verify_report *r);
 cf_rc cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
 			const char *const *names, size_t n, int repair,
 			struct cf_verify_report *rep,
+			struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * Where a certificate of s is served from, for people (revoke lists what
+ * still serves a revoked certificate): one line ending in "\n" for
+ * certs_dir (the state folder's STATE/certs/NAME; NULL: none), each store
+ * of the spec, and each https binding of the spec's IIS sites in cfg whose
+ * host the certificate carries (its -d names and the sites' hosts).  With
+ * an IIS configuration in the spec but cfg NULL (it could not be read),
+ * one line per site instead.  *text: malloc'd.
+ */
+cf_rc cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
+			const struct cf_iis_config *cfg, char **text,
 			struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -31,6 +31,9 @@ struct cf_engine {
 	char *account_dir;               /* STATE/accounts/<id> */
 	EVP_PKEY *account_key;           /* owned; NULL until loaded */
 	char *account_url;
+	char *account_eab_kid;           /* the EAB key id the account was
+					    registered with (account.json
+					    "eab_kid"); NULL when not recorded */
 	enum cf_key_type account_key_type;
 	char *thumbprint;                /* of the account key */
 	struct cf_acme_signer signer;
@@ -77,12 +80,24 @@ void cf_engine_close(struct cf_engine *e);
 cf_rc cf_engine_account_load(struct cf_engine *e, int *found,
 			     struct cf_err *err) CF_MUST_CHECK;
 
-/* Create the account at the CA (with EAB when given) and store it.  On any
- * failure nothing is left behind.  With an account already stored this is
- * a no-op that returns CF_OK and sets *existed. */
+/* Create the account at the CA (with EAB when given) and store it, with
+ * the EAB key id (never the HMAC key) in account.json.  On any failure
+ * nothing is left behind.  With an account already stored (or loaded)
+ * this returns CF_OK and sets *existed, after cf_engine_account_check_eab. */
 cf_rc cf_engine_account_register(struct cf_engine *e,
 				 const struct cf_account_opts *o, int *existed,
 				 struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * An --eab-kid given while an account exists: CF_ERR_USAGE, saying how to
+ * use a second account, when it differs from the key id the loaded
+ * account was registered with.  CF_OK when eab_kid is NULL, when it is the
+ * same, and when the account has no key id recorded (registered before
+ * certferry recorded it, or recovered from the CA): nothing to compare.
+ */
+cf_rc cf_engine_account_check_eab(const struct cf_engine *e,
+				  const char *eab_kid,
+				  struct cf_err *err) CF_MUST_CHECK;
 
 /* The account object as the CA sees it (POST-as-GET). */
 cf_rc cf_engine_account_fetch(struct cf_engine *e, json_t **acct,

@@ -14,6 +14,7 @@
 
 struct cf_http {
 	CURL *curl;
+	char *ca_bundle;          /* copy of opts->ca_bundle, for messages */
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
 	struct {
@@ -113,8 +114,14 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
-	if (opts->ca_bundle != NULL)
+	if (opts->ca_bundle != NULL) {
+		if ((h->ca_bundle = strdup(opts->ca_bundle)) == NULL) {
+			cf_http_free(h);
+			cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 		curl_easy_setopt(h->curl, CURLOPT_CAINFO, opts->ca_bundle);
+	}
 	return h;
 }
 
@@ -124,6 +131,7 @@ cf_http_free(struct cf_http *h)
 	if (h == NULL)
 		return;
 	curl_easy_cleanup(h->curl);
+	free(h->ca_bundle);
 	free(h);
 	curl_global_cleanup();
 }
@@ -255,6 +263,47 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * A failed transfer as a cf_rc: a server certificate that is not trusted
+ * is CF_ERR_TLS and a trust-anchor file that cannot be used is
+ * CF_ERR_USAGE (retrying fixes neither, and the message says what does);
+ * everything else is CF_ERR_NET.
+ */
+static cf_rc
+transfer_error(const struct cf_http *h, CURLcode cc, const char *method,
+	       const char *url, struct cf_err *err)
+{
+	const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc);
+
+	switch (cc) {
+	case CURLE_SSL_CACERT_BADFILE:
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--ca-bundle %s: %s: give a readable PEM file of "
+				  "the CA's trust anchors (--ca-bundle FILE or "
+				  "CERTFERRY_CA_BUNDLE)",
+				  h->ca_bundle ? h->ca_bundle : "(default)", why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		if (h->ca_bundle == NULL)
+			return cf_err_set(err, CF_ERR_TLS,
+					  "%s %s: %s: the server's TLS certificate "
+					  "is not trusted by the system's CAs; if "
+					  "the CA uses a private or test root, give "
+					  "its PEM file with --ca-bundle FILE (or "
+					  "CERTFERRY_CA_BUNDLE)", method, url, why);
+		return cf_err_set(err, CF_ERR_TLS,
+				  "%s %s: %s: the server's TLS certificate is not "
+				  "trusted by --ca-bundle %s; give the PEM file of "
+				  "the root that issued it (--ca-bundle FILE or "
+				  "CERTFERRY_CA_BUNDLE)", method, url, why,
+				  h->ca_bundle);
+	default:
+		return cf_err_set(err, CF_ERR_NET, "%s %s: %s", method, url, why);
+	}
+}
+
 cf_rc
 cf_http_request(struct cf_http *h, const char *method, const char *url,
 		const char *content_type, const char *body, size_t body_len,
@@ -323,8 +372,7 @@ cf_http_request(struct cf_http *h, const char *method, const char *url,
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		rc = cf_err_set(err, CF_ERR_NET, "%s %s: %s", method, url,
-				h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
+		rc = transfer_error(h, cc, method, url, err);
 		goto out;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -496,9 +496,9 @@ cf_iis_config_load(const char *path, const struct cf_iis_var *vars,
 	cf_rc rc;
 
 	*out = NULL;
-	if ((rc = cf_file_read(path, CF_IIS_CONFIG_MAX, &data, &len,
+	if ((rc = cf_file_read_input(path, CF_IIS_CONFIG_MAX, &data, &len,
 	    err)) != CF_OK)
-		return cf_err_wrap(err, "IIS configuration %s", path);
+		return cf_err_wrap(err, "IIS configuration (applicationHost.config)");
 	if ((rc = cf_iis_config_parse(data, len, vars, nvars, out, err)) != CF_OK)
 		cf_err_wrap(err, "%s", path);
 	free(data);

@@ -220,6 +220,22 @@ out:
 }
 
 cf_rc
+cf_file_read_input(const char *path, size_t cap, char **data, size_t *len,
+		   struct cf_err *err)
+{
+	char why[CF_ERR_MSG_MAX];
+	cf_rc rc = cf_file_read(path, cap, data, len, err);
+
+	if (rc != CF_ERR_NOTFOUND && rc != CF_ERR_IO)
+		return rc;
+	if (err == NULL)
+		return CF_ERR_USAGE;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	return cf_err_set(err, CF_ERR_USAGE, "%s: give the path of an existing, "
+			  "readable file", why);
+}
+
+cf_rc
 cf_mkdir_p(const char *path, mode_t mode, int tighten, struct cf_err *err)
 {
 	char tmp[PATH_MAX];

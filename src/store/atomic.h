@@ -33,6 +33,12 @@ cf_rc cf_file_write_json(const char *path, const json_t *j, mode_t mode,
 cf_rc cf_file_read(const char *path, size_t cap, char **data, size_t *len,
 		   struct cf_err *err) CF_MUST_CHECK;
 
+/* cf_file_read for a file the user named (an option's FILE): one that is
+ * missing or cannot be read is bad input, CF_ERR_USAGE (exit status 2),
+ * and the message says so.  Callers wrap it with the option's name. */
+cf_rc cf_file_read_input(const char *path, size_t cap, char **data,
+			 size_t *len, struct cf_err *err) CF_MUST_CHECK;
+
 /* Create a folder (and missing parents) with the given mode; an existing
  * folder is accepted and, when `tighten` is set, chmod'ed to mode. */
 cf_rc cf_mkdir_p(const char *path, mode_t mode, int tighten,

@@ -468,9 +468,10 @@ cf_tsig_key_load(const char *path, struct cf_tsig_key *out,
 	memset(out, 0, sizeof(*out));
 	cf_buf_init(&b, DNS01_KEYFILE_MAX);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO,
-		    "cannot open the TSIG key file %s: %s", path,
-		    strerror(errno));
+		/* A file named on the command line: bad input. */
+		rc = cf_err_set(err, CF_ERR_USAGE,
+		    "cannot open the TSIG key file %s: %s: give --tsig-key-file "
+		    "the path of a readable key file", path, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -478,9 +479,10 @@ cf_tsig_key_load(const char *path, struct cf_tsig_key *out,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			rc = cf_err_set(err, CF_ERR_IO,
-			    "cannot read the TSIG key file %s: %s", path,
-			    strerror(errno));
+			rc = cf_err_set(err, CF_ERR_USAGE,
+			    "cannot read the TSIG key file %s: %s: give "
+			    "--tsig-key-file the path of a readable key file",
+			    path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)

@@ -22,7 +22,7 @@ s1=$(serial_of r1.revoke.test)
 s2=$(serial_of r2.revoke.test)
 [ "$(status_of "$s1")" = Valid ] && t_pass "Pebble: r1 valid before" || t_fail "Pebble: r1 valid before" "$(status_of "$s1")"
 t_expect_fail "bad --reason" cf_run revoke r1.revoke.test --reason bogus
-t_check "revoke r1 (account key, superseded)" cf_run revoke r1.revoke.test --reason superseded
+t_check "revoke r1 (account key, superseded)" cf_run revoke r1.revoke.test --reason superseded --yes
 [ "$(status_of "$s1")" = Revoked ] && t_pass "Pebble: r1 revoked" || t_fail "Pebble: r1 revoked" "$(status_of "$s1")"
 f="$STATE/renewals/r1.revoke.test.json"
 [ "$(jq -r .state "$f")" = revoked ] && [ "$(jq -r '.history[-1].action' "$f")" = revoke ] &&
@@ -31,7 +31,7 @@ o=$(pebble_count_requests /order-plz)
 t_check "renew --force after revoke" cf_run renew --force --name r1.revoke.test
 [ "$(pebble_count_requests /order-plz)" = "$o" ] && t_pass "a revoked certificate is not renewed" ||
 	t_fail "a revoked certificate is not renewed"
-t_check "revoke r2 with its own key (keyCompromise)" cf_run revoke r2.revoke.test \
+t_check "revoke r2 with its own key (keyCompromise)" cf_run revoke r2.revoke.test --yes \
 	--reason keyCompromise --with-cert-key
 [ "$(status_of "$s2")" = Revoked ] && t_pass "Pebble: r2 revoked" || t_fail "Pebble: r2 revoked" "$(status_of "$s2")"
 [ "$(pebble_count_requests /revoke-cert)" = 2 ] && t_pass "two revokeCert requests" ||

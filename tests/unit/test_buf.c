@@ -263,6 +263,7 @@ test_rc_names(void **state)
 		{ CF_ERR_IO, "io" },
 		{ CF_ERR_CRYPTO, "crypto" },
 		{ CF_ERR_NET, "network" },
+		{ CF_ERR_TLS, "tls" },
 		{ CF_ERR_PROTO, "protocol" },
 		{ CF_ERR_ACME, "acme" },
 		{ CF_ERR_PENDING, "pending" },

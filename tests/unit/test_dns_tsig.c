@@ -118,7 +118,7 @@ test_tsig_load(void **state)
 	assert_string_equal(k.name, "f.");
 	cf_tsig_key_free(&k);
 	unlink(path);
-	assert_int_equal(cf_tsig_key_load(path, &k, &err), CF_ERR_IO);
+	assert_int_equal(cf_tsig_key_load(path, &k, &err), CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, path));
 }
 

@@ -157,6 +157,64 @@ test_zero_length_untouched(void **state)
 	assert_string_equal(buf, "abc");
 }
 
+/* Advice for the EAB failures of newAccount: which advice each CA
+ * message gets (a prefix of the wrapped message), "" for none. */
+static const struct {
+	const char *label;
+	int sent_eab;
+	const char *msg;
+	const char *want_prefix;
+} eab_cases[] = {
+	{ "EAB required, none sent", 0,
+	  ERR "externalAccountRequired: EAB required",
+	  "the CA requires External Account Binding" },
+	{ "binding missing, none sent", 0,
+	  ERR "malformed: externalAccountBinding missing",
+	  "the CA requires External Account Binding" },
+	{ "Pebble unknown kid", 1,
+	  ERR "unauthorized: the field 'kid' references a key that is not "
+	  "known to the ACME server",
+	  "the CA does not know the EAB key id 'kid-x': give --eab-kid" },
+	{ "key identifier not found", 1,
+	  ERR "unauthorized: EAB key identifier not found",
+	  "the CA does not know the EAB key id 'kid-x'" },
+	{ "unknown kid", 1, ERR "malformed: unknown kid",
+	  "the CA does not know the EAB key id 'kid-x'" },
+	{ "kid already bound", 1,
+	  ERR "unauthorized: EAB kid already used by another account",
+	  "this EAB key id is already bound" },
+	{ "wrong HMAC", 1,
+	  ERR "unauthorized: JWS verification error",
+	  "the CA rejected the EAB HMAC" },
+	{ "bad MAC", 1, ERR "malformed: bad MAC", "the CA rejected the EAB HMAC" },
+	{ "unrelated, EAB sent", 1, ERR "rejectedIdentifier: no", "" },
+	{ "unknown kid, no EAB sent", 0,
+	  ERR "unauthorized: unknown kid", "" },
+};
+
+static void
+test_eab_advice(void **state)
+{
+	struct cf_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(eab_cases) / sizeof(eab_cases[0]); i++) {
+		cf_err_set(&err, CF_ERR_ACME, "%s", eab_cases[i].msg);
+		cf_acme_eab_advice(&err, eab_cases[i].sent_eab, "kid-x");
+		assert_int_equal(err.rc, CF_ERR_ACME);
+		if (*eab_cases[i].want_prefix == '\0') {
+			if (strcmp(err.msg, eab_cases[i].msg) != 0)
+				fail_msg("%s: unexpected advice '%s'",
+					 eab_cases[i].label, err.msg);
+			continue;
+		}
+		if (strncmp(err.msg, eab_cases[i].want_prefix,
+			    strlen(eab_cases[i].want_prefix)) != 0 ||
+		    strstr(err.msg, eab_cases[i].msg) == NULL)
+			fail_msg("%s: got '%s'", eab_cases[i].label, err.msg);
+	}
+}
+
 int
 main(void)
 {
@@ -165,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_non_object),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_zero_length_untouched),
+		cmocka_unit_test(test_eab_advice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "engine/deliver.h"
 #include "engine/spec.h"
 
 static char **
@@ -590,6 +591,68 @@ test_no_secrets(void **state)
 	cf_spec_free(&s);
 }
 
+/* What still serves a certificate (revoke): the state folder, every
+ * store, and the https bindings of the spec's IIS sites for its hosts. */
+static void
+test_served_by(void **state)
+{
+	static const char xml[] =
+		"<configuration><system.applicationHost><sites>"
+		"<site name=\"Shop\" id=\"2\"><bindings>"
+		"<binding protocol=\"http\" bindingInformation=\"*:80:shop.example\"/>"
+		"<binding protocol=\"https\" bindingInformation=\"*:443:shop.example\" sslFlags=\"3\"/>"
+		"<binding protocol=\"https\" bindingInformation=\"*:443:www.example\" sslFlags=\"1\"/>"
+		"<binding protocol=\"https\" bindingInformation=\"*:8443:other.test\" sslFlags=\"3\"/>"
+		"<binding protocol=\"https\" bindingInformation=\"10.0.0.1:443:\"/>"
+		"</bindings></site></sites></system.applicationHost></configuration>";
+	struct cf_store_spec stores[3] = {
+		{ .kind = CF_STORE_PEM, .path = "/etc/nginx/tls" },
+		{ .kind = CF_STORE_PFX, .path = "/srv/shop.pfx" },
+		{ .kind = CF_STORE_CCS, .path = "/mnt/ccs" },
+	};
+	char *names[] = { "www.example", NULL };
+	char *sites[] = { "Shop", "Gone" };
+	struct cf_cert_spec s = { .name = "shop", .names = names, .nnames = 1,
+				  .stores = stores, .nstores = 3 };
+	struct cf_iis_config *cfg = NULL;
+	struct cf_err err = { 0 };
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(cf_spec_served_by(&s, "/var/lib/certferry/certs/shop",
+					   NULL, &text, &err), CF_OK);
+	assert_string_equal(text,
+		"state folder: /var/lib/certferry/certs/shop\n"
+		"PEM folder: /etc/nginx/tls\n"
+		"PFX file: /srv/shop.pfx\n"
+		"IIS Centralized Certificate Store: /mnt/ccs (one PFX per host name)\n");
+	free(text);
+
+	s.nstores = 0;
+	s.iis.config = "C:/applicationHost.config";
+	s.iis.sites = sites;
+	s.iis.nsites = 2;
+	s.iis.host_filter = "*.example";
+	assert_int_equal(cf_iis_config_parse(xml, sizeof(xml) - 1, NULL, 0, &cfg,
+					     &err), CF_OK);
+	assert_int_equal(cf_spec_served_by(&s, NULL, cfg, &text, &err), CF_OK);
+	assert_string_equal(text,
+		"IIS site 'Shop' (C:/applicationHost.config): https binding "
+		"*:443:shop.example (sslFlags SNI,CCS)\n"
+		"IIS site 'Shop' (C:/applicationHost.config): https binding "
+		"*:443:www.example (sslFlags SNI)\n"
+		"IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
+	free(text);
+
+	/* The configuration could not be read: the sites, by name. */
+	assert_int_equal(cf_spec_served_by(&s, NULL, NULL, &text, &err), CF_OK);
+	assert_string_equal(text,
+		"IIS site 'Shop' (C:/applicationHost.config): its https bindings\n"
+		"IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
+	free(text);
+	cf_iis_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -600,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_enum_parse),
 		cmocka_unit_test(test_check_table),
 		cmocka_unit_test(test_no_secrets),
+		cmocka_unit_test(test_served_by),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

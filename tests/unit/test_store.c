@@ -512,10 +512,41 @@ test_pfx_and_ccs(void **state)
 	scratch_remove(tmp);
 }
 
+/* A file named on the command line that is missing or is a folder is bad
+ * input (exit status 2), not a failure. */
+static void
+test_read_input(void **state)
+{
+	const char *tmp = scratch_dir();
+	char p[1024], *d = NULL;
+	struct cf_err err = { 0 };
+	size_t l = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/missing.config", tmp);
+	assert_int_equal(cf_file_read_input(p, 1024, &d, &l, &err), CF_ERR_USAGE);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, p));
+	assert_non_null(strstr(err.msg, "give the path of an existing"));
+	assert_int_equal(cf_file_read_input(tmp, 1024, &d, &l, &err), CF_ERR_USAGE);
+	assert_null(d);
+	snprintf(p, sizeof(p), "%s/there", tmp);
+	assert_non_null(f = fopen(p, "w"));
+	fputs("abc", f);
+	fclose(f);
+	assert_int_equal(cf_file_read_input(p, 1024, &d, &l, &err), CF_OK);
+	assert_int_equal(l, 3);
+	free(d);
+	assert_int_equal(cf_file_read_input(p, 2, &d, &l, &err), CF_ERR_USAGE);
+	scratch_remove(tmp);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_input),
 		cmocka_unit_test(test_pem),
 		cmocka_unit_test(test_pem_migrate),
 		cmocka_unit_test(test_pem_crash),
