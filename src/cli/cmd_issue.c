@@ -758,8 +758,8 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	/* The certificate we have is for these names and not due: deliver it
-	 * where it is missing, order nothing. */
+	/* Every check passed: keep the environment's PFX password for the
+	 * renewals. */
 	if (c.pending_secret != NULL &&
 	    (cf_state_mkdir(&st, c.secrets_dir, &err) != CF_OK ||
 	     cf_secret_file_write(c.pending_secret, c.pfx_password_env, &err) !=
@@ -767,6 +767,8 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
+	/* The certificate we have is for these names and not due: deliver it
+	 * where it is missing, order nothing. */
 	if (!c.force) {
 		if (cf_engine_use_current(&st, &c.spec, (const char *const *)names,
 					  nnames, time(NULL), &cur, &err) !=
