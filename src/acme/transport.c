@@ -306,9 +306,11 @@ wait_retry_after(struct cf_acme *a, long secs, const char *what,
 }
 
 /* May rq be sent at all?  Same origin as the directory (unless allowed)
- * and some wait budget left. */
+ * and some wait budget left.  A first attempt past the budget is
+ * CF_ERR_PENDING (the order, if any, is resumed by the next run); a retry
+ * past it is the failure of the attempts before (CF_ERR_NET). */
 static cf_rc
-request_allowed(struct cf_acme *a, const struct acme_req *rq,
+request_allowed(struct cf_acme *a, const struct acme_req *rq, int attempt,
 		struct cf_err *err)
 {
 	char origin[300];
@@ -322,6 +324,16 @@ request_allowed(struct cf_acme *a, const struct acme_req *rq,
 				  "this CA serves ACME from several hosts, allow "
 				  "it with --allow-cross-origin", rq->url,
 				  a->dir_origin);
+	if (a->wait_budget_s > 0 && elapsed_s(a) >= a->wait_budget_s &&
+	    attempt > 0) {
+		/* A retry the budget does not allow: this request failed. */
+		char last[CF_ERR_MSG_MAX];
+		snprintf(last, sizeof(last), "%s",
+			 err->rc == CF_ERR_NET ? err->msg : "no usable answer");
+		return cf_err_set(err, CF_ERR_NET,
+				  "%s; no wait budget left to retry (--wait %ld s, "
+				  "%d attempts)", last, a->wait_budget_s, attempt);
+	}
 	if (a->wait_budget_s > 0 && elapsed_s(a) >= a->wait_budget_s)
 		return cf_err_set(err, CF_ERR_PENDING,
 				  "this run's wait budget (--wait %ld s) is spent "
@@ -348,7 +360,7 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		json_decref(prob);
 		prob = NULL;
 		cf_http_resp_free(resp);
-		if ((rc = request_allowed(a, rq, err)) != CF_OK)
+		if ((rc = request_allowed(a, rq, attempt, err)) != CF_OK)
 			goto out;
 		if (is_post) {
 			if (a->signer == NULL)
