@@ -368,16 +368,24 @@ parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
 				}
 			}
 		} else if (is_elem(c, "bindings")) {
+			/* A second <bindings> adds to the first (the editor
+			 * refuses such a site; reading it keeps every host). */
+			struct cf_iis_binding *grown;
+			nb = 0;
 			for (b = c->children; b != NULL; b = b->next)
 				if (is_elem(b, "binding"))
 					nb++;
 			if (nb == 0)
 				continue;
-			s->bindings = calloc(nb, sizeof(*s->bindings));
-			if (s->bindings == NULL) {
+			grown = realloc(s->bindings,
+			    (s->nbindings + nb) * sizeof(*s->bindings));
+			if (grown == NULL) {
 				rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 				goto out;
 			}
+			s->bindings = grown;
+			memset(s->bindings + s->nbindings, 0,
+			    nb * sizeof(*s->bindings));
 			for (b = c->children; b != NULL; b = b->next) {
 				if (!is_elem(b, "binding"))
 					continue;
