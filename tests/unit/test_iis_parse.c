@@ -425,7 +425,9 @@ test_ccs_names(void **state)
 	    "www.*.com", "a b", "*" };
 	static const char *badfile[] = { "www.example.com", ".pfx",
 	    "a/..pfx", "x.*.pfx", "a b.pfx",
-	    "*.pfx" /* once read past the end of the one-byte host "*" */ };
+	    "*.pfx" /* once read past the end of the one-byte host "*" */,
+	    /* UTS #46 maps U+00A0 to ' ' and U+FF0F to '/' (found by fuzz_ccs) */
+	    "k\xc2\xa0.example.pfx", "a\xef\xbc\x8f" "b.pfx" };
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
