@@ -5,10 +5,14 @@
 #   make check      install what is missing, build, run every test
 #   make check-asan the same tests on an AddressSanitizer+UBSan build
 #   make bench      measure one issuance (docs/PERFORMANCE.md)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 30;
+#                   FUZZ=fuzz_pem for one; needs clang; docs/FUZZING.md)
 #   make install    install binary and man page under $(PREFIX)
 #
 # Sources are found by directory: a new .c under src/ joins the library,
-# a new tests/unit/test_*.c becomes a cmocka binary, tests/tools/*.c a tool.
+# a new tests/unit/test_*.c becomes a cmocka binary, tests/tools/*.c a tool,
+# tests/fuzz/fuzz_*.c a fuzz target (a replay binary for the tests, and a
+# libFuzzer binary for `make fuzz`).
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -28,10 +32,14 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check check-asan test build-tests bench install clean
+.PHONY: all deps demo check check-asan test build-tests bench install clean \
+	fuzz fuzz-targets
 
 all: $(BUILD)/certferry
 	@ln -sf $(BUILD)/certferry certferry
@@ -57,7 +65,23 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libcertferry.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libcertferry.a $(LDLIBS)
 
-build-tests: $(BUILD)/certferry $(UNIT_BIN) $(TOOL_BIN)
+# A fuzz target with tests/fuzz/replay.c's main: replays files (any cc).
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+		$(BUILD)/libcertferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< \
+		tests/fuzz/replay.c $(BUILD)/libcertferry.a $(LDLIBS)
+
+# A fuzz target linked with libFuzzer (scripts/fuzz.sh builds these with
+# clang and -fsanitize=fuzzer-no-link in CFLAGS).
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libcertferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(LDFLAGS) \
+		-o $@ $< $(BUILD)/libcertferry.a $(LDLIBS)
+
+fuzz-targets: $(FUZZ_BIN)
+
+build-tests: $(BUILD)/certferry $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY)
 
 deps:
 	@scripts/install-deps.sh
@@ -80,6 +104,11 @@ check-asan: deps
 		LDFLAGS="-fsanitize=address,undefined" build-tests
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+# libFuzzer with ASan+UBSan (clang), FUZZ_SECONDS per target; new corpus
+# entries and crashes go under build/fuzz-clang/, never into tests/fuzz/.
+fuzz:
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30) scripts/fuzz.sh $(FUZZ)
 
 bench: deps
 	@$(MAKE) --no-print-directory all build-tests

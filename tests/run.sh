@@ -10,6 +10,10 @@
 # 2. Each tests/integration/t_*.sh, in order, under `timeout 600`: its
 #    "ok - ", "not ok - " and "skip - " lines.  A script that exits non-zero
 #    without a "not ok" line counts as one failure.
+# 3. Each fuzz target's replay binary $BUILD/fuzz/replay_fuzz_* (built by
+#    build-tests with the normal cc, tests/fuzz/replay.c): the checked-in
+#    corpus tests/fuzz/corpus/<target>/ and past crashes
+#    tests/fuzz/crashes/<target>/ are fed to it; one result per target.
 # PATTERN, when given, keeps only binaries/scripts whose name contains it.
 # The output of every failing binary or script is shown.  Exit 1 if anything
 # failed (or nothing ran).
@@ -132,6 +136,39 @@ for script in tests/integration/t_*.sh; do
 	fi
 	if [ "$n_fail" -gt 0 ]; then
 		show_output "$name"
+	fi
+done
+
+# ---- fuzz targets: replay the corpus and every past crash ----
+for bin in "$BUILD"/fuzz/replay_fuzz_*; do
+	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+		continue
+	fi
+	target=${bin##*/replay_}
+	short=${target#fuzz_}
+	matches "$target" || continue
+	ran=$((ran + 1))
+	dirs=()
+	for d in "tests/fuzz/corpus/$short" "tests/fuzz/crashes/$short"; do
+		[ -d "$d" ] && dirs+=("$d")
+	done
+	if [ ${#dirs[@]} -eq 0 ]; then
+		echo "skip - $target: no tests/fuzz/corpus/$short or crashes/$short to replay"
+		skipped=$((skipped + 1))
+		skip_lines+=("$target: no corpus to replay")
+		continue
+	fi
+	{ timeout "$UNIT_TIMEOUT" "$bin" "${dirs[@]}" >"$out" 2>&1 </dev/null; } 2>>"$out"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - $target: replayed $(sed -n 's/^\([0-9]*\) inputs$/\1/p' "$out") inputs (corpus and past crashes)"
+		passed=$((passed + 1))
+	else
+		why=$(describe_status "$rc" "$UNIT_TIMEOUT")
+		last=$(sed -n 's/^replay: //p' "$out" | tail -1)
+		echo "not ok - $target: $why on ${last:-?}"
+		record_fail "$target"
+		show_output "$target"
 	fi
 done
 

@@ -58,4 +58,42 @@ void acme_sleep_ms(long ms);
 /* strdup that records CF_ERR_NOMEM in err on failure. */
 char *acme_strdup(const char *s, struct cf_err *err);
 
+/*
+ * Parsers of the CA's JSON resources, apart from the requests that fetch
+ * them, so that tests and the fuzz targets (tests/fuzz) reach them without
+ * a network.  Each takes what it is given as untrusted.
+ */
+
+/* Fill *dir (zeroed first) from a directory object; on error *dir is
+ * left empty.  Free with acme_directory_free. */
+cf_rc acme_directory_load(struct cf_acme_directory *dir, json_t *d,
+			  struct cf_err *err) CF_MUST_CHECK;
+void acme_directory_free(struct cf_acme_directory *dir);
+
+/* Fill o's fields (except url) from an order object; takes obj (also on
+ * error).  o is freed by the caller with cf_acme_order_free. */
+cf_rc acme_order_load(struct cf_acme_order *o, json_t *obj,
+		      struct cf_err *err) CF_MUST_CHECK;
+
+/* Fill *out (zeroed first) from the authorization object obj fetched from
+ * url; takes obj (also on error).  Free with cf_acme_authz_free. */
+cf_rc acme_authz_load(struct cf_acme_authz *out, const char *url, json_t *obj,
+		      struct cf_err *err) CF_MUST_CHECK;
+
+/* The first challenge error of an invalid authorization, formatted like
+ * cf_acme_problem_format (control characters escaped). */
+void acme_authz_error(json_t *authz, char *buf, size_t len);
+
+/* The renewalInfo URL of cert_id under the directory's base URL (RFC 9773
+ * §4.1), malloc'd.  CF_ERR_NOTFOUND for an empty base, CF_ERR_USAGE for a
+ * CertID that is empty or holds '/'. */
+cf_rc acme_ari_url(const char *base, const char *cert_id, char **url,
+		   struct cf_err *err) CF_MUST_CHECK;
+
+/* suggestedWindow and explanationURL of a renewalInfo object into *out
+ * (borrowing obj); CF_ERR_PROTO when there is no usable window.  *out is
+ * freed by the caller with cf_acme_ari_free, also on error. */
+cf_rc acme_ari_load(json_t *obj, struct cf_acme_ari *out,
+		    struct cf_err *err) CF_MUST_CHECK;
+
 #endif

@@ -10,19 +10,11 @@
 static void
 append_escaped(char *buf, size_t len, size_t *pos, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int esc = c < 0x20 || c == 0x7f;
-		if (*pos + (esc ? 4 : 1) >= len)
-			break;
-		if (esc)
-			*pos += (size_t)snprintf(buf + *pos, len - *pos, "\\x%02x", c);
-		else
-			buf[(*pos)++] = (char)c;
-	}
-	buf[*pos] = '\0';
+	int cut;
+
+	*pos += cf_escape_ctl(buf + *pos, len - *pos, s, &cut);
 	/* Cut short: mark the buffer full so no separator follows. */
-	if (s && *s)
+	if (cut)
 		*pos = len - 1;
 }
 

@@ -208,9 +208,8 @@ cf_acme_order_free(struct cf_acme_order *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Fill o's fields (except url) from an order object; takes obj. */
-static cf_rc
-order_load(struct cf_acme_order *o, json_t *obj, struct cf_err *err)
+cf_rc
+acme_order_load(struct cf_acme_order *o, json_t *obj, struct cf_err *err)
 {
 	const char *status = json_string_value(json_object_get(obj, "status"));
 	const char *fin = json_string_value(json_object_get(obj, "finalize"));
@@ -300,7 +299,7 @@ cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 	if ((rc = acme_json_body(&resp, "newOrder", &obj, err)) != CF_OK)
 		goto out;
 	out->retry_after_s = resp_retry_after(&resp);
-	rc = order_load(out, obj, err);
+	rc = acme_order_load(out, obj, err);
 out:
 	json_decref(payload);
 	cf_http_resp_free(&resp);
@@ -338,7 +337,7 @@ cf_acme_order_refresh(struct cf_acme *a, struct cf_acme_order *o,
 	if ((rc = poll_once(a, o->url, CF_EP_ORDER, &obj, &ra, err)) != CF_OK)
 		return rc;
 	o->retry_after_s = ra;
-	return order_load(o, obj, err);
+	return acme_order_load(o, obj, err);
 }
 
 void
@@ -354,17 +353,12 @@ cf_acme_authz_free(struct cf_acme_authz *z)
 }
 
 cf_rc
-cf_acme_get_authz(struct cf_acme *a, const char *url, struct cf_acme_authz *out,
-		  struct cf_err *err)
+acme_authz_load(struct cf_acme_authz *out, const char *url, json_t *obj,
+		struct cf_err *err)
 {
 	const char *status, *ident;
-	json_t *obj;
-	long ra;
-	cf_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = poll_once(a, url, CF_EP_AUTHZ, &obj, &ra, err)) != CF_OK)
-		return rc;
 	status = json_string_value(json_object_get(obj, "status"));
 	ident = json_string_value(
 		json_object_get(json_object_get(obj, "identifier"), "value"));
@@ -384,6 +378,20 @@ cf_acme_get_authz(struct cf_acme *a, const char *url, struct cf_acme_authz *out,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
 	return CF_OK;
+}
+
+cf_rc
+cf_acme_get_authz(struct cf_acme *a, const char *url, struct cf_acme_authz *out,
+		  struct cf_err *err)
+{
+	json_t *obj;
+	long ra;
+	cf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = poll_once(a, url, CF_EP_AUTHZ, &obj, &ra, err)) != CF_OK)
+		return rc;
+	return acme_authz_load(out, url, obj, err);
 }
 
 json_t *
@@ -450,9 +458,8 @@ poll_wait(struct cf_acme *a, long ra_s, long *delay_ms, const char *what,
 	return CF_OK;
 }
 
-/* The first challenge error of an invalid authorization, formatted. */
-static void
-authz_error(json_t *authz, char *buf, size_t len)
+void
+acme_authz_error(json_t *authz, char *buf, size_t len)
 {
 	json_t *c, *e;
 	size_t i;
@@ -498,7 +505,7 @@ cf_acme_authz_wait(struct cf_acme *a, const char *url, struct cf_err *err)
 		}
 		if (strcmp(status, "pending") != 0 &&
 		    strcmp(status, "processing") != 0) {
-			authz_error(obj, buf, sizeof(buf));
+			acme_authz_error(obj, buf, sizeof(buf));
 			rc = cf_err_set(err, CF_ERR_ACME,
 					"validation of %s failed (%s): %s",
 					ident ? ident : url, status, buf);
@@ -545,7 +552,7 @@ cf_acme_order_wait(struct cf_acme *a, struct cf_acme_order *o, const char *want,
 		    CF_OK)
 			return rc;
 		o->retry_after_s = ra;
-		if ((rc = order_load(o, obj, err)) != CF_OK)
+		if ((rc = acme_order_load(o, obj, err)) != CF_OK)
 			return rc;
 	}
 }
@@ -588,7 +595,7 @@ cf_acme_finalize(struct cf_acme *a, struct cf_acme_order *o,
 	if ((rc = acme_json_body(&resp, "finalize", &obj, err)) != CF_OK)
 		goto out;
 	o->retry_after_s = resp_retry_after(&resp);
-	rc = order_load(o, obj, err);
+	rc = acme_order_load(o, obj, err);
 out:
 	json_decref(payload);
 	cf_http_resp_free(&resp);

@@ -151,8 +151,8 @@ cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
 	return CF_OK;
 }
 
-static void
-dir_free(struct cf_acme_directory *d)
+void
+acme_directory_free(struct cf_acme_directory *d)
 {
 	free(d->new_nonce);
 	free(d->new_account);
@@ -170,7 +170,7 @@ cf_acme_free(struct cf_acme *a)
 	if (a == NULL)
 		return;
 	cf_http_free(a->http);
-	dir_free(&a->dir);
+	acme_directory_free(&a->dir);
 	free(a->dir_url);
 	free(a->nonce);
 	free(a->kid);
@@ -544,12 +544,39 @@ not_a_directory(const struct cf_acme *a, const struct cf_http_resp *resp,
 }
 
 cf_rc
+acme_directory_load(struct cf_acme_directory *dir, json_t *d,
+		    struct cf_err *err)
+{
+	json_t *meta;
+	cf_rc rc;
+
+	memset(dir, 0, sizeof(*dir));
+	if ((rc = dir_string(d, "newNonce", 1, &dir->new_nonce, err)) ||
+	    (rc = dir_string(d, "newAccount", 1, &dir->new_account, err)) ||
+	    (rc = dir_string(d, "newOrder", 1, &dir->new_order, err)) ||
+	    (rc = dir_string(d, "revokeCert", 0, &dir->revoke_cert, err)) ||
+	    (rc = dir_string(d, "keyChange", 0, &dir->key_change, err)) ||
+	    (rc = dir_string(d, "renewalInfo", 0, &dir->renewal_info, err)))
+		goto out;
+	meta = json_object_get(d, "meta");
+	if ((rc = dir_string(meta, "termsOfService", 0,
+			     &dir->terms_of_service, err)) != CF_OK)
+		goto out;
+	dir->eab_required =
+		json_is_true(json_object_get(meta, "externalAccountRequired"));
+out:
+	if (rc != CF_OK)
+		acme_directory_free(dir);
+	return rc;
+}
+
+cf_rc
 cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
 		      struct cf_err *err)
 {
 	struct cf_http_resp resp;
 	struct acme_req rq = { 0 };
-	json_t *d = NULL, *meta;
+	json_t *d = NULL;
 	cf_rc rc;
 
 	if (a->have_dir) {
@@ -565,28 +592,23 @@ cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
 			cf_err_wrap(err, "ACME directory %s", a->dir_url);
 		goto out;
 	}
-	if ((rc = acme_json_body(&resp, "ACME directory", &d, err)) != CF_OK ||
-	    (rc = dir_string(d, "newNonce", 1, &a->dir.new_nonce, err)) ||
-	    (rc = dir_string(d, "newAccount", 1, &a->dir.new_account, err)) ||
-	    (rc = dir_string(d, "newOrder", 1, &a->dir.new_order, err))) {
+	if ((rc = acme_json_body(&resp, "ACME directory", &d, err)) == CF_OK) {
+		static const char *const need[] = { "newNonce", "newAccount",
+						    "newOrder" };
+		for (size_t i = 0; i < 3 && rc == CF_OK; i++)
+			if (!json_is_string(json_object_get(d, need[i])))
+				rc = cf_err_set(err, CF_ERR_PROTO,
+						"its JSON has no \"%s\"", need[i]);
+	}
+	if (rc != CF_OK) {
 		rc = not_a_directory(a, &resp, err);
 		goto out;
 	}
-	if ((rc = dir_string(d, "revokeCert", 0, &a->dir.revoke_cert, err)) ||
-	    (rc = dir_string(d, "keyChange", 0, &a->dir.key_change, err)) ||
-	    (rc = dir_string(d, "renewalInfo", 0, &a->dir.renewal_info, err)))
+	if ((rc = acme_directory_load(&a->dir, d, err)) != CF_OK)
 		goto out;
-	meta = json_object_get(d, "meta");
-	if ((rc = dir_string(meta, "termsOfService", 0,
-			     &a->dir.terms_of_service, err)) != CF_OK)
-		goto out;
-	a->dir.eab_required =
-		json_is_true(json_object_get(meta, "externalAccountRequired"));
 	a->have_dir = 1;
 	*dir = &a->dir;
 out:
-	if (rc != CF_OK)
-		dir_free(&a->dir);
 	json_decref(d);
 	cf_http_resp_free(&resp);
 	return rc;

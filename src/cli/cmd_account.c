@@ -176,6 +176,7 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 	struct cf_state st = { 0 };
 	struct cf_engine e;
 	struct cf_err err = { 0 };
+	char safe[1024];
 	int ch, have = 0, existed = 0, ret;
 	cf_rc rc;
 
@@ -206,12 +207,13 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
+	cf_escape_ctl(safe, sizeof(safe), e.account_url, NULL); /* from the CA */
 	if (existed)
 		printf("account already registered at %s\n  url: %s\n", e.dir_url,
-		       e.account_url);
+		       safe);
 	else
 		printf("account registered at %s\n  url: %s\n  key: %s (%s)\n",
-		       e.dir_url, e.account_url,
+		       e.dir_url, safe,
 		       cf_key_type_name(e.account_key_type), e.account_dir);
 	ret = CF_EXIT_OK;
 out:
@@ -228,6 +230,7 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 	struct cf_engine e;
 	struct cf_err err = { 0 };
 	json_t *acct = NULL, *c;
+	char safe[1024];
 	int have = 0, ret;
 	size_t i;
 
@@ -252,18 +255,22 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
+	/* The account URL, status and contacts come from the CA. */
+	cf_escape_ctl(safe, sizeof(safe), e.account_url, NULL);
 	printf("server:   %s\nurl:      %s\nkey type: %s\nfolder:   %s\n",
-	       e.dir_url, e.account_url, cf_key_type_name(e.account_key_type),
+	       e.dir_url, safe, cf_key_type_name(e.account_key_type),
 	       e.account_dir);
 	if (cf_engine_account_fetch(&e, &acct, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	printf("status:   %s\n",
-	       json_string_value(json_object_get(acct, "status")) ?
-		       json_string_value(json_object_get(acct, "status")) : "?");
-	json_array_foreach(json_object_get(acct, "contact"), i, c)
-		printf("contact:  %s\n", json_string_value(c));
+	cf_escape_ctl(safe, sizeof(safe),
+		      json_string_value(json_object_get(acct, "status")), NULL);
+	printf("status:   %s\n", safe[0] ? safe : "?");
+	json_array_foreach(json_object_get(acct, "contact"), i, c) {
+		cf_escape_ctl(safe, sizeof(safe), json_string_value(c), NULL);
+		printf("contact:  %s\n", safe);
+	}
 	ret = CF_EXIT_OK;
 out:
 	json_decref(acct);

@@ -34,17 +34,40 @@ cf_rc_name(cf_rc rc)
 	return rc_names[rc];
 }
 
+size_t
+cf_escape_ctl(char *dst, size_t len, const char *src, int *cut)
+{
+	size_t pos = 0;
+
+	for (; src != NULL && *src != '\0'; src++) {
+		unsigned char c = (unsigned char)*src;
+		int esc = c < 0x20 || c == 0x7f;
+		if (pos + (esc ? 4 : 1) >= len)
+			break;
+		if (esc)
+			pos += (size_t)snprintf(dst + pos, len - pos, "\\x%02x", c);
+		else
+			dst[pos++] = (char)c;
+	}
+	dst[pos] = '\0';
+	if (cut != NULL)
+		*cut = src != NULL && *src != '\0';
+	return pos;
+}
+
 cf_rc
 cf_err_set(struct cf_err *err, cf_rc rc, const char *fmt, ...)
 {
+	char raw[CF_ERR_MSG_MAX];
 	va_list ap;
 
 	if (err == NULL)
 		return rc;
-	err->rc = rc;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	err->rc = rc;
+	cf_escape_ctl(err->msg, sizeof(err->msg), raw, NULL);
 	return rc;
 }
 
@@ -72,7 +95,8 @@ cf_err_wrap(struct cf_err *err, const char *fmt, ...)
 		memcpy(out + n, err->msg, old);
 		out[n + old] = '\0';
 	}
-	memcpy(err->msg, out, sizeof(out));
+	/* The old message is escaped already: this escapes the context. */
+	cf_escape_ctl(err->msg, sizeof(err->msg), out, NULL);
 	return err->rc;
 }
 

@@ -2,7 +2,11 @@
  * err.h - the one error type of certferry.
  *
  * Owns: the cf_rc result codes, their names, and struct cf_err, which carries
- * a human-readable message from the place that failed up to the CLI.
+ * a human-readable message from the place that failed up to the CLI; and
+ * cf_escape_ctl, the one escaping of text for people: every message set
+ * here and every line logged (log.h) goes through it, so that a string
+ * from the network (URL, header value, identifier, problem text) cannot
+ * drive the terminal with ESC sequences or forge lines.
  *
  * Library code never prints: it fills a caller-supplied struct cf_err and
  * returns the code.  Only src/cli prints, prefixed with "error: ".
@@ -47,10 +51,20 @@ struct cf_err {
 	char msg[CF_ERR_MSG_MAX];
 };
 
+/*
+ * Copy src into dst (len bytes, len > 0; always NUL-terminated) with every
+ * control character (below 0x20, and 0x7f) written as "\xNN".  UTF-8 and
+ * other bytes are kept; an escape is never cut in half.  Returns the
+ * length written; *cut (may be NULL) is 1 when src did not fit, else 0.
+ * src NULL is "".
+ */
+size_t cf_escape_ctl(char *dst, size_t len, const char *src, int *cut);
+
 /* Name of a result code, e.g. "io". Never NULL. */
 const char *cf_rc_name(cf_rc rc);
 
-/* Record rc and a printf-style message in err (err may be NULL). Returns rc. */
+/* Record rc and a printf-style message in err (err may be NULL), control
+ * characters escaped (cf_escape_ctl).  Returns rc. */
 cf_rc cf_err_set(struct cf_err *err, cf_rc rc, const char *fmt, ...)
 	CF_PRINTF(3, 4);
 

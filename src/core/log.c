@@ -3,6 +3,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static enum cf_log_level log_level = CF_LOG_INFO;
@@ -20,6 +22,35 @@ cf_log_get_level(void)
 	return log_level;
 }
 
+/* Print fmt/ap to stderr with control characters escaped (cf_escape_ctl):
+ * log lines carry URLs and values from the network. */
+static void
+vput_escaped(const char *fmt, va_list ap)
+{
+	char small[512], *raw = small, *esc = NULL;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (raw = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(raw, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	if (raw == NULL)
+		raw = small; /* out of memory: the truncated text */
+	if (n < 0)
+		small[0] = '\0';
+	if ((esc = malloc(strlen(raw) * 4 + 1)) != NULL) {
+		cf_escape_ctl(esc, strlen(raw) * 4 + 1, raw, NULL);
+		fputs(esc, stderr);
+	} else {
+		fputs("(out of memory)", stderr);
+	}
+	free(esc);
+	if (raw != small)
+		free(raw);
+}
+
 void
 cf_log(enum cf_log_level level, const char *fmt, ...)
 {
@@ -31,7 +62,7 @@ cf_log(enum cf_log_level level, const char *fmt, ...)
 	if (level == CF_LOG_WARN)
 		fputs("warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_escaped(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -48,7 +79,7 @@ cf_progress(const char *fmt, ...)
 	if (tty)
 		fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_escaped(fmt, ap);
 	va_end(ap);
 	if (tty) {
 		progress_open = 1;

@@ -5,6 +5,9 @@
  * has (set once by the CLI before any work starts).  Messages go to stderr.
  * Library code may log progress at CF_LOG_INFO/DEBUG but reports failures
  * through struct cf_err, not through the log.  Never log a secret.
+ * Every message is printed with its control characters escaped
+ * (cf_escape_ctl in err.h): values from the network may be logged as they
+ * are.
  */
 #ifndef CF_LOG_H
 #define CF_LOG_H

@@ -290,7 +290,11 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= json_array_append_new(stores, st);
 	}
 	bad |= json_object_set_new(j, "stores", stores);
-	if (s->iis.config != NULL) {
+	/* Whatever from_json reads is written back: sites without a config
+	 * too, or the definition could not be read after the next save. */
+	if (s->iis.config != NULL || s->iis.nsites > 0 ||
+	    s->iis.host_filter != NULL || s->iis.install ||
+	    s->iis.https_port != 0) {
 		iis = json_object();
 		bad |= iis == NULL;
 		bad |= set_str(iis, "config", s->iis.config);

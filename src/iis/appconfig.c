@@ -368,16 +368,24 @@ parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
 				}
 			}
 		} else if (is_elem(c, "bindings")) {
+			/* A second <bindings> adds to the first (the editor
+			 * refuses such a site; reading it keeps every host). */
+			struct cf_iis_binding *grown;
+			nb = 0;
 			for (b = c->children; b != NULL; b = b->next)
 				if (is_elem(b, "binding"))
 					nb++;
 			if (nb == 0)
 				continue;
-			s->bindings = calloc(nb, sizeof(*s->bindings));
-			if (s->bindings == NULL) {
+			grown = realloc(s->bindings,
+			    (s->nbindings + nb) * sizeof(*s->bindings));
+			if (grown == NULL) {
 				rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 				goto out;
 			}
+			s->bindings = grown;
+			memset(s->bindings + s->nbindings, 0,
+			    nb * sizeof(*s->bindings));
 			for (b = c->children; b != NULL; b = b->next) {
 				if (!is_elem(b, "binding"))
 					continue;
@@ -557,6 +565,7 @@ cf_iis_host_alabel(const char *host, char **out, struct cf_err *err)
 	char *ascii = NULL, *res = NULL, *p;
 	int wild = 0, r;
 	size_t l;
+	cf_rc rc;
 
 	*out = NULL;
 	if (strncmp(host, "*.", 2) == 0) {
@@ -570,6 +579,18 @@ cf_iis_host_alabel(const char *host, char **out, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_USAGE, "host name \"%s\" is not "
 		    "a valid (internationalised) DNS name: %s", host,
 		    idn2_strerror(r));
+	/* UTS #46 maps some characters to ASCII that no host name may hold
+	 * (U+00A0 to a space, U+FF0F to '/'), and leaves ASCII unchecked. */
+	l = strspn(ascii, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.");
+	if (ascii[l] != '\0' || ascii[0] == '.' || strstr(ascii, "..") != NULL) {
+		rc = cf_err_set(err, CF_ERR_USAGE, "host name \"%s\" is not a "
+		    "DNS name (as \"%s\" it holds characters other than "
+		    "letters, digits, '-', '_' and '.', or an empty label)",
+		    host, ascii);
+		idn2_free(ascii);
+		return rc;
+	}
 	l = strlen(ascii);
 	if ((res = malloc(l + 3)) == NULL) {
 		idn2_free(ascii);

@@ -67,7 +67,7 @@ out:
 cf_rc
 cf_ccs_host_from_file(const char *file_name, char **out, struct cf_err *err)
 {
-	const char *base = strrchr(file_name, '/');
+	const char *base = strrchr(file_name, '/'), *rest;
 	char *host = NULL;
 	size_t l;
 	cf_rc rc;
@@ -82,8 +82,10 @@ cf_ccs_host_from_file(const char *file_name, char **out, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	if (strncmp(host, "_.", 2) == 0)
 		host[0] = '*';
-	if (!name_is_safe(host[0] == '*' ? host + 2 : host) ||
-	    strchr(host + 1, '*') != NULL) {
+	/* "*.pfx" leaves the one-byte host "*": skip "*." only when the
+	 * name really starts so; a '*' anywhere else is refused. */
+	rest = strncmp(host, "*.", 2) == 0 ? host + 2 : host;
+	if (!name_is_safe(rest) || strchr(rest, '*') != NULL) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "\"%s\" does not name a "
 		    "host", file_name);
 		goto out;

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/log.h"
 
 /* ---- cf_buf ---- */
 
@@ -250,6 +253,98 @@ test_err_long(void **state)
 	}
 }
 
+/* ---- escaping of text from the network ---- */
+
+/* A title-setting and a colour sequence, as a hostile CA could send. */
+#define HOSTILE "https://ca.test/\x1b]0;owned\x07x\x1b[2J\r\n\x7f"
+#define HOSTILE_ESC "https://ca.test/\\x1b]0;owned\\x07x\\x1b[2J\\x0d\\x0a\\x7f"
+
+static void
+test_escape_ctl(void **state)
+{
+	char buf[16];
+	int cut = -1;
+	size_t n;
+
+	(void)state;
+	n = cf_escape_ctl(buf, sizeof(buf), "a\tb\xc3\xa9", &cut);
+	assert_string_equal(buf, "a\\x09b\xc3\xa9");
+	assert_int_equal(n, strlen(buf));
+	assert_int_equal(cut, 0);
+	/* never half an escape: "0123456789ab" + "\x1b" needs 17 bytes */
+	cf_escape_ctl(buf, sizeof(buf), "0123456789ab\x1bZ", &cut);
+	assert_string_equal(buf, "0123456789ab");
+	assert_int_equal(cut, 1);
+	cf_escape_ctl(buf, 1, "abc", &cut);
+	assert_string_equal(buf, "");
+	cf_escape_ctl(buf, sizeof(buf), NULL, &cut);
+	assert_string_equal(buf, "");
+	assert_int_equal(cut, 0);
+}
+
+static void
+test_err_escapes(void **state)
+{
+	struct cf_err err;
+
+	(void)state;
+	cf_err_set(&err, CF_ERR_PROTO, "Location %s is odd", HOSTILE);
+	assert_string_equal(err.msg, "Location " HOSTILE_ESC " is odd");
+	cf_err_set(&err, CF_ERR_ACME, "p\x1b");
+	cf_err_wrap(&err, "GET %s", "u\x1b[0m");
+	assert_string_equal(err.msg, "GET u\\x1b[0m: p\\x1b");
+}
+
+/* What cf_log writes to stderr while fn runs. */
+static void
+capture_stderr(void (*fn)(void), char *out, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved;
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	fn();
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, len - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+}
+
+static void
+log_hostile(void)
+{
+	enum cf_log_level old = cf_log_get_level();
+
+	cf_log_set_level(CF_LOG_INFO);
+	cf_warn("rate limited by %s", HOSTILE);
+	cf_info("%s", HOSTILE);
+	cf_info("%0600d|%s", 7, "\x1b"); /* longer than log.c's first buffer */
+	cf_log_set_level(old);
+}
+
+static void
+test_log_escapes(void **state)
+{
+	const char *want = "warning: rate limited by " HOSTILE_ESC "\n"
+			   HOSTILE_ESC "\n";
+	char out[2048];
+
+	(void)state;
+	capture_stderr(log_hostile, out, sizeof(out));
+	assert_null(strchr(out, '\x1b'));
+	assert_memory_equal(out, want, strlen(want));
+	assert_int_equal(strlen(out), strlen(want) + 600 + 6);
+	assert_string_equal(out + strlen(out) - 7, "7|\\x1b\n");
+}
+
 static void
 test_rc_names(void **state)
 {
@@ -293,6 +388,9 @@ main(void)
 		cmocka_unit_test(test_err_set),
 		cmocka_unit_test(test_err_wrap),
 		cmocka_unit_test(test_err_long),
+		cmocka_unit_test(test_escape_ctl),
+		cmocka_unit_test(test_err_escapes),
+		cmocka_unit_test(test_log_escapes),
 		cmocka_unit_test(test_rc_names),
 	};
 

@@ -375,6 +375,38 @@ test_site_hosts_synthetic(void **state)
 	cf_iis_config_free(c);
 }
 
+/* Two <bindings> in one site: once the second leaked the first array,
+ * left NULL bindings in front and dropped the first one's hosts. */
+static void
+test_two_bindings_elements(void **state)
+{
+	static const char xml[] =
+	    "<configuration><system.applicationHost><sites>"
+	    "<site name=\"s\" id=\"1\"><bindings>"
+	    "<binding protocol=\"http\" bindingInformation=\"*:80:a.example\"/>"
+	    "<binding protocol=\"http\" bindingInformation=\"*:80:b.example\"/>"
+	    "</bindings><bindings>"
+	    "<binding protocol=\"https\" bindingInformation=\"*:443:c.example\"/>"
+	    "</bindings></site></sites></system.applicationHost></configuration>";
+	struct cf_iis_config *c = NULL;
+	char **h = NULL;
+	size_t n = 0, i;
+
+	assert_int_equal(cf_iis_config_parse(xml, sizeof(xml) - 1, NULL, 0, &c,
+	    NULL), CF_OK);
+	assert_int_equal(c->sites[0].nbindings, 3);
+	for (i = 0; i < c->sites[0].nbindings; i++)
+		assert_non_null(c->sites[0].bindings[i].protocol);
+	assert_int_equal(cf_iis_site_hosts(&c->sites[0], NULL, &h, &n, NULL),
+	    CF_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(h[0], "a.example");
+	assert_string_equal(h[1], "b.example");
+	assert_string_equal(h[2], "c.example");
+	cf_iis_hosts_free(h, n);
+	cf_iis_config_free(c);
+}
+
 static void
 test_ccs_names(void **state)
 {
@@ -392,7 +424,10 @@ test_ccs_names(void **state)
 	static const char *badhost[] = { "", "*.", "a/b", "..", "a..b",
 	    "www.*.com", "a b", "*" };
 	static const char *badfile[] = { "www.example.com", ".pfx",
-	    "a/..pfx", "x.*.pfx", "a b.pfx" };
+	    "a/..pfx", "x.*.pfx", "a b.pfx",
+	    "*.pfx" /* once read past the end of the one-byte host "*" */,
+	    /* UTS #46 maps U+00A0 to ' ' and U+FF0F to '/' (found by fuzz_ccs) */
+	    "k\xc2\xa0.example.pfx", "a\xef\xbc\x8f" "b.pfx" };
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -440,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_site_hosts),
 		cmocka_unit_test(test_site_hosts_synthetic),
+		cmocka_unit_test(test_two_bindings_elements),
 		cmocka_unit_test(test_ccs_names),
 	};
 

@@ -244,6 +244,31 @@ test_defaults(void **state)
 	cf_spec_free(&s);
 }
 
+/* IIS sites without a config (a hand-edited definition) once passed
+ * from_json, but to_json dropped the sites, so the saved definition, with
+ * neither names nor sites, could not be read again (found by
+ * fuzz_renewal). */
+static void
+test_round_trip_iis_sites_only(void **state)
+{
+	const char *text = "{\"name\":\"a\",\"directory\":\"https://ca/dir\","
+			   "\"iis\":{\"sites\":[\"Default Web Site\"]}}";
+	struct cf_cert_spec s, back;
+	struct cf_err err;
+	json_t *j = json_loads(text, 0, NULL);
+
+	(void)state;
+	assert_non_null(j);
+	assert_int_equal(cf_spec_from_json(j, &s, &err), CF_OK);
+	json_decref(j);
+	round_trip(&s, &back);
+	assert_null(back.iis.config);
+	assert_int_equal(back.iis.nsites, 1);
+	assert_string_equal(back.iis.sites[0], "Default Web Site");
+	cf_spec_free(&s);
+	cf_spec_free(&back);
+}
+
 /* Bad definitions: rc and a word that must be in the message. */
 static void
 test_from_json_errors(void **state)
@@ -659,6 +684,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_full),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_round_trip_iis_sites_only),
 		cmocka_unit_test(test_from_json_errors),
 		cmocka_unit_test(test_enum_parse),
 		cmocka_unit_test(test_check_table),
