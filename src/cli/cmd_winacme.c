@@ -62,7 +62,7 @@ struct import_cli {
 	char *pfx_password_file;
 	char *dns_script;
 	int apply;
-	const char *dir;
+	char *dir;          /* without trailing '/': its name is the server's */
 };
 
 static void
@@ -73,6 +73,7 @@ import_cli_free(struct import_cli *c)
 		free(c->maps[i]);
 	free(c->pfx_password_file);
 	free(c->dns_script);
+	free(c->dir);
 }
 
 static int
@@ -132,7 +133,12 @@ parse(struct import_cli *c, int argc, char **argv, struct cf_err *err)
 			   "import-winacme DIR (see --help)");
 		return -1;
 	}
-	c->dir = argv[optind];
+	if ((c->dir = strdup(argv[optind])) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (size_t l = strlen(c->dir); l > 1 && c->dir[l - 1] == '/'; l--)
+		c->dir[l - 1] = '\0';
 	/* Recorded in the definitions: absolute, and checked now. */
 	if (cf_path_abs_inplace(&c->iis_config, err) != CF_OK ||
 	    cf_path_abs_inplace(&c->pfx_password_file, err) != CF_OK)

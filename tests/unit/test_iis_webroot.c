@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "iis/appconfig.h"
+#include "engine/spec.h"
 #include "iis/pathmap.h"
 #include "validate/iiswebroot.h"
 #include "iis_test_util.h"
@@ -221,6 +222,57 @@ test_validator_files(void **state)
 	}
 }
 
+/* The mapping survives the renewal definition; the checks name what is
+ * missing. */
+static void
+test_spec_round_trip(void **state)
+{
+	struct cf_cert_spec s, back;
+	struct cf_err err = { 0 };
+	char *maps[] = { "C:\\inetpub=/mnt/inetpub", "D:\\Web=/mnt/d" };
+	char *names[] = { "shop.example.test" };
+	const char *n1[] = { "shop.example.test" };
+	json_t *j = NULL;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.name = "shop";
+	s.directory_url = "https://ca.example/dir";
+	s.names = names;
+	s.nnames = 1;
+	s.iis.config = "/mnt/iis/applicationHost.config";
+	s.validation.method = CF_VAL_HTTP01;
+	s.validation.iis_webroot = 1;
+	s.validation.iis_path_maps = maps;
+	s.validation.niis_path_maps = 2;
+	s.validation.dns_propagation_timeout = -1;
+	assert_int_equal(cf_spec_check(&s, n1, 1, &err), CF_OK);
+	assert_int_equal(cf_spec_to_json(&s, &j, &err), CF_OK);
+	assert_int_equal(cf_spec_from_json(j, &back, &err), CF_OK);
+	json_decref(j);
+	assert_true(back.validation.iis_webroot);
+	assert_int_equal(back.validation.niis_path_maps, 2);
+	assert_string_equal(back.validation.iis_path_maps[1], "D:\\Web=/mnt/d");
+	assert_null(back.validation.webroot);
+	cf_spec_free(&back);
+
+	s.validation.niis_path_maps = 0;
+	assert_int_equal(cf_spec_check(&s, n1, 1, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "--iis-path-map"));
+	s.validation.niis_path_maps = 2;
+	s.iis.config = NULL;
+	assert_int_equal(cf_spec_check(&s, n1, 1, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "--iis-config"));
+	s.iis.config = "/x";
+	s.validation.webroot = "/var/www";
+	assert_int_equal(cf_spec_check(&s, n1, 1, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "exclude each other"));
+	s.validation.webroot = NULL;
+	s.validation.iis_webroot = 0;
+	assert_int_equal(cf_spec_check(&s, n1, 1, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "--iis-path-map needs --iis-webroot"));
+}
+
 int
 main(void)
 {
@@ -229,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_path_map_malformed),
 		cmocka_unit_test(test_site_for_host),
 		cmocka_unit_test(test_validator_files),
+		cmocka_unit_test(test_spec_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
