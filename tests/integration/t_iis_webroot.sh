@@ -128,7 +128,9 @@ else
 fi
 
 # ---- preflight: a read-only mapped folder ----
+# shellcheck disable=SC2016 # $1, $d and $@ are the inner shell's
 if unshare -m sh -c 'mount --bind -o ro "$1" "$1"' sh "$DWEB" 2>/dev/null; then
+	# shellcheck disable=SC2016
 	t_run unshare -m sh -c 'd=$1; shift; mount --bind -o ro "$d" "$d" && exec "$@"' \
 		sh "$DWEB" "$CF" --state-dir "$STATE" --server "$PEBBLE_DIR_URL" \
 		--ca-bundle "$PEBBLE_CA" issue --name iisweb2 -d blog.example.test \
