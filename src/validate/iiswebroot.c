@@ -1,6 +1,7 @@
 /* iiswebroot.c - see iiswebroot.h */
 #include "validate/iiswebroot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "store/atomic.h"
 #include "iis/appconfig.h"
 #include "iis/pathmap.h"
 #include "validate/webroot.h"
@@ -62,60 +64,113 @@ struct iisweb {
 	size_t ntoks;
 };
 
-/* Write the web.config unless one is there (O_EXCL: never replaced).
- * *wrote set to its path when we made it. */
+/*
+ * Create path with certferry's web.config; never replaces a file (O_EXCL).
+ * CF_OK with *created 0 when a file is there already.
+ */
 static cf_rc
-web_config_put(struct site_dir *sd, struct cf_err *err)
+web_config_create(const char *path, int *created, struct cf_err *err)
 {
-	char *path = cf_strfmt("%s/web.config", sd->d.dir);
 	size_t len = strlen(cf_iis_acme_web_config), off = 0;
 	int fd;
 
-	if (path == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	*created = 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
-	if (fd < 0 && errno == EEXIST) {
-		cf_debug("%s exists: left as it is", path);
-		free(path);
+	if (fd < 0 && errno == EEXIST)
 		return CF_OK;
-	}
-	if (fd < 0) {
-		cf_err_set(err, CF_ERR_IO, "create %s: %s", path, strerror(errno));
-		free(path);
-		return err->rc;
-	}
+	if (fd < 0)
+		return cf_err_set(err, CF_ERR_IO, "create %s: %s", path,
+				  strerror(errno));
 	(void)fchmod(fd, 0644);
 	while (off < len) {
 		ssize_t w = write(fd, cf_iis_acme_web_config + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			cf_err_set(err, CF_ERR_IO, "write %s: %s", path,
-				   strerror(errno));
-			close(fd);
-			unlink(path);
-			free(path);
-			return err->rc;
-		}
+		if (w <= 0)
+			break;
 		off += (size_t)w;
 	}
-	if (close(fd) != 0) {
+	if (close(fd) != 0 || off < len) {
 		cf_err_set(err, CF_ERR_IO, "write %s: %s", path, strerror(errno));
 		unlink(path);
+		return err->rc;
+	}
+	*created = 1;
+	return CF_OK;
+}
+
+/* 1 when path holds exactly certferry's web.config. */
+static int
+web_config_is_ours(const char *path)
+{
+	struct cf_err e = { 0 };
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (cf_file_read(path, 64u * 1024u, &data, &len, &e) != CF_OK)
+		return 0;
+	r = len == strlen(cf_iis_acme_web_config) &&
+	    memcmp(data, cf_iis_acme_web_config, len) == 0;
+	free(data);
+	return r;
+}
+
+/*
+ * The folder's web.config: created when missing; one that certferry wrote
+ * (another run's, or a leftover) is shared; anyone else's is left alone
+ * and never removed (sd->web_config stays NULL).
+ */
+static cf_rc
+web_config_put(struct site_dir *sd, struct cf_err *err)
+{
+	char *path = cf_strfmt("%s/web.config", sd->d.dir);
+	int created;
+
+	if (path == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (web_config_create(path, &created, err) != CF_OK) {
 		free(path);
 		return err->rc;
+	}
+	if (!created && !web_config_is_ours(path)) {
+		cf_debug("%s is not certferry's: left as it is", path);
+		free(path);
+		return CF_OK;
 	}
 	sd->web_config = path;
 	return CF_OK;
 }
 
-/* The last challenge of the folder is done: remove what we added. */
+/* 1 when dir holds nothing but a web.config (no other run's token). */
+static int
+only_web_config_left(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int only = 1;
+
+	if (d == NULL)
+		return 0;
+	while (only && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "web.config") != 0)
+			only = 0;
+	closedir(d);
+	return only;
+}
+
+/* The last challenge of the folder is done: remove what we added.  The
+ * web.config goes when no challenge of another certferry run is left
+ * next to it (the last one out removes it). */
 static void
 site_dir_release(struct site_dir *sd)
 {
 	if (sd->web_config != NULL) {
-		if (unlink(sd->web_config) != 0 && errno != ENOENT)
+		if (only_web_config_left(sd->d.dir) &&
+		    web_config_is_ours(sd->web_config) &&
+		    unlink(sd->web_config) != 0 && errno != ENOENT)
 			cf_warn("cannot remove %s: %s", sd->web_config,
 				strerror(errno));
 		free(sd->web_config);
@@ -200,6 +255,26 @@ iisweb_present(void *ctx, const struct cf_challenge_task *t,
 	return CF_OK;
 }
 
+/* Every proof is in place: the web.config next to them too (another run
+ * sharing the folder may have removed it meanwhile). */
+static cf_rc
+iisweb_ready(void *ctx, struct cf_err *err)
+{
+	struct iisweb *w = ctx;
+	int created;
+
+	for (size_t i = 0; i < w->ndirs; i++) {
+		struct site_dir *sd = &w->dirs[i];
+		if (sd->ntokens == 0 || sd->web_config == NULL)
+			continue;
+		if (web_config_create(sd->web_config, &created, err) != CF_OK)
+			return err->rc;
+		if (created)
+			cf_debug("%s written again", sd->web_config);
+	}
+	return CF_OK;
+}
+
 static void
 iisweb_cleanup(void *ctx, const struct cf_challenge_task *t)
 {
@@ -272,6 +347,7 @@ cf_iis_webroot_validator_new(const char *config, const char *const *rules,
 	out->challenge_type = "http-01";
 	out->ctx = w;
 	out->present = iisweb_present;
+	out->ready = iisweb_ready;
 	out->cleanup = iisweb_cleanup;
 	out->destroy = iisweb_destroy;
 	return CF_OK;

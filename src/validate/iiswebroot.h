@@ -9,7 +9,9 @@
  * file as text/plain through the static file handler only.  When the last
  * challenge of a folder is cleaned up, its file, the web.config certferry
  * wrote and the folders it created are removed; a web.config that was
- * already there is never touched.
+ * already there is never touched, unless it is certferry's own (byte for
+ * byte): then runs sharing the folder share it and the last one out
+ * removes it.
  */
 #ifndef CF_VALIDATE_IISWEBROOT_H
 #define CF_VALIDATE_IISWEBROOT_H

@@ -222,6 +222,46 @@ test_validator_files(void **state)
 	}
 }
 
+/* Two runs on one site folder (renew --jobs): the web.config stays while
+ * either has a challenge there, and the last one out removes it; ready
+ * puts it back when it went missing. */
+static void
+test_validators_share_folder(void **state)
+{
+	const char *tmp = scratch_dir();
+	char shop[512], rule[600], ch[600], wc[700];
+	const char *rules[1] = { rule };
+	struct cf_validator v1, v2;
+	struct cf_err err = { 0 };
+	struct cf_challenge_task a = { "shop.example.test", 0, "http-01",
+				       "tokA", "tokA.thumb" };
+	struct cf_challenge_task b = { "www.shop.example.test", 0, "http-01",
+				       "tokB", "tokB.thumb" };
+
+	(void)state;
+	snprintf(shop, sizeof(shop), "%s/inetpub/sites/shop.example.test", tmp);
+	snprintf(rule, sizeof(rule), "C:\\inetpub=%s/inetpub", tmp);
+	snprintf(ch, sizeof(ch), "%s/.well-known/acme-challenge", shop);
+	snprintf(wc, sizeof(wc), "%s/web.config", ch);
+	assert_int_equal(cf_mkdir_p(ch, 0755, 0, &err), CF_OK);
+	assert_int_equal(cf_iis_webroot_validator_new(CONFIG, rules, 1, &v1, &err),
+			 CF_OK);
+	assert_int_equal(cf_iis_webroot_validator_new(CONFIG, rules, 1, &v2, &err),
+			 CF_OK);
+	assert_int_equal(v1.present(v1.ctx, &a, &err), CF_OK);
+	assert_int_equal(v2.present(v2.ctx, &b, &err), CF_OK);
+	v1.cleanup(v1.ctx, &a);
+	assert_true(exists(ch, "web.config"));      /* v2 still needs it */
+	unlink(wc);                                 /* gone meanwhile */
+	assert_int_equal(v2.ready(v2.ctx, &err), CF_OK);
+	assert_true(exists(ch, "web.config"));
+	v2.cleanup(v2.ctx, &b);
+	assert_false(exists(ch, "web.config"));
+	assert_false(exists(ch, "tokB"));
+	cf_validator_destroy(&v1);
+	cf_validator_destroy(&v2);
+}
+
 /* The mapping survives the renewal definition; the checks name what is
  * missing. */
 static void
@@ -281,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_path_map_malformed),
 		cmocka_unit_test(test_site_for_host),
 		cmocka_unit_test(test_validator_files),
+		cmocka_unit_test(test_validators_share_folder),
 		cmocka_unit_test(test_spec_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
