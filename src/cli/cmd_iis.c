@@ -23,10 +23,14 @@ static const char usage_top[] =
     "usage: certferry iis sites --config FILE [--json] [--var NAME=VALUE]...\n"
     "       certferry iis check --config FILE --ccs-dir DIR\n"
     "                 [--pfx-password-file FILE] [--days N] [--json]\n"
+    "       certferry iis import-winacme DIR [--apply] [options]\n"
     "\n"
     "  sites   list the sites of an IIS applicationHost.config\n"
     "  check   compare the Centralized Certificate Store bindings with the\n"
     "          PFX files of the CCS folder\n"
+    "  import-winacme\n"
+    "          win-acme's *.renewal.json files as certferry renewal\n"
+    "          definitions (shown; written with --apply)\n"
     "\n"
     "Run \"certferry iis ACTION --help\" for the options of an action.\n";
 

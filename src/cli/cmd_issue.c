@@ -13,6 +13,7 @@
 #include "engine/renew.h"
 #include "engine/spec.h"
 #include "http/headers.h"
+#include "iis/pathmap.h"
 #include "store/paths.h"
 #include "validate/dnsname.h"
 
@@ -26,7 +27,7 @@ enum {
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
-	OPT_FORCE
+	OPT_FORCE, OPT_IIS_WEBROOT, OPT_IIS_PATH_MAP
 };
 
 static const struct option issue_longopts[] = {
@@ -61,6 +62,8 @@ static const struct option issue_longopts[] = {
 	{ "iis-host-filter", required_argument, NULL, OPT_IIS_HOST_FILTER },
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+	{ "iis-webroot", no_argument, NULL, OPT_IIS_WEBROOT },
+	{ "iis-path-map", required_argument, NULL, OPT_IIS_PATH_MAP },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "help", no_argument, NULL, 'h' },
@@ -127,6 +130,13 @@ issue_usage(FILE *f)
 "  --dns-alias ZONE           write _acme-challenge.ZONE (CNAME delegation)\n"
 "  --dns-resolver HOST[:PORT] check propagation there (repeatable)\n"
 "  --dns-propagation-timeout S  wait at most S seconds (0: no check; 120)\n"
+"  --iis-webroot              http-01 answered by IIS: each token (and a\n"
+"                             web.config serving it as text/plain) under\n"
+"                             the physicalPath of the site serving the name\n"
+"                             (needs --iis-config and --iis-path-map)\n"
+"  --iis-path-map 'WIN=LINUX' where a Windows folder is mounted here, e.g.\n"
+"                             'C:\\inetpub=/mnt/web/inetpub' (repeatable;\n"
+"                             %%SystemDrive%% etc. expanded, case ignored)\n"
 "  --tls-port N               tls-alpn-01 responder port (default 443)\n"
 "  --tls-address ADDR         address it binds (default: all)\n"
 "stores (any number, besides the state folder):\n"
@@ -355,6 +365,12 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		return 0;
 	case OPT_HTTPS_PORT:
 		return port_arg("--https-port", arg, &c->spec.iis.https_port, err);
+	case OPT_IIS_WEBROOT:
+		v->iis_webroot = 1;
+		return 0;
+	case OPT_IIS_PATH_MAP:
+		return push(&v->iis_path_maps, &v->niis_path_maps, arg,
+			    "--iis-path-map", err);
 	case OPT_DRY_RUN:
 		c->dry_run = 1;
 		return 0;
@@ -431,6 +447,9 @@ absolute_paths(struct issue_cli *c, struct cf_err *err)
 	for (size_t i = 0; i < s->nstores; i++)
 		if ((rc = cf_path_abs_inplace(&s->stores[i].path, err)) != CF_OK)
 			return rc;
+	for (size_t i = 0; i < v->niis_path_maps; i++)
+		if ((rc = cf_iis_path_map_abs(&v->iis_path_maps[i], err)) != CF_OK)
+			return rc;
 	return CF_OK;
 }
 
@@ -487,7 +506,8 @@ finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--iis-site and --install iis need --iis-config "
 				  "FILE (the server's applicationHost.config)");
-	if (c->spec.iis.config != NULL && c->spec.iis.nsites == 0)
+	if (c->spec.iis.config != NULL && c->spec.iis.nsites == 0 &&
+	    !c->spec.validation.iis_webroot)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--iis-config needs --iis-site NAME|ID: see "
 				  "'certferry iis sites --config FILE'");
@@ -610,16 +630,49 @@ print_result(const char *const *names, size_t n, const struct cf_issue_result *r
 	print_iis_report(names, n, r->delivery.iis_report);
 }
 
+/* --dry-run with --iis-webroot: the folder each name's token goes to. */
+static int
+dry_run_iis_webroot(const struct issue_cli *c, char **names, size_t n)
+{
+	const struct cf_validation_spec *v = &c->spec.validation;
+	struct cf_iis_config *cfg = NULL;
+	struct cf_err err = { 0 };
+	char *dir;
+
+	if (!v->iis_webroot)
+		return CF_EXIT_OK;
+	if (cf_iis_config_load(c->spec.iis.config, NULL, 0, &cfg, &err) != CF_OK)
+		return cf_cli_fail(&err);
+	for (size_t i = 0; i < n; i++) {
+		const struct cf_iis_site *site = cf_iis_site_for_host(cfg, names[i]);
+		if (cf_iis_webroot_for_host(cfg,
+					    (const char *const *)v->iis_path_maps,
+					    v->niis_path_maps, names[i], &dir,
+					    &err) != CF_OK) {
+			cf_iis_config_free(cfg);
+			return cf_cli_fail(&err);
+		}
+		printf("  %-40s IIS site %lu '%s': %s/.well-known/acme-challenge/ "
+		       "(+ web.config)\n", names[i], site->id, site->name, dir);
+		free(dir);
+	}
+	cf_iis_config_free(cfg);
+	return CF_EXIT_OK;
+}
+
 /* --dry-run: what would be ordered and changed. */
 static int
 dry_run(struct issue_cli *c, char **names, size_t n)
 {
 	struct cf_iis_plan *plan = NULL;
 	struct cf_err err = { 0 };
+	int ret;
 
 	printf("would order: ");
 	print_names((const char *const *)names, n);
 	printf("validation:  %s\n", cf_val_method_name(c->spec.validation.method));
+	if ((ret = dry_run_iis_webroot(c, names, n)) != CF_EXIT_OK)
+		return ret;
 	for (size_t i = 0; i < c->spec.nstores; i++)
 		printf("store:       %s %s\n",
 		       cf_store_kind_name(c->spec.stores[i].kind),
@@ -783,7 +836,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		}
 	}
 	/* Bind the responders before anything is ordered. */
-	if (cf_spec_validator_new(&c.spec.validation, stdin, stderr, &v, &err) !=
+	if (cf_spec_validator_for(&c.spec, stdin, stderr, &v, &err) !=
 		    CF_OK ||
 	    (!have && cf_account_cli_register(&c.account, &ao, &e, &existed,
 					       &err) != CF_OK)) {

@@ -32,6 +32,7 @@ usage(FILE *f)
 		"  revoke NAME             revoke a certificate at the CA\n"
 		"  schedule install|remove the systemd timer (or a crontab line)\n"
 		"  iis sites|check         read IIS's applicationHost.config\n"
+		"  iis import-winacme DIR  win-acme renewals as certferry definitions\n"
 		"\n"
 		"global options:\n"
 		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
@@ -165,6 +166,9 @@ main(int argc, char **argv)
 		ret = cf_cmd_revoke(&cli, argc, argv);
 	else if (strcmp(argv[0], "schedule") == 0)
 		ret = cf_cmd_schedule(&cli, argc, argv);
+	else if (strcmp(argv[0], "iis") == 0 && argc > 1 &&
+		 strcmp(argv[1], "import-winacme") == 0)
+		ret = cf_cmd_iis_import_winacme(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
 		ret = cf_cmd_iis(argc, argv);
 	else {

@@ -13,7 +13,9 @@
 #include <openssl/crypto.h>
 
 #include "core/buf.h"
+#include "engine/deliver.h"
 #include "iis/appconfig.h"
+#include "iis/pathmap.h"
 #include "store/paths.h"
 #include "validate/dns01.h"
 
@@ -179,6 +181,8 @@ check_validation(const struct cf_validation_spec *v,
 
 	switch (v->method) {
 	case CF_VAL_HTTP01:
+		if (v->iis_webroot)
+			return CF_OK; /* check_iis_webroot */
 		if (v->webroot == NULL)
 			return o->check_ports ?
 				       check_port(v->http_address,
@@ -221,6 +225,62 @@ check_validation(const struct cf_validation_spec *v,
 	}
 }
 
+/*
+ * --iis-webroot: for every name, the mapped physicalPath of the site
+ * serving it exists and its challenge folder takes a write.
+ */
+static cf_rc
+check_iis_webroot(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+	struct cf_iis_config *cfg = NULL;
+	char **names = NULL, *root = NULL, *dir = NULL;
+	size_t n = 0;
+	struct stat sb;
+	cf_rc rc;
+
+	if (v->method != CF_VAL_HTTP01 || !v->iis_webroot)
+		return CF_OK;
+	if ((rc = cf_spec_resolve_names(s, &names, &n, err)) != CF_OK ||
+	    (rc = cf_iis_config_load(s->iis.config, NULL, 0, &cfg, err)) != CF_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = cf_iis_webroot_for_host(cfg,
+						  (const char *const *)v->iis_path_maps,
+						  v->niis_path_maps, names[i], &root,
+						  err)) != CF_OK)
+			goto out;
+		if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			rc = cf_err_set(err, CF_ERR_USAGE,
+					"%s: the IIS site folder %s (from "
+					"--iis-path-map) is not a folder: mount the "
+					"site's share there or fix the map", names[i],
+					root);
+			goto out;
+		}
+		if ((dir = cf_strfmt("%s/.well-known/acme-challenge", root)) ==
+		    NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = probe_ancestor(dir, "IIS site folder", err)) != CF_OK)
+			goto out;
+		free(root);
+		free(dir);
+		root = dir = NULL;
+	}
+out:
+	if (rc == CF_ERR_IO || rc == CF_ERR_NOTFOUND)
+		err->rc = rc = CF_ERR_USAGE;
+	free(root);
+	free(dir);
+	cf_iis_config_free(cfg);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 static cf_rc
 check_iis(const struct cf_iis_spec *iis, struct cf_err *err)
 {
@@ -260,7 +320,8 @@ cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 		if ((rc = check_store(&s->stores[i], o, err)) != CF_OK)
 			return rc;
 	if ((rc = check_iis(&s->iis, err)) != CF_OK ||
-	    (rc = check_validation(&s->validation, o, err)) != CF_OK)
+	    (rc = check_validation(&s->validation, o, err)) != CF_OK ||
+	    (rc = check_iis_webroot(s, err)) != CF_OK)
 		return rc;
 	if (s->ca_bundle != NULL &&
 	    access(s->ca_bundle, R_OK) != 0)

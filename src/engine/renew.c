@@ -305,7 +305,8 @@ static int
 share_key(const struct cf_validation_spec *v, char *key, size_t len, int *excl)
 {
 	*excl = 0;
-	if (v->method == CF_VAL_HTTP01 && v->webroot == NULL) {
+	if (v->method == CF_VAL_HTTP01 && v->webroot == NULL &&
+	    !v->iis_webroot) {
 		snprintf(key, len, "http-01 %s:%d",
 			 v->http_address ? v->http_address : "*",
 			 v->http_port ? v->http_port : 80);
@@ -597,7 +598,7 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	} else if (it->err.rc != CF_OK) {
 		goto record_failure;
 	} else {
-		if (cf_spec_validator_new(&r.spec.validation, NULL, NULL, &own,
+		if (cf_spec_validator_for(&r.spec, NULL, NULL, &own,
 					  &it->err) != CF_OK)
 			goto record_failure;
 		v = &own;

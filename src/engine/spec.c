@@ -6,6 +6,7 @@
 
 #include "validate/dnsname.h"
 #include "validate/http01.h"
+#include "validate/iiswebroot.h"
 #include "validate/tlsalpn01.h"
 
 static const char *const method_names[] = {
@@ -125,6 +126,7 @@ cf_spec_free(struct cf_cert_spec *s)
 	strv_free(s->names, s->nnames);
 	free(v->http_address);
 	free(v->webroot);
+	strv_free(v->iis_path_maps, v->niis_path_maps);
 	free(v->dns_server);
 	free(v->tsig_key_file);
 	free(v->dns_script);
@@ -140,6 +142,34 @@ cf_spec_free(struct cf_cert_spec *s)
 	strv_free(s->iis.sites, s->iis.nsites);
 	free(s->iis.host_filter);
 	memset(s, 0, sizeof(*s));
+}
+
+/* --iis-webroot: http-01, an applicationHost.config, path rules, and
+ * not together with the other http-01 methods. */
+static cf_rc
+check_iis_webroot(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+
+	if (!v->iis_webroot)
+		return v->niis_path_maps == 0 ? CF_OK :
+			cf_err_set(err, CF_ERR_USAGE,
+				   "--iis-path-map needs --iis-webroot");
+	if (v->method != CF_VAL_HTTP01)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-webroot answers http-01: add "
+				  "--validation http-01");
+	if (v->webroot != NULL || v->http_port != 0 || v->http_address != NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-webroot and --webroot/--http-port/"
+				  "--http-address exclude each other: choose one "
+				  "http-01 method");
+	if (s->iis.config == NULL || v->niis_path_maps == 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-webroot needs --iis-config FILE and "
+				  "--iis-path-map 'C:\\inetpub=/mnt/web/inetpub' "
+				  "(where the Windows folders are mounted)");
+	return CF_OK;
 }
 
 cf_rc
@@ -172,6 +202,8 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--webroot and --http-port/--http-address exclude "
 				  "each other: choose one http-01 method");
+	if ((rc = check_iis_webroot(s, err)) != CF_OK)
+		return rc;
 	if (v->method == CF_VAL_DNS01) {
 		if (v->dns_provider == CF_DNS_RFC2136 && v->dns_server == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
@@ -257,6 +289,13 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 	bad |= set_str(val, "http_address", v->http_address);
 	bad |= set_int(val, "http_port", v->http_port);
 	bad |= set_str(val, "webroot", v->webroot);
+	if (v->iis_webroot) {
+		json_t *iw = json_object();
+		bad |= iw == NULL;
+		bad |= json_object_set_new(iw, "path_maps",
+			strv_json(v->iis_path_maps, v->niis_path_maps));
+		bad |= json_object_set_new(val, "iis_webroot", iw);
+	}
 	if (v->method == CF_VAL_DNS01) {
 		dns = json_object();
 		bad |= dns == NULL;
@@ -386,6 +425,11 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	bad |= get_str(val, "http_address", &v->http_address);
 	v->http_port = (int)json_integer_value(json_object_get(val, "http_port"));
 	bad |= get_str(val, "webroot", &v->webroot);
+	if (json_is_object(json_object_get(val, "iis_webroot"))) {
+		v->iis_webroot = 1;
+		bad |= get_strv(json_object_get(val, "iis_webroot"), "path_maps",
+				&v->iis_path_maps, &v->niis_path_maps);
+	}
 	if ((dns = json_object_get(val, "dns")) != NULL) {
 		if ((str = json_string_value(json_object_get(dns, "provider"))) &&
 		    (rc = cf_dns_provider_parse(str, &v->dns_provider, err)) != CF_OK)
@@ -438,6 +482,20 @@ nomem:
 fail:
 	cf_spec_free(s);
 	return rc;
+}
+
+cf_rc
+cf_spec_validator_for(const struct cf_cert_spec *s, FILE *manual_in,
+		      FILE *manual_out, struct cf_validator *out,
+		      struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+
+	if (v->method == CF_VAL_HTTP01 && v->iis_webroot)
+		return cf_iis_webroot_validator_new(
+			s->iis.config, (const char *const *)v->iis_path_maps,
+			v->niis_path_maps, out, err);
+	return cf_spec_validator_new(v, manual_in, manual_out, out, err);
 }
 
 cf_rc

@@ -41,6 +41,12 @@ struct cf_validation_spec {
 	char *http_address;          /* NULL: every address */
 	int http_port;               /* 0: 80 */
 	char *webroot;               /* set: webroot instead of standalone */
+	/* http-01 answered by IIS (--iis-webroot): files under the
+	 * physicalPath of the site serving each name, found in the spec's
+	 * iis.config and mapped by these 'WINDOWS=/LINUX' rules */
+	int iis_webroot;
+	char **iis_path_maps;
+	size_t niis_path_maps;
 	/* dns-01 */
 	enum cf_dns_provider dns_provider;
 	char *dns_server;
@@ -118,6 +124,14 @@ cf_rc cf_spec_to_json(const struct cf_cert_spec *s, json_t **out,
 		      struct cf_err *err) CF_MUST_CHECK;
 cf_rc cf_spec_from_json(json_t *j, struct cf_cert_spec *out,
 			struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * The validator for the whole spec: IIS-answered http-01 (it needs the
+ * spec's applicationHost.config), else cf_spec_validator_new.
+ */
+cf_rc cf_spec_validator_for(const struct cf_cert_spec *s, FILE *manual_in,
+			    FILE *manual_out, struct cf_validator *out,
+			    struct cf_err *err) CF_MUST_CHECK;
 
 /*
  * The validator for the spec's method.  For dns-01 manual mode the

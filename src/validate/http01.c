@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "store/atomic.h"
 #include "validate/listen.h"
+#include "validate/webroot.h"
 
 #define WELL_KNOWN "/.well-known/acme-challenge/"
 #define MAX_TOKENS 256
@@ -238,92 +239,42 @@ cf_http01_standalone_new(const char *bind_addr, int port,
 	return CF_OK;
 }
 
-/* ---- webroot ---- */
-
-struct webroot {
-	char *dir;          /* <webroot>/.well-known/acme-challenge */
-	char *created[3];   /* folders we made, deepest last */
-	size_t ncreated;
-};
+/* ---- webroot (the folder handling is validate/webroot.h's) ---- */
 
 static cf_rc
 webroot_present(void *ctx, const struct cf_challenge_task *t, struct cf_err *err)
 {
-	struct webroot *w = ctx;
-	char path[PATH_MAX];
-
-	if (strchr(t->token, '/') != NULL || t->token[0] == '.')
-		return cf_err_set(err, CF_ERR_PROTO, "the CA sent a bad token");
-	snprintf(path, sizeof(path), "%s/%s", w->dir, t->token);
-	/* World-readable: the web server's user must read it. */
-	return cf_file_write_atomic(path, t->key_authorization,
-				    strlen(t->key_authorization), 0644, err);
+	return cf_acme_dir_put(ctx, t->token, t->key_authorization, err);
 }
 
 static void
 webroot_cleanup(void *ctx, const struct cf_challenge_task *t)
 {
-	struct webroot *w = ctx;
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", w->dir, t->token);
-	if (unlink(path) != 0 && errno != ENOENT)
-		cf_warn("cannot remove %s: %s", path, strerror(errno));
+	cf_acme_dir_del(ctx, t->token);
 }
 
 static void
 webroot_destroy(void *ctx)
 {
-	struct webroot *w = ctx;
-
-	if (w == NULL)
-		return;
-	/* Remove the folders we created, deepest first, if now empty. */
-	while (w->ncreated > 0) {
-		char *d = w->created[--w->ncreated];
-		rmdir(d);
-		free(d);
-	}
-	free(w->dir);
-	free(w);
+	cf_acme_dir_close(ctx);
+	free(ctx);
 }
 
 cf_rc
 cf_http01_webroot_new(const char *webroot, struct cf_validator *out,
 		      struct cf_err *err)
 {
-	static const char *const parts[] = { "/.well-known", "/acme-challenge" };
-	struct webroot *w;
-	struct stat sb;
-	char path[PATH_MAX];
+	struct cf_acme_dir *d;
 
 	memset(out, 0, sizeof(*out));
-	if (stat(webroot, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "--webroot %s is not a folder: give the folder "
-				  "the web server serves for this site", webroot);
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	snprintf(path, sizeof(path), "%s", webroot);
-	for (size_t i = 0; i < 2; i++) {
-		strncat(path, parts[i], sizeof(path) - strlen(path) - 1);
-		if (mkdir(path, 0755) == 0) {
-			chmod(path, 0755);
-			if ((w->created[w->ncreated] = strdup(path)) != NULL)
-				w->ncreated++;
-		} else if (errno != EEXIST) {
-			cf_err_set(err, CF_ERR_IO, "create %s: %s", path,
-				   strerror(errno));
-			webroot_destroy(w);
-			return err->rc;
-		}
-	}
-	if ((w->dir = strdup(path)) == NULL) {
-		webroot_destroy(w);
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (cf_acme_dir_open(webroot, "--webroot", d, err) != CF_OK) {
+		free(d);
+		return err->rc;
 	}
 	out->challenge_type = "http-01";
-	out->ctx = w;
+	out->ctx = d;
 	out->present = webroot_present;
 	out->cleanup = webroot_cleanup;
 	out->destroy = webroot_destroy;

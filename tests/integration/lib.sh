@@ -37,8 +37,11 @@
 #                               fullchain starts with cert
 #
 # nginx:
-#   nginx_start WEBROOT PORT    real nginx serving WEBROOT on 127.0.0.1:PORT
-#                               (sets NGINX_PID, NGINX_DIR)
+#   nginx_start WEBROOT PORT [EXTRA]  real nginx serving WEBROOT on
+#                               127.0.0.1:PORT (WEBROOT may use nginx
+#                               variables, e.g. .../$host); EXTRA: more
+#                               directives of the server block (sets
+#                               NGINX_PID, NGINX_DIR)
 #
 # fault-injecting stand-in (docs/TESTING-PROXY.md):
 #   faultproxy_start NAME PORT [ARGS...]   tests/tools/faultproxy in front of
@@ -256,7 +259,7 @@ check_issued() {
 }
 
 nginx_start() {
-	local webroot=$1 port=$2 d
+	local webroot=$1 port=$2 extra=${3:-} d
 	skip_unless_cmd nginx
 	d=$(mktemp -d "$CF_TMP/nginx.XXXXXX")
 	mkdir -p "$d/tmp"
@@ -280,6 +283,7 @@ http {
 		listen 127.0.0.1:$port;
 		server_name _;
 		root $webroot;
+		$extra
 		location / { try_files \$uri =404; }
 	}
 }
