@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/buf.h"
 #include "engine/deliver.h"
+#include "iis/netsh.h"
 #include "engine/preflight.h"
 #include "engine/renew.h"
 #include "engine/spec.h"
@@ -26,7 +27,8 @@ enum {
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
-	OPT_FORCE
+	OPT_FORCE,
+	OPT_IIS_MIGRATE
 };
 
 static const struct option issue_longopts[] = {
@@ -61,6 +63,7 @@ static const struct option issue_longopts[] = {
 	{ "iis-host-filter", required_argument, NULL, OPT_IIS_HOST_FILTER },
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+	{ "iis-migrate", no_argument, NULL, OPT_IIS_MIGRATE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "help", no_argument, NULL, 'h' },
@@ -143,9 +146,16 @@ issue_usage(FILE *f)
 "  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n"
 "IIS:\n"
 "  --iis-config FILE          applicationHost.config (from the IIS server)\n"
-"  --iis-site NAME|ID         take host names from this site (repeatable)\n"
+"  --iis-site NAME|ID|'*'     take host names from this site (repeatable;\n"
+"                             '*': every site, also those added later);\n"
+"                             renewals follow the site's id when renamed\n"
 "  --iis-host-filter PATTERN  only hosts matching this glob\n"
-"  --install iis              add https CCS bindings (sslFlags 3) as needed\n"
+"  --install iis              add https CCS bindings (sslFlags 3) as needed,\n"
+"                             each in the site that owns its host\n"
+"  --iis-migrate              with --install iis: turn the HTTP.sys https\n"
+"                             bindings of the names (win-acme's) into CCS\n"
+"                             bindings, and write the netsh script that\n"
+"                             finishes the move on Windows\n"
 "  --https-port N             port of added bindings (default 443)\n"
 "\n"
 "Every path is recorded as an absolute path (renewals run from another\n"
@@ -353,6 +363,9 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		}
 		c->spec.iis.install = 1;
 		return 0;
+	case OPT_IIS_MIGRATE:
+		c->spec.iis.migrate = 1;
+		return 0;
 	case OPT_HTTPS_PORT:
 		return port_arg("--https-port", arg, &c->spec.iis.https_port, err);
 	case OPT_DRY_RUN:
@@ -540,19 +553,49 @@ print_names(const char *const *names, size_t n)
 static void
 print_iis_plan(const struct cf_iis_plan *p, int dry_run)
 {
-	static const char *const verbs[] = { "add", "covered", "HTTP.sys" };
-
 	if (p == NULL)
 		return;
-	printf("IIS site %s: %zu binding%s to %s\n", p->site_name, p->nadd,
+	printf("IIS site %s: %zu binding%s to %s", p->site_name, p->nadd,
 	       p->nadd == 1 ? "" : "s", dry_run ? "add (dry run)" : "added");
-	for (size_t i = 0; i < p->n; i++)
-		printf("  %-8s %-40s %s sslFlags=%lu\n", verbs[p->items[i].action],
-		       p->items[i].host, p->items[i].binding_information ?
-			       p->items[i].binding_information : "",
-		       p->items[i].ssl_flags);
+	if (p->nmigrate > 0)
+		printf(", %zu to migrate to CCS%s", p->nmigrate,
+		       dry_run ? " (dry run)" : "");
+	printf("\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cf_iis_plan_item *it = &p->items[i];
+		printf("  %-8s %-40s %s sslFlags=", cf_iis_plan_action_name(it->action),
+		       it->host, it->binding_information ? it->binding_information : "");
+		if (it->action == CF_IIS_PLAN_MIGRATE)
+			printf("%lu->", it->old_ssl_flags);
+		printf("%lu", it->ssl_flags);
+		if (it->site_name != NULL && strchr(p->site_name, ',') != NULL)
+			printf(" (site %s)", it->site_name);
+		printf("\n");
+	}
 	for (size_t i = 0; i < p->nnotes; i++)
 		printf("  note: %s\n", p->notes[i]);
+}
+
+/* --iis-migrate: the script that finishes the move, and where it is. */
+static void
+print_netsh(const char *path, const char *script, int dry_run)
+{
+	if (path == NULL)
+		return;
+	printf("  netsh script: %s%s\n", path, dry_run ? " (would be written)" : "");
+	printf("    run it once on the IIS server (elevated): until then HTTP.sys "
+	       "serves the old certificates of the migrated bindings\n");
+	if (script == NULL)
+		return;
+	for (const char *l = script; *l != '\0';) {
+		size_t n = strcspn(l, "\r\n");
+		printf("    | %.*s\n", (int)n, l);
+		l += n;
+		if (*l == '\r')
+			l++;
+		if (*l == '\n')
+			l++;
+	}
 }
 
 /* Per ordered name: the CCS binding that serves it, its PFX, its expiry. */
@@ -607,15 +650,20 @@ print_result(const char *const *names, size_t n, const struct cf_issue_result *r
 	if (r->delivery.iis_backup)
 		printf("  backup of applicationHost.config: %s\n",
 		       r->delivery.iis_backup);
+	print_netsh(r->delivery.iis_netsh_script, NULL, 0);
 	print_iis_report(names, n, r->delivery.iis_report);
 }
 
 /* --dry-run: what would be ordered and changed. */
 static int
-dry_run(struct issue_cli *c, char **names, size_t n)
+dry_run(struct cf_cli *cli, struct issue_cli *c, char **names, size_t n)
 {
 	struct cf_iis_plan *plan = NULL;
 	struct cf_err err = { 0 };
+	struct cf_state st = { 0 };
+	char *script = NULL, *path = NULL;
+	const char *root;
+	int ret = CF_EXIT_OK;
 
 	printf("would order: ");
 	print_names((const char *const *)names, n);
@@ -624,17 +672,29 @@ dry_run(struct issue_cli *c, char **names, size_t n)
 		printf("store:       %s %s\n",
 		       cf_store_kind_name(c->spec.stores[i].kind),
 		       c->spec.stores[i].path);
-	if (c->spec.iis.install) {
-		if (cf_iis_apply(c->spec.iis.config, NULL, c->spec.iis.sites[0],
-				 (const char *const *)names, n,
-				 c->spec.iis.https_port ?
-					 (unsigned)c->spec.iis.https_port : 443u,
-				 1, &plan, NULL, &err) != CF_OK)
-			return cf_cli_fail(&err);
-		print_iis_plan(plan, 1);
-		cf_iis_plan_free(plan);
+	if (!c->spec.iis.install)
+		return CF_EXIT_OK;
+	if (cf_spec_iis_plan(&c->spec, (const char *const *)names, n, &plan,
+			     &err) != CF_OK ||
+	    cf_iis_netsh_script(plan, c->spec.name, c->spec.iis.config, &script,
+				&err) != CF_OK ||
+	    cf_cli_state_root(cli, &root, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
 	}
-	return CF_EXIT_OK;
+	st.root = (char *)root;
+	print_iis_plan(plan, 1);
+	if (script != NULL &&
+	    cf_spec_iis_netsh_path(&st, c->spec.name, &path, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	print_netsh(path, script, 1);
+out:
+	free(script);
+	free(path);
+	cf_iis_plan_free(plan);
+	return ret;
 }
 
 /*
@@ -721,6 +781,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (finish_spec(&c, cli->server, &err) != CF_OK ||
+	    cf_spec_iis_record(&c.spec, &err) != CF_OK ||
 	    cf_spec_resolve_names(&c.spec, &names, &nnames, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
@@ -748,7 +809,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (c.dry_run) {
-		ret = dry_run(&c, names, nnames);
+		ret = dry_run(cli, &c, names, nnames);
 		goto out;
 	}
 	if (cf_account_cli_resolve(&c.account, &ao, &err) != CF_OK ||

@@ -166,7 +166,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "schedule") == 0)
 		ret = cf_cmd_schedule(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
-		ret = cf_cmd_iis(argc, argv);
+		ret = cf_cmd_iis(&cli, argc, argv);
 	else {
 		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
 			argv[0]);
