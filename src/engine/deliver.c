@@ -1,5 +1,6 @@
 /* deliver.c - from a spec to the order's names, and from an issued
  * certificate to every store and IIS binding the spec names. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "core/log.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
+#include "iis/ccs.h"
 #include "iis/check.h"
 #include "iis/edit.h"
 #include "iis/netsh.h"
@@ -151,46 +153,103 @@ out:
 	return out;
 }
 
-cf_rc
-cf_spec_iis_record(struct cf_cert_spec *s, struct cf_err *err)
+/* Comma-separated hosts of the sites of "*" (every web site). */
+static char *
+all_hosts_joined(const struct cf_iis_config *cfg, const char *filter)
 {
-	struct cf_iis_config *cfg = NULL;
+	const char *all = "*";
+	const struct cf_iis_site **v = NULL;
+	size_t n = 0;
+	struct cf_buf b;
+	char *out = NULL, *h;
+
+	if (cf_iis_sites_select(cfg, &all, 1, &v, &n, NULL) != CF_OK)
+		return NULL;
+	cf_buf_init(&b, 4u << 20);
+	for (size_t i = 0; i < n; i++) {
+		if ((h = hosts_joined(v[i], filter)) == NULL)
+			goto out;
+		if (*h != '\0' && ((b.len && cf_buf_appends(&b, ",") != CF_OK) ||
+				   cf_buf_appends(&b, h) != CF_OK)) {
+			free(h);
+			goto out;
+		}
+		free(h);
+	}
+	out = cf_buf_steal(&b);
+out:
+	cf_buf_free(&b);
+	free(v);
+	return out;
+}
+
+/* Fill site_ids/site_names/site_hosts of s from cfg: by the recorded id,
+ * else by the key; "*" records "*" and the hosts of every site. */
+static cf_rc
+record_from(struct cf_cert_spec *s, const struct cf_iis_config *cfg,
+	    struct cf_err *err)
+{
 	struct cf_iis_spec *is = &s->iis;
 
-	if (is->config == NULL || is->nsites == 0)
-		return CF_OK;
-	/* An unreadable file is the preflight's to report. */
-	if (cf_iis_config_load(is->config, NULL, 0, &cfg, NULL) != CF_OK)
-		return CF_OK;
 	if ((is->site_ids == NULL &&
 	     (is->site_ids = calloc(is->nsites + 1, sizeof(char *))) == NULL) ||
 	    (is->site_names == NULL &&
 	     (is->site_names = calloc(is->nsites + 1, sizeof(char *))) == NULL) ||
 	    (is->site_hosts == NULL &&
 	     (is->site_hosts = calloc(is->nsites + 1, sizeof(char *))) == NULL))
-		goto nomem;
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < is->nsites; i++) {
 		const struct cf_iis_site *t = NULL;
+		int all = strcmp(is->sites[i], "*") == 0;
+		char *id, *name, *hosts;
 		if (is->site_ids[i] != NULL && is->site_ids[i][0] != '\0')
 			t = site_by_id(cfg, is->site_ids[i]);
-		if (t == NULL && strcmp(is->sites[i], "*") != 0)
+		if (t == NULL && !all)
 			t = cf_iis_site_find(cfg, is->sites[i]);
+		if (t == NULL && !all)
+			continue;   /* kept as recorded: reported when used */
+		id = t ? cf_strfmt("%lu", t->id) : strdup("");
+		name = strdup(t ? t->name : "*");
+		hosts = t ? hosts_joined(t, is->host_filter) :
+			    all_hosts_joined(cfg, is->host_filter);
+		if (id == NULL || name == NULL || hosts == NULL) {
+			free(id);
+			free(name);
+			free(hosts);
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
 		free(is->site_ids[i]);
 		free(is->site_names[i]);
 		free(is->site_hosts[i]);
-		is->site_ids[i] = t ? cf_strfmt("%lu", t->id) : strdup("");
-		is->site_names[i] = strdup(t ? t->name : "");
-		is->site_hosts[i] = t ? hosts_joined(t, is->host_filter) :
-					strdup("");
-		if (is->site_ids[i] == NULL || is->site_names[i] == NULL ||
-		    is->site_hosts[i] == NULL)
-			goto nomem;
+		is->site_ids[i] = id;
+		is->site_names[i] = name;
+		is->site_hosts[i] = hosts;
 	}
-	cf_iis_config_free(cfg);
+	for (size_t i = 0; i < is->nsites; i++)
+		if ((is->site_ids[i] == NULL &&
+		     (is->site_ids[i] = strdup("")) == NULL) ||
+		    (is->site_names[i] == NULL &&
+		     (is->site_names[i] = strdup(is->sites[i])) == NULL) ||
+		    (is->site_hosts[i] == NULL &&
+		     (is->site_hosts[i] = strdup("")) == NULL))
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
-nomem:
+}
+
+cf_rc
+cf_spec_iis_record(struct cf_cert_spec *s, struct cf_err *err)
+{
+	struct cf_iis_config *cfg = NULL;
+	cf_rc rc;
+
+	if (s->iis.config == NULL || s->iis.nsites == 0)
+		return CF_OK;
+	/* An unreadable file is the preflight's to report. */
+	if (cf_iis_config_load(s->iis.config, NULL, 0, &cfg, NULL) != CF_OK)
+		return CF_OK;
+	rc = record_from(s, cfg, err);
 	cf_iis_config_free(cfg);
-	return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return rc;
 }
 
 cf_rc
@@ -202,7 +261,7 @@ cf_spec_iis_follow(struct cf_cert_spec *s, char **note, struct cf_err *err)
 	cf_rc rc = CF_OK;
 
 	*note = NULL;
-	if (is->config == NULL || is->site_ids == NULL || is->site_names == NULL)
+	if (is->config == NULL || is->nsites == 0)
 		return CF_OK;
 	if ((rc = cf_iis_config_load(is->config, NULL, 0, &cfg, err)) != CF_OK)
 		return cf_err_wrap(err, "--iis-config");
@@ -210,7 +269,8 @@ cf_spec_iis_follow(struct cf_cert_spec *s, char **note, struct cf_err *err)
 	for (size_t i = 0; i < is->nsites && rc == CF_OK; i++) {
 		const struct cf_iis_site *t;
 		char *msg, *nn;
-		if (is->site_ids[i][0] == '\0')
+		if (is->site_ids == NULL || is->site_names == NULL ||
+		    is->site_ids[i][0] == '\0')
 			continue;
 		if ((t = site_by_id(cfg, is->site_ids[i])) == NULL) {
 			rc = site_gone(s, cfg, i, err);
@@ -242,6 +302,9 @@ cf_spec_iis_follow(struct cf_cert_spec *s, char **note, struct cf_err *err)
 	}
 	if (rc == CF_OK && b.len > 0 && (*note = cf_buf_steal(&b)) == NULL)
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	/* the hosts each site covers today */
+	if (rc == CF_OK)
+		rc = record_from(s, cfg, err);
 	cf_buf_free(&b);
 	cf_iis_config_free(cfg);
 	return rc;
@@ -876,5 +939,66 @@ cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 out:
 	cf_buf_free(&b);
+	return rc;
+}
+
+/* ---- CCS files claimed by two definitions ---- */
+
+/* The CCS folder of s (realpath when it resolves), or NULL. */
+static char *
+ccs_dir(const struct cf_cert_spec *s)
+{
+	char real[PATH_MAX];
+
+	for (size_t i = 0; i < s->nstores; i++)
+		if (s->stores[i].kind == CF_STORE_CCS)
+			return strdup(realpath(s->stores[i].path, real) ?
+				      real : s->stores[i].path);
+	return NULL;
+}
+
+/* 1 when host h is among b's -d names or its recorded site hosts. */
+static int
+claims(const struct cf_cert_spec *b, const char *h)
+{
+	size_t l = strlen(h);
+
+	if (has(b->names, b->nnames, h))
+		return 1;
+	for (size_t i = 0; b->iis.site_hosts && i < b->iis.nsites; i++)
+		for (const char *p = b->iis.site_hosts[i]; *p != '\0';) {
+			size_t n = strcspn(p, ",");
+			if (n == l && memcmp(p, h, l) == 0)
+				return 1;
+			p += n + (p[n] == ',');
+		}
+	return 0;
+}
+
+cf_rc
+cf_spec_ccs_clash(const struct cf_cert_spec *a, const char *const *an,
+		  size_t n, const struct cf_cert_spec *b, char **file,
+		  struct cf_err *err)
+{
+	char *da = NULL, *db = NULL, *f = NULL;
+	cf_rc rc = CF_OK;
+
+	*file = NULL;
+	if ((da = ccs_dir(a)) == NULL || (db = ccs_dir(b)) == NULL ||
+	    strcmp(da, db) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!claims(b, an[i]))
+			continue;
+		if ((rc = cf_ccs_file_name(an[i], &f, err)) != CF_OK)
+			goto out;
+		if ((*file = cf_strfmt("%s/%s", da, f)) == NULL)
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+out:
+	free(f);
+	free(da);
+	free(db);
 	return rc;
 }

@@ -57,6 +57,16 @@ cf_rc cf_spec_iis_plan(const struct cf_cert_spec *s, const char *const *names,
 cf_rc cf_spec_iis_netsh_path(const struct cf_state *state, const char *name,
 			     char **out, struct cf_err *err) CF_MUST_CHECK;
 
+/*
+ * A CCS file written by both a (ordering an[0..n)) and b: the same CCS
+ * folder and a host b claims too (its -d names or the hosts its IIS sites
+ * had when last recorded).  *file: malloc'd path of the first such file,
+ * NULL when none.
+ */
+cf_rc cf_spec_ccs_clash(const struct cf_cert_spec *a, const char *const *an,
+			size_t n, const struct cf_cert_spec *b, char **file,
+			struct cf_err *err) CF_MUST_CHECK;
+
 struct cf_delivery {
 	size_t stores_written;
 	struct cf_iis_plan *iis_plan;   /* when --install iis */
