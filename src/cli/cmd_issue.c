@@ -1046,13 +1046,26 @@ issue_per_site(struct cf_cli *cli, struct issue_cli *c)
 		memset(&one.spec, 0, sizeof(one.spec));
 		one.pending_secret = NULL;
 		one.secrets_dir = NULL;
-		if (cf_spec_to_json(&c->spec, &j, &err) != CF_OK ||
-		    cf_spec_from_json(j, &one.spec, &err) != CF_OK) {
-			json_decref(j);
+		/* a deep copy through the definition's JSON, which wants a
+		 * name and a directory (both set right after) */
+		c->spec.name = "per-site";
+		if (c->spec.directory_url == NULL)
+			c->spec.directory_url = "-";
+		r = cf_spec_to_json(&c->spec, &j, &err) != CF_OK ||
+		    cf_spec_from_json(j, &one.spec, &err) != CF_OK;
+		if (strcmp(c->spec.directory_url, "-") == 0) {
+			c->spec.directory_url = NULL;
+			free(one.spec.directory_url);
+			one.spec.directory_url = NULL;
+		}
+		c->spec.name = NULL;
+		free(one.spec.name);
+		one.spec.name = NULL;
+		json_decref(j);
+		if (r) {
 			ret = cf_cli_fail(&err);
 			goto out;
 		}
-		json_decref(j);
 		drop_sites(&one.spec.iis);
 		if ((one.spec.iis.sites = calloc(2, sizeof(char *))) == NULL ||
 		    (one.spec.iis.sites[0] = cf_strfmt("%lu", sites[i]->id)) ==
