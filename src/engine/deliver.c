@@ -263,8 +263,10 @@ cf_spec_iis_follow(struct cf_cert_spec *s, char **note, struct cf_err *err)
 	*note = NULL;
 	if (is->config == NULL || is->nsites == 0)
 		return CF_OK;
-	if ((rc = cf_iis_config_load(is->config, NULL, 0, &cfg, err)) != CF_OK)
-		return cf_err_wrap(err, "--iis-config");
+	/* An unreadable file is for the steps that need it to report (a
+	 * certificate that is not due may not). */
+	if (cf_iis_config_load(is->config, NULL, 0, &cfg, NULL) != CF_OK)
+		return CF_OK;
 	cf_buf_init(&b, 1u << 20);
 	for (size_t i = 0; i < is->nsites && rc == CF_OK; i++) {
 		const struct cf_iis_site *t;

@@ -4,7 +4,10 @@
  *
  * Owns: reading applicationHost.config for the order's host names (every
  * run, so a host added to the site later is picked up by the next renewal)
- * and writing to the spec's stores, then adding IIS bindings; checking
+ * from the spec's sites, found by their recorded ids (renames followed);
+ * writing to the spec's stores, then adding IIS bindings (and, with
+ * --iis-migrate, converting HTTP.sys bindings and writing the netsh script
+ * that finishes it in the state folder); CCS files two specs claim; checking
  * that every store still holds the current certificate and repairing the
  * ones that drifted; and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
@@ -41,8 +44,9 @@ cf_rc cf_spec_iis_record(struct cf_cert_spec *s, struct cf_err *err)
 	CF_MUST_CHECK;
 
 /* Follow renamed sites: update s->iis.site_names (and a key that was the
- * old name) to the names of the recorded ids; *note (malloc'd) says what
- * was renamed, NULL when nothing was. */
+ * old name) to the names of the recorded ids, and the recorded hosts to
+ * today's; *note (malloc'd) says what was renamed, NULL when nothing was.
+ * An unreadable configuration is not an error here (nothing changes). */
 cf_rc cf_spec_iis_follow(struct cf_cert_spec *s, char **note,
 			 struct cf_err *err) CF_MUST_CHECK;
 
