@@ -740,19 +740,25 @@ verify_iis(const struct cf_state *st, const struct cf_cert_spec *s,
 		rep->failed++;
 		return CF_OK;
 	}
-	if (plan->nadd > 0) {
+	if (plan->nadd > 0 || plan->nmigrate > 0) {
+		char *script = NULL;
 		v->health = CF_STORE_MISSING;
 		snprintf(v->detail, sizeof(v->detail), "%zu https binding%s of "
-			 "site %s missing", plan->nadd, plan->nadd == 1 ? "" : "s",
-			 plan->site_name);
+			 "site %s missing, %zu HTTP.sys binding%s to migrate to CCS",
+			 plan->nadd, plan->nadd == 1 ? "" : "s", plan->site_name,
+			 plan->nmigrate, plan->nmigrate == 1 ? "" : "s");
 		rep->drifted++;
 		if (repair) {
 			cf_iis_plan_free(plan);
 			plan = NULL;
+			/* (migrated again, e.g. after win-acme put its binding
+			 * back: the script is written again too) */
 			if (iis_apply(st, s, names, n, 0, &plan, NULL, &ierr) ==
-			    CF_OK) {
+				    CF_OK &&
+			    write_netsh(st, s, plan, &script, &ierr) == CF_OK) {
 				v->repaired = 1;
 				rep->repaired++;
+				free(script);
 			} else {
 				v->failed = 1;
 				rep->failed++;

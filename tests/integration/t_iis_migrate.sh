@@ -143,6 +143,17 @@ if ! grep -q '^waiting' "$T_OUT"; then
 else
 	t_fail "iis check: nothing waits once the script is deleted" "$(head -c 400 "$T_OUT")"
 fi
+# ---- win-acme put its HTTP.sys binding back: the next renew repairs it ----
+cp "$CONF" "$CF_TMP/migrated.config"
+sed -i 's/bindingInformation="\*:443:delta-shop.example.com" sslFlags="3"/bindingInformation="*:443:delta-shop.example.com" sslFlags="1"/' "$CONF"
+t_check "renew (not due) after the binding went back to HTTP.sys" cf_run renew --name delta-shop.example.com
+if cmp -s "$CONF" "$CF_TMP/migrated.config" && [ -f "$SCRIPT" ] &&
+	grep -q '^netsh http delete sslcert hostnameport=delta-shop.example.com:443' "$SCRIPT"; then
+	t_pass "renew: the binding is migrated again and the netsh script written again"
+else
+	t_fail "renew: the binding is migrated again and the netsh script written again" "$(head -c 400 "$T_OUT")"
+fi
+rm -f "$SCRIPT"
 REN="$STATE/renewals/delta-shop.example.com.json"
 if [ "$(jq -r '.spec.iis.site_ids[0] + "|" + .spec.iis.site_names[0] + "|" + .spec.iis.site_hosts[0]' "$REN")" = \
 	"795425564|Tenant 04 - delta|delta-shop.example.com,www.delta-shop.example.com" ]; then
