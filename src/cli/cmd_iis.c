@@ -5,13 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include <dirent.h>
+
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "engine/deliver.h"
 #include "iis/appconfig.h"
 #include "iis/check.h"
+#include "iis/netsh.h"
 #include "store/atomic.h"
 
 #define EXIT_FINE 0
@@ -55,6 +62,9 @@ static const char usage_check[] =
     "expiry; list PFX files no binding uses.  Exit 0 when all is well, 1\n"
     "when a certificate is missing, unreadable, wrong, expired or expires\n"
     "within N days (default 30), 2 for bad usage.\n"
+    "Bindings that --iis-migrate moved to CCS and whose netsh script\n"
+    "(STATE/iis-netsh/NAME.cmd) was not run yet are listed as \"waiting\"\n"
+    "(exit 1): run the script on the IIS server, then delete it.\n"
     "\n"
     "  --config FILE             the applicationHost.config to read\n"
     "  --ccs-dir DIR             the CCS folder (mounted share)\n"
@@ -330,8 +340,81 @@ check_output(const struct cf_iis_check_report *r, int json)
 	return r->problem ? EXIT_PROBLEM : EXIT_FINE;
 }
 
+/*
+ * The host:port entries of the netsh scripts in STATE/iis-netsh that
+ * bindings of c still wait for (the binding is CCS now); printed as
+ * "waiting" lines.  Returns how many wait.
+ */
+static size_t
+netsh_waiting(struct cf_cli *cli, const struct cf_iis_config *c, int json)
+{
+	struct cf_err err = { 0 };
+	const char *root;
+	char *dir = NULL, *path = NULL, *text = NULL, **hp = NULL;
+	size_t len, nhp = 0, waiting = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	if (cf_cli_state_root(cli, &root, &err) != CF_OK ||
+	    (dir = cf_strfmt("%s/%s", root, CF_IIS_NETSH_DIR)) == NULL ||
+	    (d = opendir(dir)) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".cmd") != 0)
+			continue;
+		free(path);
+		free(text);
+		text = NULL;
+		cf_iis_hosts_free(hp, nhp);
+		hp = NULL;
+		nhp = 0;
+		if ((path = cf_strfmt("%s/%s", dir, de->d_name)) == NULL ||
+		    cf_file_read(path, 1u << 20, &text, &len, &err) != CF_OK ||
+		    cf_iis_netsh_pending(text, len, &hp, &nhp, &err) != CF_OK)
+			continue;
+		for (size_t i = 0; i < nhp; i++) {
+			char *colon = strrchr(hp[i], ':');
+			int ccs = 0;
+			if (colon == NULL)
+				continue;
+			/* still listed in the configuration as a CCS binding */
+			for (size_t k = 0; k < c->nsites && !ccs; k++)
+				for (size_t j = 0; j < c->sites[k].nbindings; j++) {
+					const struct cf_iis_binding *b =
+					    &c->sites[k].bindings[j];
+					if (b->has_info &&
+					    (b->ssl_flags & CF_IIS_SSL_CCS) &&
+					    b->info.port == strtoul(colon + 1,
+					    NULL, 10) &&
+					    strncasecmp(b->info.host, hp[i],
+					    (size_t)(colon - hp[i])) == 0 &&
+					    b->info.host[colon - hp[i]] == '\0')
+						ccs = 1;
+				}
+			if (!ccs)
+				continue;
+			waiting++;
+			if (json)
+				continue;
+			printf("%-10s  %-32s  %s\n            HTTP.sys still "
+			    "serves its old certificate: run this netsh script "
+			    "on the IIS server, then delete it\n", "waiting",
+			    hp[i], path);
+		}
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	cf_iis_hosts_free(hp, nhp);
+	free(text);
+	free(path);
+	free(dir);
+	return waiting;
+}
+
 static int
-cmd_check(int argc, char **argv)
+cmd_check(struct cf_cli *cli, int argc, char **argv)
 {
 	struct cf_iis_config *c = NULL;
 	struct cf_iis_check_report *r = NULL;
@@ -387,6 +470,8 @@ cmd_check(int argc, char **argv)
 		goto out;
 	}
 	ret = check_output(r, json);
+	if (netsh_waiting(cli, c, json) > 0 && ret == EXIT_FINE)
+		ret = EXIT_PROBLEM;
 out:
 	if (pw != NULL) {
 		OPENSSL_cleanse(pw, pwlen);
@@ -398,7 +483,7 @@ out:
 }
 
 int
-cf_cmd_iis(int argc, char **argv)
+cf_cmd_iis(struct cf_cli *cli, int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage_top, stderr);
@@ -412,7 +497,7 @@ cf_cmd_iis(int argc, char **argv)
 	if (strcmp(argv[1], "sites") == 0)
 		return cmd_sites(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+		return cmd_check(cli, argc - 1, argv + 1);
 	fprintf(stderr, "error: unknown iis action \"%s\" (use sites or "
 	    "check)\n", argv[1]);
 	return EXIT_USAGE;

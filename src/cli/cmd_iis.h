@@ -3,7 +3,8 @@
  *
  * Owns: the command line of "iis sites" (list the sites and bindings of an
  * applicationHost.config) and "iis check" (CCS bindings against the PFX
- * files of the Centralized Certificate Store), and their output.
+ * files of the Centralized Certificate Store, and the bindings that wait
+ * for the netsh script of --iis-migrate), and their output.
  */
 #ifndef CF_CMD_IIS_H
 #define CF_CMD_IIS_H
@@ -13,6 +14,7 @@
  * errors on stderr as "error: ...".  Returns the exit code: 0 fine,
  * 1 a problem was found (or the work failed), 2 usage.
  */
-int cf_cmd_iis(int argc, char **argv);
+struct cf_cli;
+int cf_cmd_iis(struct cf_cli *cli, int argc, char **argv);
 
 #endif

@@ -1,4 +1,5 @@
 /* cmd_issue.c - "certferry issue": enroll one certificate end to end. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "core/log.h"
 #include "core/buf.h"
 #include "engine/deliver.h"
+#include "iis/netsh.h"
 #include "engine/preflight.h"
 #include "engine/renew.h"
 #include "engine/spec.h"
@@ -27,7 +29,8 @@ enum {
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
-	OPT_FORCE, OPT_IIS_WEBROOT, OPT_IIS_PATH_MAP
+	OPT_FORCE, OPT_IIS_WEBROOT, OPT_IIS_PATH_MAP, OPT_IIS_MIGRATE,
+	OPT_PER_SITE
 };
 
 static const struct option issue_longopts[] = {
@@ -64,6 +67,8 @@ static const struct option issue_longopts[] = {
 	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
 	{ "iis-webroot", no_argument, NULL, OPT_IIS_WEBROOT },
 	{ "iis-path-map", required_argument, NULL, OPT_IIS_PATH_MAP },
+	{ "iis-migrate", no_argument, NULL, OPT_IIS_MIGRATE },
+	{ "per-site", no_argument, NULL, OPT_PER_SITE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "help", no_argument, NULL, 'h' },
@@ -88,6 +93,8 @@ struct issue_cli {
 	int force;                      /* order even when the current
 					   certificate is good */
 	long wait_s;
+	int per_site;                   /* --per-site: one certificate per
+					   IIS site */
 	struct cf_account_cli account;
 };
 
@@ -153,10 +160,20 @@ issue_usage(FILE *f)
 "  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n"
 "IIS:\n"
 "  --iis-config FILE          applicationHost.config (from the IIS server)\n"
-"  --iis-site NAME|ID         take host names from this site (repeatable)\n"
+"  --iis-site NAME|ID|'*'     take host names from this site (repeatable;\n"
+"                             '*': every site, also those added later);\n"
+"                             renewals follow the site's id when renamed\n"
 "  --iis-host-filter PATTERN  only hosts matching this glob\n"
-"  --install iis              add https CCS bindings (sslFlags 3) as needed\n"
+"  --install iis              add https CCS bindings (sslFlags 3) as needed,\n"
+"                             each in the site that owns its host\n"
+"  --iis-migrate              with --install iis: turn the HTTP.sys https\n"
+"                             bindings of the names (win-acme's) into CCS\n"
+"                             bindings, and write the netsh script that\n"
+"                             finishes the move on Windows\n"
 "  --https-port N             port of added bindings (default 443)\n"
+"  --per-site                 one certificate per site of --iis-site (each\n"
+"                             its own renewal), named by --name PATTERN\n"
+"                             with {id} and {name} (default 'site-{id}')\n"
 "\n"
 "Every path is recorded as an absolute path (renewals run from another\n"
 "folder), and everything the certificate will touch is checked before\n"
@@ -363,6 +380,12 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		}
 		c->spec.iis.install = 1;
 		return 0;
+	case OPT_IIS_MIGRATE:
+		c->spec.iis.migrate = 1;
+		return 0;
+	case OPT_PER_SITE:
+		c->per_site = 1;
+		return 0;
 	case OPT_HTTPS_PORT:
 		return port_arg("--https-port", arg, &c->spec.iis.https_port, err);
 	case OPT_IIS_WEBROOT:
@@ -560,19 +583,49 @@ print_names(const char *const *names, size_t n)
 static void
 print_iis_plan(const struct cf_iis_plan *p, int dry_run)
 {
-	static const char *const verbs[] = { "add", "covered", "HTTP.sys" };
-
 	if (p == NULL)
 		return;
-	printf("IIS site %s: %zu binding%s to %s\n", p->site_name, p->nadd,
+	printf("IIS site %s: %zu binding%s to %s", p->site_name, p->nadd,
 	       p->nadd == 1 ? "" : "s", dry_run ? "add (dry run)" : "added");
-	for (size_t i = 0; i < p->n; i++)
-		printf("  %-8s %-40s %s sslFlags=%lu\n", verbs[p->items[i].action],
-		       p->items[i].host, p->items[i].binding_information ?
-			       p->items[i].binding_information : "",
-		       p->items[i].ssl_flags);
+	if (p->nmigrate > 0)
+		printf(", %zu to migrate to CCS%s", p->nmigrate,
+		       dry_run ? " (dry run)" : "");
+	printf("\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cf_iis_plan_item *it = &p->items[i];
+		printf("  %-8s %-40s %s sslFlags=", cf_iis_plan_action_name(it->action),
+		       it->host, it->binding_information ? it->binding_information : "");
+		if (it->action == CF_IIS_PLAN_MIGRATE)
+			printf("%lu->", it->old_ssl_flags);
+		printf("%lu", it->ssl_flags);
+		if (it->site_name != NULL && strchr(p->site_name, ',') != NULL)
+			printf(" (site %s)", it->site_name);
+		printf("\n");
+	}
 	for (size_t i = 0; i < p->nnotes; i++)
 		printf("  note: %s\n", p->notes[i]);
+}
+
+/* --iis-migrate: the script that finishes the move, and where it is. */
+static void
+print_netsh(const char *path, const char *script, int dry_run)
+{
+	if (path == NULL)
+		return;
+	printf("  netsh script: %s%s\n", path, dry_run ? " (would be written)" : "");
+	printf("    run it once on the IIS server (elevated): until then HTTP.sys "
+	       "serves the old certificates of the migrated bindings\n");
+	if (script == NULL)
+		return;
+	for (const char *l = script; *l != '\0';) {
+		size_t n = strcspn(l, "\r\n");
+		printf("    | %.*s\n", (int)n, l);
+		l += n;
+		if (*l == '\r')
+			l++;
+		if (*l == '\n')
+			l++;
+	}
 }
 
 /* Per ordered name: the CCS binding that serves it, its PFX, its expiry. */
@@ -627,6 +680,7 @@ print_result(const char *const *names, size_t n, const struct cf_issue_result *r
 	if (r->delivery.iis_backup)
 		printf("  backup of applicationHost.config: %s\n",
 		       r->delivery.iis_backup);
+	print_netsh(r->delivery.iis_netsh_script, NULL, 0);
 	print_iis_report(names, n, r->delivery.iis_report);
 }
 
@@ -662,11 +716,14 @@ dry_run_iis_webroot(const struct issue_cli *c, char **names, size_t n)
 
 /* --dry-run: what would be ordered and changed. */
 static int
-dry_run(struct issue_cli *c, char **names, size_t n)
+dry_run(struct cf_cli *cli, struct issue_cli *c, char **names, size_t n)
 {
 	struct cf_iis_plan *plan = NULL;
 	struct cf_err err = { 0 };
-	int ret;
+	struct cf_state st = { 0 };
+	char *script = NULL, *path = NULL;
+	const char *root;
+	int ret = CF_EXIT_OK;
 
 	printf("would order: ");
 	print_names((const char *const *)names, n);
@@ -677,17 +734,29 @@ dry_run(struct issue_cli *c, char **names, size_t n)
 		printf("store:       %s %s\n",
 		       cf_store_kind_name(c->spec.stores[i].kind),
 		       c->spec.stores[i].path);
-	if (c->spec.iis.install) {
-		if (cf_iis_apply(c->spec.iis.config, NULL, c->spec.iis.sites[0],
-				 (const char *const *)names, n,
-				 c->spec.iis.https_port ?
-					 (unsigned)c->spec.iis.https_port : 443u,
-				 1, &plan, NULL, &err) != CF_OK)
-			return cf_cli_fail(&err);
-		print_iis_plan(plan, 1);
-		cf_iis_plan_free(plan);
+	if (!c->spec.iis.install)
+		return CF_EXIT_OK;
+	if (cf_spec_iis_plan(&c->spec, (const char *const *)names, n, &plan,
+			     &err) != CF_OK ||
+	    cf_iis_netsh_script(plan, c->spec.name, c->spec.iis.config, &script,
+				&err) != CF_OK ||
+	    cf_cli_state_root(cli, &root, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
 	}
-	return CF_EXIT_OK;
+	st.root = (char *)root;
+	print_iis_plan(plan, 1);
+	if (script != NULL &&
+	    cf_spec_iis_netsh_path(&st, c->spec.name, &path, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	print_netsh(path, script, 1);
+out:
+	free(script);
+	free(path);
+	cf_iis_plan_free(plan);
+	return ret;
 }
 
 /*
@@ -723,6 +792,52 @@ env_password(struct cf_cli *cli, struct issue_cli *c, struct cf_err *err)
 	return CF_OK;
 }
 
+/* A CCS file this certificate writes that another definition writes too
+ * (two certificates taking turns in one file): refused before ordering. */
+static cf_rc
+check_ccs_claims(struct cf_cli *cli, const struct issue_cli *c,
+		 const char *const *names, size_t n, struct cf_err *err)
+{
+	struct cf_state st = { 0 };
+	const char *root;
+	char **defs = NULL, *file = NULL;
+	size_t ndefs = 0;
+	cf_rc rc;
+
+	if ((rc = cf_cli_state_root(cli, &root, err)) != CF_OK)
+		return rc;
+	st.root = (char *)root;
+	if ((rc = cf_renewal_list(&st, &defs, &ndefs, err)) != CF_OK)
+		return rc;
+	for (size_t i = 0; i < ndefs && rc == CF_OK; i++) {
+		struct cf_renewal r;
+		struct cf_err lerr = { 0 };
+		memset(&r, 0, sizeof(r));
+		if (strcmp(defs[i], c->spec.name) == 0 ||
+		    cf_renewal_load(&st, defs[i], &r, &lerr) != CF_OK ||
+		    r.state != CF_REN_ACTIVE) {
+			cf_renewal_free(&r);
+			continue;
+		}
+		if ((rc = cf_spec_ccs_clash(&c->spec, names, n, &r.spec, &file,
+					    err)) == CF_OK && file != NULL)
+			rc = cf_err_set(err, CF_ERR_USAGE,
+					"the CCS file %s is already written by the "
+					"certificate '%s' (%s/renewals/%s.json): two "
+					"certificates would take turns in it; leave "
+					"that name out, or stop '%s' first with "
+					"'certferry cancel %s'", file, defs[i], root,
+					defs[i], defs[i], defs[i]);
+		free(file);
+		file = NULL;
+		cf_renewal_free(&r);
+	}
+	for (size_t i = 0; i < ndefs; i++)
+		free(defs[i]);
+	free(defs);
+	return rc;
+}
+
 /* The current certificate is good: what issue did instead of ordering. */
 static void
 print_current(const char *const *names, size_t n,
@@ -743,10 +858,10 @@ print_current(const char *const *names, size_t n,
 	cf_cli_print_verify(&u->verify, "    ");
 }
 
-int
-cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
+/* One certificate: the spec of c is complete (finish_spec done). */
+static int
+issue_one(struct cf_cli *cli, struct issue_cli *c)
 {
-	struct issue_cli c;
 	struct cf_account_opts ao;
 	struct cf_issue_opts io;
 	struct cf_issue_result res;
@@ -758,28 +873,21 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	struct cf_err err = { 0 };
 	char **names = NULL;
 	size_t nnames = 0;
-	int have = 0, existed = 0, ret, r;
+	int have = 0, existed = 0, ret;
 
-	memset(&c, 0, sizeof(c));
 	memset(&e, 0, sizeof(e));
 	memset(&v, 0, sizeof(v));
 	memset(&res, 0, sizeof(res));
 	memset(&io, 0, sizeof(io));
 	memset(&po, 0, sizeof(po));
 	memset(&cur, 0, sizeof(cur));
-	c.spec.validation.dns_propagation_timeout = -1;
-	c.ca_bundle = cli->ca_bundle;
-	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
-		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
-		goto out;
-	}
-	if (finish_spec(&c, cli->server, &err) != CF_OK ||
-	    cf_spec_resolve_names(&c.spec, &names, &nnames, &err) != CF_OK) {
+	if (cf_spec_iis_record(&c->spec, &err) != CF_OK ||
+	    cf_spec_resolve_names(&c->spec, &names, &nnames, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (c.spec.name == NULL &&
-	    (c.spec.name = cf_state_name_for(names[0])) == NULL) {
+	if (c->spec.name == NULL &&
+	    (c->spec.name = cf_state_name_for(names[0])) == NULL) {
 		cf_err_set(&err, CF_ERR_NOMEM, "out of memory");
 		ret = cf_cli_fail(&err);
 		goto out;
@@ -787,25 +895,27 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	/* Check the resolved names, as they will be ordered, and every local
 	 * thing the certificate will touch: nothing is ordered that cannot
 	 * be delivered. */
-	if (cf_state_check_name(c.spec.name, &err) != CF_OK ||
-	    env_password(cli, &c, &err) != CF_OK ||
-	    cf_spec_check(&c.spec, (const char *const *)names, nnames, &err) !=
+	if (cf_state_check_name(c->spec.name, &err) != CF_OK ||
+	    env_password(cli, c, &err) != CF_OK ||
+	    cf_spec_check(&c->spec, (const char *const *)names, nnames, &err) !=
+		    CF_OK ||
+	    check_ccs_claims(cli, c, (const char *const *)names, nnames, &err) !=
 		    CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	po.pending_secret = c.pending_secret;
-	po.check_ports = c.dry_run;
-	if (cf_preflight(&c.spec, &po, &err) != CF_OK) {
+	po.pending_secret = c->pending_secret;
+	po.check_ports = c->dry_run;
+	if (cf_preflight(&c->spec, &po, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (c.dry_run) {
-		ret = dry_run(&c, names, nnames);
+	if (c->dry_run) {
+		ret = dry_run(cli, c, names, nnames);
 		goto out;
 	}
-	if (cf_account_cli_resolve(&c.account, &ao, &err) != CF_OK ||
-	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
+	if (cf_account_cli_resolve(&c->account, &ao, &err) != CF_OK ||
+	    cf_cli_engine_open(cli, &st, &e, c->wait_s, &have, &err) != CF_OK ||
 	    /* An --eab-kid for a server that has an account must be its own. */
 	    (have && cf_engine_account_check_eab(&e, ao.eab_kid, &err) != CF_OK)) {
 		ret = cf_cli_fail(&err);
@@ -813,17 +923,17 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	}
 	/* Every check passed: keep the environment's PFX password for the
 	 * renewals. */
-	if (c.pending_secret != NULL &&
-	    (cf_state_mkdir(&st, c.secrets_dir, &err) != CF_OK ||
-	     cf_secret_file_write(c.pending_secret, c.pfx_password_env, &err) !=
+	if (c->pending_secret != NULL &&
+	    (cf_state_mkdir(&st, c->secrets_dir, &err) != CF_OK ||
+	     cf_secret_file_write(c->pending_secret, c->pfx_password_env, &err) !=
 		     CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
 	/* The certificate we have is for these names and not due: deliver it
 	 * where it is missing, order nothing. */
-	if (!c.force) {
-		if (cf_engine_use_current(&st, &c.spec, (const char *const *)names,
+	if (!c->force) {
+		if (cf_engine_use_current(&st, &c->spec, (const char *const *)names,
 					  nnames, time(NULL), &cur, &err) !=
 		    CF_OK) {
 			ret = cf_cli_fail(&err);
@@ -836,14 +946,14 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		}
 	}
 	/* Bind the responders before anything is ordered. */
-	if (cf_spec_validator_for(&c.spec, stdin, stderr, &v, &err) !=
+	if (cf_spec_validator_for(&c->spec, stdin, stderr, &v, &err) !=
 		    CF_OK ||
-	    (!have && cf_account_cli_register(&c.account, &ao, &e, &existed,
+	    (!have && cf_account_cli_register(&c->account, &ao, &e, &existed,
 					       &err) != CF_OK)) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	io.spec = &c.spec;
+	io.spec = &c->spec;
 	io.names = (const char *const *)names;
 	io.nnames = nnames;
 	io.validator = &v;
@@ -853,7 +963,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	print_result((const char *const *)names, nnames, &res);
-	printf("  renewal:       %s/renewals/%s.json%s\n", st.root, c.spec.name,
+	printf("  renewal:       %s/renewals/%s.json%s\n", st.root, c->spec.name,
 	       res.resumed ? " (completed the saved order)" : "");
 	ret = CF_EXIT_OK;
 out:
@@ -871,10 +981,203 @@ out:
 	for (size_t i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
+	cf_current_use_free(&cur);
+	return ret;
+}
+
+/* --per-site: the certificate name of site t from the --name pattern
+ * ({id}, {name}: the site's name in lower case, other characters than
+ * letters, digits, '.', '_' and '-' as '-'); default "site-{id}". */
+static char *
+per_site_name(const char *pattern, const struct cf_iis_site *t)
+{
+	struct cf_buf b;
+	char id[24], *out = NULL;
+
+	snprintf(id, sizeof(id), "%lu", t->id);
+	cf_buf_init(&b, 4096);
+	for (const char *p = pattern ? pattern : "site-{id}"; *p != '\0';) {
+		if (strncmp(p, "{id}", 4) == 0) {
+			if (cf_buf_appends(&b, id) != CF_OK)
+				goto out;
+			p += 4;
+		} else if (strncmp(p, "{name}", 6) == 0) {
+			for (const char *q = t->name; *q != '\0'; q++) {
+				char ch = (char)tolower((unsigned char)*q);
+				if (!isalnum((unsigned char)ch) && ch != '.' &&
+				    ch != '_' && ch != '-')
+					ch = '-';
+				if (cf_buf_append(&b, &ch, 1) != CF_OK)
+					goto out;
+			}
+			p += 6;
+		} else {
+			if (cf_buf_append(&b, p, 1) != CF_OK)
+				goto out;
+			p++;
+		}
+	}
+	out = cf_buf_steal(&b);
+out:
+	cf_buf_free(&b);
+	return out;
+}
+
+/* Empty the site lists of is (the per-site copy gets its one site). */
+static void
+drop_sites(struct cf_iis_spec *is)
+{
+	char **lists[] = { is->sites, is->site_ids, is->site_names,
+			   is->site_hosts };
+
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		for (size_t i = 0; lists[k] != NULL && i < is->nsites; i++)
+			free(lists[k][i]);
+		free(lists[k]);
+	}
+	is->sites = is->site_ids = is->site_names = is->site_hosts = NULL;
+	is->nsites = 0;
+}
+
+/* --per-site: one certificate per site of --iis-site (ids, names, "*"),
+ * each its own definition (that site only, by id).  A site without host
+ * names is skipped; one site that fails does not stop the others; the
+ * exit status is the first failure's. */
+static int
+issue_per_site(struct cf_cli *cli, struct issue_cli *c)
+{
+	struct cf_iis_config *cfg = NULL;
+	const struct cf_iis_site **sites = NULL;
+	struct cf_err err = { 0 };
+	char *pattern = c->spec.name;
+	size_t nsites = 0, done = 0, failed = 0, skipped = 0;
+	int ret = CF_EXIT_OK;
+
+	c->spec.name = NULL;
+	if (pattern != NULL && strstr(pattern, "{id}") == NULL &&
+	    strstr(pattern, "{name}") == NULL) {
+		cf_err_set(&err, CF_ERR_USAGE, "--per-site makes one certificate "
+			   "per site: give --name a pattern with {id} or {name} "
+			   "(default 'site-{id}'), not '%s'", pattern);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (c->spec.nnames > 0 || c->spec.iis.nsites == 0) {
+		cf_err_set(&err, CF_ERR_USAGE, "--per-site takes the names from "
+			   "each site of --iis-site (and --iis-config): leave "
+			   "out -d");
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (cf_iis_config_load(c->spec.iis.config, NULL, 0, &cfg, &err) != CF_OK ||
+	    cf_iis_sites_select(cfg, (const char *const *)c->spec.iis.sites,
+				c->spec.iis.nsites, &sites, &nsites, &err) != CF_OK) {
+		if (err.rc != CF_ERR_NOMEM)
+			err.rc = CF_ERR_USAGE;
+		cf_err_wrap(&err, "--iis-config %s", c->spec.iis.config);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < nsites; i++) {
+		struct issue_cli one = *c;
+		json_t *j = NULL;
+		char **hosts = NULL;
+		size_t nhosts = 0;
+		int r;
+
+		if (cf_iis_site_hosts(sites[i], c->spec.iis.host_filter, &hosts,
+				      &nhosts, &err) != CF_OK) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		cf_iis_hosts_free(hosts, nhosts);
+		if (nhosts == 0) {
+			printf("== IIS site %lu '%s': no host names, skipped\n",
+			       sites[i]->id, sites[i]->name);
+			skipped++;
+			continue;
+		}
+		memset(&one.spec, 0, sizeof(one.spec));
+		one.pending_secret = NULL;
+		one.secrets_dir = NULL;
+		/* a deep copy through the definition's JSON, which wants a
+		 * name and a directory (both set right after) */
+		c->spec.name = "per-site";
+		if (c->spec.directory_url == NULL)
+			c->spec.directory_url = "-";
+		r = cf_spec_to_json(&c->spec, &j, &err) != CF_OK ||
+		    cf_spec_from_json(j, &one.spec, &err) != CF_OK;
+		if (strcmp(c->spec.directory_url, "-") == 0) {
+			c->spec.directory_url = NULL;
+			free(one.spec.directory_url);
+			one.spec.directory_url = NULL;
+		}
+		c->spec.name = NULL;
+		free(one.spec.name);
+		one.spec.name = NULL;
+		json_decref(j);
+		if (r) {
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		drop_sites(&one.spec.iis);
+		if ((one.spec.iis.sites = calloc(2, sizeof(char *))) == NULL ||
+		    (one.spec.iis.sites[0] = cf_strfmt("%lu", sites[i]->id)) ==
+			    NULL ||
+		    (one.spec.name = per_site_name(pattern, sites[i])) == NULL) {
+			cf_spec_free(&one.spec);
+			cf_err_set(&err, CF_ERR_NOMEM, "out of memory");
+			ret = cf_cli_fail(&err);
+			goto out;
+		}
+		one.spec.iis.nsites = 1;
+		printf("== IIS site %lu '%s': certificate %s\n", sites[i]->id,
+		       sites[i]->name, one.spec.name);
+		fflush(stdout);
+		r = issue_one(cli, &one);
+		free(one.pending_secret);
+		free(one.secrets_dir);
+		cf_spec_free(&one.spec);
+		if (r != CF_EXIT_OK) {
+			failed++;
+			if (ret == CF_EXIT_OK)
+				ret = r;
+		} else {
+			done++;
+		}
+	}
+	printf("per site: %zu done, %zu failed, %zu skipped (no host names)\n",
+	       done, failed, skipped);
+out:
+	c->spec.name = pattern;
+	free(sites);
+	cf_iis_config_free(cfg);
+	return ret;
+}
+
+int
+cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
+{
+	struct issue_cli c;
+	struct cf_err err = { 0 };
+	int ret, r;
+
+	memset(&c, 0, sizeof(c));
+	c.spec.validation.dns_propagation_timeout = -1;
+	c.ca_bundle = cli->ca_bundle;
+	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
+		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
+		goto out;
+	}
+	if (finish_spec(&c, cli->server, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	ret = c.per_site ? issue_per_site(cli, &c) : issue_one(cli, &c);
+out:
 	free(c.pfx_password_file);
 	free(c.pending_secret);
 	free(c.secrets_dir);
-	cf_current_use_free(&cur);
 	cf_spec_free(&c.spec);
 	cf_account_cli_free(&c.account);
 	return ret;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/deliver.h"
 #include "engine/orders.h"
 #include "engine/renewal.h"
 #include "http/headers.h"
@@ -46,6 +47,69 @@ last_event(const struct cf_renewal *r)
 	return r->nhistory ? &r->history[r->nhistory - 1] : NULL;
 }
 
+/* The hosts an IIS site covered when last recorded, split. */
+static json_t *
+hosts_array(const char *joined)
+{
+	json_t *a = json_array();
+
+	for (const char *p = joined; a && p && *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+/* [{"id", "name", "hosts"}] of the spec's IIS sites ("*": every site). */
+static json_t *
+iis_sites_json(const struct cf_renewal *r)
+{
+	const struct cf_iis_spec *is = &r->spec.iis;
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < is->nsites; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "id",
+			is->site_ids[i], "name", is->site_names[i], "hosts",
+			hosts_array(is->site_hosts ? is->site_hosts[i] : "")));
+	return a;
+}
+
+/* The recorded site hosts not already among ids. */
+static void
+iis_site_identifiers(const struct cf_renewal *r, json_t *ids)
+{
+	const struct cf_iis_spec *is = &r->spec.iis;
+
+	for (size_t i = 0; ids && is->site_hosts && i < is->nsites; i++) {
+		json_t *h = hosts_array(is->site_hosts[i]), *x, *y;
+		size_t k, m;
+		json_array_foreach(h, k, x) {
+			int dup = 0;
+			json_array_foreach(ids, m, y)
+				dup |= json_equal(x, y);
+			if (!dup)
+				json_array_append(ids, x);
+		}
+		json_decref(h);
+	}
+}
+
+/* "id 'name'" of each site, for the table. */
+static void
+print_sites(const struct cf_renewal *r)
+{
+	const struct cf_iis_spec *is = &r->spec.iis;
+
+	if (is->site_ids == NULL || is->site_names == NULL)
+		return;
+	printf(" [IIS");
+	for (size_t i = 0; i < is->nsites; i++)
+		printf("%s %s%s'%s'", i ? "," : "", is->site_ids[i],
+		       is->site_ids[i][0] ? " " : "", is->site_names[i]);
+	printf("]");
+}
+
 static json_t *
 list_entry(const struct cf_state *st, const struct cf_renewal *r, time_t now)
 {
@@ -57,6 +121,7 @@ list_entry(const struct cf_state *st, const struct cf_renewal *r, time_t now)
 	cf_renewal_due(r, now, 0, 0, &due);
 	for (size_t i = 0; ids && i < r->spec.nnames; i++)
 		json_array_append_new(ids, json_string(r->spec.names[i]));
+	iis_site_identifiers(r, ids);
 	j = json_pack("{s:s,s:o,s:s,s:b,s:b,s:s}", "name", r->spec.name,
 		      "identifiers", ids ? ids : json_array(), "state",
 		      cf_renewal_state_name(r->state), "due", due.due,
@@ -87,7 +152,77 @@ list_entry(const struct cf_state *st, const struct cf_renewal *r, time_t now)
 		json_object_set_new(j, "last_result", l);
 	}
 	json_object_set_new(j, "failures", json_integer(r->failures));
+	if (r->spec.iis.site_ids != NULL && r->spec.iis.site_names != NULL)
+		json_object_set_new(j, "iis_sites", iis_sites_json(r));
 	return j;
+}
+
+/* The names a definition claims: its -d names and its sites' hosts. */
+static size_t
+claimed_names(const struct cf_renewal *r, char ***out)
+{
+	json_t *ids = json_array(), *x;
+	size_t n = 0, k;
+
+	*out = NULL;
+	for (size_t i = 0; ids && i < r->spec.nnames; i++)
+		json_array_append_new(ids, json_string(r->spec.names[i]));
+	iis_site_identifiers(r, ids);
+	if (ids == NULL || (*out = calloc(json_array_size(ids) + 1,
+					  sizeof(char *))) == NULL) {
+		json_decref(ids);
+		return 0;
+	}
+	json_array_foreach(ids, k, x)
+		if (((*out)[n] = strdup(json_string_value(x))) != NULL)
+			n++;
+	json_decref(ids);
+	return n;
+}
+
+/* A warning for each CCS file two active definitions write. */
+static int
+warn_ccs_claims(const struct cf_state *st, char **defs, size_t n)
+{
+	struct cf_renewal *r = calloc(n + 1, sizeof(*r));
+	int warned = 0;
+
+	if (r == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cf_err err = { 0 };
+		if (cf_renewal_load(st, defs[i], &r[i], &err) != CF_OK)
+			memset(&r[i], 0, sizeof(r[i]));
+	}
+	for (size_t i = 0; i < n; i++) {
+		char **names = NULL, *file = NULL;
+		size_t nn;
+		if (r[i].spec.name == NULL || r[i].state != CF_REN_ACTIVE)
+			continue;
+		nn = claimed_names(&r[i], &names);
+		for (size_t j = i + 1; j < n; j++) {
+			struct cf_err err = { 0 };
+			if (r[j].spec.name == NULL || r[j].state != CF_REN_ACTIVE ||
+			    cf_spec_ccs_clash(&r[i].spec, (const char *const *)names,
+					      nn, &r[j].spec, &file, &err) != CF_OK ||
+			    file == NULL)
+				continue;
+			fprintf(stderr, "warning: the CCS file %s is written by both "
+				"'%s' and '%s': they take turns in it; cancel one "
+				"('certferry cancel NAME') or leave the name out of "
+				"it\n", file, r[i].spec.name, r[j].spec.name);
+			warned = 1;
+			free(file);
+			file = NULL;
+		}
+		for (size_t k = 0; k < nn; k++)
+			free(names[k]);
+		free(names);
+	}
+	for (size_t i = 0; i < n; i++)
+		cf_renewal_free(&r[i]);
+	free(r);
+	return warned;
 }
 
 int
@@ -155,13 +290,20 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			printf("%-28s %-9s %-20s %5s %-20s %-14s ", r.spec.name,
 			       cf_renewal_state_name(r.state), na ? na : "-", days,
 			       nr ? nr : "-", last);
-			for (size_t k = 0; k < r.spec.nnames; k++)
-				printf("%s%s", k ? "," : "", r.spec.names[k]);
+			{
+				json_t *ids = json_object_get(j, "identifiers"), *x;
+				size_t k;
+				json_array_foreach(ids, k, x)
+					printf("%s%s", k ? "," : "",
+					       json_string_value(x));
+			}
+			print_sites(&r);
 			printf("\n");
 		}
 		json_decref(j);
 		cf_renewal_free(&r);
 	}
+	warn_ccs_claims(&st, names, n);
 	if (as_json) {
 		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (text)
@@ -211,6 +353,13 @@ cf_cmd_show(struct cf_cli *cli, int argc, char **argv)
 	fmt_t(r.not_after, t);
 	printf("serial:     %s\nnot after:  %s\n", r.serial ? r.serial : "-", t);
 	printf("due:        %s (%s)\n", due.due ? "yes" : "no", due.why);
+	for (size_t i = 0; r.spec.iis.site_ids && r.spec.iis.site_names &&
+			   i < r.spec.iis.nsites; i++)
+		printf("IIS site:   %s%s'%s' (%s): %s\n", r.spec.iis.site_ids[i],
+		       r.spec.iis.site_ids[i][0] ? " " : "", r.spec.iis.site_names[i],
+		       r.spec.iis.sites[i], r.spec.iis.site_hosts &&
+		       r.spec.iis.site_hosts[i][0] ? r.spec.iis.site_hosts[i] :
+		       "(no hosts)");
 	if (has_saved_order(&st, r.spec.name))
 		printf("order:      an order is in flight at the CA "
 		       "(STATE/orders/%s.json): the next issue/renew resumes it\n",

@@ -170,7 +170,7 @@ main(int argc, char **argv)
 		 strcmp(argv[1], "import-winacme") == 0)
 		ret = cf_cmd_iis_import_winacme(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
-		ret = cf_cmd_iis(argc, argv);
+		ret = cf_cmd_iis(&cli, argc, argv);
 	else {
 		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
 			argv[0]);

@@ -4,7 +4,10 @@
  *
  * Owns: reading applicationHost.config for the order's host names (every
  * run, so a host added to the site later is picked up by the next renewal)
- * and writing to the spec's stores, then adding IIS bindings; checking
+ * from the spec's sites, found by their recorded ids (renames followed);
+ * writing to the spec's stores, then adding IIS bindings (and, with
+ * --iis-migrate, converting HTTP.sys bindings and writing the netsh script
+ * that finishes it in the state folder); CCS files two specs claim; checking
  * that every store still holds the current certificate and repairing the
  * ones that drifted; and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
@@ -27,10 +30,53 @@
 cf_rc cf_spec_resolve_names(const struct cf_cert_spec *s, char ***out,
 			    size_t *n, struct cf_err *err) CF_MUST_CHECK;
 
+/*
+ * The sites of a spec are found by the ids recorded in it (site_ids),
+ * else by the names or ids given ("*": every site with a web binding).
+ * A renamed site is followed by its id; a recorded id that is gone is
+ * CF_ERR_USAGE naming the sites with its name or hosts and how to repair
+ * the definition.
+ */
+
+/* Record in s->iis the id, name and hosts of each of its sites as they
+ * are in its applicationHost.config now (issue does, before saving). */
+cf_rc cf_spec_iis_record(struct cf_cert_spec *s, struct cf_err *err)
+	CF_MUST_CHECK;
+
+/* Follow renamed sites: update s->iis.site_names (and a key that was the
+ * old name) to the names of the recorded ids, and the recorded hosts to
+ * today's; *note (malloc'd) says what was renamed, NULL when nothing was.
+ * An unreadable configuration is not an error here (nothing changes). */
+cf_rc cf_spec_iis_follow(struct cf_cert_spec *s, char **note,
+			 struct cf_err *err) CF_MUST_CHECK;
+
+/* The plan --install iis would carry out for names (nothing written). */
+cf_rc cf_spec_iis_plan(const struct cf_cert_spec *s, const char *const *names,
+		       size_t n, struct cf_iis_plan **plan,
+		       struct cf_err *err) CF_MUST_CHECK;
+
+/* The folder of the state root holding the netsh scripts of --iis-migrate,
+ * and the script of certificate name: STATE/iis-netsh/NAME.cmd. */
+#define CF_IIS_NETSH_DIR "iis-netsh"
+cf_rc cf_spec_iis_netsh_path(const struct cf_state *state, const char *name,
+			     char **out, struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * A CCS file written by both a (ordering an[0..n)) and b: the same CCS
+ * folder and a host b claims too (its -d names or the hosts its IIS sites
+ * had when last recorded).  *file: malloc'd path of the first such file,
+ * NULL when none.
+ */
+cf_rc cf_spec_ccs_clash(const struct cf_cert_spec *a, const char *const *an,
+			size_t n, const struct cf_cert_spec *b, char **file,
+			struct cf_err *err) CF_MUST_CHECK;
+
 struct cf_delivery {
 	size_t stores_written;
 	struct cf_iis_plan *iis_plan;   /* when --install iis */
 	char *iis_backup;               /* backup written, or NULL */
+	char *iis_netsh_script;         /* --iis-migrate moved bindings: the
+					   script that finishes it, or NULL */
 	struct cf_iis_check_report *iis_report; /* after --install iis: which
 					   PFX serves each CCS host, expiry */
 };

@@ -307,6 +307,47 @@ check_iis(const struct cf_iis_spec *iis, struct cf_err *err)
 	return CF_OK;
 }
 
+/* --install iis without --iis-migrate: a name whose https binding takes
+ * its certificate from HTTP.sys would keep the old certificate. */
+static cf_rc
+check_iis_httpsys(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	struct cf_iis_plan *p = NULL;
+	char **names = NULL, list[512] = "";
+	size_t n = 0, l = 0;
+	cf_rc rc;
+
+	if (!s->iis.install || s->iis.migrate)
+		return CF_OK;
+	if ((rc = cf_spec_resolve_names(s, &names, &n, err)) != CF_OK ||
+	    (rc = cf_spec_iis_plan(s, (const char *const *)names, n, &p,
+				   err)) != CF_OK)
+		goto out;
+	for (size_t i = 0; i < p->n && l < sizeof(list) - 80; i++)
+		if (p->items[i].action == CF_IIS_PLAN_HTTPSYS)
+			l += (size_t)snprintf(list + l, sizeof(list) - l,
+					      "%s%s (site '%s', binding %s sslFlags "
+					      "%lu)", l ? ", " : "",
+					      p->items[i].host, p->items[i].site_name,
+					      p->items[i].binding_information,
+					      p->items[i].ssl_flags);
+	if (p->nhttpsys > 0)
+		rc = cf_err_set(err, CF_ERR_USAGE,
+				"IIS would not serve the new certificate for %s: "
+				"these https bindings take their certificate from "
+				"HTTP.sys, not from the Centralized Certificate "
+				"Store; add --iis-migrate to turn them into CCS "
+				"bindings (certferry then writes the netsh script "
+				"that finishes the move on Windows; see "
+				"docs/IIS.md, 'Moving from win-acme')", list);
+out:
+	cf_iis_plan_free(p);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 cf_rc
 cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 	     struct cf_err *err)
@@ -320,6 +361,7 @@ cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 		if ((rc = check_store(&s->stores[i], o, err)) != CF_OK)
 			return rc;
 	if ((rc = check_iis(&s->iis, err)) != CF_OK ||
+	    (rc = check_iis_httpsys(s, err)) != CF_OK ||
 	    (rc = check_validation(&s->validation, o, err)) != CF_OK ||
 	    (rc = check_iis_webroot(s, err)) != CF_OK)
 		return rc;

@@ -6,8 +6,10 @@
  * spec will touch: store folders exist and take a write (a probe file is
  * created and removed, so a read-only mount fails here), password and
  * TSIG key files are readable, applicationHost.config parses and its
- * folder takes a write, a webroot (or, with --iis-webroot, the mapped
- * physicalPath of the IIS site serving each name) takes a write, a DNS hook is
+ * folder takes a write, --install iis without --iis-migrate finds no name
+ * whose https binding takes its certificate from HTTP.sys, a webroot (or,
+ * with --iis-webroot, the mapped physicalPath of the IIS site serving each
+ * name) takes a write, a DNS hook is
  * executable, a standalone responder's port can be bound.  A failure is
  * CF_ERR_USAGE naming the path and the fix; nothing is changed.
  */

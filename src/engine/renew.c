@@ -488,6 +488,32 @@ out:
 	return rc;
 }
 
+/* IIS sites are followed by id: a renamed site is said (log and
+ * history) and recorded; a site that is gone fails the item, naming
+ * the candidates. */
+static cf_rc
+follow_iis_sites(struct run *run, struct cf_renewal *r,
+		 struct cf_renew_item *it, int *changed)
+{
+	struct cf_err serr = { 0 };
+	char *note = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_spec_iis_follow(&r->spec, &note, &it->err)) != CF_OK ||
+	    note == NULL)
+		return rc;
+	cf_info("%s: %s", it->name, note);
+	if (!run->o->dry_run) {
+		if (cf_renewal_add_event(r, run->o->now, "iis-site", "followed",
+					 r->serial, r->not_after, note, &serr) !=
+		    CF_OK)
+			cf_warn("%s: %s", it->name, serr.msg);
+		*changed = 1;
+	}
+	free(note);
+	return CF_OK;
+}
+
 static void
 renew_one(struct run *run, struct cf_renew_item *it)
 {
@@ -542,6 +568,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
 		goto out;
 	changed = update_ari(&e, &r, o->now);
+	if (follow_iis_sites(run, &r, it, &changed) != CF_OK)
+		goto record_failure;
 	cf_renewal_due(&r, o->now, o->force, o->renew_before_days, &due);
 	snprintf(it->why, sizeof(it->why), "%s", due.why);
 	if (!due.due || o->dry_run) {

@@ -139,6 +139,9 @@ cf_spec_free(struct cf_cert_spec *s)
 	}
 	free(s->stores);
 	free(s->iis.config);
+	strv_free(s->iis.site_ids, s->iis.site_ids ? s->iis.nsites : 0);
+	strv_free(s->iis.site_names, s->iis.site_names ? s->iis.nsites : 0);
+	strv_free(s->iis.site_hosts, s->iis.site_hosts ? s->iis.nsites : 0);
 	strv_free(s->iis.sites, s->iis.nsites);
 	free(s->iis.host_filter);
 	memset(s, 0, sizeof(*s));
@@ -236,11 +239,14 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)
 			ccs |= s->stores[i].kind == CF_STORE_CCS;
-		if (!ccs || s->iis.config == NULL || s->iis.nsites != 1)
+		if (!ccs || s->iis.config == NULL || s->iis.nsites == 0)
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "--install iis needs --store ccs --ccs-dir "
-					  "DIR, --iis-config FILE and one --iis-site");
+					  "DIR, --iis-config FILE and --iis-site");
 	}
+	if (s->iis.migrate && !s->iis.install)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--iis-migrate needs --install iis");
 	return CF_OK;
 }
 
@@ -343,6 +349,21 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= json_object_set_new(iis, "install",
 					   json_boolean(s->iis.install));
 		bad |= set_int(iis, "https_port", s->iis.https_port);
+		if (s->iis.migrate)
+			bad |= json_object_set_new(iis, "migrate", json_true());
+		if (s->iis.site_ids != NULL && s->iis.site_names != NULL) {
+			bad |= json_object_set_new(iis, "site_ids",
+						   strv_json(s->iis.site_ids,
+							     s->iis.nsites));
+			bad |= json_object_set_new(iis, "site_names",
+						   strv_json(s->iis.site_names,
+							     s->iis.nsites));
+			if (s->iis.site_hosts != NULL)
+				bad |= json_object_set_new(
+					iis, "site_hosts",
+					strv_json(s->iis.site_hosts,
+						  s->iis.nsites));
+		}
 		bad |= json_object_set_new(j, "iis", iis);
 	}
 	if (bad) {
@@ -473,6 +494,20 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 		s->iis.install = json_is_true(json_object_get(iis, "install"));
 		s->iis.https_port =
 			(int)json_integer_value(json_object_get(iis, "https_port"));
+		s->iis.migrate = json_is_true(json_object_get(iis, "migrate"));
+		if (json_array_size(json_object_get(iis, "site_ids")) ==
+			    s->iis.nsites &&
+		    json_array_size(json_object_get(iis, "site_names")) ==
+			    s->iis.nsites && s->iis.nsites > 0) {
+			size_t ni = 0, nn = 0;
+			bad |= get_strv(iis, "site_ids", &s->iis.site_ids, &ni);
+			bad |= get_strv(iis, "site_names", &s->iis.site_names,
+					&nn);
+			if (json_array_size(json_object_get(iis, "site_hosts")) ==
+			    s->iis.nsites)
+				bad |= get_strv(iis, "site_hosts",
+						&s->iis.site_hosts, &nn);
+		}
 	}
 	if (bad)
 		goto nomem;

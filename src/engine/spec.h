@@ -81,6 +81,14 @@ struct cf_iis_spec {
 	char *host_filter;           /* fnmatch pattern, or NULL */
 	int install;                 /* --install iis: add CCS bindings */
 	int https_port;              /* 0: 443 */
+	int migrate;                 /* --iis-migrate: HTTP.sys bindings of
+					the names become CCS bindings */
+	/* What each sites[i] was when the definition was recorded (parallel
+	 * to sites; NULL arrays in older definitions; "" for "*"): the site
+	 * id, which renewals follow when the name changes, and its name. */
+	char **site_ids;             /* decimal */
+	char **site_names;
+	char **site_hosts;           /* its hosts then, comma-separated */
 };
 
 struct cf_cert_spec {

@@ -10,7 +10,11 @@
  * are inserted copying the indentation and line ends of their siblings.
  *
  * Certificates of bindings without the CCS flag live in HTTP.sys (netsh
- * http sslcert), outside this file: certferry reports them, never edits.
+ * http sslcert), outside this file: certferry reports them, and converts
+ * them to CCS bindings only when asked (CF_IIS_PLAN_F_MIGRATE): then the
+ * sslFlags attribute of those bindings is rewritten in place, the only
+ * bytes that change (iis/netsh.h writes what finishes the move on Windows).
+ * A plan may span several sites: each host goes to the site that owns it.
  */
 #ifndef CF_IIS_EDIT_H
 #define CF_IIS_EDIT_H
@@ -43,11 +47,41 @@ cf_rc cf_iis_edit_add_bindings(const char *data, size_t len, size_t site_index,
 			       char **out, size_t *outlen,
 			       struct cf_err *err) CF_MUST_CHECK;
 
+/*
+ * Set the sslFlags attribute of existing bindings, byte for byte: the
+ * value of an sslFlags attribute is replaced (its quotes kept), or, where
+ * the binding has none, ` sslFlags="N"` is inserted after its last
+ * attribute with that attribute's quote.  Nothing else changes.  The
+ * result is parsed again: every other binding keeps its flags and each
+ * changed one has the new value.  CF_ERR_USAGE when a binding is not
+ * there or the file cannot be edited safely.
+ */
+struct cf_iis_flag_change {
+	size_t site_index;          /* cf_iis_site.index */
+	size_t binding_index;       /* position in cf_iis_site.bindings */
+	unsigned long ssl_flags;    /* the new value */
+};
+
+cf_rc cf_iis_edit_set_ssl_flags(const char *data, size_t len,
+				const struct cf_iis_flag_change *ch, size_t n,
+				char **out, size_t *outlen,
+				struct cf_err *err) CF_MUST_CHECK;
+
 enum cf_iis_plan_action {
 	CF_IIS_PLAN_ADD = 0,   /* a new https binding, sslFlags 3, is added */
 	CF_IIS_PLAN_COVERED,   /* a CCS binding (exact or wildcard) serves it */
-	CF_IIS_PLAN_HTTPSYS    /* https without CCS: HTTP.sys holds its cert */
+	CF_IIS_PLAN_HTTPSYS,   /* https without CCS: HTTP.sys holds its cert */
+	CF_IIS_PLAN_MIGRATE,   /* that binding is converted to CCS (it gains
+				  sslFlags 2, and 1 as it has a host) */
+	CF_IIS_PLAN_ACTION_COUNT
 };
+
+/* "add", "covered", "HTTP.sys", "migrate". */
+const char *cf_iis_plan_action_name(enum cf_iis_plan_action a);
+
+/* Plan flags. */
+#define CF_IIS_PLAN_F_MIGRATE 0x01u  /* HTTP.sys bindings of the hosts become
+					CCS bindings (--iis-migrate) */
 
 struct cf_iis_plan_item {
 	char *host;                     /* as given */
@@ -56,6 +90,12 @@ struct cf_iis_plan_item {
 					 * binding found */
 	unsigned long ssl_flags;        /* ADD: flags written; else found */
 	char *site_name;                /* site of the binding found / target */
+	size_t site_index;              /* that site's cf_iis_site.index */
+	unsigned long site_id;          /* and its id */
+	size_t binding_index;           /* HTTPSYS, MIGRATE: the binding's
+					 * position in its site */
+	unsigned long old_ssl_flags;    /* MIGRATE: the flags before */
+	unsigned port;                  /* the https port planned for */
 };
 
 struct cf_iis_plan {
@@ -64,6 +104,11 @@ struct cf_iis_plan {
 	struct cf_iis_plan_item *items;
 	size_t n;
 	size_t nadd;                    /* items with CF_IIS_PLAN_ADD */
+	size_t nmigrate;                /* items with CF_IIS_PLAN_MIGRATE */
+	size_t nhttpsys;                /* items with CF_IIS_PLAN_HTTPSYS */
+	int ccs_record_known;           /* a CCS binding on the port existed
+					   before: HTTP.sys has its ccs=PORT
+					   record (IIS made it) */
 	char **notes;                   /* remarks for the administrator */
 	size_t nnotes;
 };
@@ -83,6 +128,32 @@ cf_rc cf_iis_plan(const struct cf_iis_config *c, const struct cf_iis_site *site,
 		  const char *const *hosts, size_t n, unsigned https_port,
 		  struct cf_iis_plan **out, struct cf_err *err) CF_MUST_CHECK;
 void cf_iis_plan_free(struct cf_iis_plan *p);
+
+/*
+ * The plan over several sites (sites[0..nsites), no duplicates): each
+ * host goes to the first of them with an http or https binding of that
+ * host (its owner), else to sites[0].  flags: CF_IIS_PLAN_F_*; with
+ * CF_IIS_PLAN_F_MIGRATE, an https binding without CCS of a host in its
+ * owner site becomes a MIGRATE item instead of HTTPSYS (bindings without
+ * a host are never changed: a note says what to do).  Otherwise as
+ * cf_iis_plan, which is this function for one site and no flags.
+ */
+cf_rc cf_iis_plan_sites(const struct cf_iis_config *c,
+			const struct cf_iis_site *const *sites, size_t nsites,
+			const char *const *hosts, size_t n, unsigned https_port,
+			unsigned flags, struct cf_iis_plan **out,
+			struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * The sites named by keys[0..nkeys) (names or ids, cf_iis_site_find; "*"
+ * stands for every site with an http or https binding), without
+ * duplicates, in the order given.  *out is a malloc'd array of pointers
+ * into c.  CF_ERR_NOTFOUND naming the first key that matches no site.
+ */
+cf_rc cf_iis_sites_select(const struct cf_iis_config *c,
+			  const char *const *keys, size_t nkeys,
+			  const struct cf_iis_site ***out, size_t *n,
+			  struct cf_err *err) CF_MUST_CHECK;
 
 /* How long cf_iis_apply waits for the lock of the file, in seconds. */
 #define CF_IIS_LOCK_WAIT_S 120
@@ -108,6 +179,28 @@ cf_rc cf_iis_apply(const char *config_path, const char *lock_path,
 		   const char *site, const char *const *hosts, size_t nhosts,
 		   unsigned https_port, int dry_run, struct cf_iis_plan **plan,
 		   char **backup, struct cf_err *err) CF_MUST_CHECK;
+
+/* What cf_iis_apply_ex is to do. */
+struct cf_iis_apply_opts {
+	const char *lock_path;          /* as for cf_iis_apply; may be NULL */
+	const char *const *sites;       /* names or ids, "*": every site */
+	size_t nsites;
+	const char *const *hosts;
+	size_t nhosts;
+	unsigned https_port;
+	unsigned flags;                 /* CF_IIS_PLAN_F_* */
+	int dry_run;
+};
+
+/*
+ * cf_iis_apply over several sites (cf_iis_plan_sites), adding the planned
+ * bindings to their sites and, with CF_IIS_PLAN_F_MIGRATE, setting the
+ * sslFlags of the bindings to migrate, in one backup and one write.
+ * cf_iis_apply is this function for one site without flags.
+ */
+cf_rc cf_iis_apply_ex(const char *config_path, const struct cf_iis_apply_opts *o,
+		      struct cf_iis_plan **plan, char **backup,
+		      struct cf_err *err) CF_MUST_CHECK;
 
 /*
  * Check that every binding of plan p (added, or found serving a host) is

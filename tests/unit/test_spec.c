@@ -70,6 +70,10 @@ full_spec(struct cf_cert_spec *s)
 	s->iis.host_filter = strdup("*.example.com");
 	s->iis.install = 1;
 	s->iis.https_port = 8443;
+	s->iis.migrate = 1;
+	s->iis.site_ids = strv(1, "1");
+	s->iis.site_names = strv(1, "Default Web Site");
+	s->iis.site_hosts = strv(1, "www.example.com,example.com");
 }
 
 static void
@@ -128,6 +132,15 @@ assert_spec_eq(const struct cf_cert_spec *a, const struct cf_cert_spec *b)
 	assert_str_eq("host_filter", a->iis.host_filter, b->iis.host_filter);
 	assert_int_equal(a->iis.install, b->iis.install);
 	assert_int_equal(a->iis.https_port, b->iis.https_port);
+	assert_int_equal(a->iis.migrate, b->iis.migrate);
+	assert_strv_eq("site ids", a->iis.site_ids, a->iis.site_ids ? a->iis.nsites : 0,
+		       b->iis.site_ids, b->iis.site_ids ? b->iis.nsites : 0);
+	assert_strv_eq("site names", a->iis.site_names,
+		       a->iis.site_names ? a->iis.nsites : 0, b->iis.site_names,
+		       b->iis.site_names ? b->iis.nsites : 0);
+	assert_strv_eq("site hosts", a->iis.site_hosts,
+		       a->iis.site_hosts ? a->iis.nsites : 0, b->iis.site_hosts,
+		       b->iis.site_hosts ? b->iis.nsites : 0);
 }
 
 /* Through text, as the renewal definition file does. */
@@ -388,7 +401,7 @@ enum tweak {
 	T_NONE, T_WILD_HTTP, T_WILD_DNS, T_DUP, T_WEBROOT_PORT, T_WEBROOT_ADDR,
 	T_WEBROOT_ONLY, T_RFC2136_NO_SERVER, T_SCRIPT_NO_CMD, T_MANUAL,
 	T_STORE_NO_PATH, T_PFX_NO_PATH, T_IIS_NO_CCS, T_IIS_NO_CONFIG,
-	T_IIS_TWO_SITES, T_IIS_OK, T_NO_NAMES, T_BAD_NAME, T_PFX_NO_PASSWORD,
+	T_IIS_TWO_SITES, T_IIS_OK, T_IIS_MIGRATE_NO_INSTALL, T_NO_NAMES, T_BAD_NAME, T_PFX_NO_PASSWORD,
 	T_CCS_NO_PASSWORD, T_PFX_OPT_OUT
 };
 
@@ -417,8 +430,10 @@ static const struct {
 	  "--install iis" },
 	{ "iis install without config", T_IIS_NO_CONFIG, CF_ERR_USAGE,
 	  "--install iis" },
-	{ "iis install with two sites", T_IIS_TWO_SITES, CF_ERR_USAGE,
-	  "--install iis" },
+	/* bindings go to the site that owns each host */
+	{ "iis install with two sites", T_IIS_TWO_SITES, CF_OK, NULL },
+	{ "iis migrate without install", T_IIS_MIGRATE_NO_INSTALL, CF_ERR_USAGE,
+	  "--iis-migrate needs --install iis" },
 	{ "iis install complete", T_IIS_OK, CF_OK, NULL },
 	{ "no names", T_NO_NAMES, CF_ERR_USAGE, "no name" },
 	{ "invalid name", T_BAD_NAME, CF_ERR_USAGE, NULL },
@@ -497,6 +512,12 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 	case T_PFX_NO_PATH:
 		add_store(s, CF_STORE_PEM, "/etc/ssl/x");
 		add_store(s, CF_STORE_PFX, NULL);
+		break;
+	case T_IIS_MIGRATE_NO_INSTALL:
+		s->iis.config = strdup("/mnt/applicationHost.config");
+		s->iis.sites = strv(1, "Shop");
+		s->iis.nsites = 1;
+		s->iis.migrate = 1;
 		break;
 	case T_IIS_NO_CCS:
 	case T_IIS_NO_CONFIG:
