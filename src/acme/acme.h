@@ -46,6 +46,10 @@ struct cf_acme_directory {
 	char *renewal_info;      /* RFC 9773, NULL when not offered */
 	char *terms_of_service;  /* meta.termsOfService */
 	int eab_required;        /* meta.externalAccountRequired */
+	char *website;           /* meta.website, or NULL */
+	json_t *profiles;        /* meta.profiles (draft-aaron-acme-profiles):
+				    object name -> description; NULL: none */
+	json_t *caa_identities;  /* meta.caaIdentities (array), or NULL */
 };
 
 /* Run-wide limits.  Zero fields take the defaults shown. */
@@ -102,6 +106,18 @@ void cf_acme_free(struct cf_acme *a);
 cf_rc cf_acme_get_directory(struct cf_acme *a,
 			    const struct cf_acme_directory **dir,
 			    struct cf_err *err) CF_MUST_CHECK;
+
+/* ---- ACME profiles (draft-aaron-acme-profiles), meta.c ---- */
+
+/* CF_OK when the directory d advertises `profile`; else CF_ERR_USAGE
+ * naming the profiles it does advertise (or saying it has none), so that
+ * an unknown profile is refused before anything is ordered. */
+cf_rc cf_acme_profile_check(const struct cf_acme_directory *d,
+			    const char *profile, struct cf_err *err) CF_MUST_CHECK;
+
+/* The names of d's profiles, comma-separated, into buf ("" when none). */
+void cf_acme_profile_names(const struct cf_acme_directory *d, char *buf,
+			   size_t len);
 
 /* Install the signer (borrowed) and, once known, the account URL (copied). */
 void cf_acme_set_signer(struct cf_acme *a, const struct cf_acme_signer *s);

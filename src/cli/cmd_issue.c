@@ -26,7 +26,7 @@ enum {
 	OPT_CCS_DIR, OPT_PFX_PASSWORD_FILE, OPT_PFX_FORMAT, OPT_IIS_CONFIG,
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
-	OPT_FORCE
+	OPT_FORCE, OPT_PROFILE, OPT_PREFERRED_CHAIN, OPT_CSR, OPT_KEY
 };
 
 static const struct option issue_longopts[] = {
@@ -63,6 +63,10 @@ static const struct option issue_longopts[] = {
 	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN },
+	{ "csr", required_argument, NULL, OPT_CSR },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	CF_ACCOUNT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -115,6 +119,19 @@ issue_usage(FILE *f)
 "  --force                    order even when the certificate in the state\n"
 "                             folder covers these names and is not due\n"
 "                             (without it, issue only redelivers it)\n"
+"protocol:\n"
+"  --profile NAME             ACME profile of the order (the CA's list:\n"
+"                             'certferry ca info'); refused before ordering\n"
+"                             when the CA does not offer it\n"
+"  --preferred-chain ISSUER   of the chains the CA offers, keep the one whose\n"
+"                             topmost certificate is issued by ISSUER (its\n"
+"                             CN); the default chain when none is\n"
+"  --csr FILE                 your own CSR (PEM or DER): its names are\n"
+"                             ordered (no -d), it is sent as it is, and\n"
+"                             renewals send it again\n"
+"  --key FILE                 your own private key (PEM): the certificate's\n"
+"                             key, at every renewal; with --csr, the CSR's\n"
+"                             key (needed by every store but the state)\n"
 "validation (default http-01 with the built-in responder on port 80):\n"
 "  --validation M             http-01, dns-01 or tls-alpn-01\n"
 "  --http-port N              http-01 responder port (default 80)\n"
@@ -358,6 +375,14 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	case OPT_DRY_RUN:
 		c->dry_run = 1;
 		return 0;
+	case OPT_PROFILE:
+		return dup_to(&c->spec.profile, arg, err);
+	case OPT_PREFERRED_CHAIN:
+		return dup_to(&c->spec.preferred_chain, arg, err);
+	case OPT_CSR:
+		return dup_to(&c->spec.csr_file, arg, err);
+	case OPT_KEY:
+		return dup_to(&c->spec.key_file, arg, err);
 	case OPT_WAIT:
 		if (secs_arg("--wait", arg, &c->wait_s, err) != 0)
 			return -1;
@@ -425,6 +450,8 @@ absolute_paths(struct issue_cli *c, struct cf_err *err)
 	    (rc = cf_path_abs_inplace(&v->tsig_key_file, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&c->pfx_password_file, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&s->iis.config, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->csr_file, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->key_file, err)) != CF_OK ||
 	    (v->dns_script != NULL &&
 	     (rc = script_abs(&v->dns_script, err)) != CF_OK))
 		return rc;
@@ -690,6 +717,22 @@ print_current(const char *const *names, size_t n,
 	cf_cli_print_verify(&u->verify, "    ");
 }
 
+/* --profile NAME is one the CA advertises: refused before the account
+ * is registered or anything is ordered. */
+static cf_rc
+check_profile(struct cf_engine *e, const struct cf_cert_spec *s,
+	      struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	cf_rc rc;
+
+	if (s->profile == NULL)
+		return CF_OK;
+	if ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK)
+		return rc;
+	return cf_acme_profile_check(dir, s->profile, err);
+}
+
 int
 cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 {
@@ -755,6 +798,10 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	    cf_cli_engine_open(cli, &st, &e, c.wait_s, &have, &err) != CF_OK ||
 	    /* An --eab-kid for a server that has an account must be its own. */
 	    (have && cf_engine_account_check_eab(&e, ao.eab_kid, &err) != CF_OK)) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (check_profile(&e, &c.spec, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

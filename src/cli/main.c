@@ -32,6 +32,8 @@ usage(FILE *f)
 		"  revoke NAME             revoke a certificate at the CA\n"
 		"  schedule install|remove the systemd timer (or a crontab line)\n"
 		"  iis sites|check         read IIS's applicationHost.config\n"
+		"  ca info                 what the CA advertises: profiles, ARI,\n"
+		"                          terms, EAB required, CAA identities\n"
 		"\n"
 		"global options:\n"
 		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
@@ -165,6 +167,8 @@ main(int argc, char **argv)
 		ret = cf_cmd_revoke(&cli, argc, argv);
 	else if (strcmp(argv[0], "schedule") == 0)
 		ret = cf_cmd_schedule(&cli, argc, argv);
+	else if (strcmp(argv[0], "ca") == 0)
+		ret = cf_cmd_ca(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
 		ret = cf_cmd_iis(argc, argv);
 	else {

@@ -276,31 +276,51 @@ out:
 	return rc;
 }
 
-/* newOrder, with "replaces" when asked; a CA that refuses it (or has
- * trouble with it) gets the order once more without: ARI never blocks a
- * renewal. */
+/* newOrder, with "replaces" when asked and the spec's profile; a CA that
+ * refuses "replaces" (or has trouble with it) gets the order once more
+ * without it: ARI never blocks a renewal.  A profile the directory does
+ * not advertise is refused before anything is sent. */
 static cf_rc
 place_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	    struct cf_acme_order *ord, struct cf_issue_result *res,
 	    struct cf_err *err)
 {
+	const struct cf_acme_directory *dir;
 	json_t *extra = NULL;
 	cf_rc rc;
 
+	if (o->spec->profile != NULL &&
+	    ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK ||
+	     (rc = cf_acme_profile_check(dir, o->spec->profile, err)) != CF_OK))
+		return rc;
+	if ((extra = json_object()) == NULL ||
+	    (o->spec->profile != NULL &&
+	     json_object_set_new(extra, "profile",
+				 json_string(o->spec->profile)) != 0)) {
+		json_decref(extra);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
 	if (o->replaces != NULL) {
-		if ((extra = json_pack("{s:s}", "replaces", o->replaces)) == NULL)
+		if (json_object_set_new(extra, "replaces",
+					json_string(o->replaces)) != 0) {
+			json_decref(extra);
 			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
 		rc = cf_acme_new_order(e->acme, o->names, o->nnames, extra, ord,
 				       err);
-		json_decref(extra);
-		if (rc != CF_ERR_ACME && rc != CF_ERR_PROTO)
+		if (rc != CF_ERR_ACME && rc != CF_ERR_PROTO) {
+			json_decref(extra);
 			return rc;
+		}
 		cf_warn("%s: the CA refused the order with \"replaces\" (%s); "
 			"ordering again without it", o->spec->name, err->msg);
 		res->replaces_dropped = 1;
 		cf_err_clear(err);
+		json_object_del(extra, "replaces");
 	}
-	return cf_acme_new_order(e->acme, o->names, o->nnames, NULL, ord, err);
+	rc = cf_acme_new_order(e->acme, o->names, o->nnames, extra, ord, err);
+	json_decref(extra);
+	return rc;
 }
 
 /* Resume the order saved for this name, if any and still usable: *resumed

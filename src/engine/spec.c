@@ -122,6 +122,10 @@ cf_spec_free(struct cf_cert_spec *s)
 	free(s->name);
 	free(s->directory_url);
 	free(s->ca_bundle);
+	free(s->profile);
+	free(s->preferred_chain);
+	free(s->csr_file);
+	free(s->key_file);
 	strv_free(s->names, s->nnames);
 	free(v->http_address);
 	free(v->webroot);
@@ -249,6 +253,10 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 
 	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
 	bad |= set_str(j, "ca_bundle", s->ca_bundle);
+	bad |= set_str(j, "profile", s->profile);
+	bad |= set_str(j, "preferred_chain", s->preferred_chain);
+	bad |= set_str(j, "csr_file", s->csr_file);
+	bad |= set_str(j, "key_file", s->key_file);
 	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
 	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
 	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
@@ -359,6 +367,10 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	v->dns_propagation_timeout = -1;
 	bad |= get_str(j, "name", &s->name) | get_str(j, "directory", &s->directory_url);
 	bad |= get_str(j, "ca_bundle", &s->ca_bundle);
+	bad |= get_str(j, "profile", &s->profile);
+	bad |= get_str(j, "preferred_chain", &s->preferred_chain);
+	bad |= get_str(j, "csr_file", &s->csr_file);
+	bad |= get_str(j, "key_file", &s->key_file);
 	bad |= get_strv(j, "names", &s->names, &s->nnames);
 	if (bad)
 		goto nomem;
