@@ -194,6 +194,14 @@ cf_rc cf_acme_finalize(struct cf_acme *a, struct cf_acme_order *o,
 cf_rc cf_acme_download(struct cf_acme *a, const char *url, char **pem,
 		       size_t *len, struct cf_err *err) CF_MUST_CHECK;
 
+/* The same, also returning the URLs of the alternate chains the CA offers
+ * (RFC 8555 §7.4.2, Link rel="alternate"; at most CF_ACME_MAX_ALT_CHAINS):
+ * *alts malloc'd array of malloc'd URLs, NULL with *nalts 0 when none. */
+#define CF_ACME_MAX_ALT_CHAINS 8
+cf_rc cf_acme_download_alt(struct cf_acme *a, const char *url, char **pem,
+			   size_t *len, char ***alts, size_t *nalts,
+			   struct cf_err *err) CF_MUST_CHECK;
+
 /* Counters, for -v and the benchmark. */
 const long *cf_acme_counters(const struct cf_acme *a);
 const char *cf_acme_ep_name(enum cf_acme_ep ep);

@@ -596,14 +596,21 @@ out:
 }
 
 cf_rc
-cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
-		 struct cf_err *err)
+cf_acme_download_alt(struct cf_acme *a, const char *url, char **pem,
+		     size_t *len, char ***alts, size_t *nalts,
+		     struct cf_err *err)
 {
 	struct cf_http_resp resp;
 	struct acme_req rq = { 0 };
+	char *found[CF_ACME_MAX_ALT_CHAINS];
+	size_t n = 0;
 	cf_rc rc;
 
 	*pem = NULL;
+	if (alts != NULL) {
+		*alts = NULL;
+		*nalts = 0;
+	}
 	rq.method = "POST";
 	rq.url = url;
 	rq.payload = "";
@@ -622,9 +629,30 @@ cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
 		cf_http_resp_free(&resp);
 		return rc;
 	}
+	/* RFC 8555 §7.4.2: other chains as Link: <url>;rel="alternate". */
+	for (size_t i = 0; alts != NULL && i < resp.nlinks; i++)
+		n += cf_link_find_all(resp.links[i], "alternate", found + n,
+				      CF_ACME_MAX_ALT_CHAINS - n);
+	if (n > 0) {
+		if ((*alts = calloc(n + 1, sizeof(char *))) == NULL) {
+			while (n > 0)
+				free(found[--n]);
+			cf_http_resp_free(&resp);
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
+		memcpy(*alts, found, n * sizeof(char *));
+		*nalts = n;
+	}
 	*pem = resp.body;
 	*len = resp.body_len;
 	resp.body = NULL;
 	cf_http_resp_free(&resp);
 	return CF_OK;
+}
+
+cf_rc
+cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
+		 struct cf_err *err)
+{
+	return cf_acme_download_alt(a, url, pem, len, NULL, NULL, err);
 }

@@ -211,6 +211,10 @@ cf_cmd_show(struct cf_cli *cli, int argc, char **argv)
 	fmt_t(r.not_after, t);
 	printf("serial:     %s\nnot after:  %s\n", r.serial ? r.serial : "-", t);
 	printf("due:        %s (%s)\n", due.due ? "yes" : "no", due.why);
+	for (size_t i = 0; i < r.nchains; i++)
+		printf("%s %s\"%s\"%s\n", i ? "           " : "chains:    ",
+		       "topmost issued by ", r.chains[i],
+		       i == r.chain ? " (installed)" : "");
 	if (has_saved_order(&st, r.spec.name))
 		printf("order:      an order is in flight at the CA "
 		       "(STATE/orders/%s.json): the next issue/renew resumes it\n",

@@ -69,6 +69,11 @@ struct cf_issue_result {
 	char *ari_cert_id;               /* of the new certificate, or NULL */
 	int resumed;                     /* a saved order was completed */
 	int replaces_dropped;            /* the CA refused "replaces" */
+	char **chains;                   /* the issuer CN of the topmost
+					    certificate of every chain the CA
+					    offered, its default first */
+	size_t nchains;
+	size_t chain_selected;           /* index in chains of the one kept */
 };
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,

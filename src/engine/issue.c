@@ -23,6 +23,9 @@ cf_issue_result_free(struct cf_issue_result *r)
 	free(r->serial);
 	free(r->issuer);
 	free(r->ari_cert_id);
+	for (size_t i = 0; i < r->nchains; i++)
+		free(r->chains[i]);
+	free(r->chains);
 	cf_delivery_free(&r->delivery);
 	memset(r, 0, sizeof(*r));
 }
@@ -201,6 +204,91 @@ leaf_names_check(const struct cf_cert_info *ci, const struct cf_issue_opts *o,
 	return cf_err_set(err, CF_ERR_PROTO, "%s; nothing was installed", msg);
 }
 
+/* Record the topmost issuer CN of the chain pem in res->chains. */
+static cf_rc
+note_chain(const char *pem, size_t len, struct cf_issue_result *res,
+	   struct cf_err *err)
+{
+	char **nc, *cn = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_pem_chain_top_issuer_cn(pem, len, &cn, err)) != CF_OK)
+		return cf_err_wrap(err, "certificate chain from the CA");
+	if ((nc = realloc(res->chains, (res->nchains + 1) * sizeof(*nc))) ==
+	    NULL) {
+		free(cn);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	res->chains = nc;
+	nc[res->nchains++] = cn;
+	return CF_OK;
+}
+
+/*
+ * The chains the CA offers (RFC 8555 §7.4.2): the default one in *pem and
+ * each alternate, fetched to learn its topmost issuer (listed by `show`).
+ * With --preferred-chain, the first whose topmost certificate is issued
+ * by that CN replaces *pem (certbot's rule); none matching keeps the
+ * default.  An alternate with another leaf than the default is refused.
+ */
+static cf_rc
+choose_chain(struct cf_engine *e, const struct cf_issue_opts *o, char **pem,
+	     size_t *len, const char *leaf, char **alts, size_t nalts,
+	     struct cf_issue_result *res, struct cf_err *err)
+{
+	const char *want = o->spec->preferred_chain;
+	char *apem = NULL, *aleaf = NULL, *achain = NULL;
+	size_t alen = 0;
+	int found;
+	cf_rc rc;
+
+	if ((rc = note_chain(*pem, *len, res, err)) != CF_OK)
+		return rc;
+	found = want != NULL && strcmp(res->chains[0], want) == 0;
+	for (size_t i = 0; i < nalts; i++) {
+		if ((rc = cf_acme_download(e->acme, alts[i], &apem, &alen, err)) !=
+			    CF_OK ||
+		    (rc = cf_pem_split_chain(apem, alen, &aleaf, &achain, err)) !=
+			    CF_OK ||
+		    (rc = note_chain(apem, alen, res, err)) != CF_OK) {
+			cf_err_wrap(err, "alternate chain %s", alts[i]);
+			goto out;
+		}
+		if (strcmp(aleaf, leaf) != 0) {
+			rc = cf_err_set(err, CF_ERR_PROTO,
+					"the CA's alternate chain %s holds another "
+					"certificate than its default chain; nothing "
+					"was installed", alts[i]);
+			goto out;
+		}
+		if (!found && want != NULL &&
+		    strcmp(res->chains[res->nchains - 1], want) == 0) {
+			found = 1;
+			res->chain_selected = res->nchains - 1;
+			free(*pem);
+			*pem = apem;
+			*len = alen;
+			apem = NULL;
+		}
+		free(apem);
+		free(aleaf);
+		free(achain);
+		apem = aleaf = achain = NULL;
+	}
+	if (want != NULL && !found)
+		cf_warn("%s: the CA offers no chain whose topmost certificate is "
+			"issued by \"%s\"; keeping its default chain (issued by "
+			"\"%s\")", o->spec->name, want, res->chains[0]);
+	else if (want != NULL)
+		cf_info("%s: chain issued by \"%s\" selected", o->spec->name,
+			want);
+out:
+	free(apem);
+	free(aleaf);
+	free(achain);
+	return rc;
+}
+
 /* Download and check the chain, then store it with its key. */
 static cf_rc
 download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
@@ -208,7 +296,8 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		   struct cf_issue_result *res, struct cf_err *err)
 {
 	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
-	size_t len = 0, klen = 0;
+	char **alts = NULL;
+	size_t len = 0, klen = 0, nalts = 0;
 	const char *name = o->spec->name;
 	struct cf_cert_files f;
 	struct cf_cert_bundle b;
@@ -216,12 +305,23 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	cf_rc rc;
 
 	memset(&ci, 0, sizeof(ci));
-	if ((rc = cf_acme_download(e->acme, ord->certificate, &pem, &len, err)) !=
-	    CF_OK)
+	if ((rc = cf_acme_download_alt(e->acme, ord->certificate, &pem, &len,
+				       &alts, &nalts, err)) != CF_OK)
 		goto out;
 	if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) != CF_OK) {
 		cf_err_wrap(err, "certificate from the CA");
 		goto out;
+	}
+	if ((rc = choose_chain(e, o, &pem, &len, leaf, alts, nalts, res, err)) !=
+	    CF_OK)
+		goto out;
+	if (res->chain_selected != 0) {
+		free(leaf);
+		free(chain);
+		leaf = chain = NULL;
+		if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) !=
+		    CF_OK)
+			goto out;
 	}
 	if (!cf_cert_matches_key(leaf, strlen(leaf), key)) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
@@ -273,6 +373,9 @@ out:
 	free(pem);
 	free(leaf);
 	free(chain);
+	for (size_t i = 0; i < nalts; i++)
+		free(alts[i]);
+	free(alts);
 	return rc;
 }
 

@@ -76,6 +76,9 @@ record(struct cf_engine *e, struct cf_renewal *r, const char *action,
 		if ((rc2 = cf_renewal_set_current(r, res->serial, res->not_before,
 						  res->not_after, res->ari_cert_id,
 						  err)) != CF_OK ||
+		    (rc2 = cf_renewal_set_chains(r, res->chains, res->nchains,
+						 res->chain_selected, err)) !=
+			    CF_OK ||
 		    (rc2 = cf_renewal_add_event(r, now, action, "ok", res->serial,
 						res->not_after,
 						detail[0] ? detail : NULL, err)) !=
