@@ -81,6 +81,7 @@ struct cf_acme_problem {
 struct cf_acme_authz {
 	char *url;
 	char *identifier;        /* the name, without "*." */
+	char *identifier_type;   /* "dns" or "ip" (RFC 8738) */
 	int wildcard;
 	char *status;            /* pending, valid, invalid, deactivated, ... */
 	json_t *challenges;      /* borrowed from raw */
@@ -152,7 +153,8 @@ cf_rc cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
 cf_rc cf_acme_key_change(struct cf_acme *a, json_t *inner,
 			 struct cf_err *err) CF_MUST_CHECK;
 
-/* newOrder for DNS identifiers names[0..n) ("*.x" allowed).  extra (may be
+/* newOrder for identifiers names[0..n) ("*.x" allowed; address literals
+ * are sent as type "ip", RFC 8738).  extra (may be
  * NULL) is merged into the payload (e.g. "replaces", "profile"). */
 cf_rc cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 			json_t *extra, struct cf_acme_order *out,
@@ -220,7 +222,11 @@ void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
  * compare case-insensitively; a wildcard is "*.name".  Errors are
  * CF_ERR_PROTO naming the name that was wrong. */
 
-/* Index of name in names[0..n), or -1. */
+/* "ip" for an IPv4/IPv6 literal (RFC 8738), else "dns". */
+const char *cf_acme_identifier_type(const char *name);
+
+/* Index of name in names[0..n), or -1 (addresses compare by their
+ * canonical form, never equal to a DNS name). */
 long cf_acme_name_index(const char *const *names, size_t n, const char *name);
 
 /* got and want are the same set: "the CA returned <what> for X, which was
@@ -229,7 +235,8 @@ cf_rc cf_acme_names_same_set(const char *what, const char *const *got,
 			     size_t ngot, const char *const *want, size_t nwant,
 			     struct cf_err *err) CF_MUST_CHECK;
 
-/* The order object's identifiers equal names (as a set), all of type dns,
+/* The order object's identifiers equal names (as a set), each of its type
+ * (dns, or ip for an address),
  * and it lists at most one authorization per name.  Call before fetching
  * any authorization. */
 cf_rc cf_acme_order_check(const struct cf_acme_order *o,

@@ -274,7 +274,8 @@ cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(ids, json_pack("{s:s,s:s}", "type", "dns",
+		if (json_array_append_new(ids, json_pack("{s:s,s:s}", "type",
+							 cf_acme_identifier_type(names[i]),
 							 "value", names[i])) != 0) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			goto out;
@@ -348,6 +349,7 @@ cf_acme_authz_free(struct cf_acme_authz *z)
 		return;
 	free(z->url);
 	free(z->identifier);
+	free(z->identifier_type);
 	free(z->status);
 	json_decref(z->raw);
 	memset(z, 0, sizeof(*z));
@@ -357,7 +359,7 @@ cf_rc
 cf_acme_get_authz(struct cf_acme *a, const char *url, struct cf_acme_authz *out,
 		  struct cf_err *err)
 {
-	const char *status, *ident;
+	const char *status, *ident, *type;
 	json_t *obj;
 	long ra;
 	cf_rc rc;
@@ -377,9 +379,13 @@ cf_acme_get_authz(struct cf_acme *a, const char *url, struct cf_acme_authz *out,
 	out->url = strdup(url);
 	out->status = strdup(status);
 	out->identifier = strdup(ident);
+	type = json_string_value(
+		json_object_get(json_object_get(obj, "identifier"), "type"));
+	out->identifier_type = strdup(type ? type : "");
 	out->wildcard = json_is_true(json_object_get(obj, "wildcard"));
 	out->challenges = json_object_get(obj, "challenges");
-	if (out->url == NULL || out->status == NULL || out->identifier == NULL) {
+	if (out->url == NULL || out->status == NULL || out->identifier == NULL ||
+	    out->identifier_type == NULL) {
 		cf_acme_authz_free(out);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/ip.h"
 #include "core/log.h"
 #include "core/buf.h"
 #include "engine/deliver.h"
@@ -104,7 +105,9 @@ issue_usage(FILE *f)
 "\n"
 "certificate:\n"
 "  -d, --domain NAME          a DNS name (repeatable; \"*.example.com\" needs\n"
-"                             dns-01; Unicode names are sent as xn--)\n"
+"                             dns-01; Unicode names are sent as xn--), or\n"
+"                             an IP address (192.0.2.1, 2001:db8::1; RFC\n"
+"                             8738: http-01 or tls-alpn-01 only)\n"
 "  --name CERTNAME            name in the state folder (default: first name)\n"
 "  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
 "  --reuse-key                renewals keep the same private key\n"
@@ -223,13 +226,16 @@ secs_arg(const char *opt, const char *arg, long *out, struct cf_err *err)
 	return cf_cli_long_arg(opt, arg, 0, 7L * 86400, out, err) == CF_OK ? 0 : -1;
 }
 
-/* -d NAME: Unicode becomes A-labels, upper case is lowered. */
+/* -d NAME: Unicode becomes A-labels, upper case is lowered; an IP
+ * address (RFC 8738) takes its canonical form. */
 static int
 add_name(struct issue_cli *c, const char *arg, struct cf_err *err)
 {
-	char *alabel = NULL;
+	char *alabel = NULL, ip[CF_IP_TEXT_MAX];
 	int r;
 
+	if (cf_ip_canon(arg, ip))
+		return push(&c->spec.names, &c->spec.nnames, ip, "names", err);
 	if (cf_dns_name_to_alabel(arg, &alabel, err) != CF_OK)
 		return -1;
 	cf_dns_name_normalize(alabel);

@@ -1,7 +1,6 @@
 /* csr.c - see csr.h */
 #include "crypto/csr.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "core/ip.h"
 
 /* Longest subject CN allowed (RFC 5280 ub-common-name). */
 #define CN_MAX 64
@@ -23,12 +24,8 @@ san_entry(const char *name)
 	GENERAL_NAME *gn = NULL;
 	ASN1_OCTET_STRING *ip = NULL;
 	ASN1_IA5STRING *dns = NULL;
-	int alen = 0;
+	int alen = cf_ip_bytes(name, addr);
 
-	if (inet_pton(AF_INET, name, addr) == 1)
-		alen = 4;
-	else if (inet_pton(AF_INET6, name, addr) == 1)
-		alen = 16;
 	if ((gn = GENERAL_NAME_new()) == NULL)
 		return NULL;
 	if (alen > 0) {

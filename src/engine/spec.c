@@ -1,6 +1,8 @@
 /* spec.c - see spec.h */
 #include "engine/spec.h"
 
+#include "core/ip.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,8 +161,14 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 				  "(or --iis-site to take them from IIS)");
 	for (size_t i = 0; i < n; i++) {
 		int wild = strncmp(names[i], "*.", 2) == 0;
-		if ((rc = cf_dns_name_check(names[i], 1, err)) != CF_OK)
+		int ip = cf_ip_canon(names[i], NULL);
+		if (!ip && (rc = cf_dns_name_check(names[i], 1, err)) != CF_OK)
 			return rc;
+		if (ip && v->method == CF_VAL_DNS01)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "%s: an IP address cannot be validated with "
+					  "dns-01 (RFC 8738): use --validation http-01 "
+					  "or tls-alpn-01", names[i]);
 		if (wild && v->method != CF_VAL_DNS01)
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "%s: a wildcard name can only be validated "

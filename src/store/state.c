@@ -212,6 +212,10 @@ cf_state_name_for(const char *dns_name)
 
 	if (n != NULL && n[0] == '*')
 		n[0] = '_';
+	/* An IPv6 address (RFC 8738): "2001:db8::1" -> "2001_db8__1". */
+	for (char *p = n; p != NULL && *p != '\0'; p++)
+		if (*p == ':')
+			*p = '_';
 	return n;
 }
 
