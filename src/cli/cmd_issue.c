@@ -723,6 +723,32 @@ print_current(const char *const *names, size_t n,
 	cf_cli_print_verify(&u->verify, "    ");
 }
 
+/* issue --csr FILE orders exactly the CSR's names: they become the
+ * spec's names (and renewals check the CSR still names them). */
+static cf_rc
+csr_names(struct issue_cli *c, struct cf_err *err)
+{
+	struct cf_csr_info ci;
+	EVP_PKEY *key = NULL;
+	cf_rc rc;
+
+	if (c->spec.csr_file == NULL)
+		return CF_OK;
+	if (c->spec.nnames > 0 || c->spec.iis.nsites > 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--csr orders exactly the names of the CSR: "
+				  "drop -d and --iis-site");
+	if ((rc = cf_byo_load(&c->spec, NULL, 0, &key, &ci, err)) != CF_OK)
+		return rc;
+	EVP_PKEY_free(key);
+	c->spec.names = ci.names;
+	c->spec.nnames = ci.nnames;
+	ci.names = NULL;
+	ci.nnames = 0;
+	cf_csr_info_free(&ci);
+	return CF_OK;
+}
+
 /* --profile NAME is one the CA advertises: refused before the account
  * is registered or anything is ordered. */
 static cf_rc
@@ -770,6 +796,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (finish_spec(&c, cli->server, &err) != CF_OK ||
+	    csr_names(&c, &err) != CF_OK ||
 	    cf_spec_resolve_names(&c.spec, &names, &nnames, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;

@@ -11,6 +11,7 @@
 #include "crypto/x509.h"
 #include "engine/engine.h"
 #include "engine/orders.h"
+#include "engine/preflight.h"
 #include "http/headers.h"
 #include "store/atomic.h"
 
@@ -293,8 +294,10 @@ out:
 static cf_rc
 download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		   struct cf_acme_order *ord, EVP_PKEY *key,
-		   struct cf_issue_result *res, struct cf_err *err)
+		   const struct cf_saved_order *so, struct cf_issue_result *res,
+		   struct cf_err *err)
 {
+	struct cf_csr_info csr;
 	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
 	char **alts = NULL;
 	size_t len = 0, klen = 0, nalts = 0;
@@ -323,7 +326,13 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		    CF_OK)
 			goto out;
 	}
-	if (!cf_cert_matches_key(leaf, strlen(leaf), key)) {
+	/* Without the key (issue --csr alone), the CSR's public key. */
+	memset(&csr, 0, sizeof(csr));
+	if (key == NULL &&
+	    (rc = cf_csr_parse((const char *)so->csr, so->csr_len, &csr, err)) !=
+		    CF_OK)
+		goto out;
+	if (!cf_cert_matches_key(leaf, strlen(leaf), key ? key : csr.pub)) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
 				"the CA returned a certificate for another key; "
 				"nothing was installed");
@@ -336,7 +345,7 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		cf_saved_order_remove(e->state, name);
 		goto out;
 	}
-	if ((rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
+	if (key != NULL && (rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
 		goto out;
 	f.key_pem = kpem;
 	f.key_len = klen;
@@ -367,6 +376,7 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	b.nnames = o->nnames;
 	rc = cf_deliver(e->state, o->spec, &b, &res->delivery, err);
 out:
+	cf_csr_info_free(&csr);
 	cf_cert_info_free(&ci);
 	if (kpem)
 		OPENSSL_clear_free(kpem, klen);
@@ -497,7 +507,8 @@ resume_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	return CF_OK;
 }
 
-/* The certificate's key: the current one with --reuse-key, else new. */
+/* The certificate's key: the --key file, the current one with
+ * --reuse-key, else new. */
 static cf_rc
 certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 		EVP_PKEY **key, struct cf_err *err)
@@ -506,6 +517,8 @@ certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 	size_t len = 0;
 	cf_rc rc;
 
+	if (o->spec->key_file != NULL)
+		return cf_byo_key_load(o->spec->key_file, key, err);
 	if (o->spec->reuse_key &&
 	    cf_state_cert_path(e->state, o->spec->name, "privkey.pem", &path,
 			       err) == CF_OK &&
@@ -520,6 +533,35 @@ certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 	free(path);
 	cf_err_clear(err);
 	return cf_key_generate(o->spec->key_type, key, err);
+}
+
+/*
+ * Key and CSR for finalize.  A bring-your-own CSR (issue --csr) is sent as
+ * it is, read again every run: it must still name exactly what is ordered,
+ * and a --key given with it must be its key.  Without --key, *key stays
+ * NULL: the certificate is stored without a key.
+ */
+static cf_rc
+key_and_csr(struct cf_engine *e, const struct cf_issue_opts *o,
+	    EVP_PKEY **key, unsigned char **csr, size_t *csr_len,
+	    struct cf_err *err)
+{
+	struct cf_csr_info ci;
+	cf_rc rc;
+
+	if (o->spec->csr_file == NULL) {
+		if ((rc = certificate_key(e, o, key, err)) != CF_OK)
+			return rc;
+		return cf_csr_build(*key, o->names, o->nnames, csr, csr_len, err);
+	}
+	if ((rc = cf_byo_load(o->spec, o->names, o->nnames, key, &ci, err)) !=
+	    CF_OK)
+		return rc;
+	*csr = ci.der;
+	*csr_len = ci.der_len;
+	ci.der = NULL;
+	cf_csr_info_free(&ci);
+	return CF_OK;
 }
 
 cf_rc
@@ -585,12 +627,11 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		if (!authz_done &&
 		    (rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
 			goto out;
-		if (so.key == NULL) {
+		if (so.csr == NULL) {
 			/* Key and CSR are saved BEFORE finalize: after it, the
 			 * CA may issue at any moment for exactly this key. */
-			if ((rc = certificate_key(e, o, &so.key, err)) != CF_OK ||
-			    (rc = cf_csr_build(so.key, o->names, o->nnames, &so.csr,
-					       &so.csr_len, err)) != CF_OK)
+			if ((rc = key_and_csr(e, o, &so.key, &so.csr, &so.csr_len,
+					      err)) != CF_OK)
 				goto out;
 			if (so.names == NULL) {
 				so.names = (char **)o->names;
@@ -618,7 +659,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 				"the CA's valid order has no certificate URL");
 		goto out;
 	}
-	if (so.key == NULL) {
+	if (so.key == NULL && so.csr == NULL) {
 		rc = cf_err_set(err, CF_ERR_IO,
 				"the order %s is valid but its key was not saved: "
 				"cannot install it", ord.url);
@@ -627,7 +668,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	}
 	key = so.key;
 	/* Kept on failure: the next run downloads the same certificate. */
-	if ((rc = download_and_store(e, o, &ord, key, res, err)) == CF_OK)
+	if ((rc = download_and_store(e, o, &ord, key, &so, res, err)) == CF_OK)
 		cf_saved_order_remove(e->state, o->spec->name);
 out:
 	if (rc == CF_ERR_ACME && ord.status != NULL &&

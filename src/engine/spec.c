@@ -212,6 +212,16 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 					  "--pfx-no-password to write it unprotected",
 					  cf_store_kind_name(st->kind), st->path);
 	}
+	/* A bring-your-own CSR without its key: only the state folder. */
+	if (s->csr_file != NULL && s->key_file == NULL &&
+	    (s->nstores > 0 || s->iis.install))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the %s store %s needs the certificate's private "
+				  "key, which --csr alone does not give: add --key "
+				  "FILE (the CSR's key), or drop the store",
+				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
+					       "iis",
+				  s->nstores ? s->stores[0].path : "binding");
 	if (s->iis.install) {
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)

@@ -417,6 +417,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i].data == NULL)
+			continue; /* no key: a bring-your-own CSR alone */
 		free(file);
 		if ((file = join(gen, files[i].name, NULL)) == NULL) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
