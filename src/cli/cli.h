@@ -31,6 +31,8 @@ struct cf_cli {
 	int verbosity;           /* -v / -q */
 	long http_timeout_s;     /* --http-timeout; 0 = default (300) */
 	int allow_cross_origin;  /* --allow-cross-origin */
+	const char *account;     /* --account NAME, CERTFERRY_ACCOUNT: a
+				    named account of the server */
 	char *state_default;     /* owned: computed default state dir */
 };
 

@@ -86,6 +86,7 @@ struct issue_cli {
 	int pfx_format_set;
 	enum cf_pfx_format pfx_format;
 	const char *ca_bundle;          /* the global --ca-bundle (absolute) */
+	const char *account_name;       /* the global --account NAME */
 	int dry_run;
 	int force;                      /* order even when the current
 					   certificate is good */
@@ -528,6 +529,9 @@ finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
 		return CF_ERR_NOMEM;
 	if (c->ca_bundle != NULL && dup_to(&s->ca_bundle, c->ca_bundle, err) != 0)
 		return CF_ERR_NOMEM;
+	if (c->account_name != NULL &&
+	    dup_to(&s->account, c->account_name, err) != 0)
+		return CF_ERR_NOMEM;
 	return CF_OK;
 }
 
@@ -791,6 +795,7 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	memset(&cur, 0, sizeof(cur));
 	c.spec.validation.dns_propagation_timeout = -1;
 	c.ca_bundle = cli->ca_bundle;
+	c.account_name = cli->account;
 	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
 		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
 		goto out;

@@ -541,7 +541,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	ao.wait_budget_s = o->wait_s;
 	ao.allow_cross_origin = o->allow_cross_origin;
 	ao.http.timeout_s = o->http_timeout_s;
-	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
+	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK ||
+	    cf_engine_use_account(&e, r.spec.account, &it->err) != CF_OK)
 		goto out;
 	changed = update_ari(&e, &r, o->now);
 	cf_renewal_due(&r, o->now, o->force, o->renew_before_days, &due);

@@ -128,6 +128,7 @@ cf_spec_free(struct cf_cert_spec *s)
 	free(s->preferred_chain);
 	free(s->csr_file);
 	free(s->key_file);
+	free(s->account);
 	strv_free(s->names, s->nnames);
 	free(v->http_address);
 	free(v->webroot);
@@ -275,6 +276,7 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 	bad |= set_str(j, "preferred_chain", s->preferred_chain);
 	bad |= set_str(j, "csr_file", s->csr_file);
 	bad |= set_str(j, "key_file", s->key_file);
+	bad |= set_str(j, "account", s->account);
 	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
 	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
 	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
@@ -389,6 +391,7 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	bad |= get_str(j, "preferred_chain", &s->preferred_chain);
 	bad |= get_str(j, "csr_file", &s->csr_file);
 	bad |= get_str(j, "key_file", &s->key_file);
+	bad |= get_str(j, "account", &s->account);
 	bad |= get_strv(j, "names", &s->names, &s->nnames);
 	if (bad)
 		goto nomem;

@@ -102,6 +102,8 @@ struct cf_cert_spec {
 					at finalize as it is */
 	char *key_file;              /* bring-your-own private key (absolute
 					path): the certificate's key */
+	char *account;               /* --account NAME, NULL: the default
+					account of the server */
 };
 
 void cf_spec_free(struct cf_cert_spec *s);
