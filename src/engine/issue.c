@@ -230,7 +230,8 @@ note_chain(const char *pem, size_t len, struct cf_issue_result *res,
  * each alternate, fetched to learn its topmost issuer (listed by `show`).
  * With --preferred-chain, the first whose topmost certificate is issued
  * by that CN replaces *pem (certbot's rule); none matching keeps the
- * default.  An alternate with another leaf than the default is refused.
+ * default.  An alternate that cannot be fetched, or holds another leaf
+ * than the default chain, is skipped with a warning: never installed.
  */
 static cf_rc
 choose_chain(struct cf_engine *e, const struct cf_issue_opts *o, char **pem,
@@ -247,22 +248,26 @@ choose_chain(struct cf_engine *e, const struct cf_issue_opts *o, char **pem,
 		return rc;
 	found = want != NULL && strcmp(res->chains[0], want) == 0;
 	for (size_t i = 0; i < nalts; i++) {
-		if ((rc = cf_acme_download(e->acme, alts[i], &apem, &alen, err)) !=
+		/* An alternate that cannot be had is skipped: the default
+		 * chain is good. */
+		if (cf_acme_download(e->acme, alts[i], &apem, &alen, err) !=
 			    CF_OK ||
-		    (rc = cf_pem_split_chain(apem, alen, &aleaf, &achain, err)) !=
+		    cf_pem_split_chain(apem, alen, &aleaf, &achain, err) !=
 			    CF_OK ||
-		    (rc = note_chain(apem, alen, res, err)) != CF_OK) {
-			cf_err_wrap(err, "alternate chain %s", alts[i]);
-			goto out;
-		}
-		if (strcmp(aleaf, leaf) != 0) {
-			rc = cf_err_set(err, CF_ERR_PROTO,
-					"the CA's alternate chain %s holds another "
-					"certificate than its default chain; nothing "
-					"was installed", alts[i]);
-			goto out;
-		}
-		if (!found && want != NULL &&
+		    note_chain(apem, alen, res, err) != CF_OK) {
+			if (err->rc == CF_ERR_NOMEM) {
+				rc = CF_ERR_NOMEM;
+				break;
+			}
+			cf_warn("%s: alternate chain %s skipped: %s",
+				o->spec->name, alts[i], err->msg);
+			cf_err_clear(err);
+		} else if (strcmp(aleaf, leaf) != 0) {
+			cf_warn("%s: alternate chain %s refused: it holds another "
+				"certificate than the CA's default chain",
+				o->spec->name, alts[i]);
+			free(res->chains[--res->nchains]);
+		} else if (!found && want != NULL &&
 		    strcmp(res->chains[res->nchains - 1], want) == 0) {
 			found = 1;
 			res->chain_selected = res->nchains - 1;
@@ -276,6 +281,8 @@ choose_chain(struct cf_engine *e, const struct cf_issue_opts *o, char **pem,
 		free(achain);
 		apem = aleaf = achain = NULL;
 	}
+	if (rc != CF_OK)
+		goto out;
 	if (want != NULL && !found)
 		cf_warn("%s: the CA offers no chain whose topmost certificate is "
 			"issued by \"%s\"; keeping its default chain (issued by "
@@ -308,6 +315,7 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	cf_rc rc;
 
 	memset(&ci, 0, sizeof(ci));
+	memset(&csr, 0, sizeof(csr));
 	if ((rc = cf_acme_download_alt(e->acme, ord->certificate, &pem, &len,
 				       &alts, &nalts, err)) != CF_OK)
 		goto out;
@@ -327,7 +335,6 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 			goto out;
 	}
 	/* Without the key (issue --csr alone), the CSR's public key. */
-	memset(&csr, 0, sizeof(csr));
 	if (key == NULL &&
 	    (rc = cf_csr_parse((const char *)so->csr, so->csr_len, &csr, err)) !=
 		    CF_OK)
