@@ -397,6 +397,18 @@ passphrase_read(const char *file, char **pass, struct cf_err *err)
 	return CF_OK;
 }
 
+/* Wipe the key PEM inside an export object before it is freed (jansson
+ * does not). */
+static void
+wipe_export(json_t *j)
+{
+	json_t *k = json_object_get(j, "key");
+
+	if (json_is_string(k))
+		OPENSSL_cleanse((void *)json_string_value(k),
+				json_string_length(k));
+}
+
 /* export|import FILE [--passphrase-file F] [--plain]: parse; 0 to go on. */
 static int
 move_args(int argc, char **argv, const char **file, const char **passfile,
@@ -482,6 +494,7 @@ account_export(struct cf_cli *cli, int argc, char **argv)
 					 "key encrypted with the passphrase");
 	ret = CF_EXIT_OK;
 out:
+	wipe_export(j);
 	json_decref(j);
 	if (pass != NULL)
 		OPENSSL_clear_free(pass, strlen(pass));
@@ -531,6 +544,7 @@ account_import(struct cf_cli *cli, int argc, char **argv)
 out:
 	if (dir != NULL && cli->server == dir)
 		cli->server = NULL;
+	wipe_export(j);
 	json_decref(j);
 	if (text != NULL)
 		OPENSSL_clear_free(text, len);
