@@ -99,6 +99,7 @@ issue_usage(FILE *f)
 {
 	fprintf(f,
 "usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n"
+"       certferry [global options] issue --csr FILE [--key FILE] [options]\n"
 "\n"
 "Orders a certificate for the names, proves control of them, stores key and\n"
 "chain in STATE/certs/NAME/ and in every --store, and installs it on IIS\n"
