@@ -79,4 +79,5 @@ DEF="$A/renewals/second.test.json"
 t_check "renew --force" "$CF" --state-dir "$A" renew --force --name second.test
 [ "$(jq -r .account_url "$DEF")" = "$URL2" ] && t_pass "the renewal used the second account" ||
 	t_fail "the renewal used the second account"
+t_check "revoke with the certificate's account" "$CF" --state-dir "$A" --ca-bundle "$PEBBLE_CA" revoke second.test --yes
 t_done
