@@ -22,8 +22,8 @@ t_check "issue -d 127.0.0.1 (http-01)" cf_run issue -d 127.0.0.1 --agree-tos \
 C=$(cf_certdir 127.0.0.1)/cert.pem
 [ "$(ip_sans "$C")" = 127.0.0.1 ] && t_pass "SAN is IP Address:127.0.0.1" ||
 	t_fail "SAN is IP Address:127.0.0.1" "$(openssl x509 -in "$C" -noout -ext subjectAltName 2>&1)"
-openssl x509 -in "$C" -noout -ext subjectAltName | grep -q DNS: &&
-	t_fail "no DNS SAN for an address" || t_pass "no DNS SAN for an address"
+[ -f "$C" ] && ! openssl x509 -in "$C" -noout -ext subjectAltName | grep -q DNS: &&
+	t_pass "no DNS SAN for an address" || t_fail "no DNS SAN for an address"
 
 t_check "issue -d 127.0.0.1 -d a DNS name, tls-alpn-01 (reverse-name SNI)" \
 	cf_run issue -d 127.0.0.1 -d ip.mixed.test --name mixed --agree-tos \
