@@ -109,7 +109,9 @@ cf_csr_build(EVP_PKEY *key, const char *const *names, size_t n,
 		rc = cf_err_openssl(err, "CSR version");
 		goto out;
 	}
-	if (strlen(names[0]) <= CN_MAX) {
+	/* No CN for an IP address (RFC 8738 certificates name it in the
+	 * SAN only, as CAs issue them): the SAN is then critical. */
+	if (strlen(names[0]) <= CN_MAX && !cf_ip_canon(names[0], NULL)) {
 		if (X509_NAME_add_entry_by_NID(subj, NID_commonName,
 		    MBSTRING_UTF8, (const unsigned char *)names[0], -1, -1,
 		    0) != 1) {

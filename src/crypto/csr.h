@@ -2,8 +2,10 @@
  * csr.h - certificate signing requests.
  *
  * Owns: building the PKCS#10 request an ACME finalize carries: subject CN
- * = the first name when it fits (64 chars), subjectAltName = every name,
- * signed with SHA-256 by the certificate key.
+ * = the first name when it fits (64 chars) and is not an IP address,
+ * subjectAltName = every name (IP addresses as iPAddress),
+ * signed with SHA-256 by the certificate key; and reading a CSR the user
+ * brings (issue --csr): its names, its key, its signature checked.
  */
 #ifndef CF_CSR_H
 #define CF_CSR_H

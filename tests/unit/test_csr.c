@@ -26,6 +26,7 @@ static const char *const ten[] = {
 	"x.example.org", "last.example.org",
 };
 static const char *const longfirst[] = { name70, "short.example.org" };
+static const char *const ipfirst[] = { "192.0.2.7", "www.example.org" };
 
 static const struct {
 	const char *const *names;
@@ -35,6 +36,7 @@ static const struct {
 	{ one, 1, "example.org" },
 	{ ten, 10, "example.org" },
 	{ longfirst, 2, NULL },
+	{ ipfirst, 2, NULL },
 };
 
 /* The SAN entry i as text ("DNS:x" / "IP:x") for comparison. */
