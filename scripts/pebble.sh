@@ -18,11 +18,16 @@
 #   cf_freeports N     print N free 127.0.0.1 TCP ports (one per line)
 #   cf_make_ca DIR     throwaway EC P-256 root + server cert for 127.0.0.1 and
 #                      localhost: DIR/ca.pem ca.key server.pem server.key
-#   pebble_start [ENV=VAL...]  start challtestsrv + Pebble (see below)
+#   pebble_start [ENV=VAL...]  start challtestsrv + Pebble (see below); ENV=VAL
+#                      go to Pebble's environment, e.g.
+#                      PEBBLE_ALTERNATE_ROOTS=1 PEBBLE_CHAIN_LENGTH=3 (two
+#                      roots, so every certificate has an alternate chain:
+#                      pebble_root_pem FILE N gives root N)
 #   pebble_stop        stop both (a later pebble_start starts fresh ones)
 #   pebble_count_requests PATH_REGEX   number of requests Pebble logged whose
 #                      path starts with PATH_REGEX (e.g. /sign-me-up)
-#   pebble_root_pem FILE           Pebble's issuing root (management /roots/0)
+#   pebble_root_pem FILE [N]       Pebble's issuing root (management /roots/N,
+#                                  default 0)
 #   pebble_intermediate_pem FILE   its intermediate (/intermediates/0)
 #   challtest_add_a NAME IP        make challtestsrv answer A queries for NAME
 #
@@ -294,7 +299,7 @@ pebble_count_requests() {
 }
 
 pebble_root_pem() {
-	curl -sSf --cacert "$PEBBLE_CA" -o "$1" "$PEBBLE_MGMT_URL/roots/0"
+	curl -sSf --cacert "$PEBBLE_CA" -o "$1" "$PEBBLE_MGMT_URL/roots/${2:-0}"
 }
 
 pebble_intermediate_pem() {

@@ -46,6 +46,10 @@ struct cf_acme_directory {
 	char *renewal_info;      /* RFC 9773, NULL when not offered */
 	char *terms_of_service;  /* meta.termsOfService */
 	int eab_required;        /* meta.externalAccountRequired */
+	char *website;           /* meta.website, or NULL */
+	json_t *profiles;        /* meta.profiles (draft-aaron-acme-profiles):
+				    object name -> description; NULL: none */
+	json_t *caa_identities;  /* meta.caaIdentities (array), or NULL */
 };
 
 /* Run-wide limits.  Zero fields take the defaults shown. */
@@ -77,6 +81,7 @@ struct cf_acme_problem {
 struct cf_acme_authz {
 	char *url;
 	char *identifier;        /* the name, without "*." */
+	char *identifier_type;   /* "dns" or "ip" (RFC 8738) */
 	int wildcard;
 	char *status;            /* pending, valid, invalid, deactivated, ... */
 	json_t *challenges;      /* borrowed from raw */
@@ -102,6 +107,18 @@ void cf_acme_free(struct cf_acme *a);
 cf_rc cf_acme_get_directory(struct cf_acme *a,
 			    const struct cf_acme_directory **dir,
 			    struct cf_err *err) CF_MUST_CHECK;
+
+/* ---- ACME profiles (draft-aaron-acme-profiles), meta.c ---- */
+
+/* CF_OK when the directory d advertises `profile`; else CF_ERR_USAGE
+ * naming the profiles it does advertise (or saying it has none), so that
+ * an unknown profile is refused before anything is ordered. */
+cf_rc cf_acme_profile_check(const struct cf_acme_directory *d,
+			    const char *profile, struct cf_err *err) CF_MUST_CHECK;
+
+/* The names of d's profiles, comma-separated, into buf ("" when none). */
+void cf_acme_profile_names(const struct cf_acme_directory *d, char *buf,
+			   size_t len);
 
 /* Install the signer (borrowed) and, once known, the account URL (copied). */
 void cf_acme_set_signer(struct cf_acme *a, const struct cf_acme_signer *s);
@@ -136,7 +153,8 @@ cf_rc cf_acme_post_json(struct cf_acme *a, const char *url, json_t *payload,
 cf_rc cf_acme_key_change(struct cf_acme *a, json_t *inner,
 			 struct cf_err *err) CF_MUST_CHECK;
 
-/* newOrder for DNS identifiers names[0..n) ("*.x" allowed).  extra (may be
+/* newOrder for identifiers names[0..n) ("*.x" allowed; address literals
+ * are sent as type "ip", RFC 8738).  extra (may be
  * NULL) is merged into the payload (e.g. "replaces", "profile"). */
 cf_rc cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 			json_t *extra, struct cf_acme_order *out,
@@ -178,6 +196,14 @@ cf_rc cf_acme_finalize(struct cf_acme *a, struct cf_acme_order *o,
 cf_rc cf_acme_download(struct cf_acme *a, const char *url, char **pem,
 		       size_t *len, struct cf_err *err) CF_MUST_CHECK;
 
+/* The same, also returning the URLs of the alternate chains the CA offers
+ * (RFC 8555 §7.4.2, Link rel="alternate"; at most CF_ACME_MAX_ALT_CHAINS):
+ * *alts malloc'd array of malloc'd URLs, NULL with *nalts 0 when none. */
+#define CF_ACME_MAX_ALT_CHAINS 8
+cf_rc cf_acme_download_alt(struct cf_acme *a, const char *url, char **pem,
+			   size_t *len, char ***alts, size_t *nalts,
+			   struct cf_err *err) CF_MUST_CHECK;
+
 /* Counters, for -v and the benchmark. */
 const long *cf_acme_counters(const struct cf_acme *a);
 const char *cf_acme_ep_name(enum cf_acme_ep ep);
@@ -196,7 +222,11 @@ void cf_acme_problem_format(json_t *problem, char *buf, size_t len);
  * compare case-insensitively; a wildcard is "*.name".  Errors are
  * CF_ERR_PROTO naming the name that was wrong. */
 
-/* Index of name in names[0..n), or -1. */
+/* "ip" for an IPv4/IPv6 literal (RFC 8738), else "dns". */
+const char *cf_acme_identifier_type(const char *name);
+
+/* Index of name in names[0..n), or -1 (addresses compare by their
+ * canonical form, never equal to a DNS name). */
 long cf_acme_name_index(const char *const *names, size_t n, const char *name);
 
 /* got and want are the same set: "the CA returned <what> for X, which was
@@ -205,7 +235,8 @@ cf_rc cf_acme_names_same_set(const char *what, const char *const *got,
 			     size_t ngot, const char *const *want, size_t nwant,
 			     struct cf_err *err) CF_MUST_CHECK;
 
-/* The order object's identifiers equal names (as a set), all of type dns,
+/* The order object's identifiers equal names (as a set), each of its type
+ * (dns, or ip for an address),
  * and it lists at most one authorization per name.  Call before fetching
  * any authorization. */
 cf_rc cf_acme_order_check(const struct cf_acme_order *o,

@@ -8,12 +8,33 @@
 #include <strings.h>
 
 #include "acme/acme.h"
+#include "core/ip.h"
+
+/* DNS names compare case-insensitively; IP addresses (RFC 8738) by their
+ * canonical text, and never equal a DNS name. */
+static int
+name_eq(const char *a, const char *b)
+{
+	char ca[CF_IP_TEXT_MAX], cb[CF_IP_TEXT_MAX];
+
+	if (cf_ip_canon(a, ca))
+		return cf_ip_canon(b, cb) && strcmp(ca, cb) == 0;
+	if (cf_ip_canon(b, NULL))
+		return 0;
+	return strcasecmp(a, b) == 0;
+}
+
+const char *
+cf_acme_identifier_type(const char *name)
+{
+	return cf_ip_canon(name, NULL) ? "ip" : "dns";
+}
 
 long
 cf_acme_name_index(const char *const *names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(names[i], name) == 0)
+		if (name_eq(names[i], name))
 			return (long)i;
 	return -1;
 }
@@ -60,7 +81,9 @@ cf_acme_order_check(const struct cf_acme_order *o, const char *const *names,
 	json_array_foreach(ids, i, id) {
 		const char *type = json_string_value(json_object_get(id, "type"));
 		const char *value = json_string_value(json_object_get(id, "value"));
-		if (type == NULL || value == NULL || strcmp(type, "dns") != 0) {
+		/* Typed: an address comes back as "ip", a name as "dns". */
+		if (type == NULL || value == NULL ||
+		    strcmp(type, cf_acme_identifier_type(value)) != 0) {
 			rc = cf_err_set(err, CF_ERR_PROTO,
 					"the CA's order lists an identifier of type "
 					"%s (%s), which was not ordered",
@@ -84,7 +107,9 @@ cf_acme_authz_check(const struct cf_acme_authz *z, const char *const *names,
 
 	snprintf(name, sizeof(name), "%s%s", z->wildcard ? "*." : "",
 		 z->identifier);
-	if ((k = cf_acme_name_index(names, n, name)) < 0)
+	if ((k = cf_acme_name_index(names, n, name)) < 0 ||
+	    z->identifier_type == NULL ||
+	    strcmp(z->identifier_type, cf_acme_identifier_type(names[k])) != 0)
 		return cf_err_set(err, CF_ERR_PROTO,
 				  "the CA returned an authorization for %s, which "
 				  "was not ordered; nothing was validated", name);

@@ -273,7 +273,8 @@ cf_acme_new_order(struct cf_acme *a, const char *const *names, size_t n,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(ids, json_pack("{s:s,s:s}", "type", "dns",
+		if (json_array_append_new(ids, json_pack("{s:s,s:s}", "type",
+							 cf_acme_identifier_type(names[i]),
 							 "value", names[i])) != 0) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			goto out;
@@ -347,6 +348,7 @@ cf_acme_authz_free(struct cf_acme_authz *z)
 		return;
 	free(z->url);
 	free(z->identifier);
+	free(z->identifier_type);
 	free(z->status);
 	json_decref(z->raw);
 	memset(z, 0, sizeof(*z));
@@ -356,7 +358,7 @@ cf_rc
 acme_authz_load(struct cf_acme_authz *out, const char *url, json_t *obj,
 		struct cf_err *err)
 {
-	const char *status, *ident;
+	const char *status, *ident, *type;
 
 	memset(out, 0, sizeof(*out));
 	status = json_string_value(json_object_get(obj, "status"));
@@ -371,9 +373,13 @@ acme_authz_load(struct cf_acme_authz *out, const char *url, json_t *obj,
 	out->url = strdup(url);
 	out->status = strdup(status);
 	out->identifier = strdup(ident);
+	type = json_string_value(
+		json_object_get(json_object_get(obj, "identifier"), "type"));
+	out->identifier_type = strdup(type ? type : "");
 	out->wildcard = json_is_true(json_object_get(obj, "wildcard"));
 	out->challenges = json_object_get(obj, "challenges");
-	if (out->url == NULL || out->status == NULL || out->identifier == NULL) {
+	if (out->url == NULL || out->status == NULL || out->identifier == NULL ||
+	    out->identifier_type == NULL) {
 		cf_acme_authz_free(out);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
@@ -603,14 +609,21 @@ out:
 }
 
 cf_rc
-cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
-		 struct cf_err *err)
+cf_acme_download_alt(struct cf_acme *a, const char *url, char **pem,
+		     size_t *len, char ***alts, size_t *nalts,
+		     struct cf_err *err)
 {
 	struct cf_http_resp resp;
 	struct acme_req rq = { 0 };
+	char *found[CF_ACME_MAX_ALT_CHAINS];
+	size_t n = 0;
 	cf_rc rc;
 
 	*pem = NULL;
+	if (alts != NULL) {
+		*alts = NULL;
+		*nalts = 0;
+	}
 	rq.method = "POST";
 	rq.url = url;
 	rq.payload = "";
@@ -629,9 +642,30 @@ cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
 		cf_http_resp_free(&resp);
 		return rc;
 	}
+	/* RFC 8555 §7.4.2: other chains as Link: <url>;rel="alternate". */
+	for (size_t i = 0; alts != NULL && i < resp.nlinks; i++)
+		n += cf_link_find_all(resp.links[i], "alternate", found + n,
+				      CF_ACME_MAX_ALT_CHAINS - n);
+	if (n > 0) {
+		if ((*alts = calloc(n + 1, sizeof(char *))) == NULL) {
+			while (n > 0)
+				free(found[--n]);
+			cf_http_resp_free(&resp);
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
+		memcpy(*alts, found, n * sizeof(char *));
+		*nalts = n;
+	}
 	*pem = resp.body;
 	*len = resp.body_len;
 	resp.body = NULL;
 	cf_http_resp_free(&resp);
 	return CF_OK;
+}
+
+cf_rc
+cf_acme_download(struct cf_acme *a, const char *url, char **pem, size_t *len,
+		 struct cf_err *err)
+{
+	return cf_acme_download_alt(a, url, pem, len, NULL, NULL, err);
 }

@@ -161,6 +161,9 @@ acme_directory_free(struct cf_acme_directory *d)
 	free(d->key_change);
 	free(d->renewal_info);
 	free(d->terms_of_service);
+	free(d->website);
+	json_decref(d->profiles);
+	json_decref(d->caa_identities);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -564,6 +567,14 @@ acme_directory_load(struct cf_acme_directory *dir, json_t *d,
 		goto out;
 	dir->eab_required =
 		json_is_true(json_object_get(meta, "externalAccountRequired"));
+	if ((rc = dir_string(meta, "website", 0, &dir->website, err)) != CF_OK)
+		goto out;
+	/* Kept only when well-formed: a CA's odd meta never fails a run. */
+	if (json_is_object(json_object_get(meta, "profiles")))
+		dir->profiles = json_incref(json_object_get(meta, "profiles"));
+	if (json_is_array(json_object_get(meta, "caaIdentities")))
+		dir->caa_identities =
+			json_incref(json_object_get(meta, "caaIdentities"));
 out:
 	if (rc != CF_OK)
 		acme_directory_free(dir);

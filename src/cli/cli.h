@@ -31,6 +31,8 @@ struct cf_cli {
 	int verbosity;           /* -v / -q */
 	long http_timeout_s;     /* --http-timeout; 0 = default (300) */
 	int allow_cross_origin;  /* --allow-cross-origin */
+	const char *account;     /* --account NAME, CERTFERRY_ACCOUNT: a
+				    named account of the server */
 	char *state_default;     /* owned: computed default state dir */
 };
 
@@ -72,6 +74,7 @@ int cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
 /* "iis import-winacme DIR": argv[0] "iis", argv[1] "import-winacme". */
 int cf_cmd_iis_import_winacme(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */

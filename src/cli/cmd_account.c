@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "store/atomic.h"
 
 int
 cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
@@ -136,7 +137,8 @@ cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
 	ao.allow_cross_origin = cli->allow_cross_origin;
 	if ((rc = cf_cli_state_open(cli, st, err)) != CF_OK)
 		return rc;
-	if ((rc = cf_engine_open(e, st, &ao, err)) != CF_OK)
+	if ((rc = cf_engine_open(e, st, &ao, err)) != CF_OK ||
+	    (rc = cf_engine_use_account(e, cli->account, err)) != CF_OK)
 		return rc;
 	return cf_engine_account_load(e, have_account, err);
 }
@@ -150,6 +152,11 @@ account_usage(FILE *f)
 		"       certferry [global options] account update --email ADDR...\n"
 		"       certferry [global options] account rollover [--key-type T]\n"
 		"       certferry [global options] account deactivate --yes\n"
+		"       certferry [global options] account export FILE "
+		"--passphrase-file F | --plain\n"
+		"       certferry [global options] account import FILE "
+		"[--passphrase-file F]\n"
+		"       certferry [global options] account list [--json]\n"
 		"\n"
 		"register creates the ACME account at the CA (--server), once;\n"
 		"External Account Binding is used only then.  show prints the\n"
@@ -159,6 +166,13 @@ account_usage(FILE *f)
 		"accepted it; default: the same type).  deactivate ends the account\n"
 		"at the CA for good: certificates cannot be ordered or renewed\n"
 		"with it any more.\n"
+		"export writes the account (server, URL, EAB key id, key) to FILE\n"
+		"(0600), the key encrypted with the passphrase in F (PKCS#8,\n"
+		"AES-256) or, with --plain, in clear.  import stores it in this\n"
+		"state folder (--account NAME: as a named account) once the CA\n"
+		"confirmed it (onlyReturnExisting): no EAB is needed again.  list\n"
+		"shows every account of every server in the state folder.\n"
+		"The global --account NAME picks one of several accounts of a server.\n"
 		"\n"
 		"register options:\n" CF_ACCOUNT_HELP);
 }
@@ -370,6 +384,232 @@ out:
 	return ret;
 }
 
+/* ---- moving an account: export, import, list ---- */
+
+/* The passphrase of --passphrase-file (a secret; OPENSSL_clear_free). */
+static cf_rc
+passphrase_read(const char *file, char **pass, struct cf_err *err)
+{
+	*pass = NULL;
+	if (file == NULL)
+		return CF_OK;
+	if (cf_cli_read_secret_file(file, pass, err) != CF_OK)
+		return cf_err_wrap(err, "--passphrase-file");
+	if (**pass == '\0') {
+		OPENSSL_clear_free(*pass, 1);
+		*pass = NULL;
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--passphrase-file %s is empty", file);
+	}
+	return CF_OK;
+}
+
+/* Wipe the key PEM inside an export object before it is freed (jansson
+ * does not). */
+static void
+wipe_export(json_t *j)
+{
+	json_t *k = json_object_get(j, "key");
+
+	if (json_is_string(k))
+		OPENSSL_cleanse((void *)json_string_value(k),
+				json_string_length(k));
+}
+
+/* export|import FILE [--passphrase-file F] [--plain]: parse; 0 to go on. */
+static int
+move_args(int argc, char **argv, const char **file, const char **passfile,
+	  int *plain)
+{
+	static const struct option longopts[] = {
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "plain", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			account_usage(stdout);
+			return CF_EXIT_OK + 100;
+		}
+		if (ch == 'p')
+			*passfile = optarg;
+		else if (ch == 'P' && strcmp(argv[0], "export") == 0)
+			*plain = 1;
+		else {
+			account_usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "error: usage: certferry account %s FILE "
+			"[--passphrase-file F]%s\n", argv[0],
+			strcmp(argv[0], "export") == 0 ? " | --plain" : "");
+		return CF_EXIT_USAGE;
+	}
+	*file = argv[optind];
+	return 0;
+}
+
+static int
+account_export(struct cf_cli *cli, int argc, char **argv)
+{
+	const char *file = NULL, *passfile = NULL;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	char *pass = NULL;
+	json_t *j = NULL;
+	int have = 0, plain = 0, ret;
+
+	memset(&e, 0, sizeof(e));
+	if ((ret = move_args(argc, argv, &file, &passfile, &plain)) != 0)
+		return ret == CF_EXIT_OK + 100 ? CF_EXIT_OK : ret;
+	if ((passfile == NULL) == (plain == 0)) {
+		fprintf(stderr, "error: account export needs --passphrase-file "
+			"FILE (the key is encrypted with it) or --plain (the key "
+			"in clear), not both\n");
+		return CF_EXIT_USAGE;
+	}
+	if (passphrase_read(passfile, &pass, &err) != CF_OK ||
+	    cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (!have) {
+		cf_err_set(&err, CF_ERR_NOTFOUND,
+			   "no account for %s in %s: nothing to export", e.dir_url,
+			   st.root);
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (cf_engine_account_export(&e, pass, &j, &err) != CF_OK ||
+	    cf_file_write_json(file, j, 0600, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (plain)
+		fprintf(stderr, "warning: %s holds the account key IN CLEAR: "
+			"whoever reads it controls the account %s; move it "
+			"privately, import it, then delete it\n", file,
+			e.account_url);
+	printf("account %s of %s exported to %s (%s)\n", e.account_url,
+	       e.dir_url, file, plain ? "key in clear" :
+					 "key encrypted with the passphrase");
+	ret = CF_EXIT_OK;
+out:
+	wipe_export(j);
+	json_decref(j);
+	if (pass != NULL)
+		OPENSSL_clear_free(pass, strlen(pass));
+	cf_engine_close(&e);
+	cf_state_close(&st);
+	return ret;
+}
+
+static int
+account_import(struct cf_cli *cli, int argc, char **argv)
+{
+	const char *file = NULL, *passfile = NULL, *dir = NULL;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	char *pass = NULL, *text = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+	int have = 0, plain = 0, ret;
+
+	memset(&e, 0, sizeof(e));
+	if ((ret = move_args(argc, argv, &file, &passfile, &plain)) != 0)
+		return ret == CF_EXIT_OK + 100 ? CF_EXIT_OK : ret;
+	if (passphrase_read(passfile, &pass, &err) != CF_OK ||
+	    cf_file_read_input(file, 256 * 1024, &text, &len, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if ((j = json_loadb(text, len, 0, NULL)) == NULL ||
+	    (dir = json_string_value(json_object_get(j, "directory"))) == NULL) {
+		fprintf(stderr, "error: %s is not an account export of certferry "
+			"(made by 'certferry account export FILE')\n", file);
+		ret = CF_EXIT_USAGE;
+		goto out;
+	}
+	/* The export names its server: --server is needed only to check. */
+	if (cli->server == NULL)
+		cli->server = dir;
+	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK ||
+	    cf_engine_account_import(&e, j, pass, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	printf("account %s of %s imported into %s; the CA confirmed it\n",
+	       e.account_url, e.dir_url, e.account_dir);
+	ret = CF_EXIT_OK;
+out:
+	if (dir != NULL && cli->server == dir)
+		cli->server = NULL;
+	wipe_export(j);
+	json_decref(j);
+	if (text != NULL)
+		OPENSSL_clear_free(text, len);
+	if (pass != NULL)
+		OPENSSL_clear_free(pass, strlen(pass));
+	cf_engine_close(&e);
+	cf_state_close(&st);
+	return ret;
+}
+
+static int
+account_list(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	json_t *list = NULL, *a;
+	char *text;
+	int as_json = argc == 2 && strcmp(argv[1], "--json") == 0, ret;
+	size_t i;
+
+	if (argc > 2 || (argc == 2 && !as_json)) {
+		fprintf(stderr, "error: usage: certferry account list [--json]\n");
+		return CF_EXIT_USAGE;
+	}
+	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
+	    cf_engine_account_list(&st, &list, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (as_json) {
+		if ((text = json_dumps(list, JSON_INDENT(2))) != NULL)
+			printf("%s\n", text);
+		free(text);
+	} else {
+		printf("%-14s %-8s %-8s %-48s %s\n", "ACCOUNT", "KEY", "EAB KID",
+		       "SERVER", "URL");
+		json_array_foreach(list, i, a) {
+			const char *nm = json_string_value(json_object_get(a,
+									   "account"));
+			const char *kt = json_string_value(json_object_get(a,
+									   "key_type"));
+			const char *kid = json_string_value(json_object_get(a,
+									    "eab_kid"));
+			const char *d = json_string_value(json_object_get(a,
+									  "directory"));
+			const char *u = json_string_value(json_object_get(a, "url"));
+			printf("%-14s %-8s %-8s %-48s %s\n", nm ? nm : "(default)",
+			       kt ? kt : "?", kid ? kid : "-", d ? d : "?",
+			       u ? u : "?");
+		}
+	}
+	ret = CF_EXIT_OK;
+out:
+	json_decref(list);
+	cf_state_close(&st);
+	return ret;
+}
+
 int
 cf_cmd_account(struct cf_cli *cli, int argc, char **argv)
 {
@@ -385,7 +625,14 @@ cf_cmd_account(struct cf_cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "update") == 0 || strcmp(argv[1], "rollover") == 0 ||
 	    strcmp(argv[1], "deactivate") == 0)
 		return account_manage(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0)
+		return account_export(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)
+		return account_import(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return account_list(cli, argc - 1, argv + 1);
 	fprintf(stderr, "error: unknown 'account' command '%s': use register, "
-		"show, update, rollover or deactivate\n", argv[1]);
+		"show, update, rollover, deactivate, export, import or list\n",
+		argv[1]);
 	return CF_EXIT_USAGE;
 }

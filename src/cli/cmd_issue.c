@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/ip.h"
 #include "core/log.h"
 #include "core/buf.h"
 #include "engine/deliver.h"
@@ -30,7 +31,7 @@ enum {
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
 	OPT_FORCE, OPT_IIS_WEBROOT, OPT_IIS_PATH_MAP, OPT_IIS_MIGRATE,
-	OPT_PER_SITE
+	OPT_PER_SITE, OPT_PROFILE, OPT_PREFERRED_CHAIN, OPT_CSR, OPT_KEY
 };
 
 static const struct option issue_longopts[] = {
@@ -71,6 +72,10 @@ static const struct option issue_longopts[] = {
 	{ "per-site", no_argument, NULL, OPT_PER_SITE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN },
+	{ "csr", required_argument, NULL, OPT_CSR },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	CF_ACCOUNT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -89,6 +94,7 @@ struct issue_cli {
 	int pfx_format_set;
 	enum cf_pfx_format pfx_format;
 	const char *ca_bundle;          /* the global --ca-bundle (absolute) */
+	const char *account_name;       /* the global --account NAME */
 	int dry_run;
 	int force;                      /* order even when the current
 					   certificate is good */
@@ -103,6 +109,7 @@ issue_usage(FILE *f)
 {
 	fprintf(f,
 "usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n"
+"       certferry [global options] issue --csr FILE [--key FILE] [options]\n"
 "\n"
 "Orders a certificate for the names, proves control of them, stores key and\n"
 "chain in STATE/certs/NAME/ and in every --store, and installs it on IIS\n"
@@ -110,7 +117,9 @@ issue_usage(FILE *f)
 "\n"
 "certificate:\n"
 "  -d, --domain NAME          a DNS name (repeatable; \"*.example.com\" needs\n"
-"                             dns-01; Unicode names are sent as xn--)\n"
+"                             dns-01; Unicode names are sent as xn--), or\n"
+"                             an IP address (192.0.2.1, 2001:db8::1; RFC\n"
+"                             8738: http-01 or tls-alpn-01 only)\n"
 "  --name CERTNAME            name in the state folder (default: first name)\n"
 "  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
 "  --reuse-key                renewals keep the same private key\n"
@@ -125,6 +134,19 @@ issue_usage(FILE *f)
 "  --force                    order even when the certificate in the state\n"
 "                             folder covers these names and is not due\n"
 "                             (without it, issue only redelivers it)\n"
+"protocol:\n"
+"  --profile NAME             ACME profile of the order (the CA's list:\n"
+"                             'certferry ca info'); refused before ordering\n"
+"                             when the CA does not offer it\n"
+"  --preferred-chain ISSUER   of the chains the CA offers, keep the one whose\n"
+"                             topmost certificate is issued by ISSUER (its\n"
+"                             CN); the default chain when none is\n"
+"  --csr FILE                 your own CSR (PEM or DER): its names are\n"
+"                             ordered (no -d), it is sent as it is, and\n"
+"                             renewals send it again\n"
+"  --key FILE                 your own private key (PEM): the certificate's\n"
+"                             key, at every renewal; with --csr, the CSR's\n"
+"                             key (needed by every store but the state)\n"
 "validation (default http-01 with the built-in responder on port 80):\n"
 "  --validation M             http-01, dns-01 or tls-alpn-01\n"
 "  --http-port N              http-01 responder port (default 80)\n"
@@ -233,13 +255,16 @@ secs_arg(const char *opt, const char *arg, long *out, struct cf_err *err)
 	return cf_cli_long_arg(opt, arg, 0, 7L * 86400, out, err) == CF_OK ? 0 : -1;
 }
 
-/* -d NAME: Unicode becomes A-labels, upper case is lowered. */
+/* -d NAME: Unicode becomes A-labels, upper case is lowered; an IP
+ * address (RFC 8738) takes its canonical form. */
 static int
 add_name(struct issue_cli *c, const char *arg, struct cf_err *err)
 {
-	char *alabel = NULL;
+	char *alabel = NULL, ip[CF_IP_TEXT_MAX];
 	int r;
 
+	if (cf_ip_canon(arg, ip))
+		return push(&c->spec.names, &c->spec.nnames, ip, "names", err);
 	if (cf_dns_name_to_alabel(arg, &alabel, err) != CF_OK)
 		return -1;
 	cf_dns_name_normalize(alabel);
@@ -397,6 +422,14 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	case OPT_DRY_RUN:
 		c->dry_run = 1;
 		return 0;
+	case OPT_PROFILE:
+		return dup_to(&c->spec.profile, arg, err);
+	case OPT_PREFERRED_CHAIN:
+		return dup_to(&c->spec.preferred_chain, arg, err);
+	case OPT_CSR:
+		return dup_to(&c->spec.csr_file, arg, err);
+	case OPT_KEY:
+		return dup_to(&c->spec.key_file, arg, err);
 	case OPT_WAIT:
 		if (secs_arg("--wait", arg, &c->wait_s, err) != 0)
 			return -1;
@@ -464,6 +497,8 @@ absolute_paths(struct issue_cli *c, struct cf_err *err)
 	    (rc = cf_path_abs_inplace(&v->tsig_key_file, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&c->pfx_password_file, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&s->iis.config, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->csr_file, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->key_file, err)) != CF_OK ||
 	    (v->dns_script != NULL &&
 	     (rc = script_abs(&v->dns_script, err)) != CF_OK))
 		return rc;
@@ -537,6 +572,9 @@ finish_spec(struct issue_cli *c, const char *server, struct cf_err *err)
 	if (server != NULL && dup_to(&s->directory_url, server, err) != 0)
 		return CF_ERR_NOMEM;
 	if (c->ca_bundle != NULL && dup_to(&s->ca_bundle, c->ca_bundle, err) != 0)
+		return CF_ERR_NOMEM;
+	if (c->account_name != NULL &&
+	    dup_to(&s->account, c->account_name, err) != 0)
 		return CF_ERR_NOMEM;
 	return CF_OK;
 }
@@ -858,6 +896,48 @@ print_current(const char *const *names, size_t n,
 	cf_cli_print_verify(&u->verify, "    ");
 }
 
+/* issue --csr FILE orders exactly the CSR's names: they become the
+ * spec's names (and renewals check the CSR still names them). */
+static cf_rc
+csr_names(struct issue_cli *c, struct cf_err *err)
+{
+	struct cf_csr_info ci;
+	EVP_PKEY *key = NULL;
+	cf_rc rc;
+
+	if (c->spec.csr_file == NULL)
+		return CF_OK;
+	if (c->spec.nnames > 0 || c->spec.iis.nsites > 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--csr orders exactly the names of the CSR: "
+				  "drop -d and --iis-site");
+	if ((rc = cf_byo_load(&c->spec, NULL, 0, &key, &ci, err)) != CF_OK)
+		return rc;
+	EVP_PKEY_free(key);
+	c->spec.names = ci.names;
+	c->spec.nnames = ci.nnames;
+	ci.names = NULL;
+	ci.nnames = 0;
+	cf_csr_info_free(&ci);
+	return CF_OK;
+}
+
+/* --profile NAME is one the CA advertises: refused before the account
+ * is registered or anything is ordered. */
+static cf_rc
+check_profile(struct cf_engine *e, const struct cf_cert_spec *s,
+	      struct cf_err *err)
+{
+	const struct cf_acme_directory *dir;
+	cf_rc rc;
+
+	if (s->profile == NULL)
+		return CF_OK;
+	if ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK)
+		return rc;
+	return cf_acme_profile_check(dir, s->profile, err);
+}
+
 /* One certificate: the spec of c is complete (finish_spec done). */
 static int
 issue_one(struct cf_cli *cli, struct issue_cli *c)
@@ -917,7 +997,8 @@ issue_one(struct cf_cli *cli, struct issue_cli *c)
 	if (cf_account_cli_resolve(&c->account, &ao, &err) != CF_OK ||
 	    cf_cli_engine_open(cli, &st, &e, c->wait_s, &have, &err) != CF_OK ||
 	    /* An --eab-kid for a server that has an account must be its own. */
-	    (have && cf_engine_account_check_eab(&e, ao.eab_kid, &err) != CF_OK)) {
+	    (have && cf_engine_account_check_eab(&e, ao.eab_kid, &err) != CF_OK) ||
+	    check_profile(&e, &c->spec, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -1165,11 +1246,13 @@ cf_cmd_issue(struct cf_cli *cli, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.spec.validation.dns_propagation_timeout = -1;
 	c.ca_bundle = cli->ca_bundle;
+	c.account_name = cli->account;
 	if ((r = parse_args(&c, argc, argv, &err)) != 0) {
 		ret = r > 0 ? CF_EXIT_OK : cf_cli_fail(&err);
 		goto out;
 	}
-	if (finish_spec(&c, cli->server, &err) != CF_OK) {
+	if (finish_spec(&c, cli->server, &err) != CF_OK ||
+	    csr_names(&c, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

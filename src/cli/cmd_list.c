@@ -360,6 +360,10 @@ cf_cmd_show(struct cf_cli *cli, int argc, char **argv)
 		       r.spec.iis.sites[i], r.spec.iis.site_hosts &&
 		       r.spec.iis.site_hosts[i][0] ? r.spec.iis.site_hosts[i] :
 		       "(no hosts)");
+	for (size_t i = 0; i < r.nchains; i++)
+		printf("%s %s\"%s\"%s\n", i ? "           " : "chains:    ",
+		       "topmost issued by ", r.chains[i],
+		       i == r.chain ? " (installed)" : "");
 	if (has_saved_order(&st, r.spec.name))
 		printf("order:      an order is in flight at the CA "
 		       "(STATE/orders/%s.json): the next issue/renew resumes it\n",

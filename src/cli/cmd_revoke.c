@@ -181,8 +181,11 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 	}
 	if (!yes && (ret = confirm(&r, reason_name)) != CF_EXIT_OK)
 		goto out;
-	/* The CA of the certificate is the one of its definition. */
+	/* The CA of the certificate is the one of its definition, and so
+	 * is its account (issue --account NAME). */
 	cli->server = r.spec.directory_url;
+	if (r.spec.account != NULL)
+		cli->account = r.spec.account;
 	cf_state_close(&st);
 	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);

@@ -23,7 +23,8 @@ usage(FILE *f)
 		"certificates, with External Account Binding.\n"
 		"\n"
 		"commands:\n"
-		"  account register|show|update|rollover|deactivate\n"
+		"  account register|show|update|rollover|deactivate|\n"
+		"          export|import|list\n"
 		"                          the ACME account at the CA\n"
 		"  issue -d NAME...        enroll a certificate (and record its renewal)\n"
 		"  renew                   renew every certificate that is due\n"
@@ -33,6 +34,8 @@ usage(FILE *f)
 		"  schedule install|remove the systemd timer (or a crontab line)\n"
 		"  iis sites|check         read IIS's applicationHost.config\n"
 		"  iis import-winacme DIR  win-acme renewals as certferry definitions\n"
+		"  ca info                 what the CA advertises: profiles, ARI,\n"
+		"                          terms, EAB required, CAA identities\n"
 		"\n"
 		"global options:\n"
 		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
@@ -43,6 +46,9 @@ usage(FILE *f)
 		"                     CERTFERRY_CA_BUNDLE); TLS is always verified\n"
 		"  --http-timeout S   longest wait for one answer from the CA,\n"
 		"                     e.g. a finalize held open (default 300)\n"
+		"  --account NAME     use the account NAME of the server (env\n"
+		"                     CERTFERRY_ACCOUNT; default: its default\n"
+		"                     account); recorded for renewals by issue\n"
 		"  --allow-cross-origin  follow URLs the CA gives on another host\n"
 		"                     or port than its directory (default: refuse)\n"
 		"  -v, --verbose      more detail: each request's method, URL,\n"
@@ -75,6 +81,7 @@ main(int argc, char **argv)
 		{ "ca-bundle", required_argument, NULL, 'C' },
 		{ "http-timeout", required_argument, NULL, 'T' },
 		{ "allow-cross-origin", no_argument, NULL, 'O' },
+		{ "account", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -111,6 +118,9 @@ main(int argc, char **argv)
 		case 'O':
 			cli.allow_cross_origin = 1;
 			break;
+		case 'A':
+			cli.account = optarg;
+			break;
 		case 'v':
 			cli.verbosity++;
 			break;
@@ -135,6 +145,7 @@ main(int argc, char **argv)
 	cli.server = env_or(cli.server, "CERTFERRY_SERVER");
 	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
 	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
+	cli.account = env_or(cli.account, "CERTFERRY_ACCOUNT");
 	/* Recorded in renewals and timer units: absolute from here on. */
 	if ((cli.state_dir != NULL &&
 	     cf_path_abs(cli.state_dir, &state_abs, &err) != CF_OK) ||
@@ -169,6 +180,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "iis") == 0 && argc > 1 &&
 		 strcmp(argv[1], "import-winacme") == 0)
 		ret = cf_cmd_iis_import_winacme(&cli, argc, argv);
+	else if (strcmp(argv[0], "ca") == 0)
+		ret = cf_cmd_ca(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
 		ret = cf_cmd_iis(&cli, argc, argv);
 	else {

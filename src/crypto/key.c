@@ -136,6 +136,13 @@ cf_key_type_of(EVP_PKEY *key, enum cf_key_type *out, struct cf_err *err)
 cf_rc
 cf_key_to_pem(EVP_PKEY *key, char **pem, size_t *len, struct cf_err *err)
 {
+	return cf_key_to_pem_pass(key, NULL, pem, len, err);
+}
+
+cf_rc
+cf_key_to_pem_pass(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
+		   struct cf_err *err)
+{
 	BIO *bio = NULL;
 	BUF_MEM *bm = NULL;
 	char *copy = NULL;
@@ -148,8 +155,10 @@ cf_key_to_pem(EVP_PKEY *key, char **pem, size_t *len, struct cf_err *err)
 		rc = cf_err_openssl(err, "write key PEM");
 		goto out;
 	}
-	if (PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
-	    NULL) != 1) {
+	if ((pass == NULL && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+	    NULL, NULL) != 1) || (pass != NULL &&
+	    PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(),
+	    pass, (int)strlen(pass), NULL, NULL) != 1)) {
 		rc = cf_err_openssl(err, "write key PEM");
 		goto out;
 	}
@@ -192,6 +201,31 @@ no_password(char *buf, int size, int rwflag, void *u)
 	(void)rwflag;
 	(void)u;
 	return -1;
+}
+
+cf_rc
+cf_key_from_pem_pass(const char *pem, size_t len, const char *pass,
+		     EVP_PKEY **out, struct cf_err *err)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *pk = NULL;
+
+	*out = NULL;
+	if (pem == NULL || len == 0 || len > INT_MAX)
+		return cf_err_set(err, CF_ERR_USAGE, "no private key PEM");
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return cf_err_openssl(err, "read private key");
+	/* With cb NULL, OpenSSL takes u as the passphrase. */
+	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)pass);
+	BIO_free(bio);
+	if (pk == NULL) {
+		ERR_clear_error();
+		return cf_err_set(err, CF_ERR_USAGE,
+		    "cannot decrypt the private key: wrong passphrase, or not "
+		    "an encrypted PKCS#8 PEM key");
+	}
+	*out = pk;
+	return CF_OK;
 }
 
 cf_rc

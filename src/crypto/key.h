@@ -43,6 +43,17 @@ cf_rc cf_key_type_of(EVP_PKEY *key, enum cf_key_type *out,
 cf_rc cf_key_to_pem(EVP_PKEY *key, char **pem, size_t *len,
 		    struct cf_err *err) CF_MUST_CHECK;
 
+/* The same, encrypted with pass (PKCS#8 PBES2: AES-256-CBC, key from
+ * PBKDF2-HMAC-SHA256, as `openssl pkcs8 -topk8 -v2 aes-256-cbc`);
+ * pass NULL writes it unencrypted. */
+cf_rc cf_key_to_pem_pass(EVP_PKEY *key, const char *pass, char **pem,
+			 size_t *len, struct cf_err *err) CF_MUST_CHECK;
+
+/* Parse an encrypted PKCS#8 PEM private key with pass (CF_ERR_USAGE when
+ * the passphrase is wrong). */
+cf_rc cf_key_from_pem_pass(const char *pem, size_t len, const char *pass,
+			   EVP_PKEY **out, struct cf_err *err) CF_MUST_CHECK;
+
 /* Parse a PEM private key (PKCS#8, or traditional EC/RSA). */
 cf_rc cf_key_from_pem(const char *pem, size_t len, EVP_PKEY **out,
 		      struct cf_err *err) CF_MUST_CHECK;

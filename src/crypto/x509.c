@@ -346,38 +346,66 @@ key_desc(X509 *x, char *out, size_t outlen)
 	ERR_clear_error();
 }
 
+/* The first CN of nm as UTF-8 into *out (malloc'd), NULL when it has none. */
+static cf_rc
+name_cn(const X509_NAME *nm, char **out, const char *what, struct cf_err *err)
+{
+	unsigned char *utf8 = NULL;
+	int idx, n;
+
+	*out = NULL;
+	idx = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+	if (idx < 0)
+		return CF_OK;
+	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(nm, idx)));
+	if (n < 0)
+		return cf_err_openssl(err, what);
+	if ((*out = malloc((size_t)n + 1)) == NULL) {
+		OPENSSL_free(utf8);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	memcpy(*out, utf8, (size_t)n);
+	(*out)[n] = '\0';
+	OPENSSL_free(utf8);
+	return CF_OK;
+}
+
+cf_rc
+cf_pem_chain_top_issuer_cn(const char *pem, size_t len, char **cn,
+			   struct cf_err *err)
+{
+	STACK_OF(X509) *sk = NULL;
+	cf_rc rc;
+
+	*cn = NULL;
+	if ((rc = cf_pem_read_certs(pem, len, &sk, err)) != CF_OK)
+		return rc;
+	rc = name_cn(X509_get_issuer_name(sk_X509_value(sk,
+	    sk_X509_num(sk) - 1)), cn, "chain's topmost issuer CN", err);
+	if (rc == CF_OK && *cn == NULL && (*cn = strdup("")) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
 cf_rc
 cf_cert_info_from_pem(const char *pem, size_t len, struct cf_cert_info *out,
 		      struct cf_err *err)
 {
 	X509 *x = NULL;
-	X509_NAME *subj;
 	GENERAL_NAMES *gens = NULL;
-	unsigned char *utf8 = NULL;
 	char *t;
-	int idx, n, i, oom;
+	int n, i, oom;
 	cf_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = first_cert(pem, len, &x, err)) != CF_OK)
 		return rc;
 
-	subj = X509_get_subject_name(x);
-	idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
-	if (idx >= 0) {
-		n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(subj, idx)));
-		if (n < 0) {
-			rc = cf_err_openssl(err, "certificate subject CN");
-			goto out;
-		}
-		if ((out->subject_cn = malloc((size_t)n + 1)) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(out->subject_cn, utf8, (size_t)n);
-		out->subject_cn[n] = '\0';
-	}
+	if ((rc = name_cn(X509_get_subject_name(x), &out->subject_cn,
+			  "certificate subject CN", err)) != CF_OK)
+		goto out;
 	if ((out->issuer = name_rfc2253(X509_get_issuer_name(x))) == NULL ||
 	    (out->serial_hex = serial_hex(X509_get0_serialNumber(x))) ==
 	    NULL) {
@@ -412,7 +440,6 @@ cf_cert_info_from_pem(const char *pem, size_t len, struct cf_cert_info *out,
 out:
 	if (rc != CF_OK)
 		cf_cert_info_free(out);
-	OPENSSL_free(utf8);
 	GENERAL_NAMES_free(gens);
 	X509_free(x);
 	return rc;

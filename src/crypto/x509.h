@@ -49,6 +49,12 @@ cf_rc cf_pem_split_chain(const char *pem, size_t len, char **leaf, char **chain,
 cf_rc cf_pem_read_certs(const char *pem, size_t len, STACK_OF(X509) **out,
 			struct cf_err *err) CF_MUST_CHECK;
 
+/* The issuer CN of the last (topmost) certificate of a PEM chain, as
+ * certbot's --preferred-chain matches it; *cn malloc'd ("" when that
+ * issuer has no CN). */
+cf_rc cf_pem_chain_top_issuer_cn(const char *pem, size_t len, char **cn,
+				 struct cf_err *err) CF_MUST_CHECK;
+
 /* The serial number of x as lower-case hex without separators or leading
  * zeros (as cf_cert_info's serial_hex); malloc'd, NULL when out of memory. */
 char *cf_cert_serial_hex(const X509 *x);

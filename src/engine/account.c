@@ -1,4 +1,5 @@
 /* account.c - the ACME account: load, register (with EAB), fetch. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,7 +394,8 @@ cf_engine_account_check_eab(const struct cf_engine *e, const char *eab_kid,
 			  "--eab-kid '%s' differs from the EAB key id '%s' of the "
 			  "account already registered for %s (%s): there is one "
 			  "account per directory URL per state folder; to register "
-			  "a second account, give it its own state folder "
+			  "a second account, name it (--account NAME) or give it "
+			  "its own state folder "
 			  "(--state-dir DIR or CERTFERRY_STATE_DIR), or leave out "
 			  "--eab-kid (and CERTFERRY_EAB_KID) to use the existing one",
 			  eab_kid, e->account_eab_kid, e->dir_url, e->account_dir);
@@ -405,4 +407,273 @@ cf_engine_account_fetch(struct cf_engine *e, json_t **acct, struct cf_err *err)
 	if (e->account_url == NULL)
 		return cf_err_set(err, CF_ERR_NOTFOUND, "no account loaded");
 	return cf_acme_fetch(e->acme, e->account_url, acct, err);
+}
+
+/* ---- several accounts, moving an account ---- */
+
+cf_rc
+cf_engine_use_account(struct cf_engine *e, const char *name, struct cf_err *err)
+{
+	char *dir;
+	cf_rc rc;
+
+	if (name == NULL)
+		return CF_OK;
+	if ((rc = cf_state_check_name(name, err)) != CF_OK)
+		return cf_err_wrap(err, "--account");
+	/* The default folder of the server, then "+NAME". */
+	free(e->account_dir);
+	e->account_dir = NULL;
+	if ((rc = cf_state_account_dir(e->state, e->dir_url, &e->account_dir,
+				       err)) != CF_OK)
+		return rc;
+	if ((dir = cf_strfmt("%s+%s", e->account_dir, name)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	free(e->account_dir);
+	e->account_dir = dir;
+	return CF_OK;
+}
+
+cf_rc
+cf_engine_account_export(struct cf_engine *e, const char *pass, json_t **out,
+			 struct cf_err *err)
+{
+	char *jpath = cf_strfmt("%s/%s", e->account_dir, "account.json");
+	char *text = NULL, *pem = NULL;
+	size_t plen = 0;
+	json_t *acct = NULL, *j = NULL;
+	cf_rc rc;
+
+	*out = NULL;
+	if (jpath == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (e->account_key == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOTFOUND, "no account loaded");
+		goto out;
+	}
+	if ((rc = cf_file_read(jpath, ACCOUNT_JSON_MAX, &text, NULL, err)) !=
+	    CF_OK)
+		goto out;
+	acct = json_loads(text, 0, NULL);
+	if ((rc = cf_key_to_pem_pass(e->account_key, pass, &pem, &plen, err)) !=
+	    CF_OK)
+		goto out;
+	j = json_pack("{s:s,s:i,s:s,s:s,s:s,s:b,s:s}", "format",
+		      "certferry-account", "version", 1, "directory", e->dir_url,
+		      "url", e->account_url, "key_type",
+		      cf_key_type_name(e->account_key_type), "encrypted",
+		      pass != NULL, "key", pem);
+	if (j == NULL ||
+	    (e->account_eab_kid != NULL &&
+	     json_object_set_new(j, "eab_kid",
+				 json_string(e->account_eab_kid)) != 0) ||
+	    (json_is_array(json_object_get(acct, "contact")) &&
+	     json_object_set(j, "contact", json_object_get(acct, "contact")) !=
+		     0)) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = j;
+	j = NULL;
+out:
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, plen);
+	json_decref(j);
+	json_decref(acct);
+	free(text);
+	free(jpath);
+	return rc;
+}
+
+/* The exported key of in, decrypted with pass when it is encrypted. */
+static cf_rc
+import_key(json_t *in, const char *pass, EVP_PKEY **key, struct cf_err *err)
+{
+	const char *pem = json_string_value(json_object_get(in, "key"));
+	int encrypted = json_is_true(json_object_get(in, "encrypted"));
+
+	if (pem == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the export holds no account key");
+	if (encrypted && pass == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the export is encrypted: give "
+				  "--passphrase-file FILE");
+	if (encrypted)
+		return cf_key_from_pem_pass(pem, strlen(pem), pass, key, err);
+	return cf_key_from_pem(pem, strlen(pem), key, err);
+}
+
+cf_rc
+cf_engine_account_import(struct cf_engine *e, json_t *in, const char *pass,
+			 struct cf_err *err)
+{
+	const char *dir = json_string_value(json_object_get(in, "directory"));
+	const char *url = json_string_value(json_object_get(in, "url"));
+	const char *kid = json_string_value(json_object_get(in, "eab_kid"));
+	const char *fmt = json_string_value(json_object_get(in, "format"));
+	char *kpath = NULL, *jpath = NULL, *pem = NULL;
+	size_t plen = 0;
+	json_t *payload = NULL, *acct = NULL;
+	struct stat sb;
+	int created = 0;
+	cf_rc rc;
+
+	if (fmt == NULL || strcmp(fmt, "certferry-account") != 0 ||
+	    dir == NULL || url == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "not an account export of certferry (made by "
+				  "'certferry account export FILE')");
+	if (strcmp(dir, e->dir_url) != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the export is an account of %s, not of %s: "
+				  "import it with --server %s", dir, e->dir_url,
+				  dir);
+	if (e->account_url != NULL || stat(e->account_dir, &sb) == 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "%s already holds an account for %s: import into "
+				  "another state folder, or as a named account "
+				  "(--account NAME)", e->account_dir, dir);
+	if ((rc = import_key(in, pass, &e->account_key, err)) != CF_OK)
+		return cf_err_wrap(err, "account import");
+	if ((rc = cf_key_type_of(e->account_key, &e->account_key_type, err)) !=
+		    CF_OK ||
+	    (rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err)) !=
+		    CF_OK)
+		return rc;
+	/* The CA says which account this key holds: it must be this one. */
+	if ((payload = json_pack("{s:b}", "onlyReturnExisting", 1)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	rc = cf_acme_new_account(e->acme, payload, NULL, err);
+	json_decref(payload);
+	if (rc != CF_OK)
+		return cf_err_wrap(err, "checking the imported account at the CA");
+	if (strcmp(cf_acme_account_url(e->acme), url) != 0)
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "the CA says this key belongs to the account %s, "
+				  "not to %s as the export says: nothing imported",
+				  cf_acme_account_url(e->acme), url);
+	if ((e->account_url = strdup(url)) == NULL ||
+	    (kid != NULL && (e->account_eab_kid = strdup(kid)) == NULL))
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((rc = cf_state_mkdir(e->state, e->account_dir, err)) != CF_OK)
+		return rc;
+	created = 1;
+	kpath = cf_strfmt("%s/%s", e->account_dir, "account.key");
+	jpath = cf_strfmt("%s/%s", e->account_dir, "account.json");
+	acct = json_pack("{s:i,s:s,s:s,s:s,s:O}", "version", 1, "directory",
+			 e->dir_url, "url", url, "key_type",
+			 cf_key_type_name(e->account_key_type), "contact",
+			 json_is_array(json_object_get(in, "contact")) ?
+				 json_object_get(in, "contact") : json_array());
+	if (kpath == NULL || jpath == NULL || acct == NULL ||
+	    (kid != NULL &&
+	     json_object_set_new(acct, "eab_kid", json_string(kid)) != 0) ||
+	    json_object_set_new(acct, "imported", json_true()) != 0) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = cf_key_to_pem(e->account_key, &pem, &plen, err)) != CF_OK ||
+	    (rc = cf_file_write_atomic(kpath, pem, plen, 0600, err)) != CF_OK)
+		goto out;
+	rc = cf_file_write_json(jpath, acct, 0600, err);
+out:
+	if (rc != CF_OK && created)
+		cf_state_rmtree(e->account_dir);
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, plen);
+	json_decref(acct);
+	free(kpath);
+	free(jpath);
+	return rc;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+cf_rc
+cf_engine_account_list(const struct cf_state *st, json_t **out,
+		       struct cf_err *err)
+{
+	char *root = cf_strfmt("%s/accounts", st->root), *path = NULL;
+	char *text = NULL, **names = NULL, **nn;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+	json_t *list = json_array(), *a, *row;
+	const char *plus;
+	cf_rc rc = CF_OK;
+
+	*out = NULL;
+	if (root == NULL || list == NULL) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((d = opendir(root)) == NULL) {
+		if (errno != ENOENT)
+			rc = cf_err_set(err, CF_ERR_IO, "%s: %s", root,
+					strerror(errno));
+		goto done;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL ||
+		    (nn[n] = strdup(de->d_name)) == NULL) {
+			if (nn != NULL)
+				names = nn;
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		names = nn;
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		free(path);
+		free(text);
+		text = NULL;
+		if ((path = cf_strfmt("%s/%s/account.json", root, names[i])) ==
+		    NULL) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (cf_file_read(path, ACCOUNT_JSON_MAX, &text, NULL, err) !=
+		    CF_OK) {
+			cf_err_clear(err); /* a folder without its account */
+			continue;
+		}
+		a = json_loads(text, 0, NULL);
+		plus = strchr(names[i], '+');
+		row = json_pack("{s:s,s:s?,s:O?,s:O?,s:O?,s:O?,s:O?}", "folder",
+				names[i], "account", plus ? plus + 1 : NULL,
+				"directory", json_object_get(a, "directory"),
+				"url", json_object_get(a, "url"), "key_type",
+				json_object_get(a, "key_type"), "eab_kid",
+				json_object_get(a, "eab_kid"), "status",
+				json_object_get(a, "status"));
+		json_decref(a);
+		if (row == NULL || json_array_append_new(list, row) != 0) {
+			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+done:
+	*out = list;
+	list = NULL;
+out:
+	if (d != NULL)
+		closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(path);
+	free(text);
+	free(root);
+	json_decref(list);
+	return rc;
 }

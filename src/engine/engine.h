@@ -69,6 +69,11 @@ struct cf_issue_result {
 	char *ari_cert_id;               /* of the new certificate, or NULL */
 	int resumed;                     /* a saved order was completed */
 	int replaces_dropped;            /* the CA refused "replaces" */
+	char **chains;                   /* the issuer CN of the topmost
+					    certificate of every chain the CA
+					    offered, its default first */
+	size_t nchains;
+	size_t chain_selected;           /* index in chains of the one kept */
 };
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,
@@ -98,6 +103,40 @@ cf_rc cf_engine_account_register(struct cf_engine *e,
 cf_rc cf_engine_account_check_eab(const struct cf_engine *e,
 				  const char *eab_kid,
 				  struct cf_err *err) CF_MUST_CHECK;
+
+/* ---- several accounts, moving an account (account.c) ----
+ *
+ * State layout (backward compatible): the default account of a server is
+ * STATE/accounts/<server-id>/ as before; a named one (--account NAME) is
+ * STATE/accounts/<server-id>+NAME/ ('+' never occurs in a server id). */
+
+/* Use the account called name (NULL: the default one) of e's server from
+ * now on; call before cf_engine_account_load.  CF_ERR_USAGE for a name
+ * that is not letters, digits, '.', '-', '_'. */
+cf_rc cf_engine_use_account(struct cf_engine *e, const char *name,
+			    struct cf_err *err) CF_MUST_CHECK;
+
+/* The loaded account as a JSON object to move to another machine:
+ * {"format": "certferry-account", "version": 1, "directory", "url",
+ *  "key_type", "eab_kid", "contact", "encrypted": bool, "key": PEM}, the
+ * key encrypted with pass (PKCS#8, cf_key_to_pem_pass) or, pass NULL,
+ * in clear.  *out: json_decref (it may hold the key in clear). */
+cf_rc cf_engine_account_export(struct cf_engine *e, const char *pass,
+			       json_t **out, struct cf_err *err) CF_MUST_CHECK;
+
+/* Store the exported account in (from cf_engine_account_export; its
+ * "directory" must be e's server) as e's account, once the CA confirmed
+ * it (onlyReturnExisting signed by its key answers its URL).  Nothing is
+ * written on failure; an account already stored here is CF_ERR_USAGE. */
+cf_rc cf_engine_account_import(struct cf_engine *e, json_t *in,
+			       const char *pass,
+			       struct cf_err *err) CF_MUST_CHECK;
+
+/* Every account in the state folder, all servers: a JSON array of
+ * {"folder", "account" (name, or null for the default), "directory",
+ *  "url", "key_type", "eab_kid", "status"}, read from the files only. */
+cf_rc cf_engine_account_list(const struct cf_state *st, json_t **out,
+			     struct cf_err *err) CF_MUST_CHECK;
 
 /* The account object as the CA sees it (POST-as-GET). */
 cf_rc cf_engine_account_fetch(struct cf_engine *e, json_t **acct,

@@ -11,6 +11,7 @@
 #include "crypto/x509.h"
 #include "engine/engine.h"
 #include "engine/orders.h"
+#include "engine/preflight.h"
 #include "http/headers.h"
 #include "store/atomic.h"
 
@@ -23,6 +24,9 @@ cf_issue_result_free(struct cf_issue_result *r)
 	free(r->serial);
 	free(r->issuer);
 	free(r->ari_cert_id);
+	for (size_t i = 0; i < r->nchains; i++)
+		free(r->chains[i]);
+	free(r->chains);
 	cf_delivery_free(&r->delivery);
 	memset(r, 0, sizeof(*r));
 }
@@ -201,14 +205,109 @@ leaf_names_check(const struct cf_cert_info *ci, const struct cf_issue_opts *o,
 	return cf_err_set(err, CF_ERR_PROTO, "%s; nothing was installed", msg);
 }
 
+/* Record the topmost issuer CN of the chain pem in res->chains. */
+static cf_rc
+note_chain(const char *pem, size_t len, struct cf_issue_result *res,
+	   struct cf_err *err)
+{
+	char **nc, *cn = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_pem_chain_top_issuer_cn(pem, len, &cn, err)) != CF_OK)
+		return cf_err_wrap(err, "certificate chain from the CA");
+	if ((nc = realloc(res->chains, (res->nchains + 1) * sizeof(*nc))) ==
+	    NULL) {
+		free(cn);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	res->chains = nc;
+	nc[res->nchains++] = cn;
+	return CF_OK;
+}
+
+/*
+ * The chains the CA offers (RFC 8555 §7.4.2): the default one in *pem and
+ * each alternate, fetched to learn its topmost issuer (listed by `show`).
+ * With --preferred-chain, the first whose topmost certificate is issued
+ * by that CN replaces *pem (certbot's rule); none matching keeps the
+ * default.  An alternate that cannot be fetched, or holds another leaf
+ * than the default chain, is skipped with a warning: never installed.
+ */
+static cf_rc
+choose_chain(struct cf_engine *e, const struct cf_issue_opts *o, char **pem,
+	     size_t *len, const char *leaf, char **alts, size_t nalts,
+	     struct cf_issue_result *res, struct cf_err *err)
+{
+	const char *want = o->spec->preferred_chain;
+	char *apem = NULL, *aleaf = NULL, *achain = NULL;
+	size_t alen = 0;
+	int found;
+	cf_rc rc;
+
+	if ((rc = note_chain(*pem, *len, res, err)) != CF_OK)
+		return rc;
+	found = want != NULL && strcmp(res->chains[0], want) == 0;
+	for (size_t i = 0; i < nalts; i++) {
+		/* An alternate that cannot be had is skipped: the default
+		 * chain is good. */
+		if (cf_acme_download(e->acme, alts[i], &apem, &alen, err) !=
+			    CF_OK ||
+		    cf_pem_split_chain(apem, alen, &aleaf, &achain, err) !=
+			    CF_OK ||
+		    note_chain(apem, alen, res, err) != CF_OK) {
+			if (err->rc == CF_ERR_NOMEM) {
+				rc = CF_ERR_NOMEM;
+				break;
+			}
+			cf_warn("%s: alternate chain %s skipped: %s",
+				o->spec->name, alts[i], err->msg);
+			cf_err_clear(err);
+		} else if (strcmp(aleaf, leaf) != 0) {
+			cf_warn("%s: alternate chain %s refused: it holds another "
+				"certificate than the CA's default chain",
+				o->spec->name, alts[i]);
+			free(res->chains[--res->nchains]);
+		} else if (!found && want != NULL &&
+		    strcmp(res->chains[res->nchains - 1], want) == 0) {
+			found = 1;
+			res->chain_selected = res->nchains - 1;
+			free(*pem);
+			*pem = apem;
+			*len = alen;
+			apem = NULL;
+		}
+		free(apem);
+		free(aleaf);
+		free(achain);
+		apem = aleaf = achain = NULL;
+	}
+	if (rc != CF_OK)
+		goto out;
+	if (want != NULL && !found)
+		cf_warn("%s: the CA offers no chain whose topmost certificate is "
+			"issued by \"%s\"; keeping its default chain (issued by "
+			"\"%s\")", o->spec->name, want, res->chains[0]);
+	else if (want != NULL)
+		cf_info("%s: chain issued by \"%s\" selected", o->spec->name,
+			want);
+out:
+	free(apem);
+	free(aleaf);
+	free(achain);
+	return rc;
+}
+
 /* Download and check the chain, then store it with its key. */
 static cf_rc
 download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		   struct cf_acme_order *ord, EVP_PKEY *key,
-		   struct cf_issue_result *res, struct cf_err *err)
+		   const struct cf_saved_order *so, struct cf_issue_result *res,
+		   struct cf_err *err)
 {
+	struct cf_csr_info csr;
 	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
-	size_t len = 0, klen = 0;
+	char **alts = NULL;
+	size_t len = 0, klen = 0, nalts = 0;
 	const char *name = o->spec->name;
 	struct cf_cert_files f;
 	struct cf_cert_bundle b;
@@ -216,14 +315,31 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	cf_rc rc;
 
 	memset(&ci, 0, sizeof(ci));
-	if ((rc = cf_acme_download(e->acme, ord->certificate, &pem, &len, err)) !=
-	    CF_OK)
+	memset(&csr, 0, sizeof(csr));
+	if ((rc = cf_acme_download_alt(e->acme, ord->certificate, &pem, &len,
+				       &alts, &nalts, err)) != CF_OK)
 		goto out;
 	if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) != CF_OK) {
 		cf_err_wrap(err, "certificate from the CA");
 		goto out;
 	}
-	if (!cf_cert_matches_key(leaf, strlen(leaf), key)) {
+	if ((rc = choose_chain(e, o, &pem, &len, leaf, alts, nalts, res, err)) !=
+	    CF_OK)
+		goto out;
+	if (res->chain_selected != 0) {
+		free(leaf);
+		free(chain);
+		leaf = chain = NULL;
+		if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) !=
+		    CF_OK)
+			goto out;
+	}
+	/* Without the key (issue --csr alone), the CSR's public key. */
+	if (key == NULL &&
+	    (rc = cf_csr_parse((const char *)so->csr, so->csr_len, &csr, err)) !=
+		    CF_OK)
+		goto out;
+	if (!cf_cert_matches_key(leaf, strlen(leaf), key ? key : csr.pub)) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
 				"the CA returned a certificate for another key; "
 				"nothing was installed");
@@ -236,7 +352,7 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		cf_saved_order_remove(e->state, name);
 		goto out;
 	}
-	if ((rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
+	if (key != NULL && (rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
 		goto out;
 	f.key_pem = kpem;
 	f.key_len = klen;
@@ -267,40 +383,64 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	b.nnames = o->nnames;
 	rc = cf_deliver(e->state, o->spec, &b, &res->delivery, err);
 out:
+	cf_csr_info_free(&csr);
 	cf_cert_info_free(&ci);
 	if (kpem)
 		OPENSSL_clear_free(kpem, klen);
 	free(pem);
 	free(leaf);
 	free(chain);
+	for (size_t i = 0; i < nalts; i++)
+		free(alts[i]);
+	free(alts);
 	return rc;
 }
 
-/* newOrder, with "replaces" when asked; a CA that refuses it (or has
- * trouble with it) gets the order once more without: ARI never blocks a
- * renewal. */
+/* newOrder, with "replaces" when asked and the spec's profile; a CA that
+ * refuses "replaces" (or has trouble with it) gets the order once more
+ * without it: ARI never blocks a renewal.  A profile the directory does
+ * not advertise is refused before anything is sent. */
 static cf_rc
 place_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	    struct cf_acme_order *ord, struct cf_issue_result *res,
 	    struct cf_err *err)
 {
+	const struct cf_acme_directory *dir;
 	json_t *extra = NULL;
 	cf_rc rc;
 
+	if (o->spec->profile != NULL &&
+	    ((rc = cf_acme_get_directory(e->acme, &dir, err)) != CF_OK ||
+	     (rc = cf_acme_profile_check(dir, o->spec->profile, err)) != CF_OK))
+		return rc;
+	if ((extra = json_object()) == NULL ||
+	    (o->spec->profile != NULL &&
+	     json_object_set_new(extra, "profile",
+				 json_string(o->spec->profile)) != 0)) {
+		json_decref(extra);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
 	if (o->replaces != NULL) {
-		if ((extra = json_pack("{s:s}", "replaces", o->replaces)) == NULL)
+		if (json_object_set_new(extra, "replaces",
+					json_string(o->replaces)) != 0) {
+			json_decref(extra);
 			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
 		rc = cf_acme_new_order(e->acme, o->names, o->nnames, extra, ord,
 				       err);
-		json_decref(extra);
-		if (rc != CF_ERR_ACME && rc != CF_ERR_PROTO)
+		if (rc != CF_ERR_ACME && rc != CF_ERR_PROTO) {
+			json_decref(extra);
 			return rc;
+		}
 		cf_warn("%s: the CA refused the order with \"replaces\" (%s); "
 			"ordering again without it", o->spec->name, err->msg);
 		res->replaces_dropped = 1;
 		cf_err_clear(err);
+		json_object_del(extra, "replaces");
 	}
-	return cf_acme_new_order(e->acme, o->names, o->nnames, NULL, ord, err);
+	rc = cf_acme_new_order(e->acme, o->names, o->nnames, extra, ord, err);
+	json_decref(extra);
+	return rc;
 }
 
 /* Resume the order saved for this name, if any and still usable: *resumed
@@ -374,7 +514,8 @@ resume_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	return CF_OK;
 }
 
-/* The certificate's key: the current one with --reuse-key, else new. */
+/* The certificate's key: the --key file, the current one with
+ * --reuse-key, else new. */
 static cf_rc
 certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 		EVP_PKEY **key, struct cf_err *err)
@@ -383,6 +524,8 @@ certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 	size_t len = 0;
 	cf_rc rc;
 
+	if (o->spec->key_file != NULL)
+		return cf_byo_key_load(o->spec->key_file, key, err);
 	if (o->spec->reuse_key &&
 	    cf_state_cert_path(e->state, o->spec->name, "privkey.pem", &path,
 			       err) == CF_OK &&
@@ -397,6 +540,35 @@ certificate_key(struct cf_engine *e, const struct cf_issue_opts *o,
 	free(path);
 	cf_err_clear(err);
 	return cf_key_generate(o->spec->key_type, key, err);
+}
+
+/*
+ * Key and CSR for finalize.  A bring-your-own CSR (issue --csr) is sent as
+ * it is, read again every run: it must still name exactly what is ordered,
+ * and a --key given with it must be its key.  Without --key, *key stays
+ * NULL: the certificate is stored without a key.
+ */
+static cf_rc
+key_and_csr(struct cf_engine *e, const struct cf_issue_opts *o,
+	    EVP_PKEY **key, unsigned char **csr, size_t *csr_len,
+	    struct cf_err *err)
+{
+	struct cf_csr_info ci;
+	cf_rc rc;
+
+	if (o->spec->csr_file == NULL) {
+		if ((rc = certificate_key(e, o, key, err)) != CF_OK)
+			return rc;
+		return cf_csr_build(*key, o->names, o->nnames, csr, csr_len, err);
+	}
+	if ((rc = cf_byo_load(o->spec, o->names, o->nnames, key, &ci, err)) !=
+	    CF_OK)
+		return rc;
+	*csr = ci.der;
+	*csr_len = ci.der_len;
+	ci.der = NULL;
+	cf_csr_info_free(&ci);
+	return CF_OK;
 }
 
 cf_rc
@@ -462,12 +634,11 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		if (!authz_done &&
 		    (rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
 			goto out;
-		if (so.key == NULL) {
+		if (so.csr == NULL) {
 			/* Key and CSR are saved BEFORE finalize: after it, the
 			 * CA may issue at any moment for exactly this key. */
-			if ((rc = certificate_key(e, o, &so.key, err)) != CF_OK ||
-			    (rc = cf_csr_build(so.key, o->names, o->nnames, &so.csr,
-					       &so.csr_len, err)) != CF_OK)
+			if ((rc = key_and_csr(e, o, &so.key, &so.csr, &so.csr_len,
+					      err)) != CF_OK)
 				goto out;
 			if (so.names == NULL) {
 				so.names = (char **)o->names;
@@ -495,7 +666,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 				"the CA's valid order has no certificate URL");
 		goto out;
 	}
-	if (so.key == NULL) {
+	if (so.key == NULL && so.csr == NULL) {
 		rc = cf_err_set(err, CF_ERR_IO,
 				"the order %s is valid but its key was not saved: "
 				"cannot install it", ord.url);
@@ -504,7 +675,7 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	}
 	key = so.key;
 	/* Kept on failure: the next run downloads the same certificate. */
-	if ((rc = download_and_store(e, o, &ord, key, res, err)) == CF_OK)
+	if ((rc = download_and_store(e, o, &ord, key, &so, res, err)) == CF_OK)
 		cf_saved_order_remove(e->state, o->spec->name);
 out:
 	if (rc == CF_ERR_ACME && ord.status != NULL &&

@@ -88,6 +88,9 @@ cf_saved_order_load(const struct cf_state *st, const char *name,
 	if ((s = json_string_value(json_object_get(j, "csr"))) != NULL) {
 		if ((rc = cf_b64_decode_any(s, &o->csr, &o->csr_len, err)) != CF_OK)
 			goto out;
+		/* A bring-your-own CSR without its key (issue --csr): none. */
+		if (json_object_get(j, "key_file") == NULL)
+			goto out;
 		if ((rc = cf_file_read(kpath, KEY_PEM_MAX, &pem, &plen, err)) !=
 		    CF_OK) {
 			cf_err_wrap(err, "the saved order's key");
@@ -152,7 +155,8 @@ cf_saved_order_save(const struct cf_state *st, const char *name,
 			goto out;
 		}
 		json_object_set_new(j, "csr", json_string(csr64));
-		json_object_set_new(j, "key_file", json_string(kpath));
+		if (o->key != NULL)
+			json_object_set_new(j, "key_file", json_string(kpath));
 	}
 	rc = cf_file_write_json(jpath, j, 0600, err);
 out:

@@ -12,10 +12,13 @@
 
 #include <openssl/crypto.h>
 
+#include "acme/acme.h"
 #include "core/buf.h"
+#include "crypto/key.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
 #include "iis/pathmap.h"
+#include "store/atomic.h"
 #include "store/paths.h"
 #include "validate/dns01.h"
 
@@ -349,6 +352,95 @@ out:
 }
 
 cf_rc
+cf_byo_key_load(const char *path, EVP_PKEY **key, struct cf_err *err)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	cf_rc rc;
+
+	*key = NULL;
+	if ((rc = cf_file_read_input(path, 64 * 1024, &pem, &len, err)) !=
+	    CF_OK)
+		return cf_err_wrap(err, "--key");
+	rc = cf_key_from_pem(pem, len, key, err);
+	OPENSSL_clear_free(pem, len);
+	if (rc != CF_OK) {
+		err->rc = rc = CF_ERR_USAGE;
+		return cf_err_wrap(err, "--key %s: give a PEM private key", path);
+	}
+	return CF_OK;
+}
+
+cf_rc
+cf_byo_load(const struct cf_cert_spec *s, const char *const *names, size_t n,
+	    EVP_PKEY **key, struct cf_csr_info *csr, struct cf_err *err)
+{
+	const char *path = s->csr_file;
+	char *data = NULL;
+	size_t len = 0;
+	cf_rc rc;
+
+	*key = NULL;
+	memset(csr, 0, sizeof(*csr));
+	if ((rc = cf_file_read_input(path, 64 * 1024, &data, &len, err)) !=
+	    CF_OK)
+		return cf_err_wrap(err, "--csr");
+	rc = cf_csr_parse(data, len, csr, err);
+	free(data);
+	if (rc != CF_OK)
+		return cf_err_wrap(err, "--csr %s", path);
+	if (n > 0 &&
+	    cf_acme_names_same_set("the CSR", (const char *const *)csr->names,
+				   csr->nnames, names, n, err) != CF_OK) {
+		rc = cf_err_set(err, CF_ERR_USAGE,
+				"--csr %s no longer names what the certificate "
+				"names (%s): run 'certferry issue --csr %s' again",
+				path, err->msg, path);
+		goto out;
+	}
+	if (s->key_file == NULL)
+		return CF_OK;
+	if ((rc = cf_byo_key_load(s->key_file, key, err)) != CF_OK)
+		goto out;
+	if (EVP_PKEY_eq(*key, csr->pub) != 1)
+		rc = cf_err_set(err, CF_ERR_USAGE,
+				"--key %s is not the key of --csr %s: give the "
+				"private key the CSR was made with",
+				s->key_file, path);
+out:
+	if (rc != CF_OK) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		cf_csr_info_free(csr);
+	}
+	return rc;
+}
+
+/* --csr / --key: readable, well-formed, each other's, naming s->names. */
+static cf_rc
+check_byo(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	struct cf_csr_info csr;
+	EVP_PKEY *key = NULL;
+	cf_rc rc;
+
+	if (s->csr_file == NULL) {
+		if (s->key_file == NULL)
+			return CF_OK;
+		rc = cf_byo_key_load(s->key_file, &key, err);
+		EVP_PKEY_free(key);
+		return rc;
+	}
+	rc = cf_byo_load(s, (const char *const *)s->names, s->nnames, &key,
+			 &csr, err);
+	if (rc == CF_OK) {
+		EVP_PKEY_free(key);
+		cf_csr_info_free(&csr);
+	}
+	return rc;
+}
+
+cf_rc
 cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 	     struct cf_err *err)
 {
@@ -363,7 +455,8 @@ cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 	if ((rc = check_iis(&s->iis, err)) != CF_OK ||
 	    (rc = check_iis_httpsys(s, err)) != CF_OK ||
 	    (rc = check_validation(&s->validation, o, err)) != CF_OK ||
-	    (rc = check_iis_webroot(s, err)) != CF_OK)
+	    (rc = check_iis_webroot(s, err)) != CF_OK ||
+	    (rc = check_byo(s, err)) != CF_OK)
 		return rc;
 	if (s->ca_bundle != NULL &&
 	    access(s->ca_bundle, R_OK) != 0)

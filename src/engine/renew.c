@@ -76,6 +76,9 @@ record(struct cf_engine *e, struct cf_renewal *r, const char *action,
 		if ((rc2 = cf_renewal_set_current(r, res->serial, res->not_before,
 						  res->not_after, res->ari_cert_id,
 						  err)) != CF_OK ||
+		    (rc2 = cf_renewal_set_chains(r, res->chains, res->nchains,
+						 res->chain_selected, err)) !=
+			    CF_OK ||
 		    (rc2 = cf_renewal_add_event(r, now, action, "ok", res->serial,
 						res->not_after,
 						detail[0] ? detail : NULL, err)) !=
@@ -565,7 +568,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	ao.wait_budget_s = o->wait_s;
 	ao.allow_cross_origin = o->allow_cross_origin;
 	ao.http.timeout_s = o->http_timeout_s;
-	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
+	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK ||
+	    cf_engine_use_account(&e, r.spec.account, &it->err) != CF_OK)
 		goto out;
 	changed = update_ari(&e, &r, o->now);
 	if (follow_iis_sites(run, &r, it, &changed) != CF_OK)

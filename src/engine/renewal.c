@@ -45,6 +45,9 @@ cf_renewal_free(struct cf_renewal *r)
 	free(r->account_url);
 	free(r->serial);
 	free(r->ari_cert_id);
+	for (size_t i = 0; i < r->nchains; i++)
+		free(r->chains[i]);
+	free(r->chains);
 	for (size_t i = 0; i < r->nhistory; i++)
 		event_free(&r->history[i]);
 	free(r->history);
@@ -122,6 +125,15 @@ cf_renewal_to_json(const struct cf_renewal *r, json_t **out, struct cf_err *err)
 	bad |= set_time(cur, "not_before", r->not_before);
 	bad |= set_time(cur, "not_after", r->not_after);
 	bad |= set_str(cur, "ari_cert_id", r->ari_cert_id);
+	if (r->nchains > 0) {
+		json_t *ch = json_array();
+		bad |= ch == NULL;
+		for (size_t i = 0; ch != NULL && i < r->nchains; i++)
+			bad |= json_array_append_new(ch, json_string(r->chains[i]));
+		bad |= json_object_set_new(cur, "chains", ch);
+		bad |= json_object_set_new(cur, "chain",
+					   json_integer((json_int_t)r->chain));
+	}
 	bad |= json_object_set_new(j, "current", cur);
 	cur = NULL;
 	bad |= set_time(ari, "window_start", r->ari_start);
@@ -198,6 +210,26 @@ cf_renewal_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
 	bad |= get_time(cur, "not_before", &r->not_before);
 	bad |= get_time(cur, "not_after", &r->not_after);
 	bad |= get_str(cur, "ari_cert_id", &r->ari_cert_id);
+	if (json_is_array(json_object_get(cur, "chains"))) {
+		json_t *ch = json_object_get(cur, "chains"), *x;
+		size_t k;
+		r->chains = calloc(json_array_size(ch) + 1, sizeof(char *));
+		bad |= r->chains == NULL;
+		json_array_foreach(ch, k, x) {
+			if (r->chains == NULL || !json_is_string(x))
+				break;
+			if ((r->chains[r->nchains] = strdup(json_string_value(x))) ==
+			    NULL) {
+				bad = 1;
+				break;
+			}
+			r->nchains++;
+		}
+		r->chain = (size_t)json_integer_value(json_object_get(cur,
+								     "chain"));
+		if (r->chain >= r->nchains)
+			r->chain = 0;
+	}
 	ari = json_object_get(j, "ari");
 	bad |= get_time(ari, "window_start", &r->ari_start);
 	bad |= get_time(ari, "window_end", &r->ari_end);
@@ -434,6 +466,30 @@ cf_renewal_add_event(struct cf_renewal *r, time_t now, const char *action,
 	}
 	r->history = nh;
 	r->history[r->nhistory++] = ev;
+	return CF_OK;
+}
+
+cf_rc
+cf_renewal_set_chains(struct cf_renewal *r, char *const *chains, size_t n,
+		      size_t selected, struct cf_err *err)
+{
+	char **nc = calloc(n + 1, sizeof(char *));
+
+	if (nc == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((nc[i] = strdup(chains[i])) == NULL) {
+			while (i > 0)
+				free(nc[--i]);
+			free(nc);
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
+	for (size_t i = 0; i < r->nchains; i++)
+		free(r->chains[i]);
+	free(r->chains);
+	r->chains = nc;
+	r->nchains = n;
+	r->chain = selected < n ? selected : 0;
 	return CF_OK;
 }
 

@@ -9,7 +9,8 @@
  *    "spec": {...cf_spec_to_json...},        how to run the same order again
  *    "account_url": "...",
  *    "state": "active" | "cancelled" | "revoked",
- *    "current": {"serial", "not_before", "not_after", "ari_cert_id"},
+ *    "current": {"serial", "not_before", "not_after", "ari_cert_id",
+ *                "chains": [issuer CN...], "chain": index installed},
  *    "ari": {"window_start", "window_end", "selected", "next_check"},
  *    "next_due": "...", "retry_not_before": "...", "failures": N,
  *    "history": [{"time", "action", "outcome", "serial", "not_after",
@@ -65,6 +66,11 @@ struct cf_renewal {
 	char *serial;
 	time_t not_before, not_after;
 	char *ari_cert_id;               /* RFC 9773 CertID, or NULL */
+	char **chains;                   /* topmost issuer CN of each chain
+					    the CA offered ("current":
+					    {"chains": [...], "chain": N}) */
+	size_t nchains;
+	size_t chain;                    /* the one installed */
 	/* ACME Renewal Information, as last fetched (0: none) */
 	time_t ari_start, ari_end;       /* the CA's suggestedWindow */
 	time_t ari_selected;             /* our random time in the window */
@@ -114,6 +120,12 @@ cf_rc cf_renewal_set_current(struct cf_renewal *r, const char *serial,
 			     time_t not_before, time_t not_after,
 			     const char *ari_cert_id,
 			     struct cf_err *err) CF_MUST_CHECK;
+
+/* The chains the CA offered for the current certificate (copied) and the
+ * index of the one installed. */
+cf_rc cf_renewal_set_chains(struct cf_renewal *r, char *const *chains,
+			    size_t n, size_t selected,
+			    struct cf_err *err) CF_MUST_CHECK;
 
 /* The failure backoff after `failures` consecutive failures (>= 1). */
 long cf_renewal_backoff_s(int failures);

@@ -1,6 +1,8 @@
 /* spec.c - see spec.h */
 #include "engine/spec.h"
 
+#include "core/ip.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,11 @@ cf_spec_free(struct cf_cert_spec *s)
 	free(s->name);
 	free(s->directory_url);
 	free(s->ca_bundle);
+	free(s->profile);
+	free(s->preferred_chain);
+	free(s->csr_file);
+	free(s->key_file);
+	free(s->account);
 	strv_free(s->names, s->nnames);
 	free(v->http_address);
 	free(v->webroot);
@@ -188,8 +195,14 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 				  "(or --iis-site to take them from IIS)");
 	for (size_t i = 0; i < n; i++) {
 		int wild = strncmp(names[i], "*.", 2) == 0;
-		if ((rc = cf_dns_name_check(names[i], 1, err)) != CF_OK)
+		int ip = cf_ip_canon(names[i], NULL);
+		if (!ip && (rc = cf_dns_name_check(names[i], 1, err)) != CF_OK)
 			return rc;
+		if (ip && v->method == CF_VAL_DNS01)
+			return cf_err_set(err, CF_ERR_USAGE,
+					  "%s: an IP address cannot be validated with "
+					  "dns-01 (RFC 8738): use --validation http-01 "
+					  "or tls-alpn-01", names[i]);
 		if (wild && v->method != CF_VAL_DNS01)
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "%s: a wildcard name can only be validated "
@@ -235,6 +248,16 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 					  "--pfx-no-password to write it unprotected",
 					  cf_store_kind_name(st->kind), st->path);
 	}
+	/* A bring-your-own CSR without its key: only the state folder. */
+	if (s->csr_file != NULL && s->key_file == NULL &&
+	    (s->nstores > 0 || s->iis.install))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the %s store %s needs the certificate's private "
+				  "key, which --csr alone does not give: add --key "
+				  "FILE (the CSR's key), or drop the store",
+				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
+					       "iis",
+				  s->nstores ? s->stores[0].path : "binding");
 	if (s->iis.install) {
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)
@@ -287,6 +310,11 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 
 	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
 	bad |= set_str(j, "ca_bundle", s->ca_bundle);
+	bad |= set_str(j, "profile", s->profile);
+	bad |= set_str(j, "preferred_chain", s->preferred_chain);
+	bad |= set_str(j, "csr_file", s->csr_file);
+	bad |= set_str(j, "key_file", s->key_file);
+	bad |= set_str(j, "account", s->account);
 	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
 	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
 	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
@@ -423,6 +451,11 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	v->dns_propagation_timeout = -1;
 	bad |= get_str(j, "name", &s->name) | get_str(j, "directory", &s->directory_url);
 	bad |= get_str(j, "ca_bundle", &s->ca_bundle);
+	bad |= get_str(j, "profile", &s->profile);
+	bad |= get_str(j, "preferred_chain", &s->preferred_chain);
+	bad |= get_str(j, "csr_file", &s->csr_file);
+	bad |= get_str(j, "key_file", &s->key_file);
+	bad |= get_str(j, "account", &s->account);
 	bad |= get_strv(j, "names", &s->names, &s->nnames);
 	if (bad)
 		goto nomem;

@@ -106,6 +106,18 @@ struct cf_cert_spec {
 	struct cf_store_spec *stores;
 	size_t nstores;
 	struct cf_iis_spec iis;
+	/* Protocol choices (issue 16); NULL when not asked for. */
+	char *profile;               /* ACME profile sent in newOrder */
+	char *preferred_chain;       /* issuer CN of the topmost certificate
+					of the chain to keep among those the
+					CA offers (as certbot matches it) */
+	char *csr_file;              /* bring-your-own CSR (absolute path):
+					its names are ordered, it is sent
+					at finalize as it is */
+	char *key_file;              /* bring-your-own private key (absolute
+					path): the certificate's key */
+	char *account;               /* --account NAME, NULL: the default
+					account of the server */
 };
 
 void cf_spec_free(struct cf_cert_spec *s);

@@ -130,11 +130,15 @@ cf_retry_after_parse(const char *value, time_t now, long *seconds)
 	return CF_OK;
 }
 
-char *
-cf_link_find(const char *value, const char *rel)
+/* The target of the first link from *pp on with the given rel; *pp is
+ * moved past it (to the end when there is none). */
+static char *
+link_next(const char **pp, const char *rel)
 {
-	const char *p = value;
+	const char *p = *pp;
 	size_t rlen = strlen(rel);
+
+	*pp = p + strlen(p);
 
 	while (p != NULL && *p != '\0') {
 		const char *lt, *gt, *end, *q;
@@ -186,12 +190,31 @@ cf_link_find(const char *value, const char *rel)
 					return NULL;
 				memcpy(url, lt + 1, ulen);
 				url[ulen] = '\0';
+				*pp = end;
 				return url;
 			}
 		}
 		p = end;
 	}
 	return NULL;
+}
+
+char *
+cf_link_find(const char *value, const char *rel)
+{
+	return link_next(&value, rel);
+}
+
+size_t
+cf_link_find_all(const char *value, const char *rel, char **out, size_t max)
+{
+	size_t n = 0;
+	char *url;
+
+	while (n < max && *value != '\0' &&
+	       (url = link_next(&value, rel)) != NULL)
+		out[n++] = url;
+	return n;
 }
 
 cf_rc

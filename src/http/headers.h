@@ -27,6 +27,11 @@ cf_rc cf_retry_after_parse(const char *value, time_t now, long *seconds);
  */
 char *cf_link_find(const char *value, const char *rel);
 
+/* Every target with the given rel in one Link header value, in order, into
+ * out[0..max) (each malloc'd); returns how many. */
+size_t cf_link_find_all(const char *value, const char *rel, char **out,
+			size_t max);
+
 /* Parse an RFC 3339 timestamp ("2026-11-29T10:00:00Z", fractions and
  * numeric offsets allowed) into *out (UTC).  CF_ERR_PROTO if malformed. */
 cf_rc cf_rfc3339_parse(const char *s, time_t *out);

@@ -212,6 +212,10 @@ cf_state_name_for(const char *dns_name)
 
 	if (n != NULL && n[0] == '*')
 		n[0] = '_';
+	/* An IPv6 address (RFC 8738): "2001:db8::1" -> "2001_db8__1". */
+	for (char *p = n; p != NULL && *p != '\0'; p++)
+		if (*p == ':')
+			*p = '_';
 	return n;
 }
 
@@ -413,6 +417,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i].data == NULL)
+			continue; /* no key: a bring-your-own CSR alone */
 		free(file);
 		if ((file = join(gen, files[i].name, NULL)) == NULL) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");

@@ -74,7 +74,8 @@ cf_rc cf_state_cert_path(const struct cf_state *st, const char *name,
 
 /* What an issuance leaves on disk. All PEM text. key_pem is a secret. */
 struct cf_cert_files {
-	const char *key_pem;
+	const char *key_pem;         /* NULL: no privkey.pem (issue --csr
+					without --key: the key is the user's) */
 	size_t key_len;
 	const char *cert_pem;
 	const char *chain_pem;

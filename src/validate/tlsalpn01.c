@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/ip.h"
 #include "core/log.h"
 #include "validate/dnsname.h"
 #include "validate/listen.h"
@@ -35,6 +36,16 @@ struct alpn_ctx {
 	size_t nents;
 };
 
+/* The SNI the CA sends for identifier: the name itself, or for an
+ * address its reverse name (RFC 8738 §6). */
+static int
+sni_name(const char *identifier, char *buf, size_t len)
+{
+	if (cf_ip_reverse_name(identifier, buf, len) == 0)
+		return 0;
+	return snprintf(buf, len, "%s", identifier) < (int)len ? 0 : -1;
+}
+
 cf_rc
 cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
 		       X509 **cert, EVP_PKEY **key, struct cf_err *err)
@@ -51,6 +62,8 @@ cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
 	ASN1_OCTET_STRING *os = NULL;
 	X509_EXTENSION *ext = NULL;
 	BIGNUM *bn = NULL;
+	unsigned char addr[16];
+	int alen;
 	cf_rc rc = CF_OK;
 
 	*cert = NULL;
@@ -100,12 +113,24 @@ cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
 	}
 	if ((gens = sk_GENERAL_NAME_new_null()) == NULL ||
 	    (gn = GENERAL_NAME_new()) == NULL ||
-	    (ia5 = ASN1_IA5STRING_new()) == NULL ||
-	    !ASN1_STRING_set(ia5, identifier, -1)) {
+	    (ia5 = ASN1_IA5STRING_new()) == NULL) {
 		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
 		goto out;
 	}
-	GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+	/* RFC 8738 §6: an address is one iPAddress SAN, else a dNSName. */
+	if ((alen = cf_ip_bytes(identifier, addr)) > 0) {
+		if (!ASN1_OCTET_STRING_set(ia5, addr, alen)) {
+			rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+			goto out;
+		}
+		GENERAL_NAME_set0_value(gn, GEN_IPADD, ia5);
+	} else {
+		if (!ASN1_STRING_set(ia5, identifier, -1)) {
+			rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+			goto out;
+		}
+		GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+	}
 	ia5 = NULL;
 	if (!sk_GENERAL_NAME_push(gens, gn)) {
 		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
@@ -260,18 +285,23 @@ alpn_present(void *vctx, const struct cf_challenge_task *t,
 {
 	struct alpn_ctx *c = vctx;
 	struct alpn_entry e = { NULL, NULL, NULL }, *ne;
+	char sni[300];
 	cf_rc rc;
 
 	if (t->wildcard)
 		return cf_err_set(err, CF_ERR_USAGE,
 		    "tls-alpn-01 cannot validate the wildcard *.%s: use "
 		    "--validation dns-01", t->identifier);
-	if ((rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
+	if (!cf_ip_canon(t->identifier, NULL) &&
+	    (rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
 		return rc;
+	if (sni_name(t->identifier, sni, sizeof(sni)) != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+		    "tls-alpn-01: the name %.64s... is too long", t->identifier);
 	if ((rc = cf_tlsalpn01_make_cert(t->identifier, t->key_authorization,
 	    &e.cert, &e.key, err)) != CF_OK)
 		return rc;
-	if ((e.name = strdup(t->identifier)) == NULL) {
+	if ((e.name = strdup(sni)) == NULL) {
 		entry_free(&e);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
@@ -295,11 +325,14 @@ static void
 alpn_cleanup(void *vctx, const struct cf_challenge_task *t)
 {
 	struct alpn_ctx *c = vctx;
+	char sni[300];
 	size_t i;
 
+	if (sni_name(t->identifier, sni, sizeof(sni)) != 0)
+		return;
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < c->nents; i++) {
-		if (strcasecmp(c->ents[i].name, t->identifier) == 0) {
+		if (strcasecmp(c->ents[i].name, sni) == 0) {
 			entry_free(&c->ents[i]);
 			memmove(&c->ents[i], &c->ents[i + 1],
 			    (c->nents - i - 1) * sizeof(*c->ents));

@@ -108,6 +108,24 @@ else
 	t_fail "extra-authz: hostileca start"
 fi
 
+# --- alt-other-leaf: an alternate chain with another certificate in it is
+# never installed (issue 16), whatever --preferred-chain asks.
+if hca_start alt-other-leaf; then
+	CA_CN=$(openssl x509 -in "$HCA_CA" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+	t_check "alt-other-leaf: issue" hca_issue --preferred-chain "$CA_CN"
+	grep -q 'alternate chain .*/cert/[0-9]*/alt refused: it holds another certificate' "$T_ERR" &&
+		t_pass "alt-other-leaf: the alternate is refused, with a warning" ||
+		t_fail "alt-other-leaf: the alternate is refused, with a warning" "$(cat "$T_ERR")"
+	grep -q ' /cert/[0-9]*/alt 200' "$HCA_LOG" && t_pass "alt-other-leaf: the alternate was fetched" ||
+		t_fail "alt-other-leaf: the alternate was fetched" "$(grep /cert "$HCA_LOG")"
+	days=$(( ($(date -d "$(openssl x509 -in "$STATE/certs/$N/cert.pem" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
+	[ "$days" -ge 80 ] && t_pass "alt-other-leaf: the default chain's certificate is installed" ||
+		t_fail "alt-other-leaf: the default chain's certificate is installed" "$days days"
+	cf_stop_pid "$HCA_PID"
+else
+	t_fail "alt-other-leaf: hostileca start"
+fi
+
 # --- wrong-sans: the certificate has our key but other names.
 if hca_start wrong-sans; then
 	t_run hca_issue

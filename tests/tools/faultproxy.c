@@ -60,6 +60,9 @@
  *   drop true           close the connection without answering
  *   reject_replaces t   the rule only matches requests whose JWS payload
  *                       carries "replaces"; answers 400 malformed
+ *   merge_json {}       forward, then merge this object into the JSON
+ *                       answer (recursively: {"meta": {"profiles": {..}}}
+ *                       adds ACME profiles to Pebble's directory)
  *
  * Built-in answers:
  *   --directory-path P  serve upstream /dir at P; /dir and /directory 403
@@ -78,7 +81,8 @@
  * rule index, "local" a built-in answer (403 directory, renewal-info, 502
  * when upstream failed), STATUS 0 for hang/drop and for a delayed request
  * abandoned at shutdown.  "replaces" marks a
- * newOrder whose payload carried "replaces".
+ * newOrder whose payload carried "replaces", "profile=NAME" one that
+ * carried a profile.
  *
  * One thread per client connection; SIGTERM/SIGINT stop it cleanly.
  * See docs/TESTING-PROXY.md.
@@ -559,6 +563,14 @@ edit_add_renewal_info(json_t *root, const void *origin)
 }
 
 static int
+edit_merge(json_t *root, const void *obj)
+{
+	if (json_object_update_recursive(root, (json_t *)obj) != 0)
+		return -1;
+	return 1;
+}
+
+static int
 edit_fake_processing(json_t *root, const void *unused)
 {
 	if (json_object_get(root, "status") == NULL)
@@ -696,7 +708,7 @@ rule_load(struct rule *r, const json_t *j, size_t idx)
 	};
 	static const char *const action_keys[] = {
 		"status", "nonce", "retry_after", "retry_after_date",
-		"delay_ms", "rewrite_status", "fake_processing",
+		"delay_ms", "rewrite_status", "fake_processing", "merge_json",
 		"inject_challenge", "body", "content_type", "pad_body_to",
 		"add_headers", "hang", "drop", "reject_replaces",
 		"problem_type", "detail", NULL
@@ -854,7 +866,8 @@ rules_pick(const char *method, const char *target, int has_replaces)
 
 /* Does the flattened JWS in body carry a payload with "replaces"? */
 static int
-payload_has_replaces(const char *body, size_t len)
+payload_member(const char *body, size_t len, const char *name, char *out,
+    size_t outlen)
 {
 	json_t *jws, *payload = NULL;
 	const char *p;
@@ -871,7 +884,11 @@ payload_has_replaces(const char *body, size_t len)
 	if (cf_b64_decode_any(p, &raw, &rawlen, NULL) != CF_OK)
 		goto out;
 	payload = json_loadb((const char *)raw, rawlen, 0, NULL);
-	found = json_object_get(payload, "replaces") != NULL;
+	found = json_object_get(payload, name) != NULL;
+	if (found && out != NULL && json_is_string(json_object_get(payload,
+	    name)))
+		snprintf(out, outlen, "%s", json_string_value(
+		    json_object_get(payload, name)));
 out:
 	json_decref(payload);
 	free(raw);
@@ -1367,13 +1384,14 @@ send_simple_problem(struct conn *c, long st, const char *detail)
 
 static void
 log_request(long long t, const char *method, const char *target, long st,
-    const char *kind, long long dur, int replaces)
+    const char *kind, long long dur, int replaces, const char *profile)
 {
 	if (P.log == NULL)
 		return;
 	pthread_mutex_lock(&P.log_mu);
-	fprintf(P.log, "%lld %s %s %ld %s %lld%s\n", t, method, target, st,
-	    kind, dur, replaces ? " replaces" : "");
+	fprintf(P.log, "%lld %s %s %ld %s %lld%s%s%s\n", t, method, target, st,
+	    kind, dur, replaces ? " replaces" : "",
+	    profile[0] ? " profile=" : "", profile);
 	fflush(P.log);
 	pthread_mutex_unlock(&P.log_mu);
 }
@@ -1435,6 +1453,9 @@ apply_forward_edits(const json_t *act, const char *origin, struct resp *rs)
 		if (resp_edit_json(rs, edit_inject_challenge, &ia) != 0)
 			return -1;
 	}
+	v = json_object_get(act, "merge_json");
+	if (json_is_object(v) && resp_edit_json(rs, edit_merge, v) != 0)
+		return -1;
 	if (json_is_true(json_object_get(act, "fake_processing")) &&
 	    resp_edit_json(rs, edit_fake_processing, NULL) != 0)
 		return -1;
@@ -1503,7 +1524,7 @@ handle_request(struct conn *c, struct req *rq)
 	const char *host = rq->host ? rq->host : P.listen_hostport;
 	const char *upath = rq->target, *pt, *kind = "forwarded";
 	const json_t *act = NULL;
-	char origin[320], kbuf[32], detail[128];
+	char origin[320], kbuf[32], detail[128], profile[64] = "";
 	struct resp rs;
 	int is_dir = 0, replaces = 0, local = 0, keep = rq->keep_alive, ri;
 	long st;
@@ -1512,7 +1533,12 @@ handle_request(struct conn *c, struct req *rq)
 	snprintf(origin, sizeof(origin), "https://%s", host);
 	if (strcmp(rq->method, "POST") == 0 && path_eq(rq->target,
 	    "/order-plz"))
-		replaces = payload_has_replaces(rq->body, rq->body_len);
+	{
+		replaces = payload_member(rq->body, rq->body_len, "replaces",
+		    NULL, 0);
+		(void)payload_member(rq->body, rq->body_len, "profile",
+		    profile, sizeof(profile));
+	}
 
 	if (P.directory_path != NULL) {
 		if (path_eq(rq->target, "/dir") ||
@@ -1546,14 +1572,14 @@ handle_request(struct conn *c, struct req *rq)
 		if (json_is_true(json_object_get(act, "drop"))) {
 			keep = 0;
 			log_request(t0, rq->method, rq->target, 0, kind,
-			    mono_ms() - m0, replaces);
+			    mono_ms() - m0, replaces, profile);
 			goto out;
 		}
 		if (json_is_true(json_object_get(act, "hang"))) {
 			hang(c);
 			keep = 0;
 			log_request(t0, rq->method, rq->target, 0, kind,
-			    mono_ms() - m0, replaces);
+			    mono_ms() - m0, replaces, profile);
 			goto out;
 		}
 		if (json_long(act, "delay_ms", 0) > 0 &&
@@ -1561,7 +1587,7 @@ handle_request(struct conn *c, struct req *rq)
 			/* stopping: give up on the held request */
 			keep = 0;
 			log_request(t0, rq->method, rq->target, 0, kind,
-			    mono_ms() - m0, replaces);
+			    mono_ms() - m0, replaces, profile);
 			goto out;
 		}
 		st = json_long(act, "status", 0);
@@ -1611,7 +1637,7 @@ send:
 	if (send_response(c, rq->method, &rs, keep) != 0)
 		keep = 0;
 	log_request(t0, rq->method, rq->target, rs.status, kind,
-	    mono_ms() - m0, replaces);
+	    mono_ms() - m0, replaces, profile);
 	goto out;
 fail:
 	fprintf(stderr, "faultproxy: out of memory answering %s %s\n",

@@ -45,6 +45,9 @@
  *                     the connection without an answer
  *   slow-authz        one authorization per name, as it should be, but each
  *                     answers after --slow-ms (a run must stop at --wait)
+ *   alt-other-leaf    the certificate download offers an alternate chain
+ *                     (Link rel="alternate", /cert/N/alt) whose leaf is
+ *                     another certificate than the default chain's
  *
  * Log (--log, one line per request, flushed): "LISTENER METHOD PATH STATUS"
  * where LISTENER is "main" or "alt", plus "event ..." lines for what the
@@ -92,7 +95,7 @@
 enum scenario {
 	SC_GOOD, SC_EXTRA_AUTHZ, SC_WRONG_SANS, SC_MANY_AUTHZ, SC_ARI_AFTER_EXPIRY,
 	SC_CROSS_ORIGIN, SC_KEYCHANGE_500, SC_KEYCHANGE_DROP, SC_SLOW_AUTHZ,
-	SC_COUNT
+	SC_ALT_OTHER_LEAF, SC_COUNT
 };
 
 static const char *const scenario_names[] = {
@@ -105,6 +108,7 @@ static const char *const scenario_names[] = {
 	[SC_KEYCHANGE_500] = "keychange-500",
 	[SC_KEYCHANGE_DROP] = "keychange-drop",
 	[SC_SLOW_AUTHZ] = "slow-authz",
+	[SC_ALT_OTHER_LEAF] = "alt-other-leaf",
 };
 _Static_assert(sizeof(scenario_names) / sizeof(scenario_names[0]) == SC_COUNT,
 	       "scenario_names must name every scenario");
@@ -119,6 +123,7 @@ struct order {
 	size_t nauthz;
 	unsigned char valid[MAX_NAMES];
 	char *cert_pem;            /* leaf + CA, once finalized */
+	char *alt_pem;             /* alt-other-leaf: another leaf + CA */
 	time_t not_after;
 };
 
@@ -155,6 +160,7 @@ struct resp {
 	const char *ctype;
 	char *body;
 	char location[256];
+	char link[300];            /* a Link header value, or "" */
 	int drop;                  /* close without answering */
 };
 
@@ -548,6 +554,13 @@ issue(size_t id, const char *csr64)
 		pos += (size_t)snprintf(san + pos, sizeof(san) - pos, "%sDNS:%s",
 					pos ? "," : "", o->names[i]);
 	c = make_cert(pub, NULL, san, 0, 90);
+	if (scen == SC_ALT_OTHER_LEAF) {
+		X509 *other = make_cert(pub, NULL, san, 0, 30);
+		char *ol = other ? cert_pem(other) : NULL;
+		o->alt_pem = ol ? cf_strfmt("%s%s", ol, ca_pem) : NULL;
+		free(ol);
+		X509_free(other);
+	}
 	X509_REQ_free(csr);
 	leaf = cert_pem(c);
 	o->not_after = time(NULL) + 90 * 86400L;
@@ -807,10 +820,20 @@ handle(const struct req *rq, struct resp *rs)
 			set_json(rs, 200, order_json(id));
 		pthread_mutex_unlock(&mu);
 	} else if (sscanf(rq->path, "/cert/%zu", &id) == 1 && id < norders &&
+		   strstr(rq->path, "/alt") != NULL &&
+		   orders[id].alt_pem != NULL) {
+		rs->status = 200;
+		rs->ctype = "application/pem-certificate-chain";
+		rs->body = strdup(orders[id].alt_pem);
+	} else if (sscanf(rq->path, "/cert/%zu", &id) == 1 && id < norders &&
 		   orders[id].cert_pem != NULL) {
 		rs->status = 200;
 		rs->ctype = "application/pem-certificate-chain";
 		rs->body = strdup(orders[id].cert_pem);
+		if (orders[id].alt_pem != NULL)
+			snprintf(rs->link, sizeof(rs->link),
+				 "<%s/cert/%zu/alt>;rel=\"alternate\"",
+				 order_origin(), id);
 	} else {
 		set_problem(rs, 404, "malformed", "no such resource");
 	}
@@ -899,11 +922,14 @@ send_response(struct conn *c, const struct req *rq, const struct resp *rs)
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 %d X\r\nReplay-Nonce: hostile%lu%08x\r\n"
 		     "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-		     "%s%s%s%s%s%s\r\n", rs->status, __atomic_add_fetch(&nonce_ctr, 1,
+		     "%s%s%s%s%s%s%s%s%s\r\n", rs->status,
+		     __atomic_add_fetch(&nonce_ctr, 1,
 		     __ATOMIC_SEQ_CST), (unsigned)rand(), blen,
 		     rs->ctype ? "Content-Type: " : "", rs->ctype ? rs->ctype : "",
 		     rs->ctype ? "\r\n" : "", rs->location[0] ? "Location: " : "",
-		     rs->location, rs->location[0] ? "\r\n" : "");
+		     rs->location, rs->location[0] ? "\r\n" : "",
+		     rs->link[0] ? "Link: " : "", rs->link,
+		     rs->link[0] ? "\r\n" : "");
 	if (SSL_write(c->ssl, head, n) != n)
 		return -1;
 	if (blen > 0 && strcmp(rq->method, "HEAD") != 0 &&

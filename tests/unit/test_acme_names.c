@@ -56,7 +56,7 @@ test_order_identifiers(void **unused)
 	check_order("{\"identifiers\":[{\"type\":\"dns\",\"value\":\"mine.example\"}]}",
 		    1, CF_ERR_PROTO, "without *.mine.example, which was ordered");
 	check_order("{\"identifiers\":[{\"type\":\"ip\",\"value\":\"192.0.2.1\"}]}",
-		    1, CF_ERR_PROTO, "type ip (192.0.2.1)");
+		    1, CF_ERR_PROTO, "an order for 192.0.2.1, which was not ordered");
 	check_order("{\"status\":\"pending\"}", 1, CF_ERR_PROTO,
 		    "lists no identifiers");
 	/* More authorizations than names: refused before any is fetched. */
@@ -74,6 +74,7 @@ check_authz(const char *ident, int wildcard, unsigned char *seen, cf_rc want,
 
 	memset(&z, 0, sizeof(z));
 	z.identifier = (char *)ident;
+	z.identifier_type = (char *)"dns";
 	z.wildcard = wildcard;
 	assert_int_equal(cf_acme_authz_check(&z, ordered, 2, seen, &err), want);
 	if (want_msg != NULL && strstr(err.msg, want_msg) == NULL)
@@ -116,6 +117,45 @@ test_certificate_names(void **unused)
 	assert_non_null(strstr(err.msg, "without *.mine.example"));
 }
 
+/* RFC 8738: addresses are typed "ip", compare by their canonical form,
+ * and never match a DNS identifier of the same text. */
+static const char *const ips[] = { "192.0.2.1", "2001:db8::1" };
+
+static void
+test_ip_identifiers(void **unused)
+{
+	struct cf_acme_order o;
+	struct cf_acme_authz z;
+	struct cf_err err = { 0 };
+	unsigned char seen[2] = { 0, 0 };
+	const char *const sans[] = { "2001:DB8:0:0:0:0:0:1", "192.0.2.1" };
+
+	assert_string_equal(cf_acme_identifier_type("192.0.2.1"), "ip");
+	assert_string_equal(cf_acme_identifier_type("2001:db8::1"), "ip");
+	assert_string_equal(cf_acme_identifier_type("a.example"), "dns");
+	make_order(&o, "{\"identifiers\":[{\"type\":\"ip\",\"value\":\"192.0.2.1\"},"
+		   "{\"type\":\"ip\",\"value\":\"2001:0db8::0:1\"}]}", 2);
+	assert_int_equal(cf_acme_order_check(&o, ips, 2, &err), CF_OK);
+	cf_acme_order_free(&o);
+	make_order(&o, "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"192.0.2.1\"},"
+		   "{\"type\":\"ip\",\"value\":\"2001:db8::1\"}]}", 2);
+	assert_int_equal(cf_acme_order_check(&o, ips, 2, &err), CF_ERR_PROTO);
+	assert_non_null(strstr(err.msg, "type dns (192.0.2.1)"));
+	cf_acme_order_free(&o);
+	memset(&z, 0, sizeof(z));
+	z.identifier = (char *)"192.0.2.1";
+	z.identifier_type = (char *)"dns";
+	assert_int_equal(cf_acme_authz_check(&z, ips, 2, seen, &err),
+			 CF_ERR_PROTO);
+	z.identifier_type = (char *)"ip";
+	assert_int_equal(cf_acme_authz_check(&z, ips, 2, seen, &err), CF_OK);
+	z.identifier = (char *)"2001:db8:0::1";
+	assert_int_equal(cf_acme_authz_check(&z, ips, 2, seen, &err), CF_OK);
+	assert_int_equal(cf_acme_names_same_set("a certificate", sans, 2, ips, 2,
+						&err), CF_OK);
+	assert_int_equal(cf_acme_name_index(ips, 2, "192.0.2.10"), -1);
+}
+
 int
 main(void)
 {
@@ -123,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_order_identifiers),
 		cmocka_unit_test(test_authz_names),
 		cmocka_unit_test(test_certificate_names),
+		cmocka_unit_test(test_ip_identifiers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

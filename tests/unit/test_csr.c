@@ -26,6 +26,7 @@ static const char *const ten[] = {
 	"x.example.org", "last.example.org",
 };
 static const char *const longfirst[] = { name70, "short.example.org" };
+static const char *const ipfirst[] = { "192.0.2.7", "www.example.org" };
 
 static const struct {
 	const char *const *names;
@@ -35,6 +36,7 @@ static const struct {
 	{ one, 1, "example.org" },
 	{ ten, 10, "example.org" },
 	{ longfirst, 2, NULL },
+	{ ipfirst, 2, NULL },
 };
 
 /* The SAN entry i as text ("DNS:x" / "IP:x") for comparison. */
@@ -213,6 +215,42 @@ test_csr_bad_names(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* A CSR brought by the user: its names (SANs, canonical addresses, CN
+ * once), its key, and refusals for what is not a CSR. */
+static void
+test_csr_parse(void **state)
+{
+	const char *const names[] = { "Www.Example.COM", "example.com",
+				      "2001:DB8::0:1", "192.0.2.1" };
+	struct cf_csr_info ci;
+	struct cf_err err = { 0 };
+	EVP_PKEY *key = NULL;
+	unsigned char *der = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
+	assert_int_equal(cf_csr_build(key, names, 4, &der, &len, &err), CF_OK);
+	assert_int_equal(cf_csr_parse((const char *)der, len, &ci, &err), CF_OK);
+	assert_int_equal(ci.nnames, 4);
+	assert_string_equal(ci.names[0], "www.example.com");
+	assert_string_equal(ci.names[1], "example.com");
+	assert_string_equal(ci.names[2], "2001:db8::1");
+	assert_string_equal(ci.names[3], "192.0.2.1");
+	assert_int_equal(EVP_PKEY_eq(ci.pub, key), 1);
+	assert_int_equal(ci.der_len, len);
+	assert_memory_equal(ci.der, der, len);
+	cf_csr_info_free(&ci);
+	/* A flipped byte in the signature: refused. */
+	der[len - 3] ^= 0x55;
+	assert_int_equal(cf_csr_parse((const char *)der, len, &ci, &err),
+			 CF_ERR_USAGE);
+	assert_int_equal(cf_csr_parse("hello", 5, &ci, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "not a certificate signing request"));
+	free(der);
+	EVP_PKEY_free(key);
+}
+
 int
 main(void)
 {
@@ -220,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_csr_all),
 		cmocka_unit_test(test_cn_boundary),
 		cmocka_unit_test(test_csr_bad_names),
+		cmocka_unit_test(test_csr_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,6 +254,31 @@ static const struct ts_case ts_cases[] = {
 	{ "before 1970", "1969-12-31T23:59:59Z", CF_ERR_PROTO, 0 },
 };
 
+/* Every alternate of one header value, in order; others skipped; max kept. */
+static void
+test_link_find_all(void **state)
+{
+	const char *v = "<https://ca/cert/1/0>;rel=\"alternate\", "
+			"<https://ca/dir>;rel=\"index\", "
+			"<https://ca/cert/1/1>; rel=alternate";
+	char *out[3] = { NULL };
+	size_t n;
+
+	(void)state;
+	n = cf_link_find_all(v, "alternate", out, 3);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0], "https://ca/cert/1/0");
+	assert_string_equal(out[1], "https://ca/cert/1/1");
+	free(out[0]);
+	free(out[1]);
+	n = cf_link_find_all(v, "alternate", out, 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "https://ca/cert/1/0");
+	free(out[0]);
+	assert_int_equal(cf_link_find_all(v, "up", out, 3), 0);
+	assert_int_equal(cf_link_find_all("", "alternate", out, 3), 0);
+}
+
 static void
 test_rfc3339_table(void **state)
 {
@@ -379,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_retry_after_null),
 		cmocka_unit_test(test_retry_after_forms_agree),
 		cmocka_unit_test(test_link_table),
+		cmocka_unit_test(test_link_find_all),
 		cmocka_unit_test(test_rfc3339_table),
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_clock_format),

@@ -291,6 +291,11 @@ test_save_load_roundtrip(void **unused)
 	r.account_url = strdup("https://ca.test/acct/1");
 	r.spec.renew_before_days = 7;
 	cf_renewal_apply_ari(&r, T0, T0 + DAY, T0 + 2 * DAY, 600, 0.25);
+	{
+		char *const chains[] = { (char *)"Root A", (char *)"Root B" };
+		assert_int_equal(cf_renewal_set_chains(&r, chains, 2, 1, NULL),
+				 CF_OK);
+	}
 	cf_renewal_note_failure(&r, T0, 0);
 	assert_int_equal(cf_renewal_add_event(&r, T0, "renew", "failed", NULL, 0,
 					      "urn:ietf:params:acme:error:x: y",
@@ -313,6 +318,10 @@ test_save_load_roundtrip(void **unused)
 	assert_int_equal(back.spec.renew_before_days, 7);
 	assert_int_equal(back.nhistory, 1);
 	assert_string_equal(back.history[0].outcome, "failed");
+	assert_int_equal(back.nchains, 2);
+	assert_string_equal(back.chains[0], "Root A");
+	assert_string_equal(back.chains[1], "Root B");
+	assert_int_equal(back.chain, 1);
 	assert_int_equal(cf_renewal_list(&st, &names, &n, NULL), CF_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(names[0], "www.example.test");

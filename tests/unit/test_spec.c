@@ -141,6 +141,11 @@ assert_spec_eq(const struct cf_cert_spec *a, const struct cf_cert_spec *b)
 	assert_strv_eq("site hosts", a->iis.site_hosts,
 		       a->iis.site_hosts ? a->iis.nsites : 0, b->iis.site_hosts,
 		       b->iis.site_hosts ? b->iis.nsites : 0);
+	assert_str_eq("profile", a->profile, b->profile);
+	assert_str_eq("preferred_chain", a->preferred_chain, b->preferred_chain);
+	assert_str_eq("csr_file", a->csr_file, b->csr_file);
+	assert_str_eq("key_file", a->key_file, b->key_file);
+	assert_str_eq("account", a->account, b->account);
 }
 
 /* Through text, as the renewal definition file does. */
@@ -215,8 +220,53 @@ test_round_trip_full(void **state)
 	round_trip(&s, &back);
 	assert_spec_eq(&s, &back);
 	cf_spec_free(&back);
+	/* Issue 16: profile, preferred chain, own CSR and key, account. */
+	s.profile = strdup("shortlived");
+	s.preferred_chain = strdup("AAA Certificate Services");
+	s.csr_file = strdup("/etc/tls/www.csr");
+	s.key_file = strdup("/etc/tls/www.key");
+	s.account = strdup("billing");
+	round_trip(&s, &back);
+	assert_spec_eq(&s, &back);
+	assert_string_equal(back.profile, "shortlived");
+	assert_string_equal(back.account, "billing");
+	cf_spec_free(&back);
 	cf_spec_free(&s);
 	cf_spec_free(NULL);
+}
+
+/* IP addresses (RFC 8738): accepted for http-01 / tls-alpn-01, refused
+ * for dns-01; --csr alone refuses a store that needs the key. */
+static void
+test_check_ip_and_csr(void **state)
+{
+	const char *const ips[] = { "192.0.2.1", "2001:db8::1", "www.example.com" };
+	struct cf_cert_spec s;
+	struct cf_store_spec st;
+	struct cf_err err;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	s.validation.method = CF_VAL_HTTP01;
+	assert_int_equal(cf_spec_check(&s, ips, 3, &err), CF_OK);
+	s.validation.method = CF_VAL_TLSALPN01;
+	assert_int_equal(cf_spec_check(&s, ips, 3, &err), CF_OK);
+	s.validation.method = CF_VAL_DNS01;
+	s.validation.dns_provider = CF_DNS_MANUAL;
+	assert_int_equal(cf_spec_check(&s, ips, 3, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "192.0.2.1: an IP address cannot be "
+				       "validated with dns-01"));
+	s.validation.method = CF_VAL_HTTP01;
+	s.csr_file = (char *)"/etc/tls/www.csr";
+	st.kind = CF_STORE_PEM;
+	st.path = (char *)"/etc/nginx/tls";
+	s.stores = &st;
+	s.nstores = 1;
+	assert_int_equal(cf_spec_check(&s, ips + 2, 1, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "add --key FILE"));
+	s.key_file = (char *)"/etc/tls/www.key";
+	assert_int_equal(cf_spec_check(&s, ips + 2, 1, &err), CF_OK);
 }
 
 static void
@@ -709,6 +759,7 @@ main(void)
 		cmocka_unit_test(test_from_json_errors),
 		cmocka_unit_test(test_enum_parse),
 		cmocka_unit_test(test_check_table),
+		cmocka_unit_test(test_check_ip_and_csr),
 		cmocka_unit_test(test_no_secrets),
 		cmocka_unit_test(test_served_by),
 	};
