@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "install/server.h"
 #include "validate/dnsname.h"
 #include "validate/http01.h"
 #include "validate/tlsalpn01.h"
@@ -139,7 +140,31 @@ cf_spec_free(struct cf_cert_spec *s)
 	free(s->iis.config);
 	strv_free(s->iis.sites, s->iis.nsites);
 	free(s->iis.host_filter);
+	free(s->server.bin);
+	free(s->server.conf);
+	strv_free(s->hooks.deploy, s->hooks.ndeploy);
 	memset(s, 0, sizeof(*s));
+}
+
+/* --install nginx|apache points the server at a PEM folder. */
+static cf_rc
+server_check(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	int pem = 0;
+
+	for (size_t i = 0; i < s->nstores; i++)
+		pem |= s->stores[i].kind == CF_STORE_PEM;
+	if (s->server.kind != CF_SERVER_NONE && !pem)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--install %s needs --pem-dir DIR: the server is "
+				  "pointed at DIR/fullchain.pem and DIR/privkey.pem",
+				  cf_server_kind_name(s->server.kind));
+	if (s->server.kind == CF_SERVER_NONE &&
+	    (s->server.configure || s->server.conf || s->server.bin))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--configure, --server-config and --server-bin "
+				  "need --install nginx or --install apache");
+	return CF_OK;
 }
 
 cf_rc
@@ -209,7 +234,7 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 					  "--install iis needs --store ccs --ccs-dir "
 					  "DIR, --iis-config FILE and one --iis-site");
 	}
-	return CF_OK;
+	return server_check(s, err);
 }
 
 /* ---- JSON ---- */
@@ -237,6 +262,32 @@ strv_json(char *const *v, size_t n)
 			return NULL;
 		}
 	return a;
+}
+
+/* "server" and "hooks" members; non-zero when out of memory. */
+static int
+server_to_json(const struct cf_cert_spec *s, json_t *j)
+{
+	json_t *o;
+	int bad = 0;
+
+	if (s->server.kind != CF_SERVER_NONE) {
+		bad |= (o = json_object()) == NULL;
+		bad |= set_str(o, "kind", cf_server_kind_name(s->server.kind));
+		bad |= json_object_set_new(o, "configure",
+					   json_boolean(s->server.configure));
+		bad |= set_str(o, "bin", s->server.bin);
+		bad |= set_str(o, "config", s->server.conf);
+		bad |= json_object_set_new(j, "server", o);
+	}
+	if (s->hooks.ndeploy > 0) {
+		bad |= (o = json_object()) == NULL;
+		bad |= json_object_set_new(o, "deploy", strv_json(s->hooks.deploy,
+							     s->hooks.ndeploy));
+		bad |= set_int(o, "timeout", s->hooks.timeout_s);
+		bad |= json_object_set_new(j, "hooks", o);
+	}
+	return bad;
 }
 
 cf_rc
@@ -302,6 +353,7 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= set_int(iis, "https_port", s->iis.https_port);
 		bad |= json_object_set_new(j, "iis", iis);
 	}
+	bad |= server_to_json(s, j);
 	if (bad) {
 		json_decref(j);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
@@ -342,6 +394,36 @@ get_strv(json_t *o, const char *key, char ***out, size_t *n)
 		(*n)++;
 	}
 	return 0;
+}
+
+static cf_rc
+server_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
+{
+	json_t *o = json_object_get(j, "server"), *h = json_object_get(j, "hooks");
+	const char *kind;
+	int bad = 0;
+
+	if (o != NULL) {
+		kind = json_string_value(json_object_get(o, "kind"));
+		if (kind != NULL && strcmp(kind, "nginx") == 0)
+			s->server.kind = CF_SERVER_NGINX;
+		else if (kind != NULL && strcmp(kind, "apache") == 0)
+			s->server.kind = CF_SERVER_APACHE;
+		else
+			return cf_err_set(err, CF_ERR_USAGE, "unknown server kind "
+					  "'%s' in the renewal definition",
+					  kind ? kind : "");
+		s->server.configure = json_is_true(json_object_get(o, "configure"));
+		bad |= get_str(o, "bin", &s->server.bin);
+		bad |= get_str(o, "config", &s->server.conf);
+	}
+	if (h != NULL) {
+		bad |= get_strv(h, "deploy", &s->hooks.deploy, &s->hooks.ndeploy);
+		s->hooks.timeout_s =
+			(int)json_integer_value(json_object_get(h, "timeout"));
+	}
+	return bad ? cf_err_set(err, CF_ERR_NOMEM, "out of memory or malformed "
+				"lists") : CF_OK;
 }
 
 cf_rc
@@ -428,6 +510,8 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	}
 	if (bad)
 		goto nomem;
+	if ((rc = server_from_json(j, s, err)) != CF_OK)
+		goto fail;
 	return CF_OK;
 nomem:
 	rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory or malformed lists");

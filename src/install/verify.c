@@ -162,7 +162,7 @@ cf_tls_expect(const char *addr, unsigned port, const char *sni,
 		if (cf_tls_served_leaf(addr, port, sni, 5000, &got, &terr) !=
 		    CF_OK) {
 			v->serial[0] = '\0';
-			snprintf(v->detail, sizeof(v->detail), "%s", terr.msg);
+			snprintf(v->detail, sizeof(v->detail), "%.250s", terr.msg);
 			continue;
 		}
 		s = cf_cert_serial_hex(got);
