@@ -142,6 +142,9 @@ void cf_account_cli_free(struct cf_account_cli *a);
 /* One line per store (and IIS) of a verify report: "ok", "repaired",
  * "drifted" (dry run) or "FAILED", with what was wrong. */
 void cf_cli_print_verify(const struct cf_verify_report *r, const char *indent);
+/* What --install nginx|apache and the deploy hooks did (stdout; a failed
+ * hook also as a warning on stderr). */
+void cf_cli_print_server(const struct cf_delivery *d);
 
 /* Open state + engine from the global options and load any account. */
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,
