@@ -483,6 +483,7 @@ add_target(struct cf_srv_plan *p, const struct cf_srv_block *b,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	p->targets = nt;
 	nt += p->ntargets;
+	nt->port = b->port;
 	nt->addr = strdup(b->addr);
 	/* A wildcard name is checked with a name it covers. */
 	nt->name = name[0] == '*' ? cf_strfmt("certferry-check%s", name + 1) :
