@@ -70,6 +70,7 @@ int cf_cmd_show(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */

@@ -201,4 +201,24 @@ fi
 	t_pass "the PEM folder holds the served certificate again" ||
 	t_fail "the PEM folder holds the served certificate again" "$(serial_of "$DIR/cert.pem") vs $GOOD"
 rm -f "$CF_TMP/noreload"
+
+# 6. certferry verify: the state folder's certificate (the renewed one) is
+#    neither in the PEM folder nor served: drifted, exit 1; --repair
+#    writes it and reloads; --connect checks by handshake at an address
+CUR=$(serial_of "$(cf_certdir ab)/cert.pem")
+t_run cf_run verify ab --connect "127.0.0.1:$TLS_PORT"
+if [ "$T_RC" -eq 1 ] && grep -q "nginx drifted .*serves serial 0*$GOOD, not 0*$CUR" "$T_OUT" &&
+	grep -q "tls  drifted  *127.0.0.1 port $TLS_PORT, $A" "$T_OUT"; then
+	t_pass "verify: the server serving another certificate is reported (exit 1)"
+else
+	t_fail "verify: the server serving another certificate is reported (exit 1)" "status $T_RC: $(cat "$T_OUT" "$T_ERR")"
+fi
+t_check "verify --repair" cf_run verify ab --repair
+serves $A "$CUR" && serves $B "$CUR" && grep -q "nginx repaired" "$T_OUT" &&
+	t_pass "verify --repair: PEM folder rewritten, nginx reloaded, the current certificate served" ||
+	t_fail "verify --repair: the current certificate served" "$(served_serial $A) vs $CUR: $(cat "$T_OUT")"
+t_run cf_run verify ab --connect "127.0.0.1:$TLS_PORT"
+[ "$T_RC" -eq 0 ] && grep -q "tls  ok .*$B: serves serial 0*$CUR" "$T_OUT" &&
+	t_pass "verify --connect: every name serves the current serial (exit 0)" ||
+	t_fail "verify --connect: every name serves the current serial" "status $T_RC: $(cat "$T_OUT" "$T_ERR")"
 t_done
