@@ -18,7 +18,10 @@ arg(const char **p, const char *e)
 	const char *s;
 	char q = 0;
 
-	while (*p < e && isspace((unsigned char)**p))
+	/* blanks, and the "\" that continues a line */
+	while (*p < e && (isspace((unsigned char)**p) ||
+			  (**p == '\\' && *p + 1 < e &&
+			   ((*p)[1] == '\n' || (*p)[1] == '\r'))))
 		(*p)++;
 	if (*p >= e)
 		return NULL;
