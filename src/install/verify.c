@@ -138,8 +138,8 @@ cf_tls_expect(const char *addr, unsigned port, const char *sni,
 	      const char *leaf_pem, unsigned tries, unsigned delay_ms,
 	      struct cf_tls_verdict *v, struct cf_err *err)
 {
-	X509 *want, *got = NULL;
-	char *want_serial = NULL;
+	X509 *want;
+	cf_rc rc;
 
 	memset(v, 0, sizeof(*v));
 	if ((want = pem_leaf(leaf_pem)) == NULL) {
@@ -147,6 +147,21 @@ cf_tls_expect(const char *addr, unsigned port, const char *sni,
 		return cf_err_set(err, CF_ERR_USAGE, "the expected certificate "
 				  "is not a PEM certificate");
 	}
+	rc = cf_tls_expect_x509(addr, port, sni, want, tries, delay_ms, v, err);
+	X509_free(want);
+	return rc;
+}
+
+cf_rc
+cf_tls_expect_x509(const char *addr, unsigned port, const char *sni,
+		   X509 *want, unsigned tries, unsigned delay_ms,
+		   struct cf_tls_verdict *v, struct cf_err *err)
+{
+	X509 *got = NULL;
+	char *want_serial = NULL;
+
+	(void)err;
+	memset(v, 0, sizeof(*v));
 	want_serial = cf_cert_serial_hex(want);
 	for (unsigned i = 0; i < (tries ? tries : 1); i++) {
 		struct cf_err terr = { 0 };
@@ -178,7 +193,6 @@ cf_tls_expect(const char *addr, unsigned port, const char *sni,
 			 "%s", v->serial, want_serial ? want_serial : "?");
 	}
 	X509_free(got);
-	X509_free(want);
 	free(want_serial);
 	return CF_OK;
 }

@@ -43,6 +43,11 @@ cf_rc cf_tls_expect(const char *addr, unsigned port, const char *sni,
 		    const char *leaf_pem, unsigned tries, unsigned delay_ms,
 		    struct cf_tls_verdict *v, struct cf_err *err) CF_MUST_CHECK;
 
+/* cf_tls_expect with the expected certificate as X509 (not consumed). */
+cf_rc cf_tls_expect_x509(const char *addr, unsigned port, const char *sni,
+			 X509 *want, unsigned tries, unsigned delay_ms,
+			 struct cf_tls_verdict *v, struct cf_err *err) CF_MUST_CHECK;
+
 /* "HOST", "HOST:PORT", "[V6]:PORT" -> host (malloc'd) and port (default
  * def_port).  CF_ERR_USAGE for anything else. */
 cf_rc cf_hostport_parse(const char *s, unsigned def_port, char **host,
