@@ -710,6 +710,14 @@ dry_run(struct issue_cli *c, char **names, size_t n)
 		print_iis_plan(plan, 1);
 		cf_iis_plan_free(plan);
 	}
+	if (c->spec.server.kind != CF_SERVER_NONE)
+		printf("%s:       TLS blocks found for every name (%s); would test, "
+		       "reload and check by handshake\n",
+		       cf_server_kind_name(c->spec.server.kind),
+		       c->spec.server.configure ? "edited to use the PEM folder "
+		       "where needed" : "already using the PEM folder");
+	for (size_t i = 0; i < c->spec.hooks.ndeploy; i++)
+		printf("deploy hook: %s\n", c->spec.hooks.deploy[i]);
 	return CF_EXIT_OK;
 }
 
