@@ -17,11 +17,13 @@
 #include "core/log.h"
 #include "crypto/x509.h"
 #include "http/headers.h"
+#include "store/atomic.h"
 #include "store/paths.h"
 
 #define HOOK_TIMEOUT_S 300
 #define CHECK_TRIES 20           /* handshakes per name after a reload */
 #define CHECK_DELAY_MS 250       /* apart: 5 s for workers to restart */
+#define SERVER_LOCK_WAIT_S 300   /* another run's edit-reload-check */
 
 void
 cf_strv_free(char **v)
@@ -210,11 +212,22 @@ cf_install_server(const struct cf_state *state, const struct cf_cert_spec *s,
 	struct cf_server_ctl ctl;
 	const struct cf_server_check *bad;
 	size_t nbad = 0;
+	char *lock = NULL;
+	int lockfd = -1;
 	cf_rc rc;
 
 	memset(res, 0, sizeof(*res));
 	res->kind = (enum cf_server_kind)s->server.kind;
 	ctl_of(s, &ctl);
+	/* One sequence at a time per server: concurrent renewals (renew
+	 * --jobs) must not edit the same file, or reload in the middle of
+	 * another's check and rollback. */
+	if (state != NULL &&
+	    ((rc = cf_state_iis_lock_path(state, ctl.conf ? ctl.conf :
+					  cf_server_kind_name(ctl.kind), &lock,
+					  err)) != CF_OK ||
+	     (rc = cf_file_lock(lock, SERVER_LOCK_WAIT_S, &lockfd, err)) != CF_OK))
+		goto out;
 	if ((rc = load_plan(s, names, n, s->server.configure, &cfg, &plan, res,
 			    err)) != CF_OK)
 		goto out;
@@ -251,6 +264,8 @@ cf_install_server(const struct cf_state *state, const struct cf_cert_spec *s,
 				"where it is configured, but: %s",
 				cf_server_kind_name(ctl.kind), res->problems);
 out:
+	cf_file_unlock(lockfd);
+	free(lock);
 	cf_srv_plan_free(plan);
 	cf_srv_config_free(cfg);
 	return rc;

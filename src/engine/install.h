@@ -54,7 +54,9 @@ const char *cf_install_pem_dir(const struct cf_cert_spec *s);
  * configuration files restored and the server reloaded again.  CF_OK only
  * when every name was proven served; otherwise an error saying what
  * happened and what is served now (*res says it per name).
- * state (NULL: tests) gives the backup folder STATE/backups/.
+ * state (NULL: tests) gives the backup folder STATE/backups/ and the lock
+ * (STATE/locks/, keyed by the server's configuration file) held around
+ * the whole sequence, so that concurrent renewals take turns.
  */
 cf_rc cf_install_server(const struct cf_state *state,
 			const struct cf_cert_spec *s, const char *const *names,
