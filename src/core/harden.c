@@ -242,6 +242,10 @@ cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	reaped = 1;
+	if (o->status != NULL)
+		*o->status = status;
+	if (o->timed_out != NULL)
+		*o->timed_out = timed_out;
 	if (o->output == NULL && out.len > 0) {
 		ssize_t w = write(2, out.data, out.len);
 		(void)w;

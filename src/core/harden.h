@@ -66,8 +66,8 @@ cf_rc cf_child_run(const char *const *argv, struct cf_err *err) CF_MUST_CHECK;
  *
  * Returns CF_OK when it exited 0; CF_ERR_IO naming argv[0] and the exit
  * status, the signal or the timeout otherwise (the output is kept in
- * every case, for the caller's message).  *o->status gets the wait status
- * when o->status is set.
+ * every case, for the caller's message); o->status and o->timed_out,
+ * when set, say which.
  */
 struct cf_child_opts {
 	const char *const *env;      /* extra "NAME=value" strings */
@@ -75,6 +75,9 @@ struct cf_child_opts {
 	unsigned timeout_s;
 	char **output;               /* NULL: not captured */
 	size_t output_max;           /* 0: 64 KiB */
+	int *status;                 /* NULL, or gets the wait status */
+	int *timed_out;              /* NULL, or gets 1 when killed by the
+					timeout, else 0 */
 };
 cf_rc cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
 			struct cf_err *err) CF_MUST_CHECK;

@@ -558,9 +558,10 @@ cf_install_hooks(const struct cf_cert_spec *s, const struct cf_hook_vars *v,
 	if ((rc = cf_hook_env(v, &env, &nenv, err)) != CF_OK)
 		return rc;
 	for (size_t i = 0; i < s->hooks.ndeploy; i++) {
-		struct cf_child_opts o = { (const char *const *)env, nenv,
-			(unsigned)(s->hooks.timeout_s > 0 ? s->hooks.timeout_s :
-				   HOOK_TIMEOUT_S), NULL, 0 };
+		struct cf_child_opts o = {
+			.env = (const char *const *)env, .nenv = nenv,
+			.timeout_s = (unsigned)(s->hooks.timeout_s > 0 ?
+						s->hooks.timeout_s : HOOK_TIMEOUT_S) };
 		struct cf_err herr = { 0 };
 		char **argv = NULL;
 

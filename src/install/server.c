@@ -60,7 +60,8 @@ server_cmd(const struct cf_server_ctl *ctl, const char *a1, const char *a2,
 {
 	const char *argv[8];
 	char *text = NULL, last[200];
-	struct cf_child_opts o = { NULL, 0, CMD_TIMEOUT_S, &text, cap };
+	struct cf_child_opts o = { .timeout_s = CMD_TIMEOUT_S, .output = &text,
+				   .output_max = cap };
 	cf_rc rc;
 
 	server_argv(ctl, argv, a1, a2, a3);
@@ -779,7 +780,8 @@ cf_server_reload(const struct cf_server_ctl *ctl, const char **how,
 
 	if (ctl->conf == NULL) {
 		const char *is[] = { "systemctl", "is-active", "--quiet", unit, NULL };
-		struct cf_child_opts o = { NULL, 0, CMD_TIMEOUT_S, &out, 0 };
+		struct cf_child_opts o = { .timeout_s = CMD_TIMEOUT_S,
+					   .output = &out };
 		if (cf_child_run_opts(is, &o, &serr) == CF_OK) {
 			const char *rl[] = { "systemctl", "reload", unit, NULL };
 			free(out);

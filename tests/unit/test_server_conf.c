@@ -346,7 +346,8 @@ test_child_opts(void **state)
 			     NULL };
 	const char *slow[] = { "/bin/sh", "-c", "sleep 30", NULL };
 	char *out = NULL;
-	struct cf_child_opts o = { env, 1, 10, &out, 0 };
+	struct cf_child_opts o = { .env = env, .nenv = 1, .timeout_s = 10,
+				   .output = &out };
 	struct cf_err err = { 0 };
 
 	(void)state;
