@@ -99,6 +99,13 @@ server {
 	ssl_certificate_key $NG/$C.key;
 }
 CONF
+# a name served only over plain http
+cat >"$NG/sites/h.conf" <<CONF
+server {
+	listen 127.0.0.1:$HTTP_PORT;
+	server_name h.nginx.test;
+}
+CONF
 cp -a "$NG/sites" "$NG/sites.orig"
 
 cf_spawn "$NG/stdout.log" nginx -e "$NG/error.log" -c "$NG/nginx.conf" -g "daemon off;"
@@ -124,6 +131,17 @@ fi
 diff -r "$NG/sites.orig" "$NG/sites" >/dev/null && [ ! -e "$(cf_certdir ab)/cert.pem" ] &&
 	t_pass "without --configure: nothing edited, nothing ordered" ||
 	t_fail "without --configure: nothing edited, nothing ordered"
+
+# preflight: a server binary that is not there, a name no TLS block serves
+t_run cf_run "${ISSUE[@]}" --configure --server-bin "$CF_TMP/no/nginx"
+[ "$T_RC" -eq 2 ] && grep -q "error: --server-bin $CF_TMP/no/nginx" "$T_ERR" &&
+	t_pass "preflight: a missing server binary is exit 2 naming it" ||
+	t_fail "preflight: a missing server binary is exit 2 naming it" "status $T_RC: $(cat "$T_ERR")"
+t_run cf_run issue -d h.nginx.test --pem-dir "$CF_TMP/tls-h" --agree-tos --http-port "$HTTP01_PORT" \
+	--http-address 127.0.0.1 --install nginx --server-config "$NG/nginx.conf" --configure
+[ "$T_RC" -eq 2 ] && grep -q "h.nginx.test: served only without TLS ($NG/sites/h.conf:1)" "$T_ERR" &&
+	t_pass "preflight: a name served only over http is exit 2 naming its block (no block is created)" ||
+	t_fail "preflight: a name served only over http is exit 2 naming its block" "status $T_RC: $(cat "$T_ERR")"
 
 # 2. --configure: both blocks pointed at the PEM folder, the rest byte for
 #    byte, backup in the state folder, the handshake proves it
