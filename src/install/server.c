@@ -518,7 +518,8 @@ static cf_rc
 apply_edits(const struct cf_srv_config *c, struct cf_srv_plan *p,
 	    struct edit *v, size_t n, struct cf_err *err)
 {
-	qsort(v, n, sizeof(*v), edit_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), edit_cmp);
 	for (size_t i = 0; i < n;) {
 		size_t f = v[i].file, pos = 0;
 		struct cf_buf b;
