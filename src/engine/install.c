@@ -94,7 +94,7 @@ load_plan(const struct cf_cert_spec *s, const char *const *names, size_t n,
 				 err)) != CF_OK)
 		goto out;
 	if ((*plan)->problems > 0 &&
-	    (res->problems = cf_srv_plan_problems(*cfg, *plan)) == NULL)
+	    (res->problems = cf_srv_plan_problems(*plan)) == NULL)
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 out:
 	free(cert);

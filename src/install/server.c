@@ -280,39 +280,39 @@ cf_rc
 cf_srv_block_set_listen(struct cf_srv_block *b, const char *a, size_t len,
 			unsigned def_port, struct cf_err *err)
 {
-	char host[256] = "", *end;
-	const char *colon = NULL, *h = a;
-	size_t hl = len;
+	char host[256] = "", num[16] = "", *end;
+	const char *h = a, *portp = NULL;
+	size_t hl = len, pl = 0, digits = 0;
 	unsigned long port = def_port;
 
-	if (a[0] == '[') {
+	while (digits < len && a[digits] >= '0' && a[digits] <= '9')
+		digits++;
+	if (digits == len) {                       /* "443" */
+		hl = 0;
+		portp = a;
+		pl = len;
+	} else if (a[0] == '[') {                  /* "[::]:443", "[::1]" */
 		const char *rb = memchr(a, ']', len);
 		if (rb == NULL)
 			return CF_OK;
 		h = a + 1;
 		hl = (size_t)(rb - h);
-		colon = rb + 1 < a + len && rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		const char *dot = memchr(a, '.', len), *cl = memchr(a, ':', len);
-		int digits = 1;
-		for (size_t i = 0; i < len; i++)
-			digits &= isdigit((unsigned char)a[i]) != 0;
-		if (digits) { /* "443" */
-			hl = 0;
-			colon = a - 1;
-		} else if (cl != NULL) {
-			colon = cl;
-			hl = (size_t)(cl - a);
+		if (rb + 1 < a + len && rb[1] == ':') {
+			portp = rb + 2;
+			pl = (size_t)(a + len - portp);
 		}
-		(void)dot;
+	} else {                                   /* "addr:443", "addr" */
+		const char *cl = memchr(a, ':', len);
+		if (cl != NULL) {
+			hl = (size_t)(cl - a);
+			portp = cl + 1;
+			pl = (size_t)(a + len - portp);
+		}
 	}
-	if (colon != NULL) {
-		char num[16];
-		size_t nl = (size_t)(a + len - (colon + 1));
-		if (nl == 0 || nl >= sizeof(num))
+	if (portp != NULL) {
+		if (pl == 0 || pl >= sizeof(num))
 			return CF_OK;
-		memcpy(num, colon + 1, nl);
-		num[nl] = '\0';
+		memcpy(num, portp, pl);
 		port = strtoul(num, &end, 10);
 		if (*end != '\0' || port == 0 || port > 65535)
 			return CF_OK;
@@ -675,13 +675,12 @@ out:
 }
 
 char *
-cf_srv_plan_problems(const struct cf_srv_config *c, const struct cf_srv_plan *p)
+cf_srv_plan_problems(const struct cf_srv_plan *p)
 {
 	struct cf_buf b;
 	char line[512];
 	char *s;
 
-	(void)c;
 	cf_buf_init(&b, 64 * 1024);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct cf_srv_item *it = &p->items[i];

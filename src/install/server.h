@@ -132,9 +132,9 @@ cf_rc cf_server_plan(const struct cf_srv_config *c, const char *const *names,
 		     struct cf_err *err) CF_MUST_CHECK;
 void cf_srv_plan_free(struct cf_srv_plan *p);
 
-/* "problem" lines of the plan, one per line (for an error message). */
-char *cf_srv_plan_problems(const struct cf_srv_config *c,
-			   const struct cf_srv_plan *p);
+/* The plan's problems, "NAME: what; NAME: what" (for a message);
+ * malloc'd, NULL when out of memory. */
+char *cf_srv_plan_problems(const struct cf_srv_plan *p);
 
 /*
  * Write the edited files of p (each atomically, keeping its mode), after

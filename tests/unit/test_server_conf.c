@@ -279,6 +279,42 @@ test_apache(void **state)
 }
 
 static void
+test_listen_forms(void **state)
+{
+	static const struct { const char *in; const char *addr; unsigned port; } t[] = {
+		{ "443", "127.0.0.1", 443 },
+		{ "127.0.0.2:8443", "127.0.0.2", 8443 },
+		{ "*:443", "127.0.0.1", 443 },
+		{ "_default_:443", "127.0.0.1", 443 },
+		{ "[::]:443", "::1", 443 },
+		{ "[2001:db8::1]:444", "2001:db8::1", 444 },
+		{ "[::1]", "::1", 80 },
+		{ "localhost", "localhost", 80 },
+		{ "0.0.0.0:8080", "127.0.0.1", 8080 },
+	};
+	struct cf_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cf_srv_block b;
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(cf_srv_block_set_listen(&b, t[i].in, strlen(t[i].in),
+							 80, &err), CF_OK);
+		assert_non_null(b.addr);
+		if (strcmp(b.addr, t[i].addr) != 0 || b.port != t[i].port)
+			fail_msg("%s -> %s %u", t[i].in, b.addr, b.port);
+		free(b.addr);
+	}
+	{	/* not an address: nothing set */
+		struct cf_srv_block b;
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(cf_srv_block_set_listen(&b, "a:99999", 7, 80, &err),
+				 CF_OK);
+		assert_null(b.addr);
+	}
+}
+
+static void
 test_hostport(void **state)
 {
 	struct cf_err err = { 0 };
@@ -386,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_nginx_plan),
 		cmocka_unit_test(test_nginx_insert),
 		cmocka_unit_test(test_apache),
+		cmocka_unit_test(test_listen_forms),
 		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_hook_words),
 		cmocka_unit_test(test_child_opts),
