@@ -39,6 +39,10 @@ else
 fi
 [ -f "$CF_TMP/pem/cert.pem" ] && [ -f "$CF_TMP/c.pfx" ] && t_pass "the stores are written" ||
 	t_fail "the stores are written"
+jq -e '.history[-1] | .outcome == "ok" and (.detail | test("deploy hook .*fail.sh.*exit status 3"))' \
+	"$STATE/renewals/$NAME.json" >/dev/null &&
+	t_pass "the hook's failure is in the renewal history" ||
+	t_fail "the hook's failure is in the renewal history" "$(jq -c '.history[-1]' "$STATE/renewals/$NAME.json")"
 ENV=$(cat "$H"/env.* 2>/dev/null) ARGS=$(cat "$H"/args.* 2>/dev/null)
 serial=$(openssl x509 -in "$CF_TMP/pem/cert.pem" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//')
 thumb=$(openssl x509 -in "$CF_TMP/pem/cert.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
