@@ -112,4 +112,8 @@ NEW2=$(serial_of "$DIR/cert.pem")
 	t_fail "renew: apache reloaded gracefully and serves the renewed certificate" "$(served_serial $A) vs $NEW2"
 diff -r "$AP/sites.after" "$AP/sites" >/dev/null && t_pass "renew: no configuration file edited" ||
 	t_fail "renew: no configuration file edited"
+t_run cf_run verify ab
+[ "$T_RC" -eq 0 ] && grep -q "apache ok " "$T_OUT" && grep -q "b.apache.test on 127.0.0.1 port $TLS_PORT: serves serial" "$T_ERR" &&
+	t_pass "verify: apache serves the current certificate to both names" ||
+	t_fail "verify: apache serves the current certificate to both names" "status $T_RC: $(cat "$T_OUT" "$T_ERR")"
 t_done
