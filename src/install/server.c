@@ -345,8 +345,13 @@ cf_srv_name_matches(const char *pattern, const char *name)
 	if (pattern[0] == '.') /* nginx: ".example.com" = it and below */
 		return strcasecmp(pattern + 1, name) == 0 ||
 		       (nl > pl && strcasecmp(name + nl - pl, pattern) == 0);
-	if (name[0] == '*')
-		return 0; /* a wildcard name: only the same pattern */
+	if (name[0] == '*') {
+		/* a wildcard name: the same pattern, or a host it covers */
+		const char *dot = strchr(pattern, '.');
+		return pattern[0] != '*' && pattern[0] != '.' && dot != NULL &&
+		       dot > pattern && strpbrk(pattern, "*?") == NULL &&
+		       strcasecmp(dot, name + 1) == 0;
+	}
 	if (strpbrk(pattern, "*?") != NULL)
 		return fnmatch(pattern, name, 0) == 0;
 	return 0;
@@ -582,10 +587,13 @@ cf_server_plan(const struct cf_srv_config *c, const char *const *names,
 		it->action = CF_SRV_OK;
 		for (size_t k = 0; k < c->nblocks && rc == CF_OK; k++) {
 			const struct cf_srv_block *b = &c->blocks[k];
-			const char *other;
+			const char *other, *sni = names[i];
 			int m = 0;
 			for (size_t j = 0; j < b->nnames && !m; j++)
-				m = cf_srv_name_matches(b->names[j], names[i]);
+				if ((m = cf_srv_name_matches(b->names[j], names[i])) &&
+				    names[i][0] == '*' && b->names[j][0] != '*')
+					sni = b->names[j]; /* a host the wildcard
+							      covers */
 			if (!m)
 				continue;
 			if (!b->tls) {
@@ -597,7 +605,7 @@ cf_server_plan(const struct cf_srv_config *c, const char *const *names,
 			if (!found)
 				it->block = k;
 			found = 1;
-			if ((rc = add_target(p, b, names[i], err)) != CF_OK)
+			if ((rc = add_target(p, b, sni, err)) != CF_OK)
 				break;
 			if (uses_files(b, cert_file, key_file))
 				continue;

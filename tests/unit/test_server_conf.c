@@ -76,7 +76,10 @@ test_name_matches(void **state)
 	assert_true(cf_srv_name_matches(".example.com", "example.com"));
 	assert_true(cf_srv_name_matches(".example.com", "a.example.com"));
 	assert_true(cf_srv_name_matches("*.example.com", "*.example.com"));
-	assert_false(cf_srv_name_matches("a.example.com", "*.example.com"));
+	/* a wildcard certificate serves the hosts one label below */
+	assert_true(cf_srv_name_matches("a.example.com", "*.example.com"));
+	assert_false(cf_srv_name_matches("a.b.example.com", "*.example.com"));
+	assert_false(cf_srv_name_matches("example.com", "*.example.com"));
 	assert_false(cf_srv_name_matches("*.example.com", "example.com"));
 	assert_false(cf_srv_name_matches("~^a\\.example\\.com$", "a.example.com"));
 	assert_false(cf_srv_name_matches("b.example.com", "a.example.com"));
@@ -217,6 +220,35 @@ test_nginx_insert(void **state)
 			    "server {\n\tssl_certificate /p/f.pem;\n"
 			    "\tssl_certificate_key /p/k.pem;\n"
 			    "\tlisten 443 ssl;\n\tserver_name a.test;\n}\n");
+	cf_srv_plan_free(p);
+	cf_srv_config_free(c);
+	unlink(f);
+	free(f);
+}
+
+/* A wildcard certificate for blocks of the hosts it covers: edited, and
+ * checked with the block's own name. */
+static void
+test_wildcard_plan(void **state)
+{
+	static const char conf[] = "server { listen 443 ssl; server_name a.w.test; }\n"
+				   "server { listen 443 ssl; server_name *.w.test; }\n";
+	static const char *const names[] = { "*.w.test" };
+	struct cf_srv_config *c = NULL;
+	struct cf_srv_plan *p = NULL;
+	struct cf_err err = { 0 };
+	char *f = write_tmp("wild.conf", conf);
+
+	(void)state;
+	assert_int_equal(cf_server_parse(CF_SERVER_NGINX, (const char *const *)&f,
+					 1, &c, &err), CF_OK);
+	assert_int_equal(cf_server_plan(c, names, 1, "/p/f.pem", "/p/k.pem", 1,
+					&p, &err), CF_OK);
+	assert_int_equal(p->problems, 0);
+	assert_int_equal(p->items[0].action, CF_SRV_EDIT);
+	assert_int_equal(p->ntargets, 2);
+	assert_string_equal(p->targets[0].name, "a.w.test");
+	assert_string_equal(p->targets[1].name, "certferry-check.w.test");
 	cf_srv_plan_free(p);
 	cf_srv_config_free(c);
 	unlink(f);
@@ -421,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_nginx_blocks),
 		cmocka_unit_test(test_nginx_plan),
 		cmocka_unit_test(test_nginx_insert),
+		cmocka_unit_test(test_wildcard_plan),
 		cmocka_unit_test(test_apache),
 		cmocka_unit_test(test_listen_forms),
 		cmocka_unit_test(test_hostport),
