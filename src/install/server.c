@@ -735,16 +735,15 @@ cf_server_apply(const struct cf_srv_config *c, const struct cf_srv_plan *p,
 {
 	struct cf_err rerr = { 0 };
 	cf_rc rc = CF_OK;
-	size_t i;
 
 	if (p->nedited == 0)
 		return CF_OK;
 	if (backup_dir != NULL &&
 	    (rc = cf_mkdir_p(backup_dir, 0700, 0, err)) != CF_OK)
 		return rc;
-	for (i = 0; i < c->nfiles && rc == CF_OK; i++) {
+	for (size_t i = 0; i < c->nfiles && backup_dir != NULL; i++) {
 		char *bak, *q;
-		if (p->new_texts[i] == NULL || backup_dir == NULL)
+		if (p->new_texts[i] == NULL)
 			continue;
 		if ((bak = cf_strfmt("%s/%s", backup_dir, c->files[i])) == NULL)
 			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
@@ -753,17 +752,21 @@ cf_server_apply(const struct cf_srv_config *c, const struct cf_srv_plan *p,
 				*q = '_';
 		rc = cf_file_write_atomic(bak, c->texts[i], c->lens[i], 0600, err);
 		free(bak);
+		if (rc != CF_OK)
+			return cf_err_wrap(err, "backup of %s (nothing edited)",
+					   c->files[i]);
 	}
-	for (i = 0; i < c->nfiles && rc == CF_OK; i++)
-		if (p->new_texts[i] != NULL)
-			rc = write_like(c->files[i], p->new_texts[i],
-					p->new_lens[i], err);
-	if (rc != CF_OK) {
-		cf_err_wrap(err, "editing %s", c->files[i ? i - 1 : 0]);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		if (p->new_texts[i] == NULL ||
+		    (rc = write_like(c->files[i], p->new_texts[i],
+				     p->new_lens[i], err)) == CF_OK)
+			continue;
+		cf_err_wrap(err, "editing %s", c->files[i]);
 		if (cf_server_restore(c, p, &rerr) != CF_OK)
 			cf_err_wrap(err, "and restoring failed too (%s)", rerr.msg);
+		return rc;
 	}
-	return rc;
+	return CF_OK;
 }
 
 cf_rc
