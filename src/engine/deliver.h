@@ -4,7 +4,9 @@
  *
  * Owns: reading applicationHost.config for the order's host names (every
  * run, so a host added to the site later is picked up by the next renewal)
- * and writing to the spec's stores, then adding IIS bindings; checking
+ * and writing to the spec's stores, then adding IIS bindings, then (through
+ * engine/install.h) making nginx or Apache serve it and running the deploy
+ * hooks; checking
  * that every store still holds the current certificate and repairing the
  * ones that drifted; and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
