@@ -736,6 +736,14 @@ cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
 			break;
 		}
 	}
+	if (s->server.kind != CF_SERVER_NONE)
+		served_line(&b, &rc, "%s (%s): the TLS server blocks of its names, "
+			    "through the PEM folder",
+			    cf_server_kind_name(s->server.kind), s->server.conf ?
+			    s->server.conf : "its default configuration");
+	for (size_t h = 0; h < s->hooks.ndeploy; h++)
+		served_line(&b, &rc, "deploy hook (wherever it copied the "
+			    "certificate): %s", s->hooks.deploy[h]);
 	for (size_t i = 0; rc == CF_OK && s->iis.config != NULL &&
 			   i < s->iis.nsites; i++) {
 		const struct cf_iis_site *site =

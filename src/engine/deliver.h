@@ -97,7 +97,8 @@ cf_rc cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
  * Where a certificate of s is served from, for people (revoke lists what
  * still serves a revoked certificate): one line ending in "\n" for
  * certs_dir (the state folder's STATE/certs/NAME; NULL: none), each store
- * of the spec, and each https binding of the spec's IIS sites in cfg whose
+ * of the spec, nginx/Apache and each deploy hook when the spec has them,
+ * and each https binding of the spec's IIS sites in cfg whose
  * host the certificate carries (its -d names and the sites' hosts).  With
  * an IIS configuration in the spec but cfg NULL (it could not be read),
  * one line per site instead.  *text: malloc'd.
