@@ -27,6 +27,8 @@ PACKAGES=(
 	unbound              # recursive resolver in front of knot: Pebble must follow
 	                     # the _acme-challenge CNAME into another zone
 	nginx-light          # real web server for webroot and nginx installer tests
+	apache2              # real Apache for the --install apache tests (t_install_apache.sh):
+	                     # its config test, graceful reload and TLS handshakes
 	curl                 # test harness: waits for Pebble, fetches its root
 	jq                   # test harness: reads JSON state and Pebble answers
 	procps               # ps: tests check that secrets never show on argv

@@ -75,6 +75,7 @@ int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
 /* "iis import-winacme DIR": argv[0] "iis", argv[1] "import-winacme". */
 int cf_cmd_iis_import_winacme(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */
@@ -147,6 +148,9 @@ void cf_account_cli_free(struct cf_account_cli *a);
 /* One line per store (and IIS) of a verify report: "ok", "repaired",
  * "drifted" (dry run) or "FAILED", with what was wrong. */
 void cf_cli_print_verify(const struct cf_verify_report *r, const char *indent);
+/* What --install nginx|apache and the deploy hooks did (stdout; a failed
+ * hook also as a warning on stderr). */
+void cf_cli_print_server(const struct cf_delivery *d);
 
 /* Open state + engine from the global options and load any account. */
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,

@@ -17,8 +17,11 @@
 #include "core/buf.h"
 #include "engine/deliver.h"
 #include "iis/appconfig.h"
+#include "core/buf.h"
+#include "crypto/pkcs12.h"
 #include "iis/check.h"
 #include "iis/netsh.h"
+#include "install/verify.h"
 #include "store/atomic.h"
 
 #define EXIT_FINE 0
@@ -30,6 +33,7 @@ static const char usage_top[] =
     "usage: certferry iis sites --config FILE [--json] [--var NAME=VALUE]...\n"
     "       certferry iis check --config FILE --ccs-dir DIR\n"
     "                 [--pfx-password-file FILE] [--days N] [--json]\n"
+    "                 [--connect HOST[:PORT]]\n"
     "       certferry iis import-winacme DIR [--apply] [options]\n"
     "\n"
     "  sites   list the sites of an IIS applicationHost.config\n"
@@ -56,6 +60,7 @@ static const char usage_sites[] =
 static const char usage_check[] =
     "usage: certferry iis check --config FILE --ccs-dir DIR\n"
     "                 [--pfx-password-file FILE] [--days N] [--json]\n"
+    "                 [--connect HOST[:PORT]]\n"
     "\n"
     "For every https binding that uses the Centralized Certificate Store,\n"
     "find its PFX file in DIR, open it with the CCS password and report its\n"
@@ -71,7 +76,12 @@ static const char usage_check[] =
     "  --pfx-password-file FILE  file holding the CCS PFX password\n"
     "                            (default: env CERTFERRY_PFX_PASSWORD)\n"
     "  --days N                  warn N days before expiry (default 30)\n"
-    "  --json                    print JSON instead of a table\n";
+    "  --json                    print JSON instead of a table\n"
+    "  --connect HOST[:PORT]     also connect to the IIS server at HOST\n"
+    "                            (port: the binding's, or PORT) with each\n"
+    "                            host name as SNI and check by a TLS\n"
+    "                            handshake that it serves the PFX's\n"
+    "                            certificate (exit 1 when it does not)\n";
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i. */
 static int
@@ -413,12 +423,73 @@ out:
 	return waiting;
 }
 
+/* The port of "IP:PORT:HOST", or 0. */
+static unsigned
+binding_port(const char *info)
+{
+	const char *c = info ? strchr(info, ':') : NULL;
+	unsigned long p;
+
+	if (c == NULL)
+		return 0;
+	p = strtoul(c + 1, NULL, 10);
+	return p > 0 && p <= 65535 ? (unsigned)p : 0;
+}
+
+/* --connect: a handshake with each CCS host at target; 1 when one does
+ * not serve its PFX's certificate. */
+static int
+connect_check(const struct cf_iis_check_report *r, const char *ccs,
+	      const char *pw, const char *target)
+{
+	struct cf_err err = { 0 };
+	char *host = NULL;
+	unsigned port = 0;
+	int bad = 0;
+
+	if (cf_hostport_parse(target, 0, &host, &port, &err) != CF_OK) {
+		fprintf(stderr, "error: --connect %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	printf("handshakes with %s:\n", host);
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct cf_iis_check_host *h = &r->hosts[i];
+		struct cf_tls_verdict v;
+		unsigned char *der = NULL;
+		char *path = NULL;
+		size_t len = 0;
+		X509 *want = NULL;
+		unsigned p = port ? port : binding_port(h->binding_information);
+
+		if (h->host == NULL || h->pfx_file == NULL)
+			continue;
+		if (p == 0)
+			p = 443;
+		memset(&v, 0, sizeof(v));
+		if ((path = cf_strfmt("%s/%s", ccs, h->pfx_file)) == NULL ||
+		    cf_file_read(path, 1u << 20, (char **)&der, &len, &err) != CF_OK ||
+		    cf_pkcs12_parse(der, len, pw, NULL, &want, NULL, &err) != CF_OK ||
+		    cf_tls_expect_x509(host, p, h->host, want, 1, 0, &v, &err) !=
+			    CF_OK)
+			snprintf(v.detail, sizeof(v.detail), "%.250s", err.msg);
+		printf("  %-8s %s port %u, %s: %s\n", v.served ? "ok" : "drifted",
+		       host, p, h->host, v.detail);
+		bad |= !v.served;
+		X509_free(want);
+		free(der);
+		free(path);
+	}
+	free(host);
+	return bad ? EXIT_PROBLEM : EXIT_FINE;
+}
+
 static int
 cmd_check(struct cf_cli *cli, int argc, char **argv)
 {
 	struct cf_iis_config *c = NULL;
 	struct cf_iis_check_report *r = NULL;
-	const char *config = NULL, *ccs = NULL, *pwfile = NULL, *v;
+	const char *config = NULL, *ccs = NULL, *pwfile = NULL, *v,
+		   *target = NULL;
 	char *pw = NULL, *end;
 	size_t pwlen = 0;
 	struct cf_err err;
@@ -442,6 +513,10 @@ cmd_check(struct cf_cli *cli, int argc, char **argv)
 			if ((pwfile = v) == NULL)
 				return usage_error("--pfx-password-file needs "
 				    "a file", NULL);
+		} else if (opt_value(argc, argv, &i, "--connect", &v)) {
+			if ((target = v) == NULL)
+				return usage_error("--connect needs HOST[:PORT]",
+				    NULL);
 		} else if (opt_value(argc, argv, &i, "--days", &v)) {
 			if (v == NULL)
 				return usage_error("--days needs a number", NULL);
@@ -472,6 +547,11 @@ cmd_check(struct cf_cli *cli, int argc, char **argv)
 	ret = check_output(r, json);
 	if (netsh_waiting(cli, c, json) > 0 && ret == EXIT_FINE)
 		ret = EXIT_PROBLEM;
+	if (target != NULL) {
+		int cr = connect_check(r, ccs, pw, target);
+		if (cr != EXIT_FINE)
+			ret = cr;
+	}
 out:
 	if (pw != NULL) {
 		OPENSSL_cleanse(pw, pwlen);

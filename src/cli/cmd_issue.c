@@ -31,7 +31,9 @@ enum {
 	OPT_IIS_SITE, OPT_IIS_HOST_FILTER, OPT_INSTALL, OPT_HTTPS_PORT,
 	OPT_DRY_RUN, OPT_WAIT, OPT_REUSE_KEY, OPT_RENEW_BEFORE, OPT_PFX_NO_PASSWORD,
 	OPT_FORCE, OPT_IIS_WEBROOT, OPT_IIS_PATH_MAP, OPT_IIS_MIGRATE,
-	OPT_PER_SITE, OPT_PROFILE, OPT_PREFERRED_CHAIN, OPT_CSR, OPT_KEY
+	OPT_PER_SITE, OPT_PROFILE, OPT_PREFERRED_CHAIN, OPT_CSR, OPT_KEY,
+	OPT_CONFIGURE, OPT_SERVER_CONFIG, OPT_SERVER_BIN, OPT_DEPLOY_HOOK,
+	OPT_DEPLOY_HOOK_TIMEOUT
 };
 
 static const struct option issue_longopts[] = {
@@ -70,6 +72,11 @@ static const struct option issue_longopts[] = {
 	{ "iis-path-map", required_argument, NULL, OPT_IIS_PATH_MAP },
 	{ "iis-migrate", no_argument, NULL, OPT_IIS_MIGRATE },
 	{ "per-site", no_argument, NULL, OPT_PER_SITE },
+	{ "configure", no_argument, NULL, OPT_CONFIGURE },
+	{ "server-config", required_argument, NULL, OPT_SERVER_CONFIG },
+	{ "server-bin", required_argument, NULL, OPT_SERVER_BIN },
+	{ "deploy-hook", required_argument, NULL, OPT_DEPLOY_HOOK },
+	{ "deploy-hook-timeout", required_argument, NULL, OPT_DEPLOY_HOOK_TIMEOUT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -196,6 +203,29 @@ issue_usage(FILE *f)
 "  --per-site                 one certificate per site of --iis-site (each\n"
 "                             its own renewal), named by --name PATTERN\n"
 "                             with {id} and {name} (default 'site-{id}')\n"
+"nginx and Apache (see docs/LINUX.md):\n"
+"  --install nginx|apache     point the TLS server blocks / virtual hosts of\n"
+"                             the names at --pem-dir's fullchain.pem and\n"
+"                             privkey.pem, test the configuration, reload,\n"
+"                             and prove by a TLS handshake to every name\n"
+"                             that the new certificate is served (else roll\n"
+"                             back certificate and configuration)\n"
+"  --configure                edit blocks that use other files (a backup\n"
+"                             goes to STATE/backups/); without it certferry\n"
+"                             only reloads blocks already pointing there\n"
+"  --server-config FILE       the server's main configuration (nginx -c,\n"
+"                             apache2ctl -f; default: the system's, and\n"
+"                             systemd reloads the unit when it is active)\n"
+"  --server-bin PATH          nginx / apache2ctl to run (default: from PATH)\n"
+"deploy hooks (run after every delivery, renewals too):\n"
+"  --deploy-hook CMD          run CMD (repeatable; no shell: words, quotes,\n"
+"                             placeholders {CertCommonName} {CertThumbprint}\n"
+"                             {CertFriendlyName} {StorePath} {CacheFile}\n"
+"                             {RenewalId} {CertSerial} {PfxPasswordFile});\n"
+"                             environment RENEWED_LINEAGE, RENEWED_DOMAINS,\n"
+"                             CERTFERRY_* (files, serial, not-after); its\n"
+"                             failure is reported, the delivery stands\n"
+"  --deploy-hook-timeout S    kill a hook after S seconds (default 300)\n"
 "\n"
 "Every path is recorded as an absolute path (renewals run from another\n"
 "folder), and everything the certificate will touch is checked before\n"
@@ -299,6 +329,32 @@ add_store(struct issue_cli *c, enum cf_store_kind kind, const char *path,
 	return 0;
 }
 
+/* The nginx/Apache and deploy hook options. */
+static int
+server_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
+{
+	struct cf_server_spec *sv = &c->spec.server;
+	long l;
+
+	switch (ch) {
+	case OPT_CONFIGURE:
+		sv->configure = 1;
+		return 0;
+	case OPT_SERVER_CONFIG:
+		return dup_to(&sv->conf, arg, err);
+	case OPT_SERVER_BIN:
+		return dup_to(&sv->bin, arg, err);
+	case OPT_DEPLOY_HOOK:
+		return push(&c->spec.hooks.deploy, &c->spec.hooks.ndeploy, arg,
+			    "--deploy-hook", err);
+	default:
+		if (secs_arg("--deploy-hook-timeout", arg, &l, err) != 0)
+			return -1;
+		c->spec.hooks.timeout_s = (int)(l > 86400 ? 86400 : l < 1 ? 1 : l);
+		return 0;
+	}
+}
+
 /* One option; 0 handled, -1 error (err set), 1 not an issue option. */
 static int
 issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
@@ -397,10 +453,16 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	case OPT_IIS_HOST_FILTER:
 		return dup_to(&c->spec.iis.host_filter, arg, err);
 	case OPT_INSTALL:
+		if (strcmp(arg, "nginx") == 0 || strcmp(arg, "apache") == 0) {
+			c->spec.server.kind = arg[0] == 'n' ? CF_SERVER_NGINX :
+							      CF_SERVER_APACHE;
+			return 0;
+		}
 		if (strcmp(arg, "iis") != 0) {
 			cf_err_set(err, CF_ERR_USAGE,
-				   "unknown --install target '%s': use iis (other "
-				   "servers read the PEM files: see --pem-dir)", arg);
+				   "unknown --install target '%s': use iis, nginx or "
+				   "apache (other servers read the PEM files: see "
+				   "--pem-dir and --deploy-hook)", arg);
 			return -1;
 		}
 		c->spec.iis.install = 1;
@@ -411,6 +473,12 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	case OPT_PER_SITE:
 		c->per_site = 1;
 		return 0;
+	case OPT_CONFIGURE:
+	case OPT_SERVER_CONFIG:
+	case OPT_SERVER_BIN:
+	case OPT_DEPLOY_HOOK:
+	case OPT_DEPLOY_HOOK_TIMEOUT:
+		return server_opt(c, ch, arg, err);
 	case OPT_HTTPS_PORT:
 		return port_arg("--https-port", arg, &c->spec.iis.https_port, err);
 	case OPT_IIS_WEBROOT:
@@ -448,7 +516,7 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
  * absolute path or a bare name.
  */
 static cf_rc
-script_abs(char **cmd, struct cf_err *err)
+script_abs(const char *opt, char **cmd, struct cf_err *err)
 {
 	size_t word = strcspn(*cmd, " \t");
 	const char *path = getenv("PATH");
@@ -459,9 +527,9 @@ script_abs(char **cmd, struct cf_err *err)
 	if ((*cmd)[word] != '\0') {
 		if (memchr(*cmd, '/', word) != NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
-					  "--dns-script '%s': give the script's "
+					  "%s '%s': give the script's "
 					  "absolute path (renewals run from another "
-					  "folder)", *cmd);
+					  "folder)", opt, *cmd);
 		return CF_OK;
 	}
 	if (strchr(*cmd, '/') != NULL)
@@ -481,8 +549,8 @@ script_abs(char **cmd, struct cf_err *err)
 		p += n + (p[n] == ':');
 	}
 	return cf_err_set(err, CF_ERR_USAGE,
-			  "--dns-script %s: no such program in PATH: give its "
-			  "absolute path", *cmd);
+			  "%s %s: no such program in PATH: give its "
+			  "absolute path", opt, *cmd);
 }
 
 /* Every path of the spec, absolute: renewals run from another folder. */
@@ -499,9 +567,17 @@ absolute_paths(struct issue_cli *c, struct cf_err *err)
 	    (rc = cf_path_abs_inplace(&s->iis.config, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&s->csr_file, err)) != CF_OK ||
 	    (rc = cf_path_abs_inplace(&s->key_file, err)) != CF_OK ||
+	    (rc = cf_path_abs_inplace(&s->server.conf, err)) != CF_OK ||
 	    (v->dns_script != NULL &&
-	     (rc = script_abs(&v->dns_script, err)) != CF_OK))
+	     (rc = script_abs("--dns-script", &v->dns_script, err)) != CF_OK))
 		return rc;
+	if (s->server.bin != NULL && strchr(s->server.bin, '/') != NULL &&
+	    (rc = cf_path_abs_inplace(&s->server.bin, err)) != CF_OK)
+		return rc;
+	for (size_t i = 0; i < s->hooks.ndeploy; i++)
+		if ((rc = script_abs("--deploy-hook", &s->hooks.deploy[i], err)) !=
+		    CF_OK)
+			return rc;
 	for (size_t i = 0; i < s->nstores; i++)
 		if ((rc = cf_path_abs_inplace(&s->stores[i].path, err)) != CF_OK)
 			return rc;
@@ -720,6 +796,7 @@ print_result(const char *const *names, size_t n, const struct cf_issue_result *r
 		       r->delivery.iis_backup);
 	print_netsh(r->delivery.iis_netsh_script, NULL, 0);
 	print_iis_report(names, n, r->delivery.iis_report);
+	cf_cli_print_server(&r->delivery);
 }
 
 /* --dry-run with --iis-webroot: the folder each name's token goes to. */
@@ -772,6 +849,14 @@ dry_run(struct cf_cli *cli, struct issue_cli *c, char **names, size_t n)
 		printf("store:       %s %s\n",
 		       cf_store_kind_name(c->spec.stores[i].kind),
 		       c->spec.stores[i].path);
+	if (c->spec.server.kind != CF_SERVER_NONE)
+		printf("%s:       TLS blocks found for every name (%s); would test, "
+		       "reload and check by handshake\n",
+		       cf_server_kind_name(c->spec.server.kind),
+		       c->spec.server.configure ? "edited to use the PEM folder "
+		       "where needed" : "already using the PEM folder");
+	for (size_t i = 0; i < c->spec.hooks.ndeploy; i++)
+		printf("deploy hook: %s\n", c->spec.hooks.deploy[i]);
 	if (!c->spec.iis.install)
 		return CF_EXIT_OK;
 	if (cf_spec_iis_plan(&c->spec, (const char *const *)names, n, &plan,

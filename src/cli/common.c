@@ -142,3 +142,31 @@ cf_cli_print_verify(const struct cf_verify_report *r, const char *indent)
 		       v->health != 0 ? ": " : "", v->health != 0 ? v->detail : "");
 	}
 }
+
+void
+cf_cli_print_server(const struct cf_delivery *d)
+{
+	const struct cf_server_result *r = &d->server;
+
+	if (r->kind != CF_SERVER_NONE) {
+		printf("  %s:%s%s\n", cf_server_kind_name(r->kind),
+		       r->reload_how ? " reloaded with " : "",
+		       r->reload_how ? r->reload_how : "");
+		if (r->blocks_edited_files)
+			printf("    configuration files edited: %zu (backup in %s)\n",
+			       r->blocks_edited_files, r->backup_dir ?
+			       r->backup_dir : "-");
+		for (size_t i = 0; i < r->nchecks; i++)
+			printf("    %-36s %s port %u: %s\n", r->checks[i].name,
+			       r->checks[i].addr, r->checks[i].port,
+			       r->checks[i].v.detail);
+		if (r->problems)
+			printf("    not served: %s\n", r->problems);
+	}
+	if (d->hooks_ran || d->hooks_failed)
+		printf("  deploy hooks: %zu run, %zu failed\n", d->hooks_ran,
+		       d->hooks_failed);
+	if (d->hooks_failed)
+		fprintf(stderr, "warning: %s (the certificate is delivered)\n",
+			d->hook_error);
+}

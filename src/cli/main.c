@@ -31,6 +31,8 @@ usage(FILE *f)
 		"  list | show NAME        the certificates certferry manages\n"
 		"  cancel NAME             stop renewing a certificate\n"
 		"  revoke NAME             revoke a certificate at the CA\n"
+		"  verify NAME             do its stores hold it, do its servers\n"
+		"                          serve it (TLS handshake)?\n"
 		"  schedule install|remove the systemd timer (or a crontab line)\n"
 		"  iis sites|check         read IIS's applicationHost.config\n"
 		"  iis import-winacme DIR  win-acme renewals as certferry definitions\n"
@@ -184,6 +186,8 @@ main(int argc, char **argv)
 		ret = cf_cmd_ca(&cli, argc, argv);
 	else if (strcmp(argv[0], "iis") == 0)
 		ret = cf_cmd_iis(&cli, argc, argv);
+	else if (strcmp(argv[0], "verify") == 0)
+		ret = cf_cmd_verify(&cli, argc, argv);
 	else {
 		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
 			argv[0]);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -146,4 +148,158 @@ cf_child_run(const char *const *argv, struct cf_err *err)
 out:
 	cf_child_env_free(env);
 	return rc;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read the child's output until EOF or the deadline (0: none); 1 when the
+ * deadline passed. */
+static int
+drain(int fd, struct cf_buf *out, double deadline)
+{
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int wait_ms = -1, pr;
+		char chunk[4096];
+		ssize_t n;
+
+		if (deadline > 0) {
+			double left = deadline - now_s();
+			if (left <= 0)
+				return 1;
+			wait_ms = (int)(left * 1000) + 1;
+		}
+		pr = poll(&p, 1, wait_ms);
+		if (pr == -1 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0; /* EOF: the child and its children are done */
+		if (cf_buf_append(out, chunk, (size_t)n) != CF_OK) {
+			/* over the cap: keep reading, drop the rest */
+		}
+	}
+}
+
+cf_rc
+cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
+		  struct cf_err *err)
+{
+	char **env = NULL;
+	int pfd[2] = { -1, -1 }, status = 0, timed_out = 0, reaped = 0;
+	pid_t pid = -1;
+	struct cf_buf out;
+	cf_rc rc;
+
+	cf_buf_init(&out, o->output_max ? o->output_max : 64 * 1024);
+	if (o->output != NULL)
+		*o->output = NULL;
+	if ((rc = cf_child_env_new(o->env, o->nenv, &env, err)) != CF_OK)
+		goto out;
+	if (pipe(pfd) == -1) {
+		rc = cf_err_set(err, CF_ERR_IO, "cannot run %s: pipe: %s",
+				argv[0], strerror(errno));
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		rc = cf_err_set(err, CF_ERR_IO, "cannot run %s: fork: %s",
+				argv[0], strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (devnull != -1)
+			dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		cf_child_close_fds();
+		environ = env;
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	setpgid(pid, pid); /* also here: no race with the kill below */
+	close(pfd[1]);
+	pfd[1] = -1;
+	timed_out = drain(pfd[0], &out, o->timeout_s ?
+			  now_s() + o->timeout_s : 0);
+	if (timed_out) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	reaped = 1;
+	if (o->status != NULL)
+		*o->status = status;
+	if (o->timed_out != NULL)
+		*o->timed_out = timed_out;
+	if (o->output == NULL && out.len > 0) {
+		ssize_t w = write(2, out.data, out.len);
+		(void)w;
+	}
+	if (timed_out)
+		rc = cf_err_set(err, CF_ERR_IO, "%s did not finish within %u s "
+				"and was killed", argv[0], o->timeout_s);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		rc = CF_OK;
+	else if (WIFEXITED(status))
+		rc = cf_err_set(err, CF_ERR_IO, "%s failed with exit status %d%s",
+				argv[0], WEXITSTATUS(status),
+				WEXITSTATUS(status) == 127 ? " (not found?)" : "");
+	else
+		rc = cf_err_set(err, CF_ERR_IO, "%s was killed by signal %d",
+				argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (o->output != NULL &&
+	    (*o->output = cf_buf_steal(&out)) == NULL && rc == CF_OK)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+out:
+	if (pid > 0 && !reaped) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	cf_child_env_free(env);
+	cf_buf_free(&out);
+	return rc;
+}
+
+void
+cf_last_line(const char *text, char *line, size_t max)
+{
+	const char *end, *start;
+	size_t n;
+
+	line[0] = '\0';
+	if (text == NULL || max == 0)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' ||
+			      end[-1] == ' '))
+		end--;
+	for (start = end; start > text && start[-1] != '\n'; start--)
+		;
+	n = (size_t)(end - start);
+	if (n >= max)
+		n = max - 1;
+	memcpy(line, start, n);
+	line[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20)
+			line[i] = ' ';
 }

@@ -4,8 +4,9 @@
  * the environment's secrets nor any open descriptor.
  *
  * Owns: the process's dumpable flag and core-size limit (set once, first
- * thing in main), the fixed environment a child gets, and the closing of
- * every inherited descriptor above 2 in a child before it execs.
+ * thing in main), the fixed environment a child gets, the closing of
+ * every inherited descriptor above 2 in a child before it execs, and
+ * running a child with a timeout and its output captured.
  */
 #ifndef CF_HARDEN_H
 #define CF_HARDEN_H
@@ -53,5 +54,36 @@ void cf_child_close_fds(void);
  * CF_ERR_IO naming the command and its status otherwise.
  */
 cf_rc cf_child_run(const char *const *argv, struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * cf_child_run with more control, for the web server commands and the
+ * deploy hooks.  The child runs in its own process group with stdin
+ * /dev/null, the environment of cf_child_env_new(o->env, o->nenv) and no
+ * other descriptor; its stdout and stderr go together into *o->output
+ * (malloc'd, NUL-terminated, at most o->output_max bytes kept, the rest
+ * read and dropped) when o->output is set, else to certferry's stderr.
+ * After o->timeout_s seconds (0: no limit) the whole group is killed.
+ *
+ * Returns CF_OK when it exited 0; CF_ERR_IO naming argv[0] and the exit
+ * status, the signal or the timeout otherwise (the output is kept in
+ * every case, for the caller's message); o->status and o->timed_out,
+ * when set, say which.
+ */
+struct cf_child_opts {
+	const char *const *env;      /* extra "NAME=value" strings */
+	size_t nenv;
+	unsigned timeout_s;
+	char **output;               /* NULL: not captured */
+	size_t output_max;           /* 0: 64 KiB */
+	int *status;                 /* NULL, or gets the wait status */
+	int *timed_out;              /* NULL, or gets 1 when killed by the
+					timeout, else 0 */
+};
+cf_rc cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
+			struct cf_err *err) CF_MUST_CHECK;
+
+/* The last non-empty line of text (at most max-1 bytes of it) into line:
+ * for messages that quote what a command said. */
+void cf_last_line(const char *text, char *line, size_t max);
 
 #endif

@@ -528,6 +528,104 @@ out:
 	return rc;
 }
 
+/* The current certificate of a name, read from the state folder (or what
+ * a PEM folder holds). */
+struct current {
+	char *key_pem;               /* secret */
+	size_t key_len;
+	char *cert_pem, *chain_pem, *fullchain_pem;
+};
+
+static void current_free(struct current *c);
+static cf_rc files_load(char *const paths[4], struct current *c,
+			struct cf_err *err);
+
+static void
+current_bundle(const struct current *c, const char *const *names, size_t n,
+	       struct cf_cert_bundle *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->key_pem = c->key_pem;
+	b->leaf_pem = c->cert_pem;
+	b->chain_pem = c->chain_pem;
+	b->fullchain_pem = c->fullchain_pem;
+	b->names = names;
+	b->nnames = n;
+}
+
+/* What the PEM folder dir holds now, for a rollback; 0 when it holds no
+ * complete set. */
+static int
+pem_snapshot(const char *dir, struct current *c)
+{
+	static const char *const files[] = { "privkey.pem", "cert.pem",
+					     "chain.pem", "fullchain.pem" };
+	char *paths[4] = { NULL };
+	struct cf_err ignore = { 0 };
+	int ok = 1;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < 4; i++)
+		ok &= (paths[i] = cf_strfmt("%s/%s", dir, files[i])) != NULL;
+	ok = ok && files_load(paths, c, &ignore) == CF_OK;
+	for (size_t i = 0; i < 4; i++)
+		free(paths[i]);
+	return ok;
+}
+
+/* The state folder's STATE/certs/NAME, or NULL. */
+static char *
+lineage(const struct cf_state *st, const char *name)
+{
+	struct cf_err ignore = { 0 };
+	char *p = NULL, *slash;
+
+	if (st == NULL || cf_state_cert_path(st, name, "fullchain.pem", &p,
+					     &ignore) != CF_OK)
+		return NULL;
+	if ((slash = strrchr(p, '/')) != NULL)
+		*slash = '\0';
+	return p;
+}
+
+static cf_rc deliver_all(const struct cf_state *state,
+			 const struct cf_cert_spec *s,
+			 const struct cf_cert_bundle *b, const struct current *prev,
+			 struct cf_delivery *d, struct cf_err *err);
+
+/* The deploy hooks after a delivery of b. */
+static void
+run_hooks(const struct cf_state *st, const struct cf_cert_spec *s,
+	  const struct cf_cert_bundle *b, struct cf_delivery *d)
+{
+	struct cf_hook_vars v;
+	struct cf_err err = { 0 };
+	char *lin = lineage(st, s->name);
+
+	memset(&v, 0, sizeof(v));
+	v.name = s->name;
+	v.names = b->names;
+	v.nnames = b->nnames;
+	v.lineage = lin ? lin : "";
+	v.pem_dir = cf_install_pem_dir(s);
+	v.leaf_pem = b->leaf_pem;
+	for (size_t i = 0; i < s->nstores; i++) {
+		if (s->stores[i].kind == CF_STORE_PFX && v.pfx_file == NULL) {
+			v.pfx_file = s->stores[i].path;
+			v.pfx_password_file = s->stores[i].password_file;
+		}
+		if (s->stores[i].kind == CF_STORE_CCS && v.ccs_dir == NULL)
+			v.ccs_dir = s->stores[i].path;
+	}
+	if (cf_install_hooks(s, &v, &d->hooks_ran, &d->hooks_failed,
+			     d->hook_error, sizeof(d->hook_error), &err) != CF_OK) {
+		d->hooks_failed = s->hooks.ndeploy;
+		snprintf(d->hook_error, sizeof(d->hook_error), "deploy hooks: %.300s",
+			 err.msg);
+	}
+	free(lin);
+}
+
 cf_rc
 cf_spec_iis_plan(const struct cf_cert_spec *s, const char *const *names,
 		 size_t n, struct cf_iis_plan **plan, struct cf_err *err)
@@ -583,9 +681,28 @@ cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
 	   const struct cf_cert_bundle *b, struct cf_delivery *d,
 	   struct cf_err *err)
 {
+	struct current prev;
+	int have_prev = 0;
+	cf_rc rc;
+	memset(d, 0, sizeof(*d));
+	memset(&prev, 0, sizeof(prev));
+	if (s->server.kind != CF_SERVER_NONE && cf_install_pem_dir(s) != NULL)
+		have_prev = pem_snapshot(cf_install_pem_dir(s), &prev);
+	rc = deliver_all(state, s, b, have_prev ? &prev : NULL, d, err);
+	current_free(&prev);
+	if (rc == CF_OK)
+		run_hooks(state, s, b, d);
+	return rc;
+}
+
+static cf_rc
+deliver_all(const struct cf_state *state, const struct cf_cert_spec *s,
+	    const struct cf_cert_bundle *b, const struct current *prev,
+	    struct cf_delivery *d, struct cf_err *err)
+{
+	struct cf_cert_bundle pb;
 	cf_rc rc;
 
-	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < s->nstores; i++) {
 		if ((rc = deliver_store(&s->stores[i], b, err)) != CF_OK)
 			return rc;
@@ -605,17 +722,19 @@ cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
 		if ((rc = iis_verify(s, d, err)) != CF_OK)
 			return cf_err_wrap(err, "checking IIS after install");
 	}
+	if (s->server.kind != CF_SERVER_NONE) {
+		if (prev != NULL)
+			current_bundle(prev, b->names, b->nnames, &pb);
+		rc = cf_install_server(state, s, b->names, b->nnames, b->leaf_pem,
+				       prev ? &pb : NULL, &d->server, err);
+		if (rc != CF_OK)
+			return cf_err_wrap(err, "--install %s",
+					   cf_server_kind_name(s->server.kind));
+	}
 	return CF_OK;
 }
 
 /* ---- verify and repair ---- */
-
-/* The current certificate of a name, read from the state folder. */
-struct current {
-	char *key_pem;               /* secret */
-	size_t key_len;
-	char *cert_pem, *chain_pem, *fullchain_pem;
-};
 
 static void
 current_free(struct current *c)
@@ -628,28 +747,42 @@ current_free(struct current *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Read key, cert, chain and fullchain from paths[0..3]. */
+static cf_rc
+files_load(char *const paths[4], struct current *c, struct cf_err *err)
+{
+	char **slots[] = { &c->key_pem, &c->cert_pem, &c->chain_pem,
+			   &c->fullchain_pem };
+	size_t len = 0;
+	cf_rc rc = CF_OK;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < 4 && rc == CF_OK; i++) {
+		rc = cf_file_read(paths[i], 1u << 20, slots[i], &len, err);
+		if (i == 0 && rc == CF_OK)
+			c->key_len = len;
+	}
+	if (rc != CF_OK)
+		current_free(c);
+	return rc;
+}
+
 static cf_rc
 current_load(const struct cf_state *st, const char *name, struct current *c,
 	     struct cf_err *err)
 {
 	static const char *const files[] = { "privkey.pem", "cert.pem",
 					     "chain.pem", "fullchain.pem" };
-	char **slots[] = { &c->key_pem, &c->cert_pem, &c->chain_pem,
-			   &c->fullchain_pem };
-	char *path = NULL;
-	size_t len;
+	char *paths[4] = { NULL };
 	cf_rc rc = CF_OK;
 
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < 4 && rc == CF_OK; i++) {
-		if ((rc = cf_state_cert_path(st, name, files[i], &path, err)) ==
-		    CF_OK)
-			rc = cf_file_read(path, 1u << 20, slots[i], &len, err);
-		if (i == 0)
-			c->key_len = len;
-		free(path);
-		path = NULL;
-	}
+	for (size_t i = 0; i < 4 && rc == CF_OK; i++)
+		rc = cf_state_cert_path(st, name, files[i], &paths[i], err);
+	if (rc == CF_OK)
+		rc = files_load(paths, c, err);
+	for (size_t i = 0; i < 4; i++)
+		free(paths[i]);
 	if (rc != CF_OK) {
 		current_free(c);
 		return cf_err_wrap(err, "the current certificate of %s in the "
@@ -770,6 +903,66 @@ verify_iis(const struct cf_state *st, const struct cf_cert_spec *s,
 	return CF_OK;
 }
 
+/* Does the server serve the current certificate (a handshake to every
+ * name)?  When not and repair is set: cf_install_server again (the PEM
+ * folder was checked and repaired just before, so there is no other
+ * certificate to roll back to: only the configuration is). */
+static cf_rc
+verify_server(const struct cf_state *st, const struct cf_cert_spec *s,
+	      const char *const *names, size_t n, const char *leaf_pem,
+	      int repair, struct cf_verify_report *rep, struct cf_err *err)
+{
+	struct cf_store_verdict *v;
+	struct cf_server_result res;
+	struct cf_err serr = { 0 };
+	const char *what = s->server.conf ? s->server.conf :
+			   "(its default configuration)";
+	size_t bad = 0;
+	cf_rc rc;
+
+	if ((rc = verdict_add(rep, cf_server_kind_name(s->server.kind), what, &v,
+			      err)) != CF_OK)
+		return rc;
+	if (cf_install_server_check(s, names, n, leaf_pem, &res, &serr) != CF_OK) {
+		v->health = CF_STORE_BROKEN;
+		set_detail(v, serr.msg);
+	} else {
+		for (size_t i = 0; i < res.nchecks; i++)
+			if (!res.checks[i].v.served && bad++ == 0)
+				snprintf(v->detail, sizeof(v->detail), "%s on %s "
+					 "port %u: %.150s", res.checks[i].name,
+					 res.checks[i].addr, res.checks[i].port,
+					 res.checks[i].v.detail);
+		if (bad > 0)
+			v->health = CF_STORE_STALE;
+		else if (res.problems != NULL) {
+			v->health = CF_STORE_MISSING;
+			set_detail(v, res.problems);
+		} else {
+			snprintf(v->detail, sizeof(v->detail), "serves it to %zu "
+				 "name%s", res.nchecks, res.nchecks == 1 ? "" : "s");
+		}
+	}
+	cf_server_result_free(&res);
+	if (v->health == CF_STORE_HEALTHY)
+		return CF_OK;
+	rep->drifted++;
+	if (!repair || v->health == CF_STORE_MISSING)
+		return CF_OK; /* a missing TLS block needs the administrator */
+	memset(&serr, 0, sizeof(serr));
+	if (cf_install_server(st, s, names, n, leaf_pem, NULL, &res, &serr) ==
+	    CF_OK) {
+		v->repaired = 1;
+		rep->repaired++;
+	} else {
+		v->failed = 1;
+		rep->failed++;
+		set_detail(v, serr.msg);
+	}
+	cf_server_result_free(&res);
+	return CF_OK;
+}
+
 cf_rc
 cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
 		  const char *const *names, size_t n, int repair,
@@ -784,13 +977,7 @@ cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
 	memset(rep, 0, sizeof(*rep));
 	if ((rc = current_load(st, s->name, &c, err)) != CF_OK)
 		return rc;
-	memset(&b, 0, sizeof(b));
-	b.key_pem = c.key_pem;
-	b.leaf_pem = c.cert_pem;
-	b.chain_pem = c.chain_pem;
-	b.fullchain_pem = c.fullchain_pem;
-	b.names = names;
-	b.nnames = n;
+	current_bundle(&c, names, n, &b);
 	for (size_t i = 0; i < s->nstores; i++) {
 		const struct cf_store_spec *sp = &s->stores[i];
 		if ((rc = verdict_add(rep, cf_store_kind_name(sp->kind), sp->path,
@@ -812,8 +999,11 @@ cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
 			set_detail(v, serr.msg);
 		}
 	}
-	if (s->iis.install)
-		rc = verify_iis(st, s, names, n, repair, rep, err);
+	if (s->iis.install &&
+	    (rc = verify_iis(st, s, names, n, repair, rep, err)) != CF_OK)
+		goto out;
+	if (s->server.kind != CF_SERVER_NONE)
+		rc = verify_server(st, s, names, n, c.cert_pem, repair, rep, err);
 out:
 	current_free(&c);
 	if (rc != CF_OK)
@@ -841,6 +1031,7 @@ cf_delivery_free(struct cf_delivery *d)
 	cf_iis_check_report_free(d->iis_report);
 	free(d->iis_backup);
 	free(d->iis_netsh_script);
+	cf_server_result_free(&d->server);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -928,6 +1119,14 @@ cf_spec_served_by(const struct cf_cert_spec *s, const char *certs_dir,
 			break;
 		}
 	}
+	if (s->server.kind != CF_SERVER_NONE)
+		served_line(&b, &rc, "%s (%s): the TLS server blocks of its names, "
+			    "through the PEM folder",
+			    cf_server_kind_name(s->server.kind), s->server.conf ?
+			    s->server.conf : "its default configuration");
+	for (size_t h = 0; h < s->hooks.ndeploy; h++)
+		served_line(&b, &rc, "deploy hook (wherever it copied the "
+			    "certificate): %s", s->hooks.deploy[h]);
 	for (size_t i = 0; rc == CF_OK && s->iis.config != NULL &&
 			   i < s->iis.nsites; i++) {
 		const struct cf_iis_site *site =

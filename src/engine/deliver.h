@@ -7,7 +7,9 @@
  * from the spec's sites, found by their recorded ids (renames followed);
  * writing to the spec's stores, then adding IIS bindings (and, with
  * --iis-migrate, converting HTTP.sys bindings and writing the netsh script
- * that finishes it in the state folder); CCS files two specs claim; checking
+ * that finishes it in the state folder), then (through engine/install.h)
+ * making nginx or Apache serve it and running the deploy hooks; CCS files
+ * two specs claim; checking
  * that every store still holds the current certificate and repairing the
  * ones that drifted; and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
@@ -18,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "engine/install.h"
 #include "engine/spec.h"
 #include "iis/appconfig.h"
 #include "iis/check.h"
@@ -79,10 +82,17 @@ struct cf_delivery {
 					   script that finishes it, or NULL */
 	struct cf_iis_check_report *iis_report; /* after --install iis: which
 					   PFX serves each CCS host, expiry */
+	struct cf_server_result server; /* --install nginx|apache */
+	size_t hooks_ran, hooks_failed; /* --deploy-hook */
+	char hook_error[320];           /* the first failure, or "" */
 };
 
 /* Write b to every store of s, then install on IIS when asked and check
- * what IIS will serve (d->iis_report).  The edit of applicationHost.config
+ * what IIS will serve (d->iis_report); with --install nginx|apache, make
+ * the server serve it and prove it by handshake, rolling back the PEM
+ * folder and the configuration when that fails (engine/install.h); then
+ * run the deploy hooks (their failure is in d->hooks_failed and
+ * d->hook_error, not in the return: the delivery stands).  The edit of applicationHost.config
  * holds the state folder's lock of that file (cf_state_iis_lock_path);
  * state NULL: no lock (tests only). */
 cf_rc cf_deliver(const struct cf_state *state, const struct cf_cert_spec *s,
@@ -93,7 +103,8 @@ void cf_delivery_free(struct cf_delivery *d);
 /* What one store (or the IIS bindings) holds, against the current
  * certificate; and what was done about it. */
 struct cf_store_verdict {
-	const char *kind;            /* "pem", "pfx", "ccs" or "iis" */
+	const char *kind;            /* "pem", "pfx", "ccs", "iis", "nginx"
+					or "apache" */
 	char *path;                  /* the store's path (owned) */
 	int health;                  /* enum cf_store_health (iis: HEALTHY or
 					MISSING bindings) */
@@ -113,9 +124,13 @@ void cf_verify_report_free(struct cf_verify_report *r);
  * Check every store of s, and the IIS bindings of --install iis, against
  * the current certificate of s->name in the state folder st (key matches
  * certificate, it is the current certificate, the PFX opens with its
- * password, every planned binding is in applicationHost.config).  With
+ * password, every planned binding is in applicationHost.config, nginx or
+ * Apache serves it: a TLS handshake to every name).  With
  * repair, each store that drifted is written again from the state folder,
- * and missing bindings are added: no order.  One store that cannot be
+ * missing bindings are added, and a server that serves another
+ * certificate goes through cf_install_server again (edit when
+ * --configure, test, reload, handshake; configuration rolled back when
+ * that fails): no order.  One store that cannot be
  * repaired does not stop the others (rep->failed counts them).  An error
  * rc only when the state folder has no usable current certificate.
  */
@@ -128,7 +143,8 @@ cf_rc cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
  * Where a certificate of s is served from, for people (revoke lists what
  * still serves a revoked certificate): one line ending in "\n" for
  * certs_dir (the state folder's STATE/certs/NAME; NULL: none), each store
- * of the spec, and each https binding of the spec's IIS sites in cfg whose
+ * of the spec, nginx/Apache and each deploy hook when the spec has them,
+ * and each https binding of the spec's IIS sites in cfg whose
  * host the certificate carries (its -d names and the sites' hosts).  With
  * an IIS configuration in the spec but cfg NULL (it could not be read),
  * one line per site instead.  *text: malloc'd.

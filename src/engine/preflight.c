@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "crypto/key.h"
 #include "engine/deliver.h"
+#include "engine/install.h"
 #include "iis/appconfig.h"
 #include "iis/pathmap.h"
 #include "store/atomic.h"
@@ -153,7 +154,7 @@ check_port(const char *addr, int port, const char *what, struct cf_err *err)
 
 /* The program a --dns-script command runs: its first word. */
 static cf_rc
-check_script(const char *cmd, struct cf_err *err)
+check_script(const char *cmd, const char *what, struct cf_err *err)
 {
 	size_t n = strcspn(cmd, " \t");
 	char *prog;
@@ -167,8 +168,8 @@ check_script(const char *cmd, struct cf_err *err)
 	if (stat(prog, &sb) != 0 || !S_ISREG(sb.st_mode) ||
 	    access(prog, X_OK) != 0)
 		rc = cf_err_set(err, CF_ERR_USAGE,
-				"DNS hook %s is missing or not executable: "
-				"chmod +x it or fix --dns-script", prog);
+				"%s %s is missing or not executable: "
+				"chmod +x it or fix the option", what, prog);
 	free(prog);
 	return rc;
 }
@@ -211,7 +212,8 @@ check_validation(const struct cf_validation_spec *v,
 			       CF_OK;
 	case CF_VAL_DNS01:
 		if (v->dns_provider == CF_DNS_SCRIPT && v->dns_script != NULL)
-			return check_script(v->dns_script, err);
+			return check_script(v->dns_script, "DNS hook (--dns-script)",
+					    err);
 		if (v->tsig_key_file != NULL) {
 			memset(&key, 0, sizeof(key));
 			if ((rc = cf_tsig_key_load(v->tsig_key_file, &key, err)) !=
@@ -440,6 +442,46 @@ check_byo(const struct cf_cert_spec *s, struct cf_err *err)
 	return rc;
 }
 
+/* The server answers with its configuration (which proves its binary runs
+ * and its files are readable), a TLS block serves every -d name, with
+ * certferry's files or, with --configure, editable in a folder that takes
+ * a write; and every deploy hook is there. */
+static cf_rc
+check_server(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	struct cf_server_result res;
+	cf_rc rc = CF_OK;
+
+	for (size_t i = 0; i < s->hooks.ndeploy && rc == CF_OK; i++)
+		rc = check_script(s->hooks.deploy[i], "deploy hook (--deploy-hook)",
+				  err);
+	if (rc != CF_OK || s->server.kind == CF_SERVER_NONE)
+		return rc;
+	if (s->server.conf != NULL && access(s->server.conf, R_OK) != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--server-config %s: %s: give "
+				  "the server's main configuration file",
+				  s->server.conf, strerror(errno));
+	if (s->server.bin != NULL && strchr(s->server.bin, '/') != NULL &&
+	    access(s->server.bin, X_OK) != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--server-bin %s: %s",
+				  s->server.bin, strerror(errno));
+	rc = cf_install_server_plan_check(s, (const char *const *)s->names,
+					  s->nnames, &res, err);
+	if (rc != CF_OK) {
+		err->rc = rc = CF_ERR_USAGE;
+		cf_err_wrap(err, "--install %s (is %s installed, and its "
+			    "configuration valid?)",
+			    cf_server_kind_name(s->server.kind),
+			    s->server.bin ? s->server.bin :
+			    s->server.kind == CF_SERVER_NGINX ? "nginx" : "apache2ctl");
+	} else if (res.problems != NULL) {
+		rc = cf_err_set(err, CF_ERR_USAGE, "--install %s: %s",
+				cf_server_kind_name(s->server.kind), res.problems);
+	}
+	cf_server_result_free(&res);
+	return rc;
+}
+
 cf_rc
 cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 	     struct cf_err *err)
@@ -454,6 +496,7 @@ cf_preflight(const struct cf_cert_spec *s, const struct cf_preflight_opts *o,
 			return rc;
 	if ((rc = check_iis(&s->iis, err)) != CF_OK ||
 	    (rc = check_iis_httpsys(s, err)) != CF_OK ||
+	    (rc = check_server(s, err)) != CF_OK ||
 	    (rc = check_validation(&s->validation, o, err)) != CF_OK ||
 	    (rc = check_iis_webroot(s, err)) != CF_OK ||
 	    (rc = check_byo(s, err)) != CF_OK)

@@ -73,6 +73,12 @@ record(struct cf_engine *e, struct cf_renewal *r, const char *action,
 				 (res->resumed ? "; the CA refused \"replaces\"" :
 						 "the CA refused \"replaces\"") :
 				 "");
+		/* A failed deploy hook does not undo the delivery: it is
+		 * recorded with it (show NAME). */
+		if (res->delivery.hooks_failed > 0)
+			snprintf(detail + strlen(detail), sizeof(detail) -
+				 strlen(detail), "%s%s", detail[0] ? "; " : "",
+				 res->delivery.hook_error);
 		if ((rc2 = cf_renewal_set_current(r, res->serial, res->not_before,
 						  res->not_after, res->ari_cert_id,
 						  err)) != CF_OK ||

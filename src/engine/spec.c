@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "install/server.h"
 #include "validate/dnsname.h"
 #include "validate/http01.h"
 #include "validate/iiswebroot.h"
@@ -151,6 +152,9 @@ cf_spec_free(struct cf_cert_spec *s)
 	strv_free(s->iis.site_hosts, s->iis.site_hosts ? s->iis.nsites : 0);
 	strv_free(s->iis.sites, s->iis.nsites);
 	free(s->iis.host_filter);
+	free(s->server.bin);
+	free(s->server.conf);
+	strv_free(s->hooks.deploy, s->hooks.ndeploy);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -179,6 +183,27 @@ check_iis_webroot(const struct cf_cert_spec *s, struct cf_err *err)
 				  "--iis-webroot needs --iis-config FILE and "
 				  "--iis-path-map 'C:\\inetpub=/mnt/web/inetpub' "
 				  "(where the Windows folders are mounted)");
+	return CF_OK;
+}
+
+/* --install nginx|apache points the server at a PEM folder. */
+static cf_rc
+server_check(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	int pem = 0;
+
+	for (size_t i = 0; i < s->nstores; i++)
+		pem |= s->stores[i].kind == CF_STORE_PEM;
+	if (s->server.kind != CF_SERVER_NONE && !pem)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--install %s needs --pem-dir DIR: the server is "
+				  "pointed at DIR/fullchain.pem and DIR/privkey.pem",
+				  cf_server_kind_name(s->server.kind));
+	if (s->server.kind == CF_SERVER_NONE &&
+	    (s->server.configure || s->server.conf || s->server.bin))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--configure, --server-config and --server-bin "
+				  "need --install nginx or --install apache");
 	return CF_OK;
 }
 
@@ -270,7 +295,7 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 	if (s->iis.migrate && !s->iis.install)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--iis-migrate needs --install iis");
-	return CF_OK;
+	return server_check(s, err);
 }
 
 /* ---- JSON ---- */
@@ -298,6 +323,32 @@ strv_json(char *const *v, size_t n)
 			return NULL;
 		}
 	return a;
+}
+
+/* "server" and "hooks" members; non-zero when out of memory. */
+static int
+server_to_json(const struct cf_cert_spec *s, json_t *j)
+{
+	json_t *o;
+	int bad = 0;
+
+	if (s->server.kind != CF_SERVER_NONE) {
+		bad |= (o = json_object()) == NULL;
+		bad |= set_str(o, "kind", cf_server_kind_name(s->server.kind));
+		bad |= json_object_set_new(o, "configure",
+					   json_boolean(s->server.configure));
+		bad |= set_str(o, "bin", s->server.bin);
+		bad |= set_str(o, "config", s->server.conf);
+		bad |= json_object_set_new(j, "server", o);
+	}
+	if (s->hooks.ndeploy > 0) {
+		bad |= (o = json_object()) == NULL;
+		bad |= json_object_set_new(o, "deploy", strv_json(s->hooks.deploy,
+							     s->hooks.ndeploy));
+		bad |= set_int(o, "timeout", s->hooks.timeout_s);
+		bad |= json_object_set_new(j, "hooks", o);
+	}
+	return bad;
 }
 
 cf_rc
@@ -394,6 +445,7 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		}
 		bad |= json_object_set_new(j, "iis", iis);
 	}
+	bad |= server_to_json(s, j);
 	if (bad) {
 		json_decref(j);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
@@ -434,6 +486,36 @@ get_strv(json_t *o, const char *key, char ***out, size_t *n)
 		(*n)++;
 	}
 	return 0;
+}
+
+static cf_rc
+server_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
+{
+	json_t *o = json_object_get(j, "server"), *h = json_object_get(j, "hooks");
+	const char *kind;
+	int bad = 0;
+
+	if (o != NULL) {
+		kind = json_string_value(json_object_get(o, "kind"));
+		if (kind != NULL && strcmp(kind, "nginx") == 0)
+			s->server.kind = CF_SERVER_NGINX;
+		else if (kind != NULL && strcmp(kind, "apache") == 0)
+			s->server.kind = CF_SERVER_APACHE;
+		else
+			return cf_err_set(err, CF_ERR_USAGE, "unknown server kind "
+					  "'%s' in the renewal definition",
+					  kind ? kind : "");
+		s->server.configure = json_is_true(json_object_get(o, "configure"));
+		bad |= get_str(o, "bin", &s->server.bin);
+		bad |= get_str(o, "config", &s->server.conf);
+	}
+	if (h != NULL) {
+		bad |= get_strv(h, "deploy", &s->hooks.deploy, &s->hooks.ndeploy);
+		s->hooks.timeout_s =
+			(int)json_integer_value(json_object_get(h, "timeout"));
+	}
+	return bad ? cf_err_set(err, CF_ERR_NOMEM, "out of memory or malformed "
+				"lists") : CF_OK;
 }
 
 cf_rc
@@ -544,6 +626,8 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	}
 	if (bad)
 		goto nomem;
+	if ((rc = server_from_json(j, s, err)) != CF_OK)
+		goto fail;
 	return CF_OK;
 nomem:
 	rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory or malformed lists");

@@ -91,6 +91,21 @@ struct cf_iis_spec {
 	char **site_hosts;           /* its hosts then, comma-separated */
 };
 
+/* --install nginx|apache (install/server.h) and --deploy-hook. */
+struct cf_server_spec {
+	int kind;                    /* enum cf_server_kind; 0: none */
+	int configure;               /* --configure: edit the TLS blocks */
+	char *bin;                   /* --server-bin, NULL: nginx / apache2ctl */
+	char *conf;                  /* --server-config, NULL: the server's
+					default (and systemd reloads it) */
+};
+
+struct cf_hooks_spec {
+	char **deploy;               /* --deploy-hook CMD, run in order */
+	size_t ndeploy;
+	int timeout_s;               /* --deploy-hook-timeout, 0: 300 */
+};
+
 struct cf_cert_spec {
 	char *name;                  /* certificate name in the state folder */
 	char *directory_url;
@@ -118,6 +133,8 @@ struct cf_cert_spec {
 					path): the certificate's key */
 	char *account;               /* --account NAME, NULL: the default
 					account of the server */
+	struct cf_server_spec server;
+	struct cf_hooks_spec hooks;
 };
 
 void cf_spec_free(struct cf_cert_spec *s);

@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +26,6 @@
 #include "crypto/jws.h"
 #include "validate/dnsname.h"
 
-extern char **environ;
 
 #define DNS01_TTL 60
 #define DNS01_CNAME_MAX 8
@@ -1058,7 +1055,10 @@ env_pair(const char *k, const char *v)
 	return s;
 }
 
-/* Run the hook: CMD ACTION RECORD VALUE, output captured and logged. */
+/* Run the hook: CMD ACTION RECORD VALUE, output captured and logged.  The
+ * child gets the fixed minimal environment (core/harden.h) and the hook's
+ * own four variables, nothing else; its process group is killed after the
+ * timeout. */
 static cf_rc
 run_script(struct dns01_ctx *c, const char *action, const char *record,
 	   const char *value, const char *identifier, struct cf_err *err)
@@ -1068,27 +1068,22 @@ run_script(struct dns01_ctx *c, const char *action, const char *record,
 		"CERTFERRY_DNS_IDENTIFIER" };
 	const char *vals[4] = { action, record, value, identifier };
 	const char *argv[8];
-	char *pairs[4] = { NULL, NULL, NULL, NULL }, **envp = NULL,
-	     shcmd[4096];
+	char *pairs[4] = { NULL, NULL, NULL, NULL }, *out = NULL, shcmd[4096];
+	int status = 0, timed_out = 0;
+	unsigned timeout = (unsigned)(c->script_timeout > 0 ? c->script_timeout :
+				      DNS01_SCRIPT_TIMEOUT);
+	struct cf_child_opts o = { (const char *const *)pairs, 4, timeout, &out,
+				   DNS01_SCRIPT_OUTPUT_MAX, &status, &timed_out };
+	struct cf_err cerr = { 0 };
 	size_t i;
-	int pfd[2] = { -1, -1 }, status = 0, timed_out = 0, reaped = 0;
-	pid_t pid = -1;
-	struct cf_buf out;
-	double deadline;
 	cf_rc rc = CF_OK;
 
-	cf_buf_init(&out, DNS01_SCRIPT_OUTPUT_MAX);
-	/* The child's environment, built before fork: the fixed minimal set
-	 * (core/harden.h) and the hook's own four variables, nothing else. */
 	for (i = 0; i < 4; i++) {
 		if ((pairs[i] = env_pair(names[i], vals[i])) == NULL) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
-	if ((rc = cf_child_env_new((const char *const *)pairs, 4, &envp,
-	    err)) != CF_OK)
-		goto out;
 	if (strchr(c->script, ' ') != NULL || strchr(c->script, '\t') != NULL) {
 		if ((size_t)snprintf(shcmd, sizeof(shcmd), "%s \"$@\"",
 		    c->script) >= sizeof(shcmd)) {
@@ -1111,111 +1106,35 @@ run_script(struct dns01_ctx *c, const char *action, const char *record,
 		argv[3] = value;
 		argv[4] = NULL;
 	}
-	if (pipe(pfd) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "dns-01: pipe: %s",
-		    strerror(errno));
-		goto out;
-	}
 	cf_debug("dns-01: running %s %s %s %s", c->script, action, record,
 	    value);
-	if ((pid = fork()) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "dns-01: fork: %s",
-		    strerror(errno));
+	rc = cf_child_run_opts(argv, &o, &cerr);
+	if (out != NULL && *out != '\0')
+		cf_debug("dns-01: output of %s %s:\n%s", c->script, action, out);
+	if (rc == CF_OK)
 		goto out;
-	}
-	if (pid == 0) {
-		int devnull;
-
-		setpgid(0, 0);
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull != -1)
-			dup2(devnull, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		/* Nothing else: not the CA connection, not a lock, not the
-		 * pipe's read end. */
-		cf_child_close_fds();
-		environ = envp;
-		execvp(argv[0], (char *const *)argv);
-		{
-			static const char msg[] = "certferry: cannot execute "
-			    "the DNS script\n";
-			ssize_t wn = write(2, msg, sizeof(msg) - 1);
-			(void)wn;
-		}
-		_exit(127);
-	}
-	setpgid(pid, pid); /* also here: no race with the kill below */
-	close(pfd[1]);
-	pfd[1] = -1;
-	deadline = now_sec() + (c->script_timeout > 0 ? c->script_timeout :
-	    DNS01_SCRIPT_TIMEOUT);
-	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		double left = deadline - now_sec();
-		char chunk[1024];
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			timed_out = 1;
-			break;
-		}
-		pr = poll(&p, 1, (int)(left * 1000) + 1);
-		if (pr == -1 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		n = read(pfd[0], chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break; /* EOF: the script and its children are done */
-		if (cf_buf_append(&out, chunk, (size_t)n) != CF_OK) {
-			/* over the cap: keep reading, drop the rest */
-		}
-	}
-	if (timed_out) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	reaped = 1;
-	if (out.len > 0)
-		cf_debug("dns-01: output of %s %s:\n%s", c->script, action,
-		    out.data);
-	if (timed_out) {
+	if (timed_out)
 		rc = cf_err_set(err, CF_ERR_IO,
 		    "dns-01: the DNS script %s (%s %s) did not finish within "
-		    "%d s and was killed", c->script, action, record,
-		    c->script_timeout > 0 ? c->script_timeout :
-		    DNS01_SCRIPT_TIMEOUT);
-	} else if (WIFSIGNALED(status)) {
+		    "%u s and was killed", c->script, action, record, timeout);
+	else if (WIFSIGNALED(status))
 		rc = cf_err_set(err, CF_ERR_IO,
 		    "dns-01: the DNS script %s (%s %s) was killed by signal "
 		    "%d", c->script, action, record, WTERMSIG(status));
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		rc = cf_err_set(err, CF_ERR_IO,
 		    "dns-01: the DNS script %s (%s %s) failed with exit "
 		    "status %d%s", c->script, action, record,
 		    WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
 		    " (command not found?)" : "; run with -v to see its "
 		    "output");
-	}
+	else
+		rc = cf_err_set(err, cerr.rc, "dns-01: the DNS script %s: %s",
+		    c->script, cerr.msg);
 out:
-	if (pid > 0 && !reaped) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-	if (pfd[0] != -1)
-		close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
-	cf_child_env_free(envp);
+	free(out);
 	for (i = 0; i < 4; i++)
 		free(pairs[i]);
-	cf_buf_free(&out);
 	return rc;
 }
 

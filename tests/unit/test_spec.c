@@ -13,6 +13,7 @@
 
 #include "engine/deliver.h"
 #include "engine/spec.h"
+#include "install/server.h"
 
 static char **
 strv(size_t n, ...)
@@ -749,11 +750,53 @@ test_served_by(void **state)
 	cf_iis_config_free(cfg);
 }
 
+/* --install nginx|apache and --deploy-hook are kept for the renewals; the
+ * server needs a PEM folder. */
+static void
+test_server_and_hooks(void **state)
+{
+	struct cf_cert_spec s, back;
+	struct cf_err err;
+
+	(void)state;
+	full_spec(&s);
+	s.server.kind = CF_SERVER_APACHE;
+	s.server.configure = 1;
+	s.server.conf = strdup("/etc/apache2/apache2.conf");
+	s.server.bin = strdup("/usr/sbin/apachectl");
+	s.hooks.deploy = strv(2, "/usr/local/bin/a {CertThumbprint}", "/bin/b");
+	s.hooks.ndeploy = 2;
+	s.hooks.timeout_s = 42;
+	assert_int_equal(cf_spec_check(&s, (const char *const *)s.names, s.nnames,
+				       &err), CF_OK);
+	round_trip(&s, &back);
+	assert_int_equal(back.server.kind, CF_SERVER_APACHE);
+	assert_true(back.server.configure);
+	assert_string_equal(back.server.conf, "/etc/apache2/apache2.conf");
+	assert_string_equal(back.server.bin, "/usr/sbin/apachectl");
+	assert_int_equal(back.hooks.ndeploy, 2);
+	assert_string_equal(back.hooks.deploy[0], "/usr/local/bin/a {CertThumbprint}");
+	assert_int_equal(back.hooks.timeout_s, 42);
+	cf_spec_free(&back);
+	/* no PEM folder: refused, naming --pem-dir */
+	{
+		size_t n = s.nstores;
+		s.nstores = 0;
+		s.iis.install = 0;
+		assert_int_equal(cf_spec_check(&s, (const char *const *)s.names,
+					       s.nnames, &err), CF_ERR_USAGE);
+		assert_non_null(strstr(err.msg, "--pem-dir"));
+		s.nstores = n;
+	}
+	cf_spec_free(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_full),
+		cmocka_unit_test(test_server_and_hooks),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_round_trip_iis_sites_only),
 		cmocka_unit_test(test_from_json_errors),
