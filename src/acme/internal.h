@@ -21,6 +21,7 @@ struct cf_acme {
 	struct timespec start;       /* CLOCK_MONOTONIC at creation */
 	time_t retry_not_before;
 	long counters[CF_EP_COUNT];
+	struct cf_acme_ca *ca;       /* borrowed, may be NULL */
 };
 
 /* How a request is made. */

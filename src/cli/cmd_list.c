@@ -97,16 +97,14 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 	struct cf_err err = { 0 };
 	char **names = NULL;
 	size_t n = 0;
-	int as_json = 0, ret = CF_EXIT_OK;
+	int as_json = 0, first = 1, ret = CF_EXIT_OK;
 	time_t now = cf_cli_now();
-	json_t *arr = json_array();
 
 	if (help_asked(argc, argv)) {
 		printf("usage: certferry [global options] list [--json]\n\n"
 		       "The certificates certferry manages: name, state, not-after,\n"
 		       "days left, next renewal, last result and the names.  --json\n"
 		       "prints an array of objects for machines.\n");
-		json_decref(arr);
 		return CF_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -114,7 +112,6 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			as_json = 1;
 		} else {
 			fprintf(stderr, "error: unexpected argument '%s'\n", argv[i]);
-			json_decref(arr);
 			return CF_EXIT_USAGE;
 		}
 	}
@@ -123,7 +120,9 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (!as_json)
+	if (as_json)
+		printf("[");
+	else
 		printf("%-28s %-9s %-20s %5s %-20s %-14s %s\n", "NAME", "STATE",
 		       "NOT AFTER", "DAYS", "NEXT RENEWAL", "LAST RESULT",
 		       "IDENTIFIERS");
@@ -136,8 +135,14 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			continue;
 		}
 		j = list_entry(&st, &r, now);
-		if (as_json) {
-			json_array_append(arr, j);
+		if (as_json && j != NULL) {
+			/* Streamed: one entry at a time, nothing kept. */
+			char *text = json_dumps(j, JSON_INDENT(2) |
+						   JSON_PRESERVE_ORDER);
+			if (text != NULL)
+				printf("%s\n%s", first ? "" : ",", text);
+			first = 0;
+			free(text);
 		} else if (j != NULL) {
 			const char *na = json_string_value(json_object_get(j, "not_after"));
 			const char *nr = json_string_value(json_object_get(j, "next_renewal"));
@@ -162,17 +167,12 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 		json_decref(j);
 		cf_renewal_free(&r);
 	}
-	if (as_json) {
-		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-	}
+	if (as_json)
+		printf("%s]\n", first ? "" : "\n");
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	json_decref(arr);
 	cf_state_close(&st);
 	return ret;
 }
