@@ -138,7 +138,7 @@ tmeasure() {
 	local label=$1 tf="$CF_TMP/tm.$RANDOM"
 	shift
 	/usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>"$tf.err" || true
-	awk -v l="$label" '{ printf "| %s | %.2f s | %.2f s | %.1f MiB |\n", l, $1, $2 + $3, $4 / 1024 }' "$tf"
+	tail -n 1 "$tf" | awk -v l="$label" '{ printf "| %s | %.2f s | %.2f s | %.1f MiB |\n", l, $1, $2 + $3, $4 / 1024 }'
 }
 
 pem="$CF_TMP/scale-pem"
@@ -206,8 +206,11 @@ for i in $(seq 1 "$bulk"); do
 done
 t1=$(date +%s.%N)
 tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+ago=$(date -u -d '-89 days' +%Y-%m-%dT%H:%M:%SZ)
 for f in "$BS"/renewals/*.json; do
-	jq --arg t "$tomorrow" '.current.not_after = $t' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	jq --arg t "$tomorrow" --arg b "$ago" \
+		'.current.not_after = $t | .current.not_before = $b' "$f" >"$f.tmp" &&
+		mv "$f.tmp" "$f"
 done
 t2=$(date +%s.%N)
 "${B[@]}" renew --jobs 32 --per-ca 32 >"$CF_TMP/bulk.out" 2>&1 || true
@@ -234,6 +237,7 @@ if [ "${#missing[@]}" -gt 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] &&
 		echo "bench: apt-get could not install every peer (see below)" >&2
 fi
 pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=1 || die "Pebble did not start"
+export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
 echo
 echo "## Side by side: one certificate (1 name, standalone http-01, account exists)"
 echo
@@ -268,7 +272,7 @@ certbot_one() { REQUESTS_CA_BUNDLE=$PEBBLE_CA certbot certonly --standalone \
 	--config-dir "$CF_TMP/side-cb/c" --work-dir "$CF_TMP/side-cb/w" \
 	--logs-dir "$CF_TMP/side-cb/l" -d "certbot$1.side.test"; }
 export -f cf_one lego_one certbot_one
-export CF cfs CF_TMP PEBBLE_DIR_URL PEBBLE_CA HTTP01_PORT EAB_KID EAB_HMAC
+export CF cfs CF_TMP PEBBLE_DIR_URL CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY PEBBLE_CA HTTP01_PORT EAB_KID EAB_HMAC
 rows=()
 rows+=("$(peer_time certferry cf_setup cf_one)")
 for p in lego certbot; do
