@@ -71,7 +71,9 @@ struct cf_acme_opts {
  *    CF_ACME_CA_PROBE_RETRIES retries, or any request's retries run out
  *    on network errors or 5xx, the CA is "down" for the rest of the run
  *    and every later request to it fails at once with the first failure's
- *    message (the caller decides locally what it can);
+ *    message (the caller decides locally what it can); renewalInfo is
+ *    optional: its failure stops only the later renewalInfo requests of
+ *    the run (the lifetime rule applies), never the orders;
  *  - one Retry-After: a 429 (or 503 with Retry-After) seen by one job
  *    holds every job's next request to that CA until that time;
  *  - at most `parallel` orders at once (cf_acme_ca_slot_take/give).

@@ -36,6 +36,9 @@ struct acme_req {
 	int once;                    /* not idempotent: a network error or
 				      * 5xx is not retried (its outcome is
 				      * unknown, see cf_acme_key_change) */
+	int optional;                /* renewalInfo: with a shared CA, a
+				      * failure stops only the optional
+				      * requests of the run, not the CA */
 };
 
 /*

@@ -127,6 +127,8 @@ struct cf_acme_ca {
 	int have_dir;
 	int down;
 	struct cf_err down_err;
+	int optional_down;           /* renewalInfo failed: not asked again */
+	struct cf_err optional_err;
 	time_t not_before;           /* the CA's last Retry-After, for all */
 	int parallel, active;
 	long dir_gets;
@@ -474,13 +476,23 @@ request_allowed(struct cf_acme *a, const struct acme_req *rq,
 
 /* A shared CA: is it down, and did the CA ask any job to wait? */
 static cf_rc
-ca_gate(struct cf_acme *a, struct cf_err *err)
+ca_gate(struct cf_acme *a, const struct acme_req *rq, struct cf_err *err)
 {
 	struct cf_acme_ca *ca = a->ca;
 	struct cf_err why;
 	time_t nb;
 	long wait;
+	int odown;
 
+	pthread_mutex_lock(&ca->mu);
+	odown = rq != NULL && rq->optional && ca->optional_down;
+	if (odown)
+		why = ca->optional_err;
+	pthread_mutex_unlock(&ca->mu);
+	if (odown)
+		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
+				  "not sent: it failed earlier in this run (%s)",
+				  why.msg);
 	if (cf_acme_ca_down(ca, &why))
 		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
 				  "not sent: the CA was found unreachable or "
@@ -520,8 +532,18 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 	/* Retries ran out on the network or 5xx, or TLS is refused: the
 	 * CA is down for this run.  (A request sent once proves nothing.) */
 	if (a->ca != NULL && !rq->once &&
-	    (rc == CF_ERR_NET || rc == CF_ERR_TLS))
-		ca_trip(a->ca, err);
+	    (rc == CF_ERR_NET || rc == CF_ERR_TLS)) {
+		if (!rq->optional) {
+			ca_trip(a->ca, err);
+		} else {
+			pthread_mutex_lock(&a->ca->mu);
+			if (!a->ca->optional_down) {
+				a->ca->optional_down = 1;
+				a->ca->optional_err = *err;
+			}
+			pthread_mutex_unlock(&a->ca->mu);
+		}
+	}
 	return rc;
 }
 
@@ -544,7 +566,7 @@ request_policy(struct cf_acme *a, const struct acme_req *rq,
 		cf_http_resp_free(resp);
 		if ((rc = request_allowed(a, rq, err)) != CF_OK)
 			goto out;
-		if (a->ca != NULL && (rc = ca_gate(a, err)) != CF_OK)
+		if (a->ca != NULL && (rc = ca_gate(a, rq, err)) != CF_OK)
 			goto out;
 		if (is_post) {
 			if (a->signer == NULL)
@@ -768,7 +790,7 @@ ca_directory(struct cf_acme *a, struct cf_err *err)
 		rc = dir_copy(&a->dir, &ca->dir, err);
 		goto out;
 	}
-	if ((rc = ca_gate(a, err)) != CF_OK)
+	if ((rc = ca_gate(a, NULL, err)) != CF_OK)
 		goto out;
 	if (a->max_retries > CF_ACME_CA_PROBE_RETRIES)
 		a->max_retries = CF_ACME_CA_PROBE_RETRIES;
