@@ -281,6 +281,7 @@ cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv)
 		cf_saved_order_remove(&st, name);
 		remove_path(st.root, "certs", name, 0);
 		remove_path(st.root, "archive", name, 1);
+		remove_path(st.root, "verified", name, 0);
 		if (cf_renewal_remove(&st, name, &err) != CF_OK) {
 			ret = cf_cli_fail(&err);
 			goto out;

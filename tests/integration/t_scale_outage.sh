@@ -55,6 +55,31 @@ backoff=$(jq -s '[.[] | select(.failures > 0)] | length' "$STATE"/renewals/c*.js
 [ "$backoff" -le 1 ] && t_pass "no backoff from the outage ($backoff)" ||
 	t_fail "no backoff from the outage" "$backoff definitions count a failure"
 
+# --- the stat fast path never hides a store that changed
+[ -s "$STATE/verified/c150" ] && t_pass "the full store check recorded a fingerprint" ||
+	t_fail "the full store check recorded a fingerprint" "no $STATE/verified/c150"
+echo "not a certificate" >"$CF_TMP/stores/c150/cert.pem"
+timeout 120 "$CF" --state-dir "$STATE" --ca-bundle "$PEM/cert.pem" renew --name c150 \
+	>"$CF_TMP/drift.out" 2>"$CF_TMP/drift.err"
+grep -q '^c150: not due, stores repaired' "$CF_TMP/drift.out" &&
+	cmp -s "$CF_TMP/stores/c150/cert.pem" "$PEM/cert.pem" &&
+	t_pass "a store changed after its fingerprint is checked in full and repaired" ||
+	{ t_fail "a store changed after its fingerprint is checked in full and repaired"; t_tail "$CF_TMP/drift.out"; }
+
+# The same without renewal information (the lock-free not-due path).
+S3="$CF_TMP/state3"
+"$GEN" --state "$S3" --server "$DEAD_URL" --from "$PEM" --count 3 --prefix q \
+	--pem-stores "$CF_TMP/stores3" >/dev/null 2>&1
+"$CF" --state-dir "$S3" renew >/dev/null 2>&1
+"$CF" --state-dir "$S3" renew >"$CF_TMP/q1.out" 2>&1
+echo "not a certificate" >"$CF_TMP/stores3/q2/fullchain.pem"
+"$CF" --state-dir "$S3" renew >"$CF_TMP/q2.out" 2>&1
+grep -q '^renew: 0 renewed, 0 failed, 0 pending, 3 not due, 0 repaired' "$CF_TMP/q1.out" &&
+	grep -q '^q2: not due, stores repaired' "$CF_TMP/q2.out" &&
+	grep -q '^renew: 0 renewed, 0 failed, 0 pending, 2 not due, 1 repaired' "$CF_TMP/q2.out" &&
+	t_pass "fast path: unchanged stores pass, the changed one is repaired" ||
+	{ t_fail "fast path: unchanged stores pass, the changed one is repaired"; t_tail "$CF_TMP/q2.out"; }
+
 # --- streaming: 2,000 definitions, nothing due, no request needed
 S2="$CF_TMP/state2"
 t_check "2000 definitions written" "$GEN" --state "$S2" --server "$DEAD_URL" \
