@@ -66,7 +66,8 @@ struct cf_acme_opts {
  * certificate.
  *  - its directory is fetched once per run (one GET, whoever asks first;
  *    the others wait for it and get a copy);
- *  - one pool of connections and TLS sessions (cf_http_share);
+ *  - shared TLS sessions, and with one worker thread one pool of
+ *    connections (cf_http_share);
  *  - a circuit breaker: when the directory cannot be had after
  *    CF_ACME_CA_PROBE_RETRIES retries, or any request's retries run out
  *    on network errors or 5xx, the CA is "down" for the rest of the run
@@ -83,8 +84,10 @@ struct cf_acme_ca;
 
 #define CF_ACME_CA_PROBE_RETRIES 2
 
+/* one_thread: every cf_acme of this CA is used by one thread (one after
+ * the other): they share one pool of connections too. */
 cf_rc cf_acme_ca_new(const char *directory_url, const char *ca_bundle,
-		     int parallel, struct cf_acme_ca **out,
+		     int parallel, int one_thread, struct cf_acme_ca **out,
 		     struct cf_err *err) CF_MUST_CHECK;
 /* After every cf_acme made with it is freed. */
 void cf_acme_ca_free(struct cf_acme_ca *ca);

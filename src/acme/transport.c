@@ -138,7 +138,7 @@ static void dir_free(struct cf_acme_directory *d);
 
 cf_rc
 cf_acme_ca_new(const char *directory_url, const char *ca_bundle, int parallel,
-	       struct cf_acme_ca **out, struct cf_err *err)
+	       int one_thread, struct cf_acme_ca **out, struct cf_err *err)
 {
 	struct cf_acme_ca *ca;
 
@@ -151,7 +151,7 @@ cf_acme_ca_new(const char *directory_url, const char *ca_bundle, int parallel,
 		free(ca);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
-	if ((ca->share = cf_http_share_new(err)) == NULL) {
+	if ((ca->share = cf_http_share_new(one_thread, err)) == NULL) {
 		free(ca->dir_url);
 		free(ca->ca_bundle);
 		free(ca);

@@ -43,11 +43,12 @@ renew_usage(FILE *f)
 "failed, 2 usage error, 3 none failed but one is pending at the CA.\n"
 "A certificate locked by another certferry run is skipped (noted).\n"
 "\n"
-"The CA is asked once per run (one directory request, one connection\n"
-"pool).  When it is unreachable or failing, the run does not wait for it\n"
-"certificate after certificate: the rest are decided from their own data\n"
-"(\"CA unreachable, checked locally\"), due ones are reported failed without\n"
-"an order or a backoff, and the next run tries again.\n");
+"The CA's directory is asked once per run, and TLS sessions are shared\n"
+"(with --jobs 1, one connection).  When the CA is unreachable or failing,\n"
+"the run does not wait for it certificate after certificate: the rest are\n"
+"decided from their own data (\"CA unreachable, checked locally\"), due\n"
+"ones are reported failed without an order or a backoff, and the next run\n"
+"tries again.\n");
 }
 
 /* What the run reports, one item at a time (streamed: nothing is kept

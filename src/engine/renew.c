@@ -305,6 +305,7 @@ struct run {
 	size_t nshared;
 	struct cf_acme_ca *cas[RUN_MAX_CAS];
 	size_t ncas;
+	size_t threads;              /* worker threads of the run */
 };
 
 /* The run's cf_acme_ca of a directory URL and trust anchors (made on
@@ -323,7 +324,8 @@ ca_get(struct run *run, const char *dir_url, const char *ca_bundle,
 		if (cf_acme_ca_is(run->cas[i], dir_url, ca_bundle))
 			ca = run->cas[i];
 	if (ca == NULL && run->ncas < RUN_MAX_CAS &&
-	    cf_acme_ca_new(dir_url, ca_bundle, per_ca, &ca, err) == CF_OK)
+	    cf_acme_ca_new(dir_url, ca_bundle, per_ca, run->threads <= 1, &ca,
+			   err) == CF_OK)
 		run->cas[run->ncas++] = ca;
 	pthread_mutex_unlock(&run->mu);
 	return ca;
@@ -823,6 +825,7 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 		jobs = sizeof(th) / sizeof(th[0]);
 	if (jobs > n)
 		jobs = n;
+	run.threads = jobs;
 	if (jobs <= 1) {
 		worker(&run);
 	} else {

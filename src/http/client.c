@@ -52,7 +52,7 @@ share_unlock(CURL *c, curl_lock_data data, void *arg)
 }
 
 struct cf_http_share *
-cf_http_share_new(struct cf_err *err)
+cf_http_share_new(int connections, struct cf_err *err)
 {
 	struct cf_http_share *s;
 
@@ -72,7 +72,8 @@ cf_http_share_new(struct cf_err *err)
 	curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
-	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	if (connections)
+		curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	return s;

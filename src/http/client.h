@@ -11,9 +11,10 @@
  * Only https:// URLs are accepted and redirects are never followed.
  *
  * A cf_http_share (optional) lets several handles of one run (the workers
- * of `renew --jobs`) use one pool of connections, TLS sessions and DNS
- * answers: a handle that starts after another finished reuses its
- * connection instead of opening its own.
+ * of `renew --jobs`) share TLS sessions and DNS answers (a new connection
+ * resumes the TLS session), and handles of one thread one pool of
+ * connections (a handle that starts after another finished reuses its
+ * connection instead of opening its own).
  */
 #ifndef CF_HTTP_CLIENT_H
 #define CF_HTTP_CLIENT_H
@@ -73,10 +74,13 @@ cf_rc cf_http_request(struct cf_http *h, const char *method, const char *url,
 
 void cf_http_resp_free(struct cf_http_resp *resp);
 
-/* A pool of connections, TLS sessions and DNS answers that handles in
- * several threads share (libcurl's share interface, locked here).
- * NULL and err set on failure.  Free it after every handle using it. */
-struct cf_http_share *cf_http_share_new(struct cf_err *err);
+/* TLS sessions and DNS answers that handles in several threads share
+ * (libcurl's share interface, locked here), and with connections 1 the
+ * pool of connections too: only for handles used by ONE thread at a time
+ * (libcurl's shared connection cache is not safe across threads, curl
+ * issue 4915).  NULL and err set on failure.  Free it after every handle
+ * using it. */
+struct cf_http_share *cf_http_share_new(int connections, struct cf_err *err);
 void cf_http_share_free(struct cf_http_share *s);
 
 /* Number of TCP connections libcurl opened so far (for the performance log). */
