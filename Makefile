@@ -23,8 +23,10 @@ override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -fno-common -Isrc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS   += $(PKG_LIBS) -lpthread
+# libxml2 is not linked: src/iis/appconfig.c loads it when it first
+# parses an applicationHost.config (docs/PERFORMANCE.md, lean memory).
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libxml-2.0,$(PKGS)) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -ldl -lpthread
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/main.c'))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

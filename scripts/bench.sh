@@ -121,3 +121,179 @@ if [ ! -s "$CF_TMP/cf.counts" ]; then
 	echo
 	echo "(certferry -v printed no \"http: METHOD URL -> STATUS (N ms)\" lines.)"
 fi
+
+# ---------------------------------------------------------------------------
+# Scale (issue 13): the renewal scan, a CA outage, bulk issuance, and the
+# peers that Debian packages.  Sizes: BENCH_DEFS (10000), BENCH_OUTAGE
+# (2000), BENCH_BULK (20; 100 for the issue's figure, ~15 minutes).
+# Peers are installed here (apt-get, as root) unless BENCH_NO_INSTALL=1;
+# a peer that is missing is skipped and named.
+
+GEN="$BUILD/tools/gendefs"
+[ -x "$GEN" ] || die "$GEN is not built (run: make build-tests)"
+
+# tmeasure LABEL CMD...: wall, CPU (user+sys) and max RSS of CMD (output
+# discarded); prints a table row.
+tmeasure() {
+	local label=$1 tf="$CF_TMP/tm.$RANDOM"
+	shift
+	/usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>"$tf.err" || true
+	tail -n 1 "$tf" | awk -v l="$label" '{ printf "| %s | %.2f s | %.2f s | %.1f MiB |\n", l, $1, $2 + $3, $4 / 1024 }'
+}
+
+pem="$CF_TMP/scale-pem"
+mkdir -p "$pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$pem/privkey.pem" -out "$pem/cert.pem" -days 90 \
+	-subj /CN=x.scale.test -addext subjectAltName=DNS:x.scale.test 2>/dev/null
+: >"$pem/chain.pem"
+cp "$pem/cert.pem" "$pem/fullchain.pem"
+dead=$(cf_freeports 1)
+
+defs=${BENCH_DEFS:-10000}
+echo
+echo "## Renewal scan: $defs definitions, nothing due"
+echo
+echo "Synthetic definitions (tests/tools/gendefs), each with a PEM store; the"
+echo "CA's port is closed (nothing due asks it anything).  The first renew"
+echo "verifies every store in full and records its fingerprint; the next ones"
+echo "take the stat(2) fast path.  Memory: the same run over 1,000."
+echo
+echo "| step | wall time | CPU | max RSS |"
+echo "| --- | ---: | ---: | ---: |"
+"$GEN" --state "$CF_TMP/scan" --server "https://127.0.0.1:$dead/dir" \
+	--from "$pem" --count 1000 --pem-stores "$CF_TMP/scanstores" ||
+	die "gendefs failed"
+"$CF" --state-dir "$CF_TMP/scan" renew >/dev/null 2>&1 || true
+tmeasure "renew, 1000 definitions" "$CF" --state-dir "$CF_TMP/scan" renew
+if [ "$defs" -gt 1000 ]; then
+	"$GEN" --state "$CF_TMP/scan" --server "https://127.0.0.1:$dead/dir" \
+		--from "$pem" --count $((defs - 1000)) --prefix d \
+		--pem-stores "$CF_TMP/scanstores" || die "gendefs failed"
+fi
+tmeasure "renew, $defs definitions, first run (full store checks)" \
+	"$CF" --state-dir "$CF_TMP/scan" renew
+tmeasure "renew, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" renew
+tmeasure "renew --jobs 1, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" renew --jobs 1
+tmeasure "list, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" list
+tmeasure "list --json, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" list --json
+rm -rf "$CF_TMP/scan" "$CF_TMP/scanstores"
+
+outage=${BENCH_OUTAGE:-2000}
+echo
+echo "## CA outage: $outage definitions, renewal information due, CA refusing connections"
+echo
+echo "| step | wall time | CPU | max RSS |"
+echo "| --- | ---: | ---: | ---: |"
+"$GEN" --state "$CF_TMP/outage" --server "https://127.0.0.1:$dead/dir" \
+	--from "$pem" --count "$outage" --due 10 --ari || die "gendefs failed"
+tmeasure "renew (10 due), CA unreachable" "$CF" --state-dir "$CF_TMP/outage" \
+	--ca-bundle "$pem/cert.pem" renew
+rm -rf "$CF_TMP/outage"
+
+# ---- bulk issuance with Pebble's realistic validation delays (0-15 s)
+bulk=${BENCH_BULK:-20}
+pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=0 ||
+	die "Pebble (with validation delays) did not start"
+export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
+BS="$CF_TMP/bulk"
+B=("$CF" --state-dir "$BS" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA")
+"${B[@]}" account register --agree-tos >/dev/null 2>&1 || die "bulk: register failed"
+t0=$(date +%s.%N)
+for i in $(seq 1 "$bulk"); do
+	"${B[@]}" issue -d "b$i.bulk.test" --http-port "$HTTP01_PORT" \
+		--http-address 127.0.0.1 >/dev/null 2>&1 || die "bulk: issue b$i failed"
+done
+t1=$(date +%s.%N)
+tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+ago=$(date -u -d '-89 days' +%Y-%m-%dT%H:%M:%SZ)
+for f in "$BS"/renewals/*.json; do
+	jq --arg t "$tomorrow" --arg b "$ago" \
+		'.current.not_after = $t | .current.not_before = $b' "$f" >"$f.tmp" &&
+		mv "$f.tmp" "$f"
+done
+t2=$(date +%s.%N)
+"${B[@]}" renew --jobs 32 --per-ca 32 >"$CF_TMP/bulk.out" 2>&1 || true
+t3=$(date +%s.%N)
+echo
+echo "## Bulk: $bulk certificates, Pebble's validation delays (PEBBLE_VA_NOSLEEP unset)"
+echo
+echo "| run | wall time | per certificate |"
+echo "| --- | ---: | ---: |"
+awk -v a="$t0" -v b="$t1" -v n="$bulk" 'BEGIN { printf "| one after another (issue x %d) | %.1f s | %.2f s |\n", n, b - a, (b - a) / n }'
+awk -v a="$t2" -v b="$t3" -v n="$bulk" 'BEGIN { printf "| renew --jobs 32 --per-ca 32 | %.1f s | %.2f s |\n", b - a, (b - a) / n }'
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "\nSpeed-up: %.1fx.  ", (b - a) / (d - c) }'
+echo "$(tail -n 1 "$CF_TMP/bulk.out")"
+
+# ---- peers (Debian packages), same Pebble without delays
+peers=(lego certbot uacme dehydrated acme-tiny)
+missing=()
+for p in "${peers[@]}"; do command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] &&
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "bench: installing the peers: ${missing[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		"${missing[@]}" </dev/null >"$CF_TMP/apt.log" 2>&1 ||
+		echo "bench: apt-get could not install every peer (see below)" >&2
+fi
+pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=1 || die "Pebble did not start"
+export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
+echo
+echo "## Side by side: one certificate (1 name, standalone http-01, account exists)"
+echo
+echo "Same Pebble, same machine, one after another; the fastest of 3 runs."
+echo
+echo "| client | wall time | max RSS | time vs certferry |"
+echo "| --- | ---: | ---: | ---: |"
+peer_time() { # LABEL SETUP-FUNC RUN-FUNC
+	local label=$1 tf="$CF_TMP/pt.$RANDOM" i
+	"$2" >"$tf.setup" 2>&1 || { echo "$label	setup-failed	0"; return; }
+	for i in 1 2 3; do
+		/usr/bin/time -f '%e %M' -a -o "$tf" bash -c "$3 $i" >>"$tf.out" 2>&1 ||
+			{ echo "$label	failed	0"; tail -5 "$tf.out" >&2; return; }
+	done
+	sort -n "$tf" | head -1 | awk -v l="$label" '{ print l "\t" $1 "\t" $2 }'
+}
+cfs="$CF_TMP/side-cf"
+cf_setup() { "$CF" --state-dir "$cfs" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA" \
+	account register --agree-tos; }
+cf_one() { "$CF" --state-dir "$cfs" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA" \
+	issue -d "cf$1.side.test" --http-port "$HTTP01_PORT" --http-address 127.0.0.1; }
+lego_setup() { :; }
+lego_one() { LEGO_CA_CERTIFICATES=$PEBBLE_CA lego --server "$PEBBLE_DIR_URL" \
+	--accept-tos --email bench@side.test --eab --kid "$EAB_KID" --hmac "$EAB_HMAC" \
+	--path "$CF_TMP/side-lego" --http --http.port "127.0.0.1:$HTTP01_PORT" \
+	-d "lego$1.side.test" run; }
+certbot_setup() { :; }
+certbot_one() { REQUESTS_CA_BUNDLE=$PEBBLE_CA certbot certonly --standalone \
+	--non-interactive --agree-tos -m bench@side.test --server "$PEBBLE_DIR_URL" \
+	--eab-kid "$EAB_KID" --eab-hmac-key "$EAB_HMAC" \
+	--http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 \
+	--config-dir "$CF_TMP/side-cb/c" --work-dir "$CF_TMP/side-cb/w" \
+	--logs-dir "$CF_TMP/side-cb/l" -d "certbot$1.side.test"; }
+export -f cf_one lego_one certbot_one
+export CF cfs CF_TMP PEBBLE_DIR_URL CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY PEBBLE_CA HTTP01_PORT EAB_KID EAB_HMAC
+rows=()
+rows+=("$(peer_time certferry cf_setup cf_one)")
+for p in lego certbot; do
+	if command -v "$p" >/dev/null 2>&1; then
+		rows+=("$(peer_time "$p" "${p}_setup" "${p}_one")")
+	else
+		rows+=("$p	not-installed	0")
+	fi
+done
+for p in uacme dehydrated acme-tiny; do
+	if command -v "$p" >/dev/null 2>&1; then
+		rows+=("$p	not-scripted	0")
+	else
+		rows+=("$p	not-installed	0")
+	fi
+done
+printf '%s\n' "${rows[@]}" | awk -F'\t' '
+	NR == 1 { base = $2 }
+	$2 ~ /^[0-9.]+$/ { printf "| %s | %.2f s | %.1f MiB | %.1fx |\n", $1, $2, $3 / 1024, (base > 0 ? $2 / base : 0); next }
+	{ printf "| %s | %s | | |\n", $1, $2 }'
+echo
+echo "(not-scripted: uacme, dehydrated and acme-tiny need a web server or a"
+echo "hook for http-01, and acme-tiny has no EAB, which this Pebble requires:"
+echo "their runs are not written yet.)"

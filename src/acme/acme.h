@@ -60,7 +60,52 @@ struct cf_acme_opts {
 	int max_retries;             /* per request, 5xx/network; default 5 */
 	int allow_cross_origin;      /* follow the CA's URLs on other origins
 				      * than the directory's (default: refuse) */
+	struct cf_acme_ca *ca;       /* borrowed, may be NULL: this CA as the
+				      * whole run shares it (below) */
 };
+
+/*
+ * One CA as every cf_acme of one run shares it (the workers of `renew`,
+ * each certificate of a bulk run): the CA is one place, not one per
+ * certificate.
+ *  - its directory is fetched once per run (one GET, whoever asks first;
+ *    the others wait for it and get a copy);
+ *  - shared TLS sessions, and with one worker thread one pool of
+ *    connections (cf_http_share);
+ *  - a circuit breaker: when the directory cannot be had after
+ *    CF_ACME_CA_PROBE_RETRIES retries, or any request's retries run out
+ *    on network errors or 5xx, the CA is "down" for the rest of the run
+ *    and every later request to it fails at once with the first failure's
+ *    message (the caller decides locally what it can); renewalInfo is
+ *    optional: its failure stops only the later renewalInfo requests of
+ *    the run (the lifetime rule applies), never the orders;
+ *  - one Retry-After: a 429 (or 503 with Retry-After) seen by one job
+ *    holds every job's next request to that CA until that time;
+ *  - at most `parallel` orders at once (cf_acme_ca_slot_take/give).
+ * Thread-safe.  The key is the directory URL and the trust anchors.
+ */
+struct cf_acme_ca;
+
+#define CF_ACME_CA_PROBE_RETRIES 2
+
+/* one_thread: every cf_acme of this CA is used by one thread (one after
+ * the other): they share one pool of connections too. */
+cf_rc cf_acme_ca_new(const char *directory_url, const char *ca_bundle,
+		     int parallel, int one_thread, struct cf_acme_ca **out,
+		     struct cf_err *err) CF_MUST_CHECK;
+/* After every cf_acme made with it is freed. */
+void cf_acme_ca_free(struct cf_acme_ca *ca);
+const char *cf_acme_ca_url(const struct cf_acme_ca *ca);
+/* ca is for this directory URL and trust anchors (NULL: the system's). */
+int cf_acme_ca_is(const struct cf_acme_ca *ca, const char *directory_url,
+		  const char *ca_bundle);
+/* 1 when the breaker is open; *why (may be NULL) gets the first failure. */
+int cf_acme_ca_down(struct cf_acme_ca *ca, struct cf_err *why);
+/* An order slot (blocks while `parallel` orders run), and its return. */
+void cf_acme_ca_slot_take(struct cf_acme_ca *ca);
+void cf_acme_ca_slot_give(struct cf_acme_ca *ca);
+/* Directory GETs sent for this CA in this run (for tests and -v). */
+long cf_acme_ca_directory_gets(struct cf_acme_ca *ca);
 
 /* Counters of one run, for -v and docs/PERFORMANCE.md. */
 enum cf_acme_ep {

@@ -21,6 +21,7 @@ struct cf_acme {
 	struct timespec start;       /* CLOCK_MONOTONIC at creation */
 	time_t retry_not_before;
 	long counters[CF_EP_COUNT];
+	struct cf_acme_ca *ca;       /* borrowed, may be NULL */
 };
 
 /* How a request is made. */
@@ -35,6 +36,9 @@ struct acme_req {
 	int once;                    /* not idempotent: a network error or
 				      * 5xx is not retried (its outcome is
 				      * unknown, see cf_acme_key_change) */
+	int optional;                /* renewalInfo: with a shared CA, a
+				      * failure stops only the optional
+				      * requests of the run, not the CA */
 };
 
 /*

@@ -84,6 +84,7 @@ cf_acme_renewal_info(struct cf_acme *a, const char *cert_id,
 	rq.url = url;
 	rq.cap = CF_HTTP_CAP_JSON;
 	rq.ep = CF_EP_OTHER;
+	rq.optional = 1;
 	if ((rc = acme_request(a, &rq, &resp, err)) != CF_OK) {
 		cf_err_wrap(err, "renewalInfo");
 		goto out;

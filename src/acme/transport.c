@@ -24,6 +24,7 @@
  *    the CA send certferry to any host with a valid certificate.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,10 +116,147 @@ acme_budget_left(const struct cf_acme *a)
 	return left > 0 ? left : 0;
 }
 
+struct cf_acme_ca {
+	char *dir_url;
+	char *ca_bundle;
+	struct cf_http_share *share;
+	pthread_mutex_t dir_mu;      /* one directory fetch at a time */
+	pthread_mutex_t mu;          /* everything below */
+	pthread_cond_t slot_cv;
+	struct cf_acme_directory dir;
+	int have_dir;
+	int down;
+	struct cf_err down_err;
+	int optional_down;           /* renewalInfo failed: not asked again */
+	struct cf_err optional_err;
+	time_t not_before;           /* the CA's last Retry-After, for all */
+	int parallel, active;
+	long dir_gets;
+};
+
+
+cf_rc
+cf_acme_ca_new(const char *directory_url, const char *ca_bundle, int parallel,
+	       int one_thread, struct cf_acme_ca **out, struct cf_err *err)
+{
+	struct cf_acme_ca *ca;
+
+	*out = NULL;
+	if ((ca = calloc(1, sizeof(*ca))) == NULL ||
+	    (ca->dir_url = strdup(directory_url ? directory_url : "")) == NULL ||
+	    (ca_bundle != NULL && (ca->ca_bundle = strdup(ca_bundle)) == NULL)) {
+		if (ca != NULL)
+			free(ca->dir_url);
+		free(ca);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	if ((ca->share = cf_http_share_new(one_thread, err)) == NULL) {
+		free(ca->dir_url);
+		free(ca->ca_bundle);
+		free(ca);
+		return err->rc;
+	}
+	pthread_mutex_init(&ca->dir_mu, NULL);
+	pthread_mutex_init(&ca->mu, NULL);
+	pthread_cond_init(&ca->slot_cv, NULL);
+	ca->parallel = parallel > 0 ? parallel : 1;
+	*out = ca;
+	return CF_OK;
+}
+
+void
+cf_acme_ca_free(struct cf_acme_ca *ca)
+{
+	if (ca == NULL)
+		return;
+	cf_http_share_free(ca->share);
+	acme_directory_free(&ca->dir);
+	pthread_mutex_destroy(&ca->dir_mu);
+	pthread_mutex_destroy(&ca->mu);
+	pthread_cond_destroy(&ca->slot_cv);
+	free(ca->dir_url);
+	free(ca->ca_bundle);
+	free(ca);
+}
+
+const char *
+cf_acme_ca_url(const struct cf_acme_ca *ca)
+{
+	return ca->dir_url;
+}
+
+int
+cf_acme_ca_is(const struct cf_acme_ca *ca, const char *directory_url,
+	      const char *ca_bundle)
+{
+	return strcmp(ca->dir_url, directory_url ? directory_url : "") == 0 &&
+	       ((ca->ca_bundle == NULL && ca_bundle == NULL) ||
+		(ca->ca_bundle != NULL && ca_bundle != NULL &&
+		 strcmp(ca->ca_bundle, ca_bundle) == 0));
+}
+
+int
+cf_acme_ca_down(struct cf_acme_ca *ca, struct cf_err *why)
+{
+	int down;
+
+	pthread_mutex_lock(&ca->mu);
+	down = ca->down;
+	if (down && why != NULL)
+		*why = ca->down_err;
+	pthread_mutex_unlock(&ca->mu);
+	return down;
+}
+
+/* Open the breaker (the first failure is the one remembered). */
+static void
+ca_trip(struct cf_acme_ca *ca, const struct cf_err *err)
+{
+	pthread_mutex_lock(&ca->mu);
+	if (!ca->down) {
+		ca->down = 1;
+		ca->down_err = *err;
+		cf_warn("%s: the CA is unreachable or failing; no more requests "
+			"to it in this run: %s", ca->dir_url, err->msg);
+	}
+	pthread_mutex_unlock(&ca->mu);
+}
+
+void
+cf_acme_ca_slot_take(struct cf_acme_ca *ca)
+{
+	pthread_mutex_lock(&ca->mu);
+	while (ca->active >= ca->parallel)
+		pthread_cond_wait(&ca->slot_cv, &ca->mu);
+	ca->active++;
+	pthread_mutex_unlock(&ca->mu);
+}
+
+void
+cf_acme_ca_slot_give(struct cf_acme_ca *ca)
+{
+	pthread_mutex_lock(&ca->mu);
+	ca->active--;
+	pthread_cond_signal(&ca->slot_cv);
+	pthread_mutex_unlock(&ca->mu);
+}
+
+long
+cf_acme_ca_directory_gets(struct cf_acme_ca *ca)
+{
+	long n;
+
+	pthread_mutex_lock(&ca->mu);
+	n = ca->dir_gets;
+	pthread_mutex_unlock(&ca->mu);
+	return n;
+}
+
 cf_rc
 cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
 	    struct cf_err *err)
 {
+	struct cf_http_opts hopts;
 	struct cf_acme *a;
 
 	*out = NULL;
@@ -142,8 +280,12 @@ cf_acme_new(const struct cf_acme_opts *opts, struct cf_acme **out,
 				  "give the CA's directory URL with --server",
 				  opts->directory_url);
 	}
+	a->ca = opts->ca;
+	hopts = opts->http;
+	if (a->ca != NULL)
+		hopts.share = a->ca->share;
 	if ((a->dir_url = acme_strdup(opts->directory_url, err)) == NULL ||
-	    (a->http = cf_http_new(&opts->http, err)) == NULL) {
+	    (a->http = cf_http_new(&hopts, err)) == NULL) {
 		cf_acme_free(a);
 		return err->rc;
 	}
@@ -346,9 +488,82 @@ request_allowed(struct cf_acme *a, const struct acme_req *rq, int attempt,
 	return CF_OK;
 }
 
+/* A shared CA: is it down, and did the CA ask any job to wait? */
+static cf_rc
+ca_gate(struct cf_acme *a, const struct acme_req *rq, struct cf_err *err)
+{
+	struct cf_acme_ca *ca = a->ca;
+	struct cf_err why;
+	time_t nb;
+	long wait;
+	int odown;
+
+	pthread_mutex_lock(&ca->mu);
+	odown = rq != NULL && rq->optional && ca->optional_down;
+	if (odown)
+		why = ca->optional_err;
+	pthread_mutex_unlock(&ca->mu);
+	if (odown)
+		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
+				  "not sent: it failed earlier in this run (%s)",
+				  why.msg);
+	if (cf_acme_ca_down(ca, &why))
+		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
+				  "not sent: the CA was found unreachable or "
+				  "failing earlier in this run (%s)", why.msg);
+	pthread_mutex_lock(&ca->mu);
+	nb = ca->not_before;
+	pthread_mutex_unlock(&ca->mu);
+	wait = (long)(nb - time(NULL));
+	if (wait > 0)
+		return wait_retry_after(a, wait, "the CA asked to slow down", err);
+	return CF_OK;
+}
+
+/* A 429 or 503 with Retry-After: every job of the CA waits as long. */
+static void
+ca_hold(struct cf_acme *a, long secs)
+{
+	time_t until = time(NULL) + secs;
+
+	if (a->ca == NULL || secs <= 0)
+		return;
+	pthread_mutex_lock(&a->ca->mu);
+	if (until > a->ca->not_before)
+		a->ca->not_before = until;
+	pthread_mutex_unlock(&a->ca->mu);
+}
+
+static cf_rc request_policy(struct cf_acme *a, const struct acme_req *rq,
+			    struct cf_http_resp *resp, struct cf_err *err);
+
 cf_rc
 acme_request(struct cf_acme *a, const struct acme_req *rq,
 	     struct cf_http_resp *resp, struct cf_err *err)
+{
+	cf_rc rc = request_policy(a, rq, resp, err);
+
+	/* Retries ran out on the network or 5xx, or TLS is refused: the
+	 * CA is down for this run.  (A request sent once proves nothing.) */
+	if (a->ca != NULL && !rq->once &&
+	    (rc == CF_ERR_NET || rc == CF_ERR_TLS)) {
+		if (!rq->optional) {
+			ca_trip(a->ca, err);
+		} else {
+			pthread_mutex_lock(&a->ca->mu);
+			if (!a->ca->optional_down) {
+				a->ca->optional_down = 1;
+				a->ca->optional_err = *err;
+			}
+			pthread_mutex_unlock(&a->ca->mu);
+		}
+	}
+	return rc;
+}
+
+static cf_rc
+request_policy(struct cf_acme *a, const struct acme_req *rq,
+	       struct cf_http_resp *resp, struct cf_err *err)
 {
 	const char *ptype;
 	json_t *prob = NULL;
@@ -364,6 +579,8 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 		prob = NULL;
 		cf_http_resp_free(resp);
 		if ((rc = request_allowed(a, rq, attempt, err)) != CF_OK)
+			goto out;
+		if (a->ca != NULL && (rc = ca_gate(a, rq, err)) != CF_OK)
 			goto out;
 		if (is_post) {
 			if (a->signer == NULL)
@@ -436,6 +653,7 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 					 resp->status);
 			if (ra < 0)
 				ra = resp->status == 429 ? 60 : 0;
+			ca_hold(a, ra);
 			if (++attempt > a->max_retries) {
 				rc = cf_err_set(err, CF_ERR_ACME,
 						"%s %s: %s (gave up after %d attempts)",
@@ -546,6 +764,69 @@ not_a_directory(const struct cf_acme *a, const struct cf_http_resp *resp,
 			  a->dir_url, why);
 }
 
+static cf_rc fetch_directory(struct cf_acme *a, struct cf_err *err);
+
+static cf_rc
+dir_copy(struct cf_acme_directory *to, const struct cf_acme_directory *from,
+	 struct cf_err *err)
+{
+	const char *const src[] = { from->new_nonce, from->new_account,
+				    from->new_order, from->revoke_cert,
+				    from->key_change, from->renewal_info,
+				    from->terms_of_service, from->website };
+	char **const dst[] = { &to->new_nonce, &to->new_account,
+			       &to->new_order, &to->revoke_cert,
+			       &to->key_change, &to->renewal_info,
+			       &to->terms_of_service, &to->website };
+
+	acme_directory_free(to);
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		if (src[i] != NULL && (*dst[i] = strdup(src[i])) == NULL) {
+			acme_directory_free(to);
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		}
+	to->eab_required = from->eab_required;
+	to->profiles = from->profiles ? json_incref(from->profiles) : NULL;
+	to->caa_identities = from->caa_identities ?
+				     json_incref(from->caa_identities) : NULL;
+	return CF_OK;
+}
+
+/* The directory through the shared CA: fetched by the first job that
+ * asks (a short probe: CF_ACME_CA_PROBE_RETRIES), copied by the others. */
+static cf_rc
+ca_directory(struct cf_acme *a, struct cf_err *err)
+{
+	struct cf_acme_ca *ca = a->ca;
+	long before = a->counters[CF_EP_DIRECTORY];
+	int max_retries = a->max_retries;
+	cf_rc rc;
+
+	pthread_mutex_lock(&ca->dir_mu);
+	if (ca->have_dir) {
+		rc = dir_copy(&a->dir, &ca->dir, err);
+		goto out;
+	}
+	if ((rc = ca_gate(a, NULL, err)) != CF_OK)
+		goto out;
+	if (a->max_retries > CF_ACME_CA_PROBE_RETRIES)
+		a->max_retries = CF_ACME_CA_PROBE_RETRIES;
+	rc = fetch_directory(a, err);
+	a->max_retries = max_retries;
+	pthread_mutex_lock(&ca->mu);
+	ca->dir_gets += a->counters[CF_EP_DIRECTORY] - before;
+	pthread_mutex_unlock(&ca->mu);
+	if (rc == CF_OK) {
+		if ((rc = dir_copy(&ca->dir, &a->dir, err)) == CF_OK)
+			ca->have_dir = 1;
+	} else if (rc != CF_ERR_NOMEM) {
+		ca_trip(ca, err);
+	}
+out:
+	pthread_mutex_unlock(&ca->dir_mu);
+	return rc;
+}
+
 cf_rc
 acme_directory_load(struct cf_acme_directory *dir, json_t *d,
 		    struct cf_err *err)
@@ -585,15 +866,26 @@ cf_rc
 cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
 		      struct cf_err *err)
 {
+	cf_rc rc;
+
+	if (!a->have_dir) {
+		rc = a->ca != NULL ? ca_directory(a, err) : fetch_directory(a, err);
+		if (rc != CF_OK)
+			return rc;
+		a->have_dir = 1;
+	}
+	*dir = &a->dir;
+	return CF_OK;
+}
+
+static cf_rc
+fetch_directory(struct cf_acme *a, struct cf_err *err)
+{
 	struct cf_http_resp resp;
 	struct acme_req rq = { 0 };
 	json_t *d = NULL;
 	cf_rc rc;
 
-	if (a->have_dir) {
-		*dir = &a->dir;
-		return CF_OK;
-	}
 	rq.method = "GET";
 	rq.url = a->dir_url;
 	rq.cap = CF_HTTP_CAP_JSON;
@@ -615,10 +907,7 @@ cf_acme_get_directory(struct cf_acme *a, const struct cf_acme_directory **dir,
 		rc = not_a_directory(a, &resp, err);
 		goto out;
 	}
-	if ((rc = acme_directory_load(&a->dir, d, err)) != CF_OK)
-		goto out;
-	a->have_dir = 1;
-	*dir = &a->dir;
+	rc = acme_directory_load(&a->dir, d, err);
 out:
 	json_decref(d);
 	cf_http_resp_free(&resp);

@@ -191,8 +191,16 @@ warn_ccs_claims(const struct cf_state *st, char **defs, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		struct cf_err err = { 0 };
-		if (cf_renewal_load(st, defs[i], &r[i], &err) != CF_OK)
+		int ccs = 0;
+		if (cf_renewal_load(st, defs[i], &r[i], &err) != CF_OK) {
 			memset(&r[i], 0, sizeof(r[i]));
+			continue;
+		}
+		/* Only definitions with a CCS store can clash: keep those. */
+		for (size_t k = 0; k < r[i].spec.nstores; k++)
+			ccs |= r[i].spec.stores[k].kind == CF_STORE_CCS;
+		if (!ccs)
+			cf_renewal_free(&r[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char **names = NULL, *file = NULL;
@@ -232,16 +240,14 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 	struct cf_err err = { 0 };
 	char **names = NULL;
 	size_t n = 0;
-	int as_json = 0, ret = CF_EXIT_OK;
+	int as_json = 0, first = 1, ret = CF_EXIT_OK;
 	time_t now = cf_cli_now();
-	json_t *arr = json_array();
 
 	if (help_asked(argc, argv)) {
 		printf("usage: certferry [global options] list [--json]\n\n"
 		       "The certificates certferry manages: name, state, not-after,\n"
 		       "days left, next renewal, last result and the names.  --json\n"
 		       "prints an array of objects for machines.\n");
-		json_decref(arr);
 		return CF_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -249,7 +255,6 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			as_json = 1;
 		} else {
 			fprintf(stderr, "error: unexpected argument '%s'\n", argv[i]);
-			json_decref(arr);
 			return CF_EXIT_USAGE;
 		}
 	}
@@ -258,7 +263,9 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (!as_json)
+	if (as_json)
+		printf("[");
+	else
 		printf("%-28s %-9s %-20s %5s %-20s %-14s %s\n", "NAME", "STATE",
 		       "NOT AFTER", "DAYS", "NEXT RENEWAL", "LAST RESULT",
 		       "IDENTIFIERS");
@@ -271,8 +278,14 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			continue;
 		}
 		j = list_entry(&st, &r, now);
-		if (as_json) {
-			json_array_append(arr, j);
+		if (as_json && j != NULL) {
+			/* Streamed: one entry at a time, nothing kept. */
+			char *text = json_dumps(j, JSON_INDENT(2) |
+						   JSON_PRESERVE_ORDER);
+			if (text != NULL)
+				printf("%s\n%s", first ? "" : ",", text);
+			first = 0;
+			free(text);
 		} else if (j != NULL) {
 			const char *na = json_string_value(json_object_get(j, "not_after"));
 			const char *nr = json_string_value(json_object_get(j, "next_renewal"));
@@ -303,18 +316,13 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 		json_decref(j);
 		cf_renewal_free(&r);
 	}
+	if (as_json)
+		printf("%s]\n", first ? "" : "\n");
 	warn_ccs_claims(&st, names, n);
-	if (as_json) {
-		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-	}
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	json_decref(arr);
 	cf_state_close(&st);
 	return ret;
 }
@@ -434,6 +442,7 @@ cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv)
 		cf_saved_order_remove(&st, name);
 		remove_path(st.root, "certs", name, 0);
 		remove_path(st.root, "archive", name, 1);
+		remove_path(st.root, "verified", name, 0);
 		if (cf_renewal_remove(&st, name, &err) != CF_OK) {
 			ret = cf_cli_fail(&err);
 			goto out;

@@ -32,13 +32,70 @@ renew_usage(FILE *f)
 "  --force              renew even when not due (not cancelled/revoked ones)\n"
 "  --renew-before DAYS  due when DAYS or fewer are left, for this run\n"
 "  --jobs N             renew up to N certificates at a time (default 4)\n"
+"  --per-ca N           at most N orders at a time at any one CA (default 4);\n"
+"                       one Retry-After or rate limit from a CA holds every\n"
+"                       job of that CA\n"
 "  --wait SECONDS       how long to wait for the CA per certificate\n"
 "                       (default 300)\n"
 "  --dry-run            report what is due and why; change nothing\n"
 "\n"
 "exit status: 0 all renewals succeeded (or none was due), 1 at least one\n"
 "failed, 2 usage error, 3 none failed but one is pending at the CA.\n"
-"A certificate locked by another certferry run is skipped (noted).\n");
+"A certificate locked by another certferry run is skipped (noted).\n"
+"\n"
+"The CA's directory is asked once per run, and TLS sessions are shared\n"
+"(with --jobs 1, one connection).  When the CA is unreachable or failing,\n"
+"the run does not wait for it certificate after certificate: the rest are\n"
+"decided from their own data (\"CA unreachable, checked locally\"), due\n"
+"ones are reported failed without an order or a backoff, and the next run\n"
+"tries again.\n");
+}
+
+/* What the run reports, one item at a time (streamed: nothing is kept
+ * but the counts). */
+struct renew_out {
+	size_t count[CF_RENEW_REPAIRED + 1];
+};
+
+static void
+print_item(void *ctx, const struct cf_renew_item *it)
+{
+	struct renew_out *ro = ctx;
+	char na[32];
+
+	ro->count[it->outcome]++;
+	switch (it->outcome) {
+	case CF_RENEW_OK:
+		cf_rfc3339_format(it->not_after, na);
+		printf("%s: renewed: serial %s, not after %s (%s)%s%s\n",
+		       it->name, it->serial, na, it->why,
+		       it->resumed ? "; completed the saved order" : "",
+		       it->replaces_dropped ?
+			       "; the CA refused \"replaces\"" : "");
+		break;
+	case CF_RENEW_FAILED:
+		printf("%s: failed%s%s\n", it->name, it->why[0] ? ": " : "",
+		       it->why);
+		fprintf(stderr, "error: %s: %s\n", it->name,
+			it->err.msg[0] ? it->err.msg : cf_rc_name(it->err.rc));
+		break;
+	case CF_RENEW_PENDING:
+		printf("%s: pending at the CA: %s\n", it->name, it->err.msg);
+		break;
+	case CF_RENEW_REPAIRED:
+		printf("%s: not due, stores repaired: %s\n", it->name, it->why);
+		break;
+	case CF_RENEW_DUE:
+		printf("%s: due (dry run, nothing done): %s\n", it->name,
+		       it->why);
+		break;
+	default:
+		printf("%s: %s: %s\n", it->name,
+		       cf_renew_outcome_name(it->outcome), it->why);
+		break;
+	}
+	if (it->verify.drifted > 0)
+		cf_cli_print_verify(&it->verify, "  ");
 }
 
 static int
@@ -61,6 +118,7 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "renew-before", required_argument, NULL, 'b' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "per-ca", required_argument, NULL, 'P' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "dry-run", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -69,15 +127,16 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 	struct cf_renew_opts o;
 	struct cf_state st = { 0 };
 	struct cf_err err = { 0 };
-	struct cf_renew_item *items = NULL;
+	const char **items = NULL;
 	char **all = NULL, **only = NULL;
 	size_t nall = 0, nonly = 0, n = 0;
-	size_t count[CF_RENEW_REPAIRED + 1];
+	struct renew_out ro;
+	size_t *count = ro.count;
 	long l;
 	int ch, ret = CF_EXIT_OK;
 
 	memset(&o, 0, sizeof(o));
-	memset(count, 0, sizeof(count));
+	memset(&ro, 0, sizeof(ro));
 	o.jobs = 4;
 	if ((only = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
 		return CF_EXIT_FAIL;
@@ -99,6 +158,11 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 			if (long_arg("--jobs", optarg, 1, RENEW_MAX_JOBS, &l) != 0)
 				goto usage;
 			o.jobs = (int)l;
+			break;
+		case 'P':
+			if (long_arg("--per-ca", optarg, 1, RENEW_MAX_JOBS, &l) != 0)
+				goto usage;
+			o.per_ca = (int)l;
 			break;
 		case 'w':
 			if (long_arg("--wait", optarg, 0, 7L * 86400, &l) != 0)
@@ -148,57 +212,19 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 				ret = cf_cli_fail(&err);
 				goto out;
 			}
-			items[n++].name = all[k];
+			items[n++] = all[k];
 		}
 	} else {
 		for (size_t i = 0; i < nall; i++)
-			items[n++].name = all[i];
+			items[n++] = all[i];
 	}
 	if (n == 0) {
 		printf("nothing to renew: no renewal definitions in %s\n", st.root);
 		goto out;
 	}
-	if (cf_renew_run(&st, &o, items, n, &err) != CF_OK) {
+	if (cf_renew_run(&st, &o, items, n, print_item, &ro, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct cf_renew_item *it = &items[i];
-		char na[32];
-		count[it->outcome]++;
-		switch (it->outcome) {
-		case CF_RENEW_OK:
-			cf_rfc3339_format(it->not_after, na);
-			printf("%s: renewed: serial %s, not after %s (%s)%s%s\n",
-			       it->name, it->serial, na, it->why,
-			       it->resumed ? "; completed the saved order" : "",
-			       it->replaces_dropped ?
-				       "; the CA refused \"replaces\"" : "");
-			break;
-		case CF_RENEW_FAILED:
-			printf("%s: failed\n", it->name);
-			fprintf(stderr, "error: %s: %s\n", it->name,
-				it->err.msg[0] ? it->err.msg :
-						 cf_rc_name(it->err.rc));
-			break;
-		case CF_RENEW_PENDING:
-			printf("%s: pending at the CA: %s\n", it->name, it->err.msg);
-			break;
-		case CF_RENEW_REPAIRED:
-			printf("%s: not due, stores repaired: %s\n", it->name,
-			       it->why);
-			break;
-		case CF_RENEW_DUE:
-			printf("%s: due (dry run, nothing done): %s\n", it->name,
-			       it->why);
-			break;
-		default:
-			printf("%s: %s: %s\n", it->name,
-			       cf_renew_outcome_name(it->outcome), it->why);
-			break;
-		}
-		if (it->verify.drifted > 0)
-			cf_cli_print_verify(&it->verify, "  ");
 	}
 	printf("renew: %zu renewed, %zu failed, %zu pending, %zu not due, "
 	       "%zu repaired, %zu locked%s\n", count[CF_RENEW_OK],
@@ -216,8 +242,6 @@ out:
 		free(all[i]);
 	free(all);
 	free(only);
-	for (size_t i = 0; items != NULL && i < n; i++)
-		cf_verify_report_free(&items[i].verify);
 	free(items);
 	cf_state_close(&st);
 	return ret;

@@ -11,7 +11,8 @@
  * making nginx or Apache serve it and running the deploy hooks; CCS files
  * two specs claim; checking
  * that every store still holds the current certificate and repairing the
- * ones that drifted; and saying where a certificate of the spec is served
+ * ones that drifted (with a stat-only fast path, STATE/verified/<name>);
+ * and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
  * of use and wiped.
  */
@@ -138,6 +139,31 @@ cf_rc cf_deliver_verify(const struct cf_state *st, const struct cf_cert_spec *s,
 			const char *const *names, size_t n, int repair,
 			struct cf_verify_report *rep,
 			struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * cf_deliver_verify for the certificate whose serial the caller knows
+ * (renew: the definition's current serial).  With serial, a check is
+ * first made with stat(2) alone against STATE/verified/<name>, the
+ * identities (device, inode, size, mtime, ctime) of every file the last
+ * full check found healthy: when nothing changed, no file is read and
+ * every store is reported healthy ("unchanged since it was last
+ * verified").  Otherwise the full check runs and, when every store ends
+ * healthy, the record is written again.  IIS bindings always get the
+ * full check.  serial NULL: exactly cf_deliver_verify.
+ */
+/* The stat-only check alone: 1 when STATE/verified/<name> matches
+ * (rep filled with healthy verdicts; free it), else 0 (rep empty).  No
+ * file is written. */
+int cf_deliver_unchanged(const struct cf_state *st,
+			 const struct cf_cert_spec *s, const char *const *names,
+			 size_t n, const char *serial,
+			 struct cf_verify_report *rep);
+
+cf_rc cf_deliver_verify_known(const struct cf_state *st,
+			      const struct cf_cert_spec *s,
+			      const char *const *names, size_t n, int repair,
+			      const char *serial, struct cf_verify_report *rep,
+			      struct cf_err *err) CF_MUST_CHECK;
 
 /*
  * Where a certificate of s is served from, for people (revoke lists what

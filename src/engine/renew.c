@@ -299,15 +299,46 @@ struct shared_validator {
 	pthread_mutex_t use;
 };
 
+#define RUN_MAX_CAS 64
+
 struct run {
 	struct cf_state *st;
 	const struct cf_renew_opts *o;
-	struct cf_renew_item *items;
+	const char *const *names;
 	size_t n, next;
-	pthread_mutex_t mu;          /* next, shared[] */
+	cf_renew_report_fn report;
+	void *report_ctx;
+	pthread_mutex_t mu;          /* next, shared[], cas[] */
+	pthread_mutex_t out_mu;      /* report() */
 	struct shared_validator *shared[64];
 	size_t nshared;
+	struct cf_acme_ca *cas[RUN_MAX_CAS];
+	size_t ncas;
+	size_t threads;              /* worker threads of the run */
 };
+
+/* The run's cf_acme_ca of a directory URL and trust anchors (made on
+ * first use).  NULL and err set when there is none (too many CAs in one
+ * run, out of memory): the definition is then worked alone. */
+static struct cf_acme_ca *
+ca_get(struct run *run, const char *dir_url, const char *ca_bundle,
+       struct cf_err *err)
+{
+	struct cf_acme_ca *ca = NULL;
+	int per_ca = run->o->per_ca > 0 ? run->o->per_ca :
+					  CF_RENEW_PER_CA_DEFAULT;
+
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->ncas && ca == NULL; i++)
+		if (cf_acme_ca_is(run->cas[i], dir_url, ca_bundle))
+			ca = run->cas[i];
+	if (ca == NULL && run->ncas < RUN_MAX_CAS &&
+	    cf_acme_ca_new(dir_url, ca_bundle, per_ca, run->threads <= 1, &ca,
+			   err) == CF_OK)
+		run->cas[run->ncas++] = ca;
+	pthread_mutex_unlock(&run->mu);
+	return ca;
+}
 
 /* The sharing key of a validation spec, or 0 when it is not shared. */
 static int
@@ -420,8 +451,9 @@ update_ari(struct cf_engine *e, struct cf_renewal *r, time_t now)
 	struct cf_acme_ari ari;
 	struct cf_err err = { 0 };
 
-	if (cf_acme_get_directory(e->acme, &dir, &err) != CF_OK ||
-	    dir->renewal_info == NULL || !cf_renewal_ari_check_due(r, now))
+	if (!cf_renewal_ari_check_due(r, now) ||
+	    cf_acme_get_directory(e->acme, &dir, &err) != CF_OK ||
+	    dir->renewal_info == NULL)
 		return 0;
 	if (cf_acme_renewal_info(e->acme, r->ari_cert_id, &ari, &err) != CF_OK) {
 		cf_warn("%s: renewal information unavailable (%s); using the "
@@ -458,8 +490,10 @@ verify_stores(struct run *run, struct cf_renewal *r, struct cf_renew_item *it,
 		return CF_OK;
 	if ((rc = cf_spec_resolve_names(&r->spec, &names, &n, &it->err)) !=
 		    CF_OK ||
-	    (rc = cf_deliver_verify(run->st, &r->spec, (const char *const *)names,
-				    n, !run->o->dry_run, rep, &it->err)) !=
+	    (rc = cf_deliver_verify_known(run->st, &r->spec,
+					  (const char *const *)names, n,
+					  !run->o->dry_run, r->serial, rep,
+					  &it->err)) !=
 		    CF_OK) {
 		it->outcome = CF_RENEW_FAILED;
 		goto out;
@@ -523,6 +557,64 @@ follow_iis_sites(struct run *run, struct cf_renewal *r,
 	return CF_OK;
 }
 
+/*
+ * The common case, without the name's lock and without a write: an active
+ * definition that is not due, whose renewal information is not to be
+ * asked, and whose stores are unchanged since their last full check
+ * (cf_deliver_unchanged: stat(2) only).  1 when `it` is decided; 0: the
+ * full path (under the lock) decides.  Reading without the lock is safe:
+ * definitions are replaced atomically, and anything to do goes through
+ * the lock.
+ */
+static int
+quick_decide(struct run *run, struct cf_renew_item *it)
+{
+	const struct cf_renew_opts *o = run->o;
+	struct cf_renewal r;
+	struct cf_due due;
+	struct cf_err err = { 0 };
+	struct cf_acme_ca *ca;
+	char **names = NULL;
+	size_t n = 0;
+	int done = 0;
+
+	if (o->force || cf_renewal_load(run->st, it->name, &r, &err) != CF_OK)
+		return 0;
+	if (r.state != CF_REN_ACTIVE) {
+		it->outcome = CF_RENEW_INACTIVE;
+		snprintf(it->why, sizeof(it->why), "%s",
+			 cf_renewal_state_name(r.state));
+		done = 1;
+		goto out;
+	}
+	if (r.serial == NULL || r.spec.iis.install ||
+	    r.spec.server.kind != CF_SERVER_NONE || r.spec.iis.nsites > 0 ||
+	    cf_renewal_ari_check_due(&r, o->now))
+		goto out;
+	cf_renewal_due(&r, o->now, 0, o->renew_before_days, &due);
+	if (due.due)
+		goto out;
+	if (r.spec.nstores > 0 &&
+	    (cf_spec_resolve_names(&r.spec, &names, &n, &err) != CF_OK ||
+	     !cf_deliver_unchanged(run->st, &r.spec, (const char *const *)names,
+				   n, r.serial, &it->verify)))
+		goto out;
+	ca = ca_get(run, r.spec.directory_url,
+		    o->ca_bundle ? o->ca_bundle : r.spec.ca_bundle, &err);
+	it->outcome = CF_RENEW_NOT_DUE;
+	snprintf(it->why, sizeof(it->why), "%s%s",
+		 ca != NULL && cf_acme_ca_down(ca, NULL) ?
+			 "CA unreachable, checked locally: " : "",
+		 due.why);
+	done = 1;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	cf_renewal_free(&r);
+	return done;
+}
+
 static void
 renew_one(struct run *run, struct cf_renew_item *it)
 {
@@ -539,7 +631,9 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	struct cf_validator *v = NULL;
 	char **names = NULL;
 	size_t nnames = 0;
-	int lockfd = -1, found = 0, locked_use = 0, changed;
+	int lockfd = -1, found = 0, locked_use = 0, changed, opened = 0;
+	int ca_down;
+	struct cf_err down_err = { 0 };
 	cf_rc rc;
 
 	memset(&r, 0, sizeof(r));
@@ -547,6 +641,8 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	memset(&own, 0, sizeof(own));
 	memset(&res, 0, sizeof(res));
 	memset(&io, 0, sizeof(io));
+	if (quick_decide(run, it))
+		return;
 	it->outcome = CF_RENEW_FAILED;
 	rc = cf_state_lock(run->st, it->name, &lockfd, &it->err);
 	if (rc == CF_ERR_LOCKED) {
@@ -574,14 +670,37 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	ao.wait_budget_s = o->wait_s;
 	ao.allow_cross_origin = o->allow_cross_origin;
 	ao.http.timeout_s = o->http_timeout_s;
-	if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK ||
-	    cf_engine_use_account(&e, r.spec.account, &it->err) != CF_OK)
+	/* The CA is asked only when needed (renewal information due, or an
+	 * order), through the one cf_acme_ca of the run. */
+	if ((ao.ca = ca_get(run, ao.directory_url, ao.http.ca_bundle,
+			    &it->err)) == NULL &&
+	    it->err.rc == CF_ERR_NOMEM)
 		goto out;
-	changed = update_ari(&e, &r, o->now);
+	cf_err_clear(&it->err);
+	changed = 0;
+	if (cf_renewal_ari_check_due(&r, o->now) &&
+	    (ao.ca == NULL || !cf_acme_ca_down(ao.ca, NULL))) {
+		if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
+			goto out;
+		opened = 1;
+		changed = update_ari(&e, &r, o->now);
+	}
 	if (follow_iis_sites(run, &r, it, &changed) != CF_OK)
 		goto record_failure;
+	ca_down = ao.ca != NULL && cf_acme_ca_down(ao.ca, &down_err);
 	cf_renewal_due(&r, o->now, o->force, o->renew_before_days, &due);
-	snprintf(it->why, sizeof(it->why), "%s", due.why);
+	snprintf(it->why, sizeof(it->why), "%s%s",
+		 ca_down ? "CA unreachable, checked locally: " : "", due.why);
+	if (due.due && !o->dry_run && ca_down) {
+		/* Not the certificate's fault: no order, no backoff; the next
+		 * run tries again. */
+		cf_err_set(&it->err, down_err.rc == CF_ERR_NOMEM ? CF_ERR_NET :
+				     down_err.rc,
+			   "due, not ordered: the CA %s was found unreachable or "
+			   "failing earlier in this run (%s); the next run tries "
+			   "again", r.spec.directory_url, down_err.msg);
+		goto out;
+	}
 	if (!due.due || o->dry_run) {
 		it->outcome = due.due ? CF_RENEW_DUE : CF_RENEW_NOT_DUE;
 		if (!due.due && r.serial != NULL &&
@@ -599,6 +718,13 @@ renew_one(struct run *run, struct cf_renew_item *it)
 		goto out;
 	}
 	if (changed && cf_renewal_save(run->st, &r, &it->err) != CF_OK)
+		goto out;
+	if (!opened) {
+		if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
+			goto out;
+		opened = 1;
+	}
+	if (cf_engine_use_account(&e, r.spec.account, &it->err) != CF_OK)
 		goto out;
 	cf_info("%s: renewing: %s", it->name, due.why);
 	if (cf_engine_account_load(&e, &found, &it->err) != CF_OK)
@@ -650,7 +776,11 @@ renew_one(struct run *run, struct cf_renew_item *it)
 	    dir->renewal_info != NULL && r.serial != NULL)
 		io.replaces = r.ari_cert_id;
 	cf_err_clear(&it->err);
+	if (ao.ca != NULL)
+		cf_acme_ca_slot_take(ao.ca);
 	rc = cf_engine_enroll(&e, &io, "renew", o->now, &res, &it->err);
+	if (ao.ca != NULL)
+		cf_acme_ca_slot_give(ao.ca);
 	if (rc == CF_OK) {
 		it->outcome = CF_RENEW_OK;
 		snprintf(it->serial, sizeof(it->serial), "%s", res.serial);
@@ -680,7 +810,8 @@ out:
 		free(names[i]);
 	free(names);
 	cf_issue_result_free(&res);
-	cf_engine_close(&e);
+	if (opened)
+		cf_engine_close(&e);
 	cf_renewal_free(&r);
 	cf_state_unlock(lockfd);
 }
@@ -689,21 +820,34 @@ static void *
 worker(void *arg)
 {
 	struct run *run = arg;
+	struct cf_renew_item *it;
 	size_t i;
 
+	/* One item per worker, reused: memory does not grow with the state. */
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return NULL;
 	for (;;) {
 		pthread_mutex_lock(&run->mu);
 		i = run->next++;
 		pthread_mutex_unlock(&run->mu);
 		if (i >= run->n)
-			return NULL;
-		renew_one(run, &run->items[i]);
+			break;
+		memset(it, 0, sizeof(*it));
+		it->name = run->names[i];
+		renew_one(run, it);
+		pthread_mutex_lock(&run->out_mu);
+		run->report(run->report_ctx, it);
+		pthread_mutex_unlock(&run->out_mu);
+		cf_verify_report_free(&it->verify);
 	}
+	free(it);
+	return NULL;
 }
 
 cf_rc
 cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
-	     struct cf_renew_item *items, size_t n, struct cf_err *err)
+	     const char *const *names, size_t n, cf_renew_report_fn report,
+	     void *ctx, struct cf_err *err)
 {
 	struct run run;
 	pthread_t th[64];
@@ -712,13 +856,17 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 	memset(&run, 0, sizeof(run));
 	run.st = st;
 	run.o = o;
-	run.items = items;
+	run.names = names;
 	run.n = n;
+	run.report = report;
+	run.report_ctx = ctx;
 	pthread_mutex_init(&run.mu, NULL);
+	pthread_mutex_init(&run.out_mu, NULL);
 	if (jobs > sizeof(th) / sizeof(th[0]))
 		jobs = sizeof(th) / sizeof(th[0]);
 	if (jobs > n)
 		jobs = n;
+	run.threads = jobs;
 	if (jobs <= 1) {
 		worker(&run);
 	} else {
@@ -738,7 +886,14 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 		pthread_mutex_destroy(&run.shared[i]->use);
 		free(run.shared[i]);
 	}
+	for (size_t i = 0; i < run.ncas; i++) {
+		cf_debug("%s: %ld directory request(s) in this run",
+			 cf_acme_ca_url(run.cas[i]),
+			 cf_acme_ca_directory_gets(run.cas[i]));
+		cf_acme_ca_free(run.cas[i]);
+	}
 	pthread_mutex_destroy(&run.mu);
+	pthread_mutex_destroy(&run.out_mu);
 	(void)err;
 	return CF_OK;
 }

@@ -4,7 +4,11 @@
  *
  * Owns: the glue between a renewal definition (engine/renewal.h), the lock
  * of its name, ACME Renewal Information and one issuance; the bounded pool
- * of worker threads of a renew run and the validators they share.
+ * of worker threads of a renew run, the validators they share and the CAs
+ * they share (one cf_acme_ca per CA per run: one directory GET, one
+ * connection pool, one Retry-After, a circuit breaker and a limit of
+ * orders at once).  A run streams: one definition at a time per worker,
+ * each reported and forgotten, so memory does not grow with the state.
  * Library code: it logs, never prints; the CLI prints the items.
  */
 #ifndef CF_RENEW_H
@@ -70,8 +74,12 @@ struct cf_renew_opts {
 	int dry_run;                /* decide and report only: no order, no
 				       write (ARI is still asked) */
 	int jobs;                   /* concurrent renewals, >= 1 */
+	int per_ca;                 /* orders at once per CA; 0: the default */
 	time_t now;                 /* the clock (tests inject it) */
 };
+
+/* Orders at once per CA when cf_renew_opts.per_ca is 0. */
+#define CF_RENEW_PER_CA_DEFAULT 4
 
 enum cf_renew_outcome {
 	CF_RENEW_NOT_DUE = 0,
@@ -90,7 +98,7 @@ const char *cf_renew_outcome_name(enum cf_renew_outcome o);
 struct cf_renew_item {
 	const char *name;           /* in: borrowed */
 	enum cf_renew_outcome outcome;
-	char why[200];              /* why it is (not) due */
+	char why[240];              /* why it is (not) due */
 	char serial[80];            /* the new certificate's */
 	time_t not_after;
 	int resumed;                /* completed a saved order */
@@ -99,12 +107,23 @@ struct cf_renew_item {
 	struct cf_verify_report verify; /* not due: every store checked */
 };
 
-/* Renew every item that is due, at most o->jobs at a time (each worker
- * has its own engine and HTTP handle).  One failure does not stop the
- * others: each item gets its own outcome.  Returns CF_OK unless the run
- * itself could not start. */
+/* Called once per item when it is done, one call at a time (the run
+ * serialises them), in the order the items finish; the item and what it
+ * points to are valid only during the call. */
+typedef void (*cf_renew_report_fn)(void *ctx, const struct cf_renew_item *it);
+
+/* Renew every definition of names[0..n) that is due, at most o->jobs at a
+ * time (each worker has its own engine and HTTP handle; the workers share
+ * one cf_acme_ca per CA).  When a CA is found unreachable or failing,
+ * the remaining definitions of that CA are decided from their own data
+ * (the lifetime rule), their `why` says "CA unreachable, checked
+ * locally", and due ones are failed without an order and without a
+ * backoff.  One failure does not stop the others: each item gets its own
+ * outcome, given to report.  Returns CF_OK unless the run itself could
+ * not start. */
 cf_rc cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
-		   struct cf_renew_item *items, size_t n,
+		   const char *const *names, size_t n,
+		   cf_renew_report_fn report, void *ctx,
 		   struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -2,6 +2,7 @@
 #include "http/client.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,72 @@ struct cf_http {
 		long shown_s;
 	} progress;
 };
+
+struct cf_http_share {
+	CURLSH *sh;
+	pthread_mutex_t mu[CURL_LOCK_DATA_LAST];
+};
+
+static void
+share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	struct cf_http_share *s = arg;
+
+	(void)c;
+	(void)access;
+	if ((unsigned)data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&s->mu[data]);
+}
+
+static void
+share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	struct cf_http_share *s = arg;
+
+	(void)c;
+	if ((unsigned)data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&s->mu[data]);
+}
+
+struct cf_http_share *
+cf_http_share_new(int connections, struct cf_err *err)
+{
+	struct cf_http_share *s;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->sh = curl_share_init()) == NULL) {
+		free(s);
+		curl_global_cleanup();
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&s->mu[i], NULL);
+	curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
+	if (connections)
+		curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	return s;
+}
+
+void
+cf_http_share_free(struct cf_http_share *s)
+{
+	if (s == NULL)
+		return;
+	curl_share_cleanup(s->sh);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->mu[i]);
+	free(s);
+	curl_global_cleanup();
+}
 
 struct hdr_ctx {
 	struct cf_http_resp *resp;
@@ -114,6 +181,8 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
+	if (opts->share != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_SHARE, opts->share->sh);
 	if (opts->ca_bundle != NULL) {
 		if ((h->ca_bundle = strdup(opts->ca_bundle)) == NULL) {
 			cf_http_free(h);

@@ -9,6 +9,12 @@
  * whether a request may be repeated and must be signed again.
  *
  * Only https:// URLs are accepted and redirects are never followed.
+ *
+ * A cf_http_share (optional) lets several handles of one run (the workers
+ * of `renew --jobs`) share TLS sessions and DNS answers (a new connection
+ * resumes the TLS session), and handles of one thread one pool of
+ * connections (a handle that starts after another finished reuses its
+ * connection instead of opening its own).
  */
 #ifndef CF_HTTP_CLIENT_H
 #define CF_HTTP_CLIENT_H
@@ -21,12 +27,16 @@
 #define CF_HTTP_CAP_JSON  (256u * 1024u)       /* ACME JSON resources */
 #define CF_HTTP_CAP_CERT  (1024u * 1024u)      /* a PEM certificate chain */
 
+struct cf_http_share;
+
 struct cf_http_opts {
 	const char *ca_bundle;    /* PEM file of trust anchors, or NULL */
 	long connect_timeout_s;   /* default 10 */
 	long timeout_s;           /* whole request incl. a held-open finalize;
 				     default 300 */
 	const char *user_agent;   /* default "certferry/VERSION" */
+	struct cf_http_share *share; /* borrowed, may be NULL; must outlive
+				     every handle made with it */
 };
 
 struct cf_http_resp {
@@ -63,6 +73,15 @@ cf_rc cf_http_request(struct cf_http *h, const char *method, const char *url,
 		      struct cf_err *err) CF_MUST_CHECK;
 
 void cf_http_resp_free(struct cf_http_resp *resp);
+
+/* TLS sessions and DNS answers that handles in several threads share
+ * (libcurl's share interface, locked here), and with connections 1 the
+ * pool of connections too: only for handles used by ONE thread at a time
+ * (libcurl's shared connection cache is not safe across threads, curl
+ * issue 4915).  NULL and err set on failure.  Free it after every handle
+ * using it. */
+struct cf_http_share *cf_http_share_new(int connections, struct cf_err *err);
+void cf_http_share_free(struct cf_http_share *s);
 
 /* Number of TCP connections libcurl opened so far (for the performance log). */
 long cf_http_connections(struct cf_http *h);

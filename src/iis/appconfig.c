@@ -10,11 +10,70 @@
 #include <string.h>
 #include <strings.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
+
 #include <idn2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "store/atomic.h"
+
+/*
+ * libxml2 is loaded (dlopen) the first time an applicationHost.config is
+ * parsed, not when certferry starts: a run that reads no IIS
+ * configuration does not pay for it (with ICU and libstdc++ it costs
+ * about 2 MiB of resident memory; docs/PERFORMANCE.md).  The rest of this
+ * file calls libxml2 by its usual names, through the macros below.
+ */
+static struct {
+	xmlDocPtr (*read_memory)(const char *, int, const char *, const char *,
+				 int);
+	xmlErrorPtr (*get_last_error)(void);
+	void (*free_doc)(xmlDocPtr);
+	xmlNodePtr (*root)(const xmlDoc *);
+	xmlChar *(*get_prop)(const xmlNode *, const xmlChar *);
+	xmlFreeFunc *free_var;        /* the library's xmlFree */
+	int ok;
+} X;
+static pthread_once_t x_once = PTHREAD_ONCE_INIT;
+
+static void
+x_load(void)
+{
+	void *h = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL)
+		return;
+	*(void **)&X.read_memory = dlsym(h, "xmlReadMemory");
+	*(void **)&X.get_last_error = dlsym(h, "xmlGetLastError");
+	*(void **)&X.free_doc = dlsym(h, "xmlFreeDoc");
+	*(void **)&X.root = dlsym(h, "xmlDocGetRootElement");
+	*(void **)&X.get_prop = dlsym(h, "xmlGetProp");
+	X.free_var = (xmlFreeFunc *)dlsym(h, "xmlFree");
+	X.ok = X.read_memory && X.get_last_error && X.free_doc && X.root &&
+	       X.get_prop && X.free_var && *X.free_var;
+}
+
+static cf_rc
+xml_ready(struct cf_err *err)
+{
+	pthread_once(&x_once, x_load);
+	if (!X.ok)
+		return cf_err_set(err, CF_ERR_USAGE, "reading applicationHost."
+				  "config needs libxml2 (libxml2.so.2), which "
+				  "could not be loaded: install the libxml2 "
+				  "package");
+	return CF_OK;
+}
+
+#undef xmlFree
+#define xmlReadMemory X.read_memory
+#define xmlGetLastError X.get_last_error
+#define xmlFreeDoc(d) ((d) != NULL ? X.free_doc(d) : (void)0)
+#define xmlDocGetRootElement X.root
+#define xmlGetProp X.get_prop
+#define xmlFree (*X.free_var)
 
 static const struct cf_iis_var default_vars[] = {
 	{ "SystemDrive", "C:" },
@@ -421,6 +480,8 @@ cf_iis_config_parse(const char *data, size_t len, const struct cf_iis_var *vars,
 	if (len > CF_IIS_CONFIG_MAX)
 		return cf_err_set(err, CF_ERR_USAGE, "applicationHost.config "
 		    "is larger than %u bytes", CF_IIS_CONFIG_MAX);
+	if ((rc = xml_ready(err)) != CF_OK)
+		return rc;
 	nall = ndef + nvars;
 	if ((allvars = calloc(nall, sizeof(*allvars))) == NULL ||
 	    (cfg = calloc(1, sizeof(*cfg))) == NULL) {
