@@ -11,6 +11,7 @@
 #include "cli/cmd_iis.h"
 #include "core/harden.h"
 #include "core/log.h"
+#include "sep/netproc.h"
 #include "store/paths.h"
 
 static void
@@ -88,6 +89,16 @@ main(int argc, char **argv)
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
 		return cf_cli_fail(&err);
+	/* The network process (sep/netproc.h): certferry executed by itself,
+	 * its socket on descriptor 3; it never reaches the options below. */
+	if (argc == 2 && strcmp(argv[1], CF_NETPROC_ARG) == 0)
+		return cf_netproc_main(CF_NETPROC_FD);
+	/* Privilege separation: every connection to a CA is made by a
+	 * network process of its own.  CERTFERRY_NO_PRIVSEP=1 keeps it in
+	 * this process, for debugging only. */
+	if (getenv("CERTFERRY_NO_PRIVSEP") == NULL ||
+	    strcmp(getenv("CERTFERRY_NO_PRIVSEP"), "1") != 0)
+		cf_netproc_enable("/proc/self/exe");
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
 	/* "+": stop at the subcommand, whose options are its own. */

@@ -9,6 +9,11 @@
  * whether a request may be repeated and must be signed again.
  *
  * Only https:// URLs are accepted and redirects are never followed.
+ *
+ * With privilege separation on (sep/netproc.h, set by main), a client is
+ * a network process of its own: cf_http_new starts it, cf_http_request
+ * forwards each request to it, cf_http_free ends it.  The contract is the
+ * same either way.
  */
 #ifndef CF_HTTP_CLIENT_H
 #define CF_HTTP_CLIENT_H
