@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,9 +149,12 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 			fcntl(sv[1], F_SETFD, 0);
 		else if (dup2(sv[1], CF_NETPROC_FD) != CF_NETPROC_FD)
 			_exit(127);
+		/* No writable descriptor but its socket: 0, 1 and 2 are
+		 * /dev/null (the parent reports progress and results). */
 		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
 			dup2(devnull, 0);
 			dup2(devnull, 1);
+			dup2(devnull, 2);
 		}
 		cf_child_close_fds_from(CF_NETPROC_FD + 1);
 		execve(netproc_exe, argv, env);
@@ -208,6 +212,35 @@ cf_netproc_adopt(int fd, pid_t pid, struct cf_netproc **out, struct cf_err *err)
 	(*out)->fd = fd;
 	(*out)->pid = pid;
 	return CF_OK;
+}
+
+/* For people: a request the CA holds open (a finalize at a slow CA) is
+ * reported every HELD_REPORT_EVERY_S seconds while it lasts, as the
+ * in-process client does (http/client.c). */
+#define HELD_REPORT_EVERY_S 10
+
+/* Wait until the answer starts to arrive, reporting progress. */
+static void
+wait_answer(int fd, const char *method, const char *url)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct timespec t0, now;
+	long shown = 0, s;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		r = poll(&p, 1, 1000);
+		if (r != 0 && !(r < 0 && errno == EINTR))
+			return; /* readable, closed or an error: recv says */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		s = (long)(now.tv_sec - t0.tv_sec);
+		if (s >= shown + HELD_REPORT_EVERY_S) {
+			shown = s - s % HELD_REPORT_EVERY_S;
+			cf_progress("waiting for the CA to answer %s %s (%ld s so "
+				    "far)", method, url, s);
+		}
+	}
 }
 
 /* A copy of response field i: absent stays NULL; a NUL inside is bad. */
@@ -312,6 +345,7 @@ cf_netproc_request(struct cf_netproc *np, const char *method, const char *url,
 	f[REQ_CAP] = fld(capbuf);
 	if ((rc = cf_sep_send(np->fd, CF_SEP_NET_REQ, f, REQ_N, err)) != CF_OK)
 		return rc == CF_ERR_IO ? channel_lost(np, err) : rc;
+	wait_answer(np->fd, method, url);
 	if ((rc = cf_sep_recv(np->fd, CF_SEP_NET_RESP, &m, err)) != CF_OK) {
 		rc = channel_lost(np, err);
 		goto out;
@@ -319,6 +353,10 @@ cf_netproc_request(struct cf_netproc *np, const char *method, const char *url,
 	rc = resp_take(&m, cap, resp, &np->connections, &malformed, err);
 	if (malformed)
 		np->broken = 1;
+	cf_progress_end();
+	if (rc == CF_OK)
+		cf_debug("http: %s %s -> %ld (%ld ms)", method, url, resp->status,
+			 resp->elapsed_ms);
 out:
 	cf_sep_msg_free(&m);
 	return rc;
@@ -476,6 +514,8 @@ cf_netproc_main(int fd)
 	    cf_sep_long(&m, INIT_LOG_LEVEL, "log level", CF_LOG_QUIET,
 			CF_LOG_TRACE, &lvl, &err) != CF_OK)
 		goto out;
+	/* Its stderr is /dev/null: the parent logs (lvl is kept for a
+	 * debugger's eyes only). */
 	cf_log_set_level((enum cf_log_level)lvl);
 	/* Acquire (libcurl, OpenSSL's configuration) ... */
 	if ((h = cf_http_new(&o, &err)) == NULL)
