@@ -12,6 +12,8 @@
 #include "core/harden.h"
 #include "core/log.h"
 #include "sep/netproc.h"
+#include "sep/proc.h"
+#include "sep/respproc.h"
 #include "store/paths.h"
 
 static void
@@ -89,16 +91,19 @@ main(int argc, char **argv)
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
 		return cf_cli_fail(&err);
-	/* The network process (sep/netproc.h): certferry executed by itself,
-	 * its socket on descriptor 3; it never reaches the options below. */
-	if (argc == 2 && strcmp(argv[1], CF_NETPROC_ARG) == 0)
-		return cf_netproc_main(CF_NETPROC_FD);
+	/* The helper processes (sep/proc.h): certferry executed by itself,
+	 * its channel on descriptor 3; they never reach the options below. */
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_NET) == 0)
+		return cf_netproc_main(CF_SEP_FD);
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)
+		return cf_respproc_main(CF_SEP_FD);
 	/* Privilege separation: every connection to a CA is made by a
-	 * network process of its own.  CERTFERRY_NO_PRIVSEP=1 keeps it in
-	 * this process, for debugging only. */
+	 * network process, every standalone responder runs in a process of
+	 * its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for
+	 * debugging only. */
 	if (getenv("CERTFERRY_NO_PRIVSEP") == NULL ||
 	    strcmp(getenv("CERTFERRY_NO_PRIVSEP"), "1") != 0)
-		cf_netproc_enable("/proc/self/exe");
+		cf_sep_enable("/proc/self/exe");
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
 	/* "+": stop at the subcommand, whose options are its own. */

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "sep/netproc.h"
+#include "sep/proc.h"
 
 struct cf_http {
 	struct cf_netproc *np;    /* separation on: requests go there, and
@@ -85,7 +86,7 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 
 	if (opts == NULL)
 		opts = &defaults;
-	if (cf_netproc_exe() != NULL) {
+	if (cf_sep_exe() != NULL) {
 		if ((h = calloc(1, sizeof(*h))) == NULL) {
 			cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			return NULL;

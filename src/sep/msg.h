@@ -1,8 +1,8 @@
 /*
  * msg.h - the messages certferry's processes exchange over a socketpair.
  *
- * Owns: the wire format between the parent (keys, files) and the network
- * process (src/sep/netproc.h): a message is a type and a list of fields,
+ * Owns: the wire format between the parent (keys, files) and its helper
+ * processes (src/sep/netproc.h, src/sep/respproc.h): a message is a type and a list of fields,
  * each a byte string or absent (NULL).  Every message is length-prefixed,
  * bounded (CF_SEP_MSG_MAX bytes, CF_SEP_FIELDS_MAX fields) and checked in
  * full on receipt: the header, every field length against what is left,
@@ -30,6 +30,10 @@ enum cf_sep_type {
 	CF_SEP_NET_READY,      /* net -> parent: sandboxed, ready */
 	CF_SEP_NET_REQ,        /* parent -> net: one HTTP request */
 	CF_SEP_NET_RESP,       /* net -> parent: its outcome */
+	CF_SEP_RSP_INIT,       /* parent -> responder: method, address, port */
+	CF_SEP_RSP_PRESENT,    /* parent -> responder: one challenge to answer */
+	CF_SEP_RSP_CLEANUP,    /* parent -> responder: stop answering it */
+	CF_SEP_RSP_RESULT,     /* responder -> parent: the outcome of each */
 	CF_SEP_TYPE_END
 };
 

@@ -16,9 +16,9 @@
 #include <jansson.h>
 
 #include "core/buf.h"
-#include "core/harden.h"
 #include "core/log.h"
 #include "sep/msg.h"
+#include "sep/proc.h"
 #include "sep/sandbox.h"
 
 /* Fields of the messages (msg.h carries them as a list). */
@@ -33,20 +33,6 @@ enum { RESP_RC, RESP_ERR, RESP_STATUS, RESP_CTYPE, RESP_LOCATION, RESP_NONCE,
 /* A JSON answer re-encoded by the child may grow (escapes, numbers): the
  * parent accepts up to this factor of the cap it asked for. */
 #define REENCODE_GROWTH 2
-
-static const char *netproc_exe;
-
-void
-cf_netproc_enable(const char *exe)
-{
-	netproc_exe = exe;
-}
-
-const char *
-cf_netproc_exe(void)
-{
-	return netproc_exe;
-}
 
 struct cf_netproc {
 	int fd;
@@ -64,34 +50,6 @@ fld(const char *s)
 
 /* ---- parent side ---- */
 
-/* What became of the child, for a message: "exited with status N",
- * "was killed by signal N" or "is still running". */
-static void
-child_fate(struct cf_netproc *np, char *buf, size_t len)
-{
-	int st = 0;
-	pid_t r = -1;
-
-	if (np->pid > 0) {
-		for (int i = 0; i < 100; i++) {
-			r = waitpid(np->pid, &st, WNOHANG);
-			if (r != 0)
-				break;
-			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
-		}
-	}
-	if (r == np->pid) {
-		np->pid = -1;
-		if (WIFSIGNALED(st))
-			snprintf(buf, len, "was killed by signal %d", WTERMSIG(st));
-		else
-			snprintf(buf, len, "exited with status %d",
-				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	} else {
-		snprintf(buf, len, "stopped answering");
-	}
-}
-
 static cf_rc
 channel_lost(struct cf_netproc *np, struct cf_err *err)
 {
@@ -100,7 +58,7 @@ channel_lost(struct cf_netproc *np, struct cf_err *err)
 
 	snprintf(why, sizeof(why), "%s", err->msg);
 	np->broken = 1;
-	child_fate(np, fate, sizeof(fate));
+	cf_sep_fate(&np->pid, fate, sizeof(fate));
 	return cf_err_set(err, CF_ERR_INTERNAL,
 			  "the network process %s (%s); run again, and report it "
 			  "if it persists", fate, why);
@@ -113,57 +71,19 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 	static const struct cf_http_opts defaults = { 0 };
 	struct cf_netproc *np = NULL;
 	struct cf_sep_msg m = { 0 };
-	char **env = NULL, cto[24], to[24], lvl[24];
-	char *const argv[] = { "certferry", CF_NETPROC_ARG, NULL };
-	int sv[2] = { -1, -1 }, devnull;
+	char cto[24], to[24], lvl[24];
 	cf_rc rc;
 
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (netproc_exe == NULL)
-		return cf_err_set(err, CF_ERR_INTERNAL, "privilege separation is off");
-	if ((rc = cf_child_env_new(NULL, 0, &env, err)) != CF_OK)
-		return rc;
-	if ((np = calloc(1, sizeof(*np))) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((np = calloc(1, sizeof(*np))) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	/* No writable descriptor but its socket: stderr too is /dev/null
+	 * (the parent reports progress and results). */
+	if ((rc = cf_sep_spawn("network process", CF_SEP_ARG_NET, 1, &np->fd,
+			       &np->pid, err)) != CF_OK)
 		goto out;
-	}
-	np->fd = -1;
-	np->pid = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		rc = cf_err_set(err, CF_ERR_IO,
-				"cannot start the network process: socketpair: %s",
-				strerror(errno));
-		goto out;
-	}
-	if ((np->pid = fork()) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO,
-				"cannot start the network process: fork: %s",
-				strerror(errno));
-		goto out;
-	}
-	if (np->pid == 0) {
-		/* Async-signal-safe only from here to execve. */
-		if (sv[1] == CF_NETPROC_FD)
-			fcntl(sv[1], F_SETFD, 0);
-		else if (dup2(sv[1], CF_NETPROC_FD) != CF_NETPROC_FD)
-			_exit(127);
-		/* No writable descriptor but its socket: 0, 1 and 2 are
-		 * /dev/null (the parent reports progress and results). */
-		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
-			dup2(devnull, 2);
-		}
-		cf_child_close_fds_from(CF_NETPROC_FD + 1);
-		execve(netproc_exe, argv, env);
-		_exit(127);
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	np->fd = sv[0];
-	sv[0] = -1;
 
 	snprintf(cto, sizeof(cto), "%ld", opts->connect_timeout_s);
 	snprintf(to, sizeof(to), "%ld", opts->timeout_s);
@@ -195,12 +115,7 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 	rc = CF_OK;
 out:
 	cf_sep_msg_free(&m);
-	if (sv[0] != -1)
-		close(sv[0]);
-	if (sv[1] != -1)
-		close(sv[1]);
 	cf_netproc_free(np);
-	cf_child_env_free(env);
 	return rc;
 }
 
@@ -377,30 +292,9 @@ cf_netproc_pid(const struct cf_netproc *np)
 void
 cf_netproc_free(struct cf_netproc *np)
 {
-	int st;
-
 	if (np == NULL)
 		return;
-	if (np->fd != -1)
-		close(np->fd);
-	if (np->pid > 0) {
-		/* The child exits on EOF; 2 s, then it is killed (our own
-		 * child, by its pid). */
-		pid_t r = 0;
-		for (int i = 0; i < 200; i++) {
-			while ((r = waitpid(np->pid, &st, WNOHANG)) == -1 &&
-			       errno == EINTR)
-				;
-			if (r != 0)
-				break;
-			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
-		}
-		if (r == 0) {
-			kill(np->pid, SIGKILL);
-			while (waitpid(np->pid, &st, 0) == -1 && errno == EINTR)
-				;
-		}
-	}
+	cf_sep_reap(np->fd, np->pid);
 	free(np);
 }
 

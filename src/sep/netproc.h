@@ -14,7 +14,8 @@
  * (status range, sizes against the request's cap, header strings without
  * NUL bytes, at most 64 Link headers) before it becomes a cf_http_resp.
  *
- * http/client.c uses this module when separation is on: cf_http_new then
+ * http/client.c uses this module when separation is on (sep/proc.h,
+ * "certferry __netproc"): cf_http_new then
  * starts a network process and cf_http_request forwards to it, so the
  * protocol layer (src/acme) does not know which way it runs.
  */
@@ -25,21 +26,6 @@
 
 #include "core/err.h"
 #include "http/client.h"
-
-/* The hidden command line of the network process: "certferry __netproc",
- * its end of the socketpair on descriptor 3. */
-#define CF_NETPROC_ARG "__netproc"
-#define CF_NETPROC_FD 3
-
-/*
- * Separation on: every later cf_http_new starts a network process by
- * executing exe (borrowed for the process's life; "/proc/self/exe" in
- * main).  NULL turns it off (the client then runs in-process, as the unit
- * tests and CERTFERRY_NO_PRIVSEP=1 do).  Process-wide, set once by main
- * before any work starts, like the log level.
- */
-void cf_netproc_enable(const char *exe);
-const char *cf_netproc_exe(void);
 
 struct cf_netproc;
 

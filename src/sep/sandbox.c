@@ -163,8 +163,9 @@ static const int net_syscalls[] = {
 
 static const int net_families[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK };
 
-cf_rc
-cf_sandbox_seccomp_net(struct cf_err *err)
+/* The filter; a responder may also listen and accept. */
+static cf_rc
+seccomp_apply(int responder, struct cf_err *err)
 {
 	scmp_filter_ctx ctx;
 	const char *what = "seccomp_init";
@@ -211,6 +212,12 @@ cf_sandbox_seccomp_net(struct cf_err *err)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				     SCMP_A0(SCMP_CMP_EQ,
 					     (scmp_datum_t)net_families[i]));
+	if (responder) {
+		static const int srv[] = { SCMP_SYS(listen), SCMP_SYS(accept),
+					   SCMP_SYS(accept4) };
+		for (size_t i = 0; i < sizeof(srv) / sizeof(srv[0]) && r == 0; i++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, srv[i], 0);
+	}
 	if (r == 0) {
 		what = "seccomp_load";
 		r = seccomp_load(ctx);
@@ -223,4 +230,16 @@ cf_sandbox_seccomp_net(struct cf_err *err)
 	if (r != 0)
 		return cf_err_set(err, CF_ERR_INTERNAL, "%s: %s", what, strerror(-r));
 	return CF_OK;
+}
+
+cf_rc
+cf_sandbox_seccomp_net(struct cf_err *err)
+{
+	return seccomp_apply(0, err);
+}
+
+cf_rc
+cf_sandbox_seccomp_responder(struct cf_err *err)
+{
+	return seccomp_apply(1, err);
 }

@@ -2,7 +2,8 @@
  * sandbox.h - what the network process gives up before it reads a byte
  * from the CA: new privileges, most system calls, and the file system.
  *
- * Owns: PR_SET_NO_NEW_PRIVS, the network process's seccomp filter
+ * Owns: PR_SET_NO_NEW_PRIVS, the seccomp filters of the network and
+ * responder processes
  * (libseccomp) and its Landlock ruleset (raw system calls: the kernel's
  * ABI, no library).  Linux's counterparts of OpenBSD's pledge(2) and
  * unveil(2), which acme-client's netproc uses.
@@ -45,5 +46,9 @@ extern const char *const cf_sandbox_net_read_paths[];
  * kernel has no seccomp filters.
  */
 cf_rc cf_sandbox_seccomp_net(struct cf_err *err) CF_MUST_CHECK;
+
+/* The challenge responders' filter: the network process's, plus listen
+ * and accept. */
+cf_rc cf_sandbox_seccomp_responder(struct cf_err *err) CF_MUST_CHECK;
 
 #endif

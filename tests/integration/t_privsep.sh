@@ -63,6 +63,24 @@ ca_holders() {
 	done | sort -u
 }
 
+# The PIDs among $1 and its children listening on TCP port $2.
+listeners() {
+	local top=$1 hex inodes pid fd link ino
+	hex=$(printf '%04X' "$2")
+	# local address in column 2, state 0A = listen.
+	inodes=$(awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	[ -n "$inodes" ] || return 0
+	for pid in "$top" $(pgrep -P "$top"); do
+		for fd in /proc/"$pid"/fd/*; do
+			link=$(readlink "$fd" 2>/dev/null) || continue
+			for ino in $inodes; do
+				[ "$link" = "socket:[$ino]" ] && echo "$pid"
+			done
+		done
+	done | sort -u
+}
+
 # run LABEL [ENV=VAL]: start an issuance, wait for the CA connection and
 # look at its holder; sets CFPID, HOLDER, and RUN_LOG.
 run() {
@@ -72,8 +90,8 @@ run() {
 	RUN_LOG="$CF_TMP/$label.log"
 	cf_spawn "$RUN_LOG" env "$@" "$CF" -v --state-dir "$STATE" \
 		--server "https://127.0.0.1:$P1/dir" --ca-bundle "$HCA_CA" \
-		issue -d "$N" --agree-tos --validation dns-01 --dns script \
-		--dns-script "$HOOK" --dns-propagation-timeout 0 --wait 60
+		issue -d "$N" --agree-tos --validation "$VALIDATION" --http-port "$HTTP_PORT" \
+		--wait 60
 	CFPID=$CF_LAST_PID
 	HOLDER=""
 	for ((i = 0; i < 100; i++)); do
@@ -97,6 +115,11 @@ finish() {
 	fi
 	cf_stop_pid "$CFPID" >/dev/null 2>&1 || true
 }
+
+# hostileca offers http-01 and validates it by itself: the standalone
+# responder runs (and listens) for the whole order.
+VALIDATION=http-01
+HTTP_PORT=$(cf_freeports 1)
 
 # --- separated (the default)
 run sep
@@ -152,6 +175,29 @@ else
 		t_pass "sep: network process has no file open for writing"
 	else
 		t_fail "sep: network process has no file open for writing" "$bad"
+	fi
+	# The http-01 responder: a process of its own, sandboxed, no key.
+	RSP=$(listeners "$CFPID" "$HTTP_PORT" | head -n 1)
+	if [ -n "$RSP" ] && [ "$RSP" != "$CFPID" ] && [ "$RSP" != "$HOLDER" ] &&
+		tr '\0' ' ' </proc/"$RSP"/cmdline | grep -q "__responder" &&
+		grep -qx $'Seccomp:\t2' /proc/"$RSP"/status &&
+		! grep -q "$STATE" /proc/"$RSP"/maps &&
+		! ls -l /proc/"$RSP"/fd/ | grep -q "$STATE"; then
+		t_pass "sep: the http-01 responder is a sandboxed child without key files"
+	else
+		t_fail "sep: the http-01 responder is a sandboxed child without key files" \
+			"listener '$RSP', certferry $CFPID, network $HOLDER"
+	fi
+	# No core dumps in any of them (RLIMIT_CORE 0 is inherited, and each
+	# runs certferry's main, which sets it first).
+	bad=""
+	for pid in "$CFPID" "$HOLDER" $RSP; do
+		grep -Eq '^Max core file size +0 +0 ' /proc/"$pid"/limits || bad="$bad $pid"
+	done
+	if [ -z "$bad" ]; then
+		t_pass "sep: core dumps are off in certferry and its helpers"
+	else
+		t_fail "sep: core dumps are off in certferry and its helpers" "not in$bad"
 	fi
 	if ca_holders "$CFPID" | grep -qx "$CFPID"; then
 		t_fail "sep: certferry itself holds no connection to the CA"
