@@ -35,7 +35,7 @@ P2=$(echo "$ports" | sed -n 2p)
 HCA_CA="$CF_TMP/hca-ca.pem"
 cf_spawn "$CF_TMP/hca.stderr" "$HCA" --listen "127.0.0.1:$P1" \
 	--alt-listen "127.0.0.1:$P2" --ca-out "$HCA_CA" --scenario slow-authz \
-	--slow-ms 3000 --log "$CF_TMP/hca.log"
+	--slow-ms 6000 --log "$CF_TMP/hca.log"
 for ((i = 0; i < 100; i++)); do
 	[ -s "$HCA_CA" ] && break
 	sleep 0.1
@@ -82,7 +82,8 @@ listeners() {
 }
 
 # run LABEL [ENV=VAL]: start an issuance, wait for the CA connection and
-# look at its holder; sets CFPID, HOLDER, and RUN_LOG.
+# the http-01 listener; sets CFPID, HOLDER (holds the connection), RSP
+# (listens) and RUN_LOG.
 run() {
 	local label=$1 i
 	shift
@@ -94,10 +95,12 @@ run() {
 		--wait 60
 	CFPID=$CF_LAST_PID
 	HOLDER=""
-	for ((i = 0; i < 100; i++)); do
+	RSP=""
+	for ((i = 0; i < 200; i++)); do
 		# env execs certferry: the spawned PID is certferry itself.
 		HOLDER=$(ca_holders "$CFPID" | head -n 1)
-		[ -n "$HOLDER" ] && break
+		RSP=$(listeners "$CFPID" "$HTTP_PORT" | head -n 1)
+		[ -n "$HOLDER" ] && [ -n "$RSP" ] && break
 		sleep 0.1
 	done
 }
@@ -177,7 +180,6 @@ else
 		t_fail "sep: network process has no file open for writing" "$bad"
 	fi
 	# The http-01 responder: a process of its own, sandboxed, no key.
-	RSP=$(listeners "$CFPID" "$HTTP_PORT" | head -n 1)
 	if [ -n "$RSP" ] && [ "$RSP" != "$CFPID" ] && [ "$RSP" != "$HOLDER" ] &&
 		tr '\0' ' ' </proc/"$RSP"/cmdline | grep -q "__responder" &&
 		grep -qx $'Seccomp:\t2' /proc/"$RSP"/status &&
