@@ -39,6 +39,7 @@ struct cf_netproc {
 	pid_t pid;
 	long connections;
 	int broken;               /* the channel is not used again */
+	int ready_pending;        /* READY not read yet (see spawn) */
 };
 
 static struct cf_sep_field
@@ -70,7 +71,6 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 {
 	static const struct cf_http_opts defaults = { 0 };
 	struct cf_netproc *np = NULL;
-	struct cf_sep_msg m = { 0 };
 	char cto[24], to[24], lvl[24];
 	cf_rc rc;
 
@@ -97,26 +97,44 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 			[INIT_LOG_LEVEL] = fld(lvl),
 		};
 		if ((rc = cf_sep_send(np->fd, CF_SEP_NET_INIT, f, INIT_N, err)) !=
-			    CF_OK ||
-		    (rc = cf_sep_recv(np->fd, CF_SEP_NET_READY, &m, err)) != CF_OK) {
+			    CF_OK) {
 			rc = channel_lost(np, err);
 			goto out;
 		}
 	}
+	/* Its READY is read before the first request: the network process
+	 * starts (exec, libcurl, OpenSSL, sandbox) while the parent goes on
+	 * (the responder, the account). */
+	np->ready_pending = 1;
+	cf_debug("network process %ld started", (long)np->pid);
+	*out = np;
+	np = NULL;
+	rc = CF_OK;
+out:
+	cf_netproc_free(np);
+	return rc;
+}
+
+/* The network process's READY: it is sandboxed; its notices (a kernel
+ * without Landlock or seccomp) are shown. */
+static cf_rc
+await_ready(struct cf_netproc *np, struct cf_err *err)
+{
+	struct cf_sep_msg m = { 0 };
+
+	if (cf_sep_recv(np->fd, CF_SEP_NET_READY, &m, err) != CF_OK) {
+		cf_sep_msg_free(&m);
+		return channel_lost(np, err);
+	}
+	np->ready_pending = 0;
 	for (size_t i = 0; i < m.n && i < READY_N; i++) {
 		int bad = 0;
 		const char *notice = cf_sep_str(&m, i, &bad);
 		if (notice != NULL)
 			cf_info("%.200s", notice);
 	}
-	cf_debug("network process %ld started", (long)np->pid);
-	*out = np;
-	np = NULL;
-	rc = CF_OK;
-out:
 	cf_sep_msg_free(&m);
-	cf_netproc_free(np);
-	return rc;
+	return CF_OK;
 }
 
 cf_rc
@@ -251,6 +269,8 @@ cf_netproc_request(struct cf_netproc *np, const char *method, const char *url,
 	if (np->broken)
 		return cf_err_set(err, CF_ERR_INTERNAL,
 				  "the network process is gone; run again");
+	if (np->ready_pending && (rc = await_ready(np, err)) != CF_OK)
+		return rc;
 	snprintf(capbuf, sizeof(capbuf), "%zu", cap);
 	f[REQ_METHOD] = fld(method);
 	f[REQ_URL] = fld(url);

@@ -29,8 +29,11 @@
 
 struct cf_netproc;
 
-/* Start a network process for a client with opts (borrowed) and wait
- * until it is sandboxed.  CF_ERR_IO when it cannot be started. */
+/* Start a network process for a client with opts (borrowed) and send it
+ * its settings; its answer that it is sandboxed is read before the first
+ * request (so it starts while the parent goes on).  CF_ERR_IO when it
+ * cannot be started; a process that dies before it is ready fails the
+ * first request. */
 cf_rc cf_netproc_spawn(const struct cf_http_opts *opts,
 		       struct cf_netproc **out, struct cf_err *err) CF_MUST_CHECK;
 
