@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,8 @@ out:
 	return rc;
 }
 
+static atomic_int notices_shown[READY_N];
+
 /* The network process's READY: it is sandboxed; its notices (a kernel
  * without Landlock or seccomp) are shown. */
 static cf_rc
@@ -127,10 +130,11 @@ await_ready(struct cf_netproc *np, struct cf_err *err)
 		return channel_lost(np, err);
 	}
 	np->ready_pending = 0;
+	/* Once per run, not once per network process (renew has many). */
 	for (size_t i = 0; i < m.n && i < READY_N; i++) {
 		int bad = 0;
 		const char *notice = cf_sep_str(&m, i, &bad);
-		if (notice != NULL)
+		if (notice != NULL && !atomic_exchange(&notices_shown[i], 1))
 			cf_info("%.200s", notice);
 	}
 	cf_sep_msg_free(&m);

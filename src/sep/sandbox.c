@@ -96,7 +96,7 @@ cf_sandbox_landlock(const char *const *paths, size_t n, struct cf_err *err)
 		if (errno == ENOSYS || errno == EOPNOTSUPP)
 			return cf_err_set(err, CF_ERR_NOTFOUND,
 					  "notice: this kernel has no Landlock: the "
-					  "network process keeps file system access "
+					  "helper processes keep file system access "
 					  "(seccomp still forbids writing)");
 		return cf_err_set(err, CF_ERR_INTERNAL, "landlock: %s",
 				  strerror(errno));
@@ -188,6 +188,11 @@ seccomp_apply(int responder, struct cf_err *err)
 
 	if ((rc = cf_sandbox_no_new_privs(err)) != CF_OK)
 		return rc;
+	/* A kernel built without seccomp says EINVAL here. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		return cf_err_set(err, CF_ERR_NOTFOUND,
+				  "notice: this kernel has no seccomp filters: the "
+				  "helper processes run without a system call filter");
 	/* Anything not listed fails with EPERM: libraries take that as "not
 	 * allowed" and go on; a compromised process gets nothing. */
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
@@ -250,10 +255,6 @@ seccomp_apply(int responder, struct cf_err *err)
 		r = seccomp_load(ctx);
 	}
 	seccomp_release(ctx);
-	if (r == -EINVAL && strcmp(what, "seccomp_load") == 0)
-		return cf_err_set(err, CF_ERR_NOTFOUND,
-				  "notice: this kernel has no seccomp filters: the "
-				  "network process runs without a system call filter");
 	if (r != 0)
 		return cf_err_set(err, CF_ERR_INTERNAL, "%s: %s", what, strerror(-r));
 	return CF_OK;
