@@ -25,7 +25,7 @@
 /* Fields of the messages (msg.h carries them as a list). */
 enum { INIT_CA_BUNDLE, INIT_CONNECT_TIMEOUT, INIT_TIMEOUT, INIT_USER_AGENT,
        INIT_LOG_LEVEL, INIT_N };
-enum { READY_NOTICE1, READY_NOTICE2, READY_N };
+enum { READY_NOTICE1, READY_NOTICE2, READY_ERROR, READY_N };
 enum { REQ_METHOD, REQ_URL, REQ_CTYPE, REQ_BODY, REQ_CAP, REQ_N };
 enum { RESP_RC, RESP_ERR, RESP_STATUS, RESP_CTYPE, RESP_LOCATION, RESP_NONCE,
        RESP_RETRY_AFTER, RESP_ELAPSED, RESP_CONNS, RESP_BODY, RESP_LINKS };
@@ -116,7 +116,7 @@ out:
 	return rc;
 }
 
-static atomic_int notices_shown[READY_N];
+static atomic_int notices_shown[READY_ERROR];
 
 /* The network process's READY: it is sandboxed; its notices (a kernel
  * without Landlock or seccomp) are shown. */
@@ -130,8 +130,23 @@ await_ready(struct cf_netproc *np, struct cf_err *err)
 		return channel_lost(np, err);
 	}
 	np->ready_pending = 0;
+	if (m.n != READY_N) {
+		cf_sep_msg_free(&m);
+		np->broken = 1;
+		return cf_err_set(err, CF_ERR_INTERNAL,
+				  "the network process sent a malformed start");
+	}
+	if (m.f[READY_ERROR].p != NULL) {
+		int bad = 0;
+		const char *why = cf_sep_str(&m, READY_ERROR, &bad);
+		cf_err_set(err, CF_ERR_INTERNAL, "the network process could not "
+			   "start: %s", why ? why : "(unreadable reason)");
+		cf_sep_msg_free(&m);
+		np->broken = 1;
+		return err->rc;
+	}
 	/* Once per run, not once per network process (renew has many). */
-	for (size_t i = 0; i < m.n && i < READY_N; i++) {
+	for (size_t i = READY_NOTICE1; i <= READY_NOTICE2; i++) {
 		int bad = 0;
 		const char *notice = cf_sep_str(&m, i, &bad);
 		if (notice != NULL && !atomic_exchange(&notices_shown[i], 1))
@@ -318,7 +333,7 @@ cf_netproc_free(struct cf_netproc *np)
 {
 	if (np == NULL)
 		return;
-	cf_sep_reap(np->fd, np->pid);
+	cf_sep_reap("network process", np->fd, np->pid);
 	free(np);
 }
 
@@ -448,24 +463,27 @@ cf_netproc_main(int fd)
 	rc = cf_sandbox_landlock(paths, np, &nerr);
 	if (rc == CF_ERR_NOTFOUND)
 		snprintf(notice[0], sizeof(notice[0]), "%s", nerr.msg);
-	else if (rc != CF_OK) {
-		err = nerr;
-		goto out;
-	}
+	else if (rc != CF_OK)
+		goto ready;
 	rc = cf_sandbox_seccomp_net(&nerr);
 	if (rc == CF_ERR_NOTFOUND)
 		snprintf(notice[1], sizeof(notice[1]), "%s", nerr.msg);
-	else if (rc != CF_OK) {
-		err = nerr;
-		goto out;
-	}
+ready:
 	{
+		/* A sandbox that cannot be set up is a failure the parent
+		 * reports (this process's stderr is /dev/null). */
+		int failed = rc != CF_OK && rc != CF_ERR_NOTFOUND;
 		struct cf_sep_field f[READY_N] = {
 			fld(notice[0][0] ? notice[0] : NULL),
 			fld(notice[1][0] ? notice[1] : NULL),
+			fld(failed ? nerr.msg : NULL),
 		};
 		if (cf_sep_send(fd, CF_SEP_NET_READY, f, READY_N, &err) != CF_OK)
 			goto out;
+		if (failed) {
+			ret = 0; /* reported to the parent */
+			goto out;
+		}
 	}
 	for (;;) {
 		cf_sep_msg_free(&m);
@@ -478,6 +496,9 @@ cf_netproc_main(int fd)
 			goto out;
 	}
 out:
+	/* The parent gone (closed, or killed) is the normal end. */
+	if (err.rc == CF_ERR_IO || err.rc == CF_ERR_NOTFOUND)
+		ret = 0;
 	if (ret != 0 && err.msg[0] != '\0')
 		cf_log(CF_LOG_WARN, "network process: %s", err.msg);
 	cf_sep_msg_free(&m);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/harden.h"
+#include "core/log.h"
 
 static const char *sep_exe;
 
@@ -81,25 +82,37 @@ out:
 }
 
 void
-cf_sep_reap(int fd, pid_t pid)
+cf_sep_reap(const char *what, int fd, pid_t pid)
 {
 	pid_t r = 0;
-	int st;
+	int st = 0, killed = 0;
 
 	if (fd != -1)
 		close(fd);
 	if (pid <= 0)
 		return;
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 200 && r == 0; i++) {
 		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
 			;
-		if (r != 0)
-			return;
-		nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+		if (r == 0)
+			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
 	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		killed = 1;
+		while ((r = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
+			;
+	}
+	/* A helper that did not end well is worth a line: a crash, a
+	 * sanitizer's report (make check-asan), a hang. */
+	if (r != pid)
+		return;
+	if (killed)
+		cf_warn("the %s did not exit; it was killed", what);
+	else if (WIFSIGNALED(st))
+		cf_warn("the %s was killed by signal %d", what, WTERMSIG(st));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		cf_warn("the %s exited with status %d", what, WEXITSTATUS(st));
 }
 
 void

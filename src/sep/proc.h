@@ -41,8 +41,10 @@ cf_rc cf_sep_spawn(const char *what, const char *arg, int quiet_stderr,
 		   int *fd, pid_t *pid, struct cf_err *err) CF_MUST_CHECK;
 
 /* Close fd (the helper exits on EOF) and reap pid; a helper still running
- * after 2 s is killed.  fd -1 / pid <= 0 are skipped. */
-void cf_sep_reap(int fd, pid_t pid);
+ * after 2 s is killed.  fd -1 / pid <= 0 are skipped.  A helper that was
+ * killed or exited with a status other than 0 gets a warning naming
+ * `what`. */
+void cf_sep_reap(const char *what, int fd, pid_t pid);
 
 /* What became of a helper that stopped answering, for a message: "exited
  * with status N", "was killed by signal N" (then *pid is set to -1) or

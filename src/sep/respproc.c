@@ -122,7 +122,7 @@ remote_destroy(void *ctx)
 
 	if (p == NULL)
 		return;
-	cf_sep_reap(p->fd, p->pid);
+	cf_sep_reap("challenge responder process", p->fd, p->pid);
 	free(p);
 }
 
@@ -248,8 +248,12 @@ cf_respproc_main(int fd)
 	if (cf_sep_recv(fd, CF_SEP_RSP_INIT, &m, &err) != CF_OK)
 		goto out;
 	rc = child_start(&m, &v, &err);
-	if (result_send(fd, rc, &err, &e2) != CF_OK || rc != CF_OK)
+	if (result_send(fd, rc, &err, &e2) != CF_OK)
 		goto out;
+	if (rc != CF_OK) {
+		ret = 0; /* reported to the parent (port in use ...) */
+		goto out;
+	}
 	for (;;) {
 		cf_sep_msg_free(&m);
 		memset(&err, 0, sizeof(err));
@@ -274,6 +278,10 @@ cf_respproc_main(int fd)
 			goto out;
 	}
 out:
+	/* The parent gone (closed, or killed) is the normal end. */
+	if (err.rc == CF_ERR_IO || err.rc == CF_ERR_NOTFOUND ||
+	    e2.rc == CF_ERR_IO)
+		ret = 0;
 	cf_sep_msg_free(&m);
 	cf_validator_destroy(&v);
 	close(fd);
