@@ -1,6 +1,7 @@
 /* respproc.c - see respproc.h */
 #include "sep/respproc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,10 @@ enum { INIT_TYPE, INIT_ADDR, INIT_PORT, INIT_LOG_LEVEL, INIT_N };
 enum { TASK_IDENT, TASK_WILDCARD, TASK_TYPE, TASK_TOKEN, TASK_KEYAUTH, TASK_N };
 enum { RES_RC, RES_MSG, RES_N };
 
+/* One validator may serve several renewals at once (renew --jobs shares
+ * the responder of a port): one exchange at a time on the channel. */
 struct respproc {
+	pthread_mutex_t mu;
 	int fd;
 	pid_t pid;
 	int broken;
@@ -90,14 +94,18 @@ task_send(struct respproc *p, uint32_t type, const struct cf_challenge_task *t,
 		[TASK_KEYAUTH] = fld(t->key_authorization),
 	};
 
+	cf_rc rc;
+
+	pthread_mutex_lock(&p->mu);
 	if (p->broken)
-		return cf_err_set(err, CF_ERR_INTERNAL,
-				  "the challenge responder process is gone; run again");
-	if (cf_sep_send(p->fd, type, f, TASK_N, err) != CF_OK) {
+		rc = cf_err_set(err, CF_ERR_INTERNAL,
+				"the challenge responder process is gone; run again");
+	else if ((rc = cf_sep_send(p->fd, type, f, TASK_N, err)) != CF_OK)
 		p->broken = 1;
-		return err->rc;
-	}
-	return result_recv(p, err);
+	else
+		rc = result_recv(p, err);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
 }
 
 static cf_rc
@@ -123,6 +131,7 @@ remote_destroy(void *ctx)
 	if (p == NULL)
 		return;
 	cf_sep_reap("challenge responder process", p->fd, p->pid);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
 
@@ -141,6 +150,8 @@ cf_respproc_validator_new(const char *type, const char *bind_addr, int port,
 				  type ? type : "(null)");
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&p->mu, NULL);
+	p->fd = -1;
 	if ((rc = cf_sep_spawn("challenge responder process",
 			       CF_SEP_ARG_RESPONDER, 0, &p->fd, &p->pid,
 			       err)) != CF_OK)
