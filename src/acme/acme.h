@@ -8,10 +8,12 @@
  * (account, order, authorization, challenge, finalize, certificate).
  *
  * This module never holds a private key: requests are signed through the
- * cf_acme_signer callback and CSRs arrive as DER bytes, so that the code
- * talking to the network can later run in its own sandboxed process, apart
- * from the code that holds keys and writes files (as OpenBSD's acme-client
- * splits netproc from keyproc/acctproc/fileproc).  It writes no files.
+ * cf_acme_signer callback and CSRs arrive as DER bytes.  It writes no
+ * files.  Its HTTP requests go through http/client.h, which with
+ * privilege separation on sends them to a sandboxed network process
+ * (src/sep/netproc.h) that holds libcurl and parses the CA's JSON first;
+ * this module's state machine runs in the parent (docs/ARCHITECTURE.md,
+ * "Processes").
  *
  * Every function returns cf_rc and fills err; a problem document from the
  * CA becomes CF_ERR_ACME with "type: detail" (control characters escaped).

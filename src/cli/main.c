@@ -11,6 +11,9 @@
 #include "cli/cmd_iis.h"
 #include "core/harden.h"
 #include "core/log.h"
+#include "sep/netproc.h"
+#include "sep/proc.h"
+#include "sep/respproc.h"
 #include "store/paths.h"
 
 static void
@@ -98,6 +101,19 @@ main(int argc, char **argv)
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
 		return cf_cli_fail(&err);
+	/* The helper processes (sep/proc.h): certferry executed by itself,
+	 * its channel on descriptor 3; they never reach the options below. */
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_NET) == 0)
+		return cf_netproc_main(CF_SEP_FD);
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)
+		return cf_respproc_main(CF_SEP_FD);
+	/* Privilege separation: every connection to a CA is made by a
+	 * network process, every standalone responder runs in a process of
+	 * its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for
+	 * debugging only. */
+	if (getenv("CERTFERRY_NO_PRIVSEP") == NULL ||
+	    strcmp(getenv("CERTFERRY_NO_PRIVSEP"), "1") != 0)
+		cf_sep_enable("/proc/self/exe");
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
 	/* "+": stop at the subcommand, whose options are its own. */

@@ -96,17 +96,23 @@ nomem:
 void
 cf_child_close_fds(void)
 {
+	cf_child_close_fds_from(3);
+}
+
+void
+cf_child_close_fds_from(int first)
+{
 	struct rlimit rl;
 	long max = 1024;
 
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == 0)
 		return;
 #endif
 	/* Older kernels: every possible descriptor. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = (long)rl.rlim_cur;
-	for (long fd = 3; fd < max; fd++)
+	for (long fd = first; fd < max; fd++)
 		close((int)fd);
 }
 

@@ -46,6 +46,9 @@ void cf_child_env_free(char **env);
  * needs onto 0, 1 and 2 first.
  */
 void cf_child_close_fds(void);
+/* The same from descriptor `first` up (a child that keeps 3, e.g. the
+ * network process's end of its socketpair). */
+void cf_child_close_fds_from(int first);
 
 /*
  * Run argv[0] (searched in PATH) with argv, the environment of

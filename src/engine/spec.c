@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "install/server.h"
+#include "sep/proc.h"
+#include "sep/respproc.h"
 #include "validate/dnsname.h"
 #include "validate/http01.h"
 #include "validate/iiswebroot.h"
@@ -661,10 +663,18 @@ cf_spec_validator_new(const struct cf_validation_spec *v, FILE *manual_in,
 	case CF_VAL_HTTP01:
 		if (v->webroot != NULL)
 			return cf_http01_webroot_new(v->webroot, out, err);
+		if (cf_sep_exe() != NULL) /* a responder process (sep/) */
+			return cf_respproc_validator_new("http-01", v->http_address,
+							 v->http_port ? v->http_port : 80,
+							 out, err);
 		return cf_http01_standalone_new(v->http_address,
 						v->http_port ? v->http_port : 80,
 						out, err);
 	case CF_VAL_TLSALPN01:
+		if (cf_sep_exe() != NULL)
+			return cf_respproc_validator_new("tls-alpn-01", v->tls_address,
+							 v->tls_port ? v->tls_port : 443,
+							 out, err);
 		return cf_tlsalpn01_validator_new(v->tls_address,
 						  v->tls_port ? v->tls_port : 443,
 						  out, err);

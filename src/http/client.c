@@ -12,8 +12,12 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "sep/netproc.h"
+#include "sep/proc.h"
 
 struct cf_http {
+	struct cf_netproc *np;    /* separation on: requests go there, and
+				     curl is NULL */
 	CURL *curl;
 	char *ca_bundle;          /* copy of opts->ca_bundle, for messages */
 	long connections;
@@ -149,6 +153,17 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 
 	if (opts == NULL)
 		opts = &defaults;
+	if (cf_sep_exe() != NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL) {
+			cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		if (cf_netproc_spawn(opts, &h->np, err) != CF_OK) {
+			free(h);
+			return NULL;
+		}
+		return h;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
 		return NULL;
@@ -199,6 +214,11 @@ cf_http_free(struct cf_http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->np != NULL) {
+		cf_netproc_free(h->np);
+		free(h);
+		return;
+	}
 	curl_easy_cleanup(h->curl);
 	free(h->ca_bundle);
 	free(h);
@@ -208,7 +228,7 @@ cf_http_free(struct cf_http *h)
 long
 cf_http_connections(struct cf_http *h)
 {
-	return h->connections;
+	return h->np != NULL ? cf_netproc_connections(h->np) : h->connections;
 }
 
 void
@@ -387,6 +407,9 @@ cf_http_request(struct cf_http *h, const char *method, const char *url,
 	double t = 0;
 	cf_rc rc = CF_OK;
 
+	if (h->np != NULL)
+		return cf_netproc_request(h->np, method, url, content_type, body,
+					  body_len, cap, resp, err);
 	memset(resp, 0, sizeof(*resp));
 	cf_buf_init(&bc.buf, cap);
 	bc.over_cap = 0;

@@ -15,6 +15,11 @@
  * resumes the TLS session), and handles of one thread one pool of
  * connections (a handle that starts after another finished reuses its
  * connection instead of opening its own).
+ *
+ * With privilege separation on (sep/netproc.h, set by main), a client is
+ * a network process of its own: cf_http_new starts it, cf_http_request
+ * forwards each request to it, cf_http_free ends it.  The contract is the
+ * same either way.
  */
 #ifndef CF_HTTP_CLIENT_H
 #define CF_HTTP_CLIENT_H

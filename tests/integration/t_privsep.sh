@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Privilege separation (issue 10; docs/ARCHITECTURE.md "Processes"), seen
+# from outside while a run waits on a slow CA (hostileca slow-authz): the
+# process that holds the TCP connection to the CA is a child of certferry,
+# not certferry (which holds the account and certificate keys); it shows
+# Seccomp: 2 and NoNewPrivs: 1 in /proc/PID/status, has no file of the
+# state folder open or mapped (no key), and no descriptor open for writing
+# but sockets and /dev/null.  The same run with CERTFERRY_NO_PRIVSEP=1
+# (debugging only) holds the connection in certferry itself, which shows
+# that the check sees what it claims to.  Landlock is unit-tested
+# (tests/unit/test_sep.c): /proc does not show it.
+set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_cf
+HCA="$BUILD/tools/hostileca"
+if [ ! -x "$HCA" ]; then
+	t_skip "$T_SCRIPT" "$HCA is not built (make build-tests)"
+	t_done
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	# certferry is not dumpable: only root reads its /proc/PID/fd.
+	t_skip "$T_SCRIPT" "needs root to read /proc/PID/fd of a non-dumpable process"
+	t_done
+fi
+skip_unless_cmd pgrep
+N=mine.example
+HOOK="$CF_TMP/hook.sh"
+printf '#!/bin/sh\nexit 0\n' >"$HOOK"
+chmod +x "$HOOK"
+
+ports=$(cf_freeports 2) || { t_fail "$T_SCRIPT" "no free ports"; t_done; }
+P1=$(echo "$ports" | sed -n 1p)
+P2=$(echo "$ports" | sed -n 2p)
+HCA_CA="$CF_TMP/hca-ca.pem"
+cf_spawn "$CF_TMP/hca.stderr" "$HCA" --listen "127.0.0.1:$P1" \
+	--alt-listen "127.0.0.1:$P2" --ca-out "$HCA_CA" --scenario slow-authz \
+	--slow-ms 6000 --log "$CF_TMP/hca.log"
+for ((i = 0; i < 100; i++)); do
+	[ -s "$HCA_CA" ] && break
+	sleep 0.1
+done
+if [ ! -s "$HCA_CA" ]; then
+	t_fail "$T_SCRIPT: hostileca start" "$(tail -n 5 "$CF_TMP/hca.stderr")"
+	t_done
+fi
+
+# The PIDs among $1 and its children that hold a TCP connection to $P1.
+ca_holders() {
+	local top=$1 hex inodes pid fd link ino
+	hex=$(printf '%04X' "$P1")
+	# /proc/net/tcp: remote address in column 3, state 01 = established.
+	inodes=$(awk -v p=":$hex" '$3 ~ p"$" && $4 == "01" { print $10 }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	[ -n "$inodes" ] || return 0
+	for pid in "$top" $(pgrep -P "$top"); do
+		for fd in /proc/"$pid"/fd/*; do
+			link=$(readlink "$fd" 2>/dev/null) || continue
+			for ino in $inodes; do
+				[ "$link" = "socket:[$ino]" ] && echo "$pid"
+			done
+		done
+	done | sort -u
+}
+
+# The PIDs among $1 and its children listening on TCP port $2.
+listeners() {
+	local top=$1 hex inodes pid fd link ino
+	hex=$(printf '%04X' "$2")
+	# local address in column 2, state 0A = listen.
+	inodes=$(awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	[ -n "$inodes" ] || return 0
+	for pid in "$top" $(pgrep -P "$top"); do
+		for fd in /proc/"$pid"/fd/*; do
+			link=$(readlink "$fd" 2>/dev/null) || continue
+			for ino in $inodes; do
+				[ "$link" = "socket:[$ino]" ] && echo "$pid"
+			done
+		done
+	done | sort -u
+}
+
+# run LABEL [ENV=VAL]: start an issuance, wait for the CA connection and
+# the http-01 listener; sets CFPID, HOLDER (holds the connection), RSP
+# (listens) and RUN_LOG.
+run() {
+	local label=$1 i
+	shift
+	STATE="$CF_TMP/state-$label"
+	RUN_LOG="$CF_TMP/$label.log"
+	cf_spawn "$RUN_LOG" env "$@" "$CF" -v --state-dir "$STATE" \
+		--server "https://127.0.0.1:$P1/dir" --ca-bundle "$HCA_CA" \
+		issue -d "$N" --agree-tos --validation "$VALIDATION" --http-port "$HTTP_PORT" \
+		--wait 60
+	CFPID=$CF_LAST_PID
+	HOLDER=""
+	RSP=""
+	for ((i = 0; i < 200; i++)); do
+		# env execs certferry: the spawned PID is certferry itself.
+		HOLDER=$(ca_holders "$CFPID" | head -n 1)
+		RSP=$(listeners "$CFPID" "$HTTP_PORT" | head -n 1)
+		[ -n "$HOLDER" ] && [ -n "$RSP" ] && break
+		sleep 0.1
+	done
+}
+
+finish() {
+	local label=$1 i
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$CFPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if wait "$CFPID"; then
+		t_pass "$label: the run issued the certificate"
+	else
+		t_fail "$label: the run issued the certificate" "$(tail -n 3 "$RUN_LOG")"
+	fi
+	cf_stop_pid "$CFPID" >/dev/null 2>&1 || true
+}
+
+# hostileca offers http-01 and validates it by itself: the standalone
+# responder runs (and listens) for the whole order.
+VALIDATION=http-01
+HTTP_PORT=$(cf_freeports 1)
+
+# --- separated (the default)
+run sep
+if [ -z "$HOLDER" ]; then
+	t_fail "sep: a process holds the connection to the CA" "$(tail -n 5 "$RUN_LOG")"
+else
+	ppid=$(awk '/^PPid:/ { print $2 }' /proc/"$HOLDER"/status)
+	if [ "$HOLDER" != "$CFPID" ] && [ "$ppid" = "$CFPID" ] &&
+		tr '\0' ' ' </proc/"$HOLDER"/cmdline | grep -q "__netproc"; then
+		t_pass "sep: the CA connection is held by certferry's network child, not by certferry"
+	else
+		t_fail "sep: the CA connection is held by a child" \
+			"holder $HOLDER (ppid $ppid), certferry $CFPID"
+	fi
+	if grep -qx $'Seccomp:\t2' /proc/"$HOLDER"/status &&
+		grep -qx $'NoNewPrivs:\t1' /proc/"$HOLDER"/status; then
+		t_pass "sep: network process has Seccomp: 2 and NoNewPrivs: 1"
+	else
+		t_fail "sep: network process has Seccomp: 2 and NoNewPrivs: 1" \
+			"$(grep -E '^(Seccomp|NoNewPrivs):' /proc/"$HOLDER"/status | tr '\n' ' ')"
+	fi
+	# No file of the state folder (account.key, the order's key) open or mapped.
+	if ls -l /proc/"$HOLDER"/fd/ 2>/dev/null | grep -q "$STATE" ||
+		grep -q "$STATE" /proc/"$HOLDER"/maps ||
+		grep -Eq '\.key$|privkey' /proc/"$HOLDER"/maps; then
+		t_fail "sep: network process holds no key file" \
+			"$(ls -l /proc/"$HOLDER"/fd/; grep "$STATE" /proc/"$HOLDER"/maps)"
+	else
+		t_pass "sep: network process holds no key file"
+	fi
+	# ... while certferry itself has the account key's folder in use.
+	if [ -e "$STATE/accounts" ]; then
+		t_pass "sep: the account (and its key) is on the parent's side"
+	else
+		t_fail "sep: the account (and its key) is on the parent's side" \
+			"no $STATE/accounts"
+	fi
+	# No descriptor open for writing but sockets and /dev/null.
+	bad=""
+	for fdi in /proc/"$HOLDER"/fdinfo/*; do
+		fd=${fdi##*/}
+		flags=$(awk '/^flags:/ { print $2 }' "$fdi" 2>/dev/null) || continue
+		[ -n "$flags" ] || continue
+		link=$(readlink /proc/"$HOLDER"/fd/"$fd" 2>/dev/null) || continue
+		if (((8#$flags & 3) != 0)); then
+			case "$link" in
+			socket:* | /dev/null) ;;
+			*) bad="$bad $fd->$link" ;;
+			esac
+		fi
+	done
+	if [ -z "$bad" ]; then
+		t_pass "sep: network process has no file open for writing"
+	else
+		t_fail "sep: network process has no file open for writing" "$bad"
+	fi
+	# The http-01 responder: a process of its own, sandboxed, no key.
+	if [ -n "$RSP" ] && [ "$RSP" != "$CFPID" ] && [ "$RSP" != "$HOLDER" ] &&
+		tr '\0' ' ' </proc/"$RSP"/cmdline | grep -q "__responder" &&
+		grep -qx $'Seccomp:\t2' /proc/"$RSP"/status &&
+		! grep -q "$STATE" /proc/"$RSP"/maps &&
+		! ls -l /proc/"$RSP"/fd/ | grep -q "$STATE"; then
+		t_pass "sep: the http-01 responder is a sandboxed child without key files"
+	else
+		t_fail "sep: the http-01 responder is a sandboxed child without key files" \
+			"listener '$RSP', certferry $CFPID, network $HOLDER"
+	fi
+	# No core dumps in any of them (RLIMIT_CORE 0 is inherited, and each
+	# runs certferry's main, which sets it first).
+	bad=""
+	for pid in "$CFPID" "$HOLDER" $RSP; do
+		grep -Eq '^Max core file size +0 +0 ' /proc/"$pid"/limits || bad="$bad $pid"
+	done
+	if [ -z "$bad" ]; then
+		t_pass "sep: core dumps are off in certferry and its helpers"
+	else
+		t_fail "sep: core dumps are off in certferry and its helpers" "not in$bad"
+	fi
+	if ca_holders "$CFPID" | grep -qx "$CFPID"; then
+		t_fail "sep: certferry itself holds no connection to the CA"
+	else
+		t_pass "sep: certferry itself holds no connection to the CA"
+	fi
+fi
+finish sep
+if [ -n "$HOLDER" ] && grep -q "^network process $HOLDER started" "$RUN_LOG"; then
+	t_pass "sep: -v names the network process"
+else
+	t_fail "sep: -v names the network process" "$(head -n 3 "$RUN_LOG")"
+fi
+if [ -n "$HOLDER" ] && kill -0 "$HOLDER" 2>/dev/null; then
+	t_fail "sep: the network process ended with the run" "$HOLDER still runs"
+else
+	t_pass "sep: the network process ended with the run"
+fi
+
+# --- CERTFERRY_NO_PRIVSEP=1: the check sees the connection in certferry.
+run nosep CERTFERRY_NO_PRIVSEP=1
+if [ -n "$HOLDER" ] && [ "$HOLDER" = "$CFPID" ]; then
+	t_pass "nosep: without separation certferry holds the connection (the check works)"
+else
+	t_fail "nosep: without separation certferry holds the connection" \
+		"holder '$HOLDER', certferry $CFPID"
+fi
+finish nosep
+
+cf_stop_pid "$CF_LAST_PID" >/dev/null 2>&1 || true
+t_done
