@@ -18,6 +18,8 @@ PACKAGES=(
 	libxml2-dev          # IIS applicationHost.config parsing
 	libldns-dev          # DNS: dns-01 propagation checks and RFC 2136 updates
 	libidn2-dev          # IDNA names (U-labels to A-labels)
+	libinih-dev          # the settings file certferry.conf (INI, src/cli/settings.c):
+	                     # a small, well-kept parser instead of a hand-written one
 	libcmocka-dev        # unit tests (tests/unit/test_*.c)
 	openssl              # test harness: throwaway CA, cert/key checks, random EAB keys
 	ca-certificates      # system trust store used by libcurl by default

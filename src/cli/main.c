@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
+#include "cli/settings.h"
 #include "core/harden.h"
 #include "core/log.h"
 #include "store/paths.h"
@@ -38,8 +39,14 @@ usage(FILE *f)
 		"  iis import-winacme DIR  win-acme renewals as certferry definitions\n"
 		"  ca info                 what the CA advertises: profiles, ARI,\n"
 		"                          terms, EAB required, CAA identities\n"
+		"  config show             each setting's value and where it came from\n"
 		"\n"
 		"global options:\n"
+		"  --config FILE      settings file (env CERTFERRY_CONFIG; default\n"
+		"                     /etc/certferry/certferry.conf for root, else\n"
+		"                     $XDG_CONFIG_HOME/certferry/certferry.conf)\n"
+		"  --ca NAME          the settings file's [ca NAME] profile (env\n"
+		"                     CERTFERRY_CA)\n"
 		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
 		"  --state-dir DIR    state folder (env CERTFERRY_STATE_DIR; default\n"
 		"                     /var/lib/certferry for root, else\n"
@@ -84,6 +91,8 @@ main(int argc, char **argv)
 		{ "http-timeout", required_argument, NULL, 'T' },
 		{ "allow-cross-origin", no_argument, NULL, 'O' },
 		{ "account", required_argument, NULL, 'A' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,8 +101,13 @@ main(int argc, char **argv)
 	};
 	struct cf_cli cli;
 	struct cf_err err = { 0 };
-	char *state_abs = NULL, *bundle_abs = NULL;
-	int ch, ret;
+	char *state_abs = NULL, *bundle_abs = NULL, *conf_path = NULL;
+	char **cmd_argv = NULL;
+	const char *conf_arg = NULL, *ca_arg = NULL, *v;
+	const char *given_k[16], *given_v[16];
+	struct cf_settings *settings = NULL;
+	size_t ngiven = 0;
+	int ch, ret, conf_explicit, cmd_argc, li = 0;
 
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
@@ -101,7 +115,12 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
 	/* "+": stop at the subcommand, whose options are its own. */
-	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {
+		if (ch != 'v' && ch != 'q' && ch != 'h' && ch != 'V' &&
+		    ch != '?' && ngiven < 16) {
+			given_k[ngiven] = longopts[li].name;
+			given_v[ngiven++] = optarg != NULL ? optarg : "yes";
+		}
 		switch (ch) {
 		case 's':
 			cli.server = optarg;
@@ -122,6 +141,12 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			cli.account = optarg;
+			break;
+		case 'c':
+			conf_arg = optarg;
+			break;
+		case 'P':
+			ca_arg = optarg;
 			break;
 		case 'v':
 			cli.verbosity++;
@@ -148,6 +173,30 @@ main(int argc, char **argv)
 	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
 	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
 	cli.account = env_or(cli.account, "CERTFERRY_ACCOUNT");
+	/* The settings file fills in what neither gave (settings.h). */
+	if (cf_settings_path(conf_arg, &conf_path, &conf_explicit, &err) != CF_OK ||
+	    cf_settings_load(conf_path, conf_explicit, &settings, &err) != CF_OK ||
+	    cf_settings_select_ca(settings, ca_arg, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (cli.server == NULL)
+		cli.server = cf_settings_global(settings, "server");
+	if (cli.state_dir == NULL)
+		cli.state_dir = cf_settings_global(settings, "state-dir");
+	if (cli.ca_bundle == NULL)
+		cli.ca_bundle = cf_settings_global(settings, "ca-bundle");
+	if (cli.account == NULL)
+		cli.account = cf_settings_global(settings, "account");
+	if (cf_settings_global(settings, "allow-cross-origin") != NULL)
+		cli.allow_cross_origin = 1;
+	if (cli.http_timeout_s == 0 &&
+	    (v = cf_settings_global(settings, "http-timeout")) != NULL &&
+	    cf_cli_long_arg("http-timeout", v, 1, 86400, &cli.http_timeout_s,
+			    &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
 	/* Recorded in renewals and timer units: absolute from here on. */
 	if ((cli.state_dir != NULL &&
 	     cf_path_abs(cli.state_dir, &state_abs, &err) != CF_OK) ||
@@ -163,7 +212,17 @@ main(int argc, char **argv)
 
 	argc -= optind;
 	argv += optind;
-	if (strcmp(argv[0], "account") == 0)
+	if (cf_settings_command_argv(settings, argc, argv, &cmd_argc, &cmd_argv,
+				     &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	argc = cmd_argc;
+	argv = cmd_argv;
+	if (strcmp(argv[0], "config") == 0)
+		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
+				    argv);
+	else if (strcmp(argv[0], "account") == 0)
 		ret = cf_cmd_account(&cli, argc, argv);
 	else if (strcmp(argv[0], "issue") == 0)
 		ret = cf_cmd_issue(&cli, argc, argv);
@@ -193,6 +252,10 @@ main(int argc, char **argv)
 			argv[0]);
 		ret = CF_EXIT_USAGE;
 	}
+out:
+	free(cmd_argv);
+	cf_settings_free(settings);
+	free(conf_path);
 	free(cli.state_default);
 	free(state_abs);
 	free(bundle_abs);
