@@ -68,6 +68,16 @@ else
 	t_fail "a renewal keeps its recorded settings" "key $got; spec changed: $([ "$before" = "$after" ] && echo no || echo yes)"
 fi
 
+# Asked explicitly: issue again with --force takes the current file.
+t_check "issue --force a after the file changed" "$CF" issue -d a.settings.test --force
+got=$(key_type_of "$(cf_certdir a.settings.test)/privkey.pem")
+kt=$(jq -r .spec.key_type "$(def a.settings.test)")
+if [ "$got" = rsa3072 ] && [ "$kt" != "$(jq -r .key_type <<<"$before")" ]; then
+	t_pass "issue --force records the current settings"
+else
+	t_fail "issue --force records the current settings" "key $got, recorded $kt"
+fi
+
 t_run "$CF" config show
 if grep -q "^key-type *= rsa3072 *# $CONF:9\$" "$T_OUT" &&
 	grep -q "^server *= $PEBBLE_DIR_URL *# $CONF:14 \[ca pebble\]" "$T_OUT"; then
