@@ -31,6 +31,8 @@ PACKAGES=(
 	nginx-light          # real web server for webroot and nginx installer tests
 	apache2              # real Apache for the --install apache tests (t_install_apache.sh):
 	                     # its config test, graceful reload and TLS handshakes
+	python3-aiosmtpd     # a real SMTP server (STARTTLS, Maildir) for the e-mail
+	                     # notification tests (t_notify.sh); pulls in python3
 	curl                 # test harness: waits for Pebble, fetches its root
 	jq                   # test harness: reads JSON state and Pebble answers
 	procps               # ps: tests check that secrets never show on argv

@@ -23,6 +23,8 @@ enum cf_exit {
 	CF_EXIT_LOCKED = 4,    /* another certferry holds the lock */
 };
 
+struct cf_settings;
+
 /* Global options (before the subcommand). */
 struct cf_cli {
 	const char *state_dir;   /* --state-dir, CERTFERRY_STATE_DIR */
@@ -34,6 +36,7 @@ struct cf_cli {
 	const char *account;     /* --account NAME, CERTFERRY_ACCOUNT: a
 				    named account of the server */
 	char *state_default;     /* owned: computed default state dir */
+	const struct cf_settings *settings; /* the settings file (cli/settings.h) */
 };
 
 /* Print "error: <msg>" (and nothing else) and map rc to an exit status. */
@@ -76,6 +79,15 @@ int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_iis_import_winacme(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_notify(struct cf_cli *cli, int argc, char **argv);
+
+/* The message of a run ([notify] of the settings file): sent when the
+ * items deserve one (failures, expiring, successes if asked), or always
+ * with test.  A failed send is a warning for a run (returns 0), an error
+ * for a test.  Returns an exit status. */
+struct cf_notify_item;
+int cf_cli_notify(struct cf_cli *cli, const struct cf_notify_item *items,
+		  size_t n, int test);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */

@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/settings.h"
 #include "core/log.h"
+#include "engine/notify.h"
 #include "engine/renew.h"
 #include "http/headers.h"
 
@@ -51,6 +53,53 @@ long_arg(const char *opt, const char *arg, long min, long max, long *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* One message for the whole run ([notify]): failures, certificates that
+ * expire soon without a new one, successes if asked. */
+static void
+notify_run(struct cf_cli *cli, const struct cf_state *st,
+	   const struct cf_renew_item *items, size_t n, time_t now)
+{
+	struct cf_notify_conf c;
+	struct cf_notify_item *ni;
+	size_t i;
+
+	if (cli->settings == NULL)
+		return;
+	cf_settings_notify(cli->settings, &c);
+	if (!cf_notify_configured(&c) || (ni = calloc(n, sizeof(*ni))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct cf_renew_item *it = &items[i];
+		struct cf_renewal r;
+		struct cf_err e = { 0 };
+
+		ni[i].name = it->name;
+		ni[i].kind = CF_NOTE_QUIET;
+		if (it->outcome == CF_RENEW_OK) {
+			ni[i].kind = CF_NOTE_OK;
+			ni[i].not_after = it->not_after;
+			continue;
+		}
+		if (it->outcome == CF_RENEW_FAILED) {
+			ni[i].kind = CF_NOTE_FAILED;
+			ni[i].detail = it->err.msg[0] ? it->err.msg :
+				       cf_rc_name(it->err.rc);
+		}
+		memset(&r, 0, sizeof(r));
+		if (it->outcome != CF_RENEW_INACTIVE &&
+		    cf_renewal_load(st, it->name, &r, &e) == CF_OK) {
+			ni[i].not_after = r.not_after;
+			if (ni[i].kind == CF_NOTE_QUIET &&
+			    r.state == CF_REN_ACTIVE)
+				ni[i].kind = cf_notify_expiry_kind(&c,
+							r.not_after, now);
+			cf_renewal_free(&r);
+		}
+	}
+	(void)cf_cli_notify(cli, ni, n, 0);
+	free(ni);
 }
 
 int
@@ -206,6 +255,8 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
 	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
 	       count[CF_RENEW_REPAIRED], count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
+	if (!o.dry_run)
+		notify_run(cli, &st, items, n, o.now);
 	ret = count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
 	      count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
 	goto out;

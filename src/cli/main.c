@@ -40,6 +40,7 @@ usage(FILE *f)
 		"  ca info                 what the CA advertises: profiles, ARI,\n"
 		"                          terms, EAB required, CAA identities\n"
 		"  config show             each setting's value and where it came from\n"
+		"  notify test             send a test notification ([notify] settings)\n"
 		"\n"
 		"global options:\n"
 		"  --config FILE      settings file (env CERTFERRY_CONFIG; default\n"
@@ -219,9 +220,12 @@ main(int argc, char **argv)
 	}
 	argc = cmd_argc;
 	argv = cmd_argv;
+	cli.settings = settings;
 	if (strcmp(argv[0], "config") == 0)
 		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
 				    argv);
+	else if (strcmp(argv[0], "notify") == 0)
+		ret = cf_cmd_notify(&cli, argc, argv);
 	else if (strcmp(argv[0], "account") == 0)
 		ret = cf_cmd_account(&cli, argc, argv);
 	else if (strcmp(argv[0], "issue") == 0)

@@ -12,14 +12,15 @@
 #include "cli/settings.h"
 #include "crypto/key.h"
 #include "crypto/pkcs12.h"
+#include "engine/notify.h"
 #include "engine/spec.h"
 #include "core/buf.h"
 
 enum kind { K_STR, K_PATH, K_URL, K_BOOL, K_INT, K_KEYTYPE, K_METHOD,
-	    K_STORE, K_PFXFMT };
+	    K_STORE, K_PFXFMT, K_SMTPURL };
 
 /* Where a key may be written, and which commands take it. */
-enum { W_GLOBAL = 1, W_ISSUE = 2, W_ACCOUNT = 4, W_CA = 8 };
+enum { W_GLOBAL = 1, W_ISSUE = 2, W_ACCOUNT = 4, W_CA = 8, W_NOTIFY = 16 };
 
 struct def {
 	const char *key;       /* = the long option's name */
@@ -99,6 +100,22 @@ static const struct def defs[] = {
 	  0, "(the built-in)" },
 	{ "wait", W_ISSUE, K_INT, 0, 7L * 86400, NULL, NULL, 0, 0,
 	  "(the built-in)" },
+	/* [notify]: what 'renew' tells, and how (engine/notify.h) */
+	{ "on-failure", W_NOTIFY, K_BOOL, 0, 0, NULL, NULL, 0, 0, "yes" },
+	{ "on-success", W_NOTIFY, K_BOOL, 0, 0, NULL, NULL, 0, 0, "no" },
+	{ "expiry-days", W_NOTIFY, K_INT, 0, 3650, NULL, NULL, 0, 0, "14" },
+	{ "smtp-url", W_NOTIFY, K_SMTPURL, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "smtp-starttls", W_NOTIFY, K_BOOL, 0, 0, NULL, NULL, 0, 0, "yes" },
+	{ "smtp-user", W_NOTIFY, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "smtp-password-file", W_NOTIFY, K_PATH, 0, 0, NULL, NULL, 0, 0,
+	  "(none)" },
+	{ "mail-from", W_NOTIFY, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "mail-to", W_NOTIFY, K_STR, 0, 0, NULL, NULL, 1, 0, "(none)" },
+	{ "webhook-url", W_NOTIFY, K_URL, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "command", W_NOTIFY, K_PATH, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "tls-ca-bundle", W_NOTIFY, K_PATH, 0, 0, NULL, NULL, 0, 0,
+	  "(the system trust store)" },
+	{ "timeout", W_NOTIFY, K_INT, 1, 3600, NULL, NULL, 0, 0, "60" },
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
@@ -171,6 +188,11 @@ check_value(const struct def *d, const char *v, struct cf_err *err)
 			return cf_err_set(err, CF_ERR_USAGE, "%s '%s' is not an "
 					  "http(s):// URL", d->key, v);
 		return CF_OK;
+	case K_SMTPURL:
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+			return cf_err_set(err, CF_ERR_USAGE, "%s '%s' is not an "
+					  "smtp:// or smtps:// URL", d->key, v);
+		return CF_OK;
 	case K_BOOL:
 		if (!is_bool(v, &b))
 			return cf_err_set(err, CF_ERR_USAGE, "%s '%s': write yes or no",
@@ -220,6 +242,8 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		where = W_GLOBAL;
 	else if (strcmp(section, "issue") == 0)
 		where = W_ISSUE;
+	else if (strcmp(section, "notify") == 0)
+		where = W_NOTIFY;
 	else if (strncmp(section, "ca ", 3) == 0 && section[3] != '\0' &&
 		 strchr(section + 3, ' ') == NULL) {
 		where = W_CA;
@@ -228,8 +252,8 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		return fail_at(s, "'%s' is outside a section: put it under "
 			       "[global], [issue] or [ca NAME]%s", name, "");
 	else
-		return fail_at(s, "unknown section [%s]: use [global], [issue] "
-			       "or [ca NAME]%s", section, "");
+		return fail_at(s, "unknown section [%s]: use [global], [issue], "
+			       "[notify] or [ca NAME]%s", section, "");
 	for (i = 0; i < NDEFS; i++)
 		if (strcmp(defs[i].key, name) == 0 && (defs[i].where & where))
 			d = &defs[i];
@@ -610,5 +634,53 @@ cf_settings_show(const struct cf_settings *s, FILE *f,
 		if (!shown)
 			fprintf(f, "%-24s = %-32s # built-in default\n", d->key,
 				d->dflt);
+	}
+}
+
+void
+cf_settings_notify(const struct cf_settings *s, struct cf_notify_conf *c)
+{
+	size_t i;
+	long l = 0;
+	int b = 0;
+
+	cf_notify_conf_init(c);
+	for (i = 0; i < s->n; i++) {
+		const struct def *d = s->e[i].d;
+		const char *k = d->key, *v = s->e[i].value;
+
+		if (!(d->where & W_NOTIFY))
+			continue;
+		/* values were checked when the file was read */
+		if (d->kind == K_BOOL)
+			(void)is_bool(v, &b);
+		if (d->kind == K_INT)
+			l = strtol(v, NULL, 10);
+		if (strcmp(k, "on-failure") == 0)
+			c->on_failure = b;
+		else if (strcmp(k, "on-success") == 0)
+			c->on_success = b;
+		else if (strcmp(k, "smtp-starttls") == 0)
+			c->smtp_starttls = b;
+		else if (strcmp(k, "expiry-days") == 0)
+			c->expiry_days = l;
+		else if (strcmp(k, "timeout") == 0)
+			c->timeout_s = l;
+		else if (strcmp(k, "smtp-url") == 0)
+			c->smtp_url = v;
+		else if (strcmp(k, "smtp-user") == 0)
+			c->smtp_user = v;
+		else if (strcmp(k, "smtp-password-file") == 0)
+			c->smtp_password_file = v;
+		else if (strcmp(k, "mail-from") == 0)
+			c->mail_from = v;
+		else if (strcmp(k, "mail-to") == 0 && c->nmail_to < CF_NOTIFY_MAX_TO)
+			c->mail_to[c->nmail_to++] = v;
+		else if (strcmp(k, "webhook-url") == 0)
+			c->webhook_url = v;
+		else if (strcmp(k, "command") == 0)
+			c->command = v;
+		else if (strcmp(k, "tls-ca-bundle") == 0)
+			c->ca_bundle = v;
 	}
 }

@@ -59,6 +59,11 @@ void cf_settings_show(const struct cf_settings *s, FILE *f,
 		      const char *const *given_keys,
 		      const char *const *given_vals, size_t ngiven);
 
+/* The [notify] section into c (cf_notify_conf_init's defaults for what
+ * it does not set); strings borrowed from s. */
+struct cf_notify_conf;
+void cf_settings_notify(const struct cf_settings *s, struct cf_notify_conf *c);
+
 /* The file that was read (NULL if none existed). */
 const char *cf_settings_file(const struct cf_settings *s);
 
