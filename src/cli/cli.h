@@ -88,6 +88,10 @@ int cf_cmd_notify(struct cf_cli *cli, int argc, char **argv);
 struct cf_notify_item;
 int cf_cli_notify(struct cf_cli *cli, const struct cf_notify_item *items,
 		  size_t n, int test);
+/* STATE/last-run: "running TIME" when a renew run starts, "done TIME"
+ * when it has reported (a warning when it cannot be written); read by
+ * "notify unit-failed". */
+void cf_cli_mark_run(const char *state_root, time_t now, int done);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */

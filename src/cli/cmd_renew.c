@@ -65,6 +65,7 @@ notify_run(struct cf_cli *cli, const struct cf_state *st,
 	struct cf_notify_item *ni;
 	size_t i;
 
+	cf_cli_mark_run(st->root, now, 1);
 	if (cli->settings == NULL)
 		return;
 	cf_settings_notify(cli->settings, &c);
@@ -207,6 +208,8 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		printf("nothing to renew: no renewal definitions in %s\n", st.root);
 		goto out;
 	}
+	if (!o.dry_run)
+		cf_cli_mark_run(st.root, o.now, 0);
 	if (cf_renew_run(&st, &o, items, n, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;

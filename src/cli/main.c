@@ -103,6 +103,7 @@ main(int argc, char **argv)
 	struct cf_cli cli;
 	struct cf_err err = { 0 };
 	char *state_abs = NULL, *bundle_abs = NULL, *conf_path = NULL;
+	char *conf_abs = NULL;
 	char **cmd_argv = NULL;
 	const char *conf_arg = NULL, *ca_arg = NULL, *v;
 	const char *given_k[16], *given_v[16];
@@ -175,6 +176,12 @@ main(int argc, char **argv)
 	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
 	cli.account = env_or(cli.account, "CERTFERRY_ACCOUNT");
 	/* The settings file fills in what neither gave (settings.h). */
+	if (conf_arg != NULL && cf_path_abs(conf_arg, &conf_abs, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (conf_abs != NULL)
+		conf_arg = conf_abs;
 	if (cf_settings_path(conf_arg, &conf_path, &conf_explicit, &err) != CF_OK ||
 	    cf_settings_load(conf_path, conf_explicit, &settings, &err) != CF_OK ||
 	    cf_settings_select_ca(settings, ca_arg, &err) != CF_OK) {
@@ -260,6 +267,7 @@ out:
 	free(cmd_argv);
 	cf_settings_free(settings);
 	free(conf_path);
+	free(conf_abs);
 	free(cli.state_default);
 	free(state_abs);
 	free(bundle_abs);

@@ -128,6 +128,7 @@ struct ent {
 
 struct cf_settings {
 	char *file;           /* NULL: no file */
+	int explicit_;        /* named by --config or CERTFERRY_CONFIG */
 	struct ent *e;
 	size_t n;
 	const char *ca;       /* the chosen profile (points into e[]) */
@@ -144,6 +145,12 @@ const char *
 cf_settings_file(const struct cf_settings *s)
 {
 	return s->file;
+}
+
+int
+cf_settings_explicit(const struct cf_settings *s)
+{
+	return s->explicit_;
 }
 
 static int
@@ -361,6 +368,7 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 				  strerror(errno));
 	}
 	s->file = strdup(path);
+	s->explicit_ = explicit_;
 	s->err = err;
 	if (s->file == NULL) {
 		cf_settings_free(s);

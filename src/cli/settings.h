@@ -66,6 +66,8 @@ void cf_settings_notify(const struct cf_settings *s, struct cf_notify_conf *c);
 
 /* The file that was read (NULL if none existed). */
 const char *cf_settings_file(const struct cf_settings *s);
+/* 1 when the file was named (--config, CERTFERRY_CONFIG), not the default. */
+int cf_settings_explicit(const struct cf_settings *s);
 
 /* "certferry config show|check" (cmd_config.c). */
 int cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,

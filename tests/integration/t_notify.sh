@@ -129,6 +129,23 @@ else
 	t_fail "certificates expiring within expiry-days: one mail" "$(mails) mails (had $m1)"
 fi
 
+# systemd's OnFailure=: a run that finished has reported; one that
+# crashed (STATE/last-run still says "running") is reported now.
+m2=$(mails)
+t_check "unit-failed after a finished run" "$CF" notify unit-failed certferry-renew.service
+if [ "$(mails)" = "$m2" ] && grep -q "^done " "$STATE/last-run"; then
+	t_pass "unit-failed after a finished run: no second message"
+else
+	t_fail "unit-failed after a finished run: no second message" "$(mails) mails (had $m2)"
+fi
+echo "running 1" >"$STATE/last-run"
+t_check "unit-failed after a crash" "$CF" notify unit-failed certferry-renew.service
+if [ "$(mails)" = $((m2 + 1)) ] && grep -q "^certferry-renew.service: failed: the run did not finish" "$(last_mail)"; then
+	t_pass "unit-failed after a crash: reported"
+else
+	t_fail "unit-failed after a crash: reported" "$(mails) mails (had $m2)"
+fi
+
 # A broken transport is a warning; the run's own status is unchanged.
 sed -i "s|^webhook-url = .*|webhook-url = http://127.0.0.1:$badport/|" "$CONF"
 t_run "$CF" renew
