@@ -275,6 +275,14 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		     (ca != NULL && s->e[i].ca != NULL &&
 		      strcmp(ca, s->e[i].ca) == 0)))
 			return fail_at(s, "'%s' is set twice in [%s]", name, section);
+	if (d->where == W_NOTIFY && d->multi) {
+		size_t cnt = 0;
+
+		for (i = 0; i < s->n; i++)
+			cnt += s->e[i].d == d;
+		if (cnt >= CF_NOTIFY_MAX_TO)
+			return fail_at(s, "at most 8 '%s' lines%s", name, "");
+	}
 	ne = realloc(s->e, (s->n + 1) * sizeof(*ne));
 	if (ne == NULL)
 		return fail_at(s, "out of memory%s%s", "", "");

@@ -76,6 +76,10 @@ test_errors(void **state)
 	load_fails("[issue]\nkey-type = ec256\nkey-type = ec384\n", 3,
 		   "set twice");
 	load_fails("[global]\nnot a setting\n", 2, "key = value");
+	load_fails("[notify]\nmail-to = a\nmail-to = a\nmail-to = a\nmail-to = a\n"
+		   "mail-to = a\nmail-to = a\nmail-to = a\nmail-to = a\nmail-to = b\n",
+		   10, "at most 8");
+	load_fails("[notify]\nsmtp-url = https://x/\n", 2, "smtp://");
 	/* a section is checked at its first key */
 	load_fails("[ca  ]\nserver = https://x/\n", 2, "unknown section");
 }
