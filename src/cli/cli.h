@@ -80,6 +80,7 @@ int cf_cmd_iis_import_winacme(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_notify(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_status(struct cf_cli *cli, int argc, char **argv);
 
 /* The message of a run ([notify] of the settings file): sent when the
  * items deserve one (failures, expiring, successes if asked), or always
@@ -167,6 +168,13 @@ void cf_cli_print_verify(const struct cf_verify_report *r, const char *indent);
 /* What --install nginx|apache and the deploy hooks did (stdout; a failed
  * hook also as a warning on stderr). */
 void cf_cli_print_server(const struct cf_delivery *d);
+
+/* One certificate as "list --json" shows it (names, sites, not_after,
+ * next_renewal, last_result, failures); NULL when out of memory. */
+struct cf_renewal;
+typedef struct json_t json_t;
+json_t *cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
+			  time_t now);
 
 /* Open state + engine from the global options and load any account. */
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,

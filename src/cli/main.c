@@ -40,6 +40,8 @@ usage(FILE *f)
 		"  ca info                 what the CA advertises: profiles, ARI,\n"
 		"                          terms, EAB required, CAA identities\n"
 		"  config show             each setting's value and where it came from\n"
+		"  status [--json] [--prometheus FILE]\n"
+		"                          health at a glance (exit 1: attention)\n"
 		"  notify test             send a test notification ([notify] settings)\n"
 		"\n"
 		"global options:\n"
@@ -231,6 +233,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "config") == 0)
 		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
 				    argv);
+	else if (strcmp(argv[0], "status") == 0)
+		ret = cf_cmd_status(&cli, argc, argv);
 	else if (strcmp(argv[0], "notify") == 0)
 		ret = cf_cmd_notify(&cli, argc, argv);
 	else if (strcmp(argv[0], "account") == 0)
