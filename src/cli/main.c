@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
 #include "cli/settings.h"
+#include "cli/winacme_args.h"
 #include "core/harden.h"
 #include "core/log.h"
 #include "store/paths.h"
@@ -106,6 +107,7 @@ main(int argc, char **argv)
 	struct cf_err err = { 0 };
 	char *state_abs = NULL, *bundle_abs = NULL, *conf_path = NULL;
 	char *conf_abs = NULL;
+	char **wa_argv = NULL;
 	char **cmd_argv = NULL;
 	const char *conf_arg = NULL, *ca_arg = NULL, *v;
 	const char *given_k[16], *given_v[16];
@@ -118,6 +120,20 @@ main(int argc, char **argv)
 		return cf_cli_fail(&err);
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
+	/* win-acme's unattended command line: run as certferry's own, and
+	 * say which (winacme_args.h). */
+	if (cf_winacme_args_detect(argc, argv)) {
+		if (cf_winacme_args_translate(argc, argv, &argc, &wa_argv,
+					      &err) != CF_OK)
+			return cf_cli_fail(&err);
+		argv = wa_argv;
+		fprintf(stderr, "certferry: win-acme arguments, run as:");
+		for (int i = 0; i < argc; i++)
+			fprintf(stderr, " %s", strncmp(argv[i], "--eab-hmac-key", 15) == 0 &&
+				i > 0 && strcmp(argv[i - 1], "--eab-hmac-key") == 0 ?
+				"(hidden)" : argv[i]);
+		fprintf(stderr, "\n");
+	}
 	/* "+": stop at the subcommand, whose options are its own. */
 	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {
 		if (ch != 'v' && ch != 'q' && ch != 'h' && ch != 'V' &&
@@ -272,6 +288,7 @@ out:
 	cf_settings_free(settings);
 	free(conf_path);
 	free(conf_abs);
+	cf_winacme_args_free(wa_argv);
 	free(cli.state_default);
 	free(state_abs);
 	free(bundle_abs);
