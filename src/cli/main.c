@@ -129,8 +129,8 @@ main(int argc, char **argv)
 		argv = wa_argv;
 		fprintf(stderr, "certferry: win-acme arguments, run as:");
 		for (int i = 0; i < argc; i++)
-			fprintf(stderr, " %s", strncmp(argv[i], "--eab-hmac-key", 15) == 0 &&
-				i > 0 && strcmp(argv[i - 1], "--eab-hmac-key") == 0 ?
+			fprintf(stderr, " %s", i > 0 &&
+				strcmp(argv[i - 1], "--eab-hmac-key") == 0 ?
 				"(hidden)" : argv[i]);
 		fprintf(stderr, "\n");
 	}
