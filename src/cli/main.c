@@ -41,6 +41,8 @@ usage(FILE *f)
 		"  ca info                 what the CA advertises: profiles, ARI,\n"
 		"                          terms, EAB required, CAA identities\n"
 		"  config show             each setting's value and where it came from\n"
+		"  --source iis|manual ...  win-acme's unattended arguments, run as\n"
+		"                          certferry's (docs/WINACME-ARGS.md)\n"
 		"  status [--json] [--prometheus FILE]\n"
 		"                          health at a glance (exit 1: attention)\n"
 		"  notify test             send a test notification ([notify] settings)\n"
