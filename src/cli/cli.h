@@ -81,6 +81,7 @@ int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_notify(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_status(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_interactive(struct cf_cli *cli, int argc, char **argv);
 
 /* The message of a run ([notify] of the settings file): sent when the
  * items deserve one (failures, expiring, successes if asked), or always

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
@@ -43,6 +44,7 @@ usage(FILE *f)
 		"  config show             each setting's value and where it came from\n"
 		"  --source iis|manual ...  win-acme's unattended arguments, run as\n"
 		"                          certferry's (docs/WINACME-ARGS.md)\n"
+		"  interactive             a menu (also: certferry alone on a terminal)\n"
 		"  status [--json] [--prometheus FILE]\n"
 		"                          health at a glance (exit 1: attention)\n"
 		"  notify test             send a test notification ([notify] settings)\n"
@@ -114,6 +116,8 @@ main(int argc, char **argv)
 	const char *conf_arg = NULL, *ca_arg = NULL, *v;
 	const char *given_k[16], *given_v[16];
 	struct cf_settings *settings = NULL;
+	static char interactive_name[] = "interactive";
+	static char *interactive_argv[] = { interactive_name, NULL };
 	size_t ngiven = 0;
 	int ch, ret, conf_explicit, cmd_argc, li = 0;
 
@@ -187,7 +191,8 @@ main(int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	/* no command: the menu on a terminal, the usage otherwise */
+	if (optind >= argc && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
 		usage(stderr);
 		return CF_EXIT_USAGE;
 	}
@@ -240,6 +245,10 @@ main(int argc, char **argv)
 
 	argc -= optind;
 	argv += optind;
+	if (argc == 0) {
+		argc = 1;
+		argv = interactive_argv;
+	}
 	if (cf_settings_command_argv(settings, argc, argv, &cmd_argc, &cmd_argv,
 				     &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
@@ -251,6 +260,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "config") == 0)
 		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
 				    argv);
+	else if (strcmp(argv[0], "interactive") == 0)
+		ret = cf_cmd_interactive(&cli, argc, argv);
 	else if (strcmp(argv[0], "status") == 0)
 		ret = cf_cmd_status(&cli, argc, argv);
 	else if (strcmp(argv[0], "notify") == 0)

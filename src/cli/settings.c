@@ -700,3 +700,27 @@ cf_settings_notify(const struct cf_settings *s, struct cf_notify_conf *c)
 			c->ca_bundle = v;
 	}
 }
+
+size_t
+cf_settings_ca_names(const struct cf_settings *s, const char **names,
+		     size_t max)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->e[i].ca == NULL)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], s->e[i].ca) == 0)
+				break;
+		if (k == n && n < max)
+			names[n++] = s->e[i].ca;
+	}
+	return n;
+}
+
+const char *
+cf_settings_selected_ca(const struct cf_settings *s)
+{
+	return s->ca;
+}

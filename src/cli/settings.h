@@ -38,8 +38,8 @@ void cf_settings_free(struct cf_settings *s);
 cf_rc cf_settings_select_ca(struct cf_settings *s, const char *name,
 			    struct cf_err *err) CF_MUST_CHECK;
 
-/* The effective value of a global setting that neither the command line
- * nor the environment gave (NULL when the file has none).  key is the
+/* The effective value of a setting (any key: the profile's, else its
+ * section's) that neither the command line nor the environment gave (NULL when the file has none).  key is the
  * long option name: "server", "ca-bundle", "state-dir", "http-timeout",
  * "account", "allow-cross-origin" ("yes" when set). */
 const char *cf_settings_global(const struct cf_settings *s, const char *key);
@@ -63,6 +63,12 @@ void cf_settings_show(const struct cf_settings *s, FILE *f,
  * it does not set); strings borrowed from s. */
 struct cf_notify_conf;
 void cf_settings_notify(const struct cf_settings *s, struct cf_notify_conf *c);
+
+/* The names of the [ca NAME] profiles (at most max, borrowed); the
+ * chosen one (NULL: none). */
+size_t cf_settings_ca_names(const struct cf_settings *s, const char **names,
+			    size_t max);
+const char *cf_settings_selected_ca(const struct cf_settings *s);
 
 /* The file that was read (NULL if none existed). */
 const char *cf_settings_file(const struct cf_settings *s);
