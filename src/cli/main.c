@@ -133,12 +133,7 @@ main(int argc, char **argv)
 					      &err) != CF_OK)
 			return cf_cli_fail(&err);
 		argv = wa_argv;
-		fprintf(stderr, "certferry: win-acme arguments, run as:");
-		for (int i = 0; i < argc; i++)
-			fprintf(stderr, " %s", i > 0 &&
-				strcmp(argv[i - 1], "--eab-hmac-key") == 0 ?
-				"(hidden)" : argv[i]);
-		fprintf(stderr, "\n");
+		cf_winacme_args_print(stderr, argc, argv);
 	}
 	/* "+": stop at the subcommand, whose options are its own. */
 	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {

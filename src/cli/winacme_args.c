@@ -414,15 +414,15 @@ cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
 			add(&c, val[W_EABKEY]);
 		}
 		if (set[W_CSR]) {
-			if (strcasecmp(val[W_CSR], "rsa") == 0)
-				add(&c, "--key-type"), add(&c, "rsa2048");
-			else if (strcasecmp(val[W_CSR], "ec") == 0)
-				add(&c, "--key-type"), add(&c, "ec256");
-			else {
+			if (strcasecmp(val[W_CSR], "rsa") != 0 &&
+			    strcasecmp(val[W_CSR], "ec") != 0) {
 				rc = cf_err_set(err, CF_ERR_USAGE, "--csr %s: use rsa "
 						"or ec", val[W_CSR]);
 				goto out;
 			}
+			add(&c, "--key-type");
+			add(&c, strcasecmp(val[W_CSR], "rsa") == 0 ? "rsa2048" :
+			    "ec256");
 		}
 		if (set[W_REUSE])
 			add(&c, "--reuse-key");
@@ -598,4 +598,16 @@ out:
 	cf_winacme_args_free(g.v);
 	cf_winacme_args_free(c.v);
 	return rc;
+}
+
+void
+cf_winacme_args_print(FILE *f, int argc, char **argv)
+{
+	int i;
+
+	fprintf(f, "certferry: win-acme arguments, run as:");
+	for (i = 0; i < argc; i++)
+		fprintf(f, " %s", i > 0 && strcmp(argv[i - 1], "--eab-hmac-key")
+			== 0 ? "(hidden)" : argv[i]);
+	fprintf(f, "\n");
 }

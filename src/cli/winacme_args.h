@@ -11,6 +11,8 @@
 #ifndef CF_WINACME_ARGS_H
 #define CF_WINACME_ARGS_H
 
+#include <stdio.h>
+
 #include "core/err.h"
 
 /* 1 when argv (argv[0] the program) is a win-acme command line. */
@@ -22,5 +24,9 @@ int cf_winacme_args_detect(int argc, char **argv);
 cf_rc cf_winacme_args_translate(int argc, char **argv, int *out_argc,
 				char ***out, struct cf_err *err) CF_MUST_CHECK;
 void cf_winacme_args_free(char **v);
+
+/* "certferry: win-acme arguments, run as: ..." for the translated argv,
+ * an EAB key shown as "(hidden)". */
+void cf_winacme_args_print(FILE *f, int argc, char **argv);
 
 #endif
