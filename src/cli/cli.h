@@ -37,6 +37,8 @@ struct cf_cli {
 				    named account of the server */
 	char *state_default;     /* owned: computed default state dir */
 	const struct cf_settings *settings; /* the settings file (cli/settings.h) */
+	char *const *global_argv;   /* the global options as given (borrowed), */
+	int global_argc;            /* for the menu's printed command lines */
 };
 
 /* Print "error: <msg>" (and nothing else) and map rc to an exit status. */

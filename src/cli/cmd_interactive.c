@@ -132,10 +132,13 @@ run(struct cf_cli *cli, struct args *c)
 	return ret;
 }
 
-/* The global options the flows print (and the CA profile chosen). */
+/* The global options the flows print: those certferry was started with,
+ * and the CA profile chosen. */
 static void
 globals(const struct cf_cli *cli, const char *ca, struct args *g)
 {
+	for (int i = 0; i < cli->global_argc; i++)
+		arg(g, cli->global_argv[i]);
 	if (ca != NULL) {
 		arg(g, "--ca");
 		arg(g, ca);
@@ -342,6 +345,7 @@ on_renewal(struct cf_cli *cli, const char *cmd, int confirm)
 	char b[256], q[320];
 	int ret = CF_EXIT_OK;
 
+	globals(cli, NULL, &g);
 	arg(&c, "list");
 	(void)run(cli, &c);
 	args_free(&c);
@@ -357,6 +361,7 @@ on_renewal(struct cf_cli *cli, const char *cmd, int confirm)
 		ret = run(cli, &c);
 	else
 		printf("Nothing done.\n");
+	args_free(&g);
 	args_free(&c);
 	return ret;
 }
@@ -367,6 +372,7 @@ simple(struct cf_cli *cli, const char *a0, const char *a1, const char *a2)
 	struct args g = { .n = 0 }, c = { .n = 0 };
 	int ret;
 
+	globals(cli, NULL, &g);
 	arg(&c, a0);
 	if (a1 != NULL)
 		arg(&c, a1);
@@ -379,6 +385,7 @@ simple(struct cf_cli *cli, const char *a0, const char *a1, const char *a2)
 		ret = run(cli, &c);
 	}
 	print_command(&g, &c);
+	args_free(&g);
 	args_free(&c);
 	return ret;
 }
@@ -438,8 +445,10 @@ cf_cmd_interactive(struct cf_cli *cli, int argc, char **argv)
 			arg(&c, "--force");
 			arg(&c, "--name");
 			arg(&c, n);
+			globals(cli, NULL, &g);
 			(void)run(cli, &c);
 			print_command(&g, &c);
+			args_free(&g);
 			args_free(&c);
 			break;
 		}

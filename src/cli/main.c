@@ -238,6 +238,8 @@ main(int argc, char **argv)
 	cf_log_set_level(cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
 			 (enum cf_log_level)cli.verbosity);
 
+	cli.global_argv = argv + 1;
+	cli.global_argc = optind - 1;
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
