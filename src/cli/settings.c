@@ -28,7 +28,8 @@ struct def {
 	enum kind kind;
 	long min, max;         /* K_INT */
 	const char *env;       /* an environment variable that beats the file */
-	const char *unless;    /* a command-line option that replaces it */
+	const char *unless;    /* command-line options (space-separated) that
+				  replace it */
 	int multi;             /* may be given more than once */
 	int secret_env;        /* the environment variable holds a secret */
 	const char *dflt;      /* the built-in default, for "config show" */
@@ -59,7 +60,8 @@ static const struct def defs[] = {
 	{ "account-key-type", W_ISSUE | W_ACCOUNT | W_CA, K_KEYTYPE, 0, 0, NULL,
 	  NULL, 0, 0, "ec256" },
 	/* issue options */
-	{ "key-type", W_ISSUE, K_KEYTYPE, 0, 0, NULL, "--key", 0, 0, "ec256" },
+	{ "key-type", W_ISSUE, K_KEYTYPE, 0, 0, NULL, "--key --csr", 0, 0,
+	  "ec256" },
 	{ "reuse-key", W_ISSUE, K_BOOL, 0, 0, NULL, NULL, 0, 0, "no" },
 	{ "renew-before", W_ISSUE, K_INT, 0, 7L * 86400, NULL, NULL, 0, 0,
 	  "(a third of the lifetime, or the CA's renewal information)" },
@@ -518,6 +520,26 @@ on_cmdline(int argc, char **argv, int from, const char *opt)
 	return 0;
 }
 
+/* on_cmdline for each option of the space-separated list. */
+static int
+on_cmdline_any(int argc, char **argv, int from, const char *list)
+{
+	char opt[64];
+	size_t n;
+
+	while (list != NULL && *list != '\0') {
+		n = strcspn(list, " ");
+		if (n > 0 && n < sizeof(opt)) {
+			memcpy(opt, list, n);
+			opt[n] = '\0';
+			if (on_cmdline(argc, argv, from, opt))
+				return 1;
+		}
+		list += n + (list[n] == ' ');
+	}
+	return 0;
+}
+
 static int
 env_set(const char *name)
 {
@@ -573,7 +595,7 @@ cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 			continue;
 		snprintf(opt, sizeof(opt), "--%s", d->key);
 		if (on_cmdline(argc, argv, at, opt) ||
-		    on_cmdline(argc, argv, at, d->unless) || env_set(d->env))
+		    on_cmdline_any(argc, argv, at, d->unless) || env_set(d->env))
 			continue;
 		prof = in_profile(s, d);
 		for (j = 0; j < s->n; j++) {

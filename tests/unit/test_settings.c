@@ -165,6 +165,11 @@ test_command_argv(void **state)
 		  "--pfx-no-password -d a.test",
 	       "issue --agree-tos --eab-kid issue-kid --email c@example.com "
 	       "--key-type=ec384 --pfx-no-password -d a.test");
+	/* --csr and --key bring their own key: no key-type */
+	cmd_is(s, "issue --csr /c.pem",
+	       "issue --email a@example.com --email b@example.com "
+	       "--agree-tos --eab-kid issue-kid "
+	       "--pfx-password-file /etc/pw --csr /c.pem");
 	/* the environment beats the file */
 	setenv("CERTFERRY_EAB_KID", "env-kid", 1);
 	cmd_is(s, "account register", "account register --email a@example.com "
