@@ -540,6 +540,54 @@ on_cmdline_any(int argc, char **argv, int from, const char *list)
 	return 0;
 }
 
+/* The validation method a key belongs to: 1 http-01, 2 dns-01, 0 none. */
+static int
+key_method(const char *key)
+{
+	static const char *const http[] = { "http-port", "http-address",
+		"webroot" };
+	static const char *const dns[] = { "dns", "dns-server", "tsig-key-file",
+		"dns-script", "dns-resolver", "dns-propagation-timeout" };
+	size_t i;
+
+	for (i = 0; i < sizeof(http) / sizeof(http[0]); i++)
+		if (strcmp(key, http[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(dns) / sizeof(dns[0]); i++)
+		if (strcmp(key, dns[i]) == 0)
+			return 2;
+	return 0;
+}
+
+/* The method the command line chooses (explicitly, or by its method
+ * options as issue infers it): 1 http-01, 2 dns-01, 3 tls-alpn-01, 0 none. */
+static int
+cmdline_method(int argc, char **argv, int from)
+{
+	static const char *const dns_opts = "--dns --dns-server --tsig-key-file "
+		"--dns-script --dns-resolver --dns-propagation-timeout --dns-alias";
+	const char *v = NULL;
+	int i;
+
+	for (i = from; i < argc; i++) {
+		if (strcmp(argv[i], "--validation") == 0 && i + 1 < argc)
+			v = argv[i + 1];
+		else if (strncmp(argv[i], "--validation=", 13) == 0)
+			v = argv[i] + 13;
+	}
+	if (v != NULL)
+		return strcmp(v, "http-01") == 0 ? 1 : strcmp(v, "dns-01") == 0 ?
+		       2 : strcmp(v, "tls-alpn-01") == 0 ? 3 : 0;
+	if (on_cmdline_any(argc, argv, from, dns_opts))
+		return 2;
+	if (on_cmdline_any(argc, argv, from, "--tls-port --tls-address"))
+		return 3;
+	if (on_cmdline_any(argc, argv, from, "--webroot --http-port "
+			   "--http-address --iis-webroot"))
+		return 1;
+	return 0;
+}
+
 static int
 env_set(const char *name)
 {
@@ -570,7 +618,7 @@ cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 			 int *out_argc, char ***out, struct cf_err *err)
 {
 	char **nv, opt[64];
-	int at, n = 0, i, want = 0, b;
+	int at, n = 0, i, want = 0, b, method;
 	size_t k, j, cap;
 
 	*out = NULL;
@@ -587,11 +635,18 @@ cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	for (i = 0; i < at; i++)
 		nv[n++] = argv[i];
+	/* A method chosen on the command line takes none of the settings
+	 * of another method (nor the validation setting). */
+	method = want ? cmdline_method(argc, argv, at) : 0;
 	for (k = 0; want && k < NDEFS; k++) {
 		const struct def *d = &defs[k];
 		int prof;
 
 		if (!(d->where & want))
+			continue;
+		if (method != 0 && ((key_method(d->key) != 0 &&
+				     key_method(d->key) != method) ||
+				    strcmp(d->key, "validation") == 0))
 			continue;
 		snprintf(opt, sizeof(opt), "--%s", d->key);
 		if (on_cmdline(argc, argv, at, opt) ||

@@ -199,6 +199,32 @@ test_command_argv(void **state)
 	cf_settings_free(s);
 }
 
+/* Settings of one validation method stay out of a command line that
+ * chooses another (issue refuses --dns options with http-01). */
+static void
+test_method(void **state)
+{
+	struct cf_settings *s = load_ok("[issue]\nvalidation = dns-01\n"
+					"dns = rfc2136\ndns-server = 127.0.0.1\n"
+					"http-port = 8080\nkey-type = ec384\n");
+
+	(void)state;
+	cmd_is(s, "issue -d a.test", "issue --key-type ec384 --validation "
+	       "dns-01 --http-port 8080 --dns rfc2136 --dns-server 127.0.0.1 "
+	       "-d a.test");
+	cmd_is(s, "issue -d a.test --validation http-01",
+	       "issue --key-type ec384 --http-port 8080 -d a.test "
+	       "--validation http-01");
+	cmd_is(s, "issue -d a.test --webroot /w",
+	       "issue --key-type ec384 -d a.test --webroot /w");
+	cmd_is(s, "issue -d a.test --dns-script /s",
+	       "issue --key-type ec384 --dns rfc2136 --dns-server 127.0.0.1 "
+	       "-d a.test --dns-script /s");
+	cmd_is(s, "issue -d a.test --validation=tls-alpn-01",
+	       "issue --key-type ec384 -d a.test --validation=tls-alpn-01");
+	cf_settings_free(s);
+}
+
 static void
 test_show(void **state)
 {
@@ -236,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_command_argv),
+		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_show),
 	};
 
