@@ -103,14 +103,23 @@ cf_winacme_args_detect(int argc, char **argv)
 {
 	static const char *const modes[] = { "--source", "--target", "--renew",
 		"--list", "--cancel", "--revoke", "--setuptaskscheduler" };
-	int i;
+	static const char *const commands[] = { "account", "issue", "renew",
+		"list", "show", "cancel", "revoke", "verify", "schedule", "iis",
+		"ca", "config", "notify", "status", "interactive" };
+	int i, found = 0;
 	size_t k;
 
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
+		/* a certferry command line: its options are its own */
+		for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+			if (strcmp(argv[i], commands[k]) == 0 &&
+			    !(i > 1 && strncmp(argv[i - 1], "--", 2) == 0))
+				return 0;
 		for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
 			if (strcasecmp(argv[i], modes[k]) == 0)
-				return 1;
-	return 0;
+				found = 1;
+	}
+	return found;
 }
 
 struct outv {

@@ -93,12 +93,29 @@ test_refused(void **state)
 	tr("--source manual --host a --installation iisftp", "ERR: FTP");
 }
 
+static void
+test_detect(void **state)
+{
+	char a0[] = "certferry", a1[] = "issue", a2[] = "--deploy-hook",
+	     a3[] = "--list", a4[] = "--friendlyname", a5[] = "list",
+	     a6[] = "--renew";
+	char *certferry_cmd[] = { a0, a1, a2, a3, NULL };
+	char *winacme[] = { a0, a6, a4, a5, NULL };
+
+	(void)state;
+	/* "--list" as a value of a certferry command is not win-acme's */
+	assert_false(cf_winacme_args_detect(4, certferry_cmd));
+	/* "list" as the value of a win-acme argument is not a command */
+	assert_true(cf_winacme_args_detect(4, winacme));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_detect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
