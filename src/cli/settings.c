@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -356,6 +357,7 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 		 struct cf_err *err)
 {
 	struct cf_settings *s;
+	struct stat sb;
 	int r;
 
 	*out = NULL;
@@ -381,8 +383,24 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 	s->explicit_ = explicit_;
 	s->err = err;
 	if (s->file == NULL) {
+		fclose(s->f);
+		s->f = NULL;
 		cf_settings_free(s);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
+	/* It names commands certferry runs (deploy hooks, DNS scripts, the
+	 * notify command), as root for the timer: only its owner may write. */
+	if (fstat(fileno(s->f), &sb) != 0 ||
+	    (S_ISREG(sb.st_mode) && ((sb.st_mode & 022) != 0 ||
+	     (sb.st_uid != geteuid() && sb.st_uid != 0))) ||
+	    (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode))) {
+		fclose(s->f);
+		s->f = NULL;
+		cf_settings_free(s);
+		return cf_err_set(err, CF_ERR_USAGE, "settings file %s: it names "
+				  "commands certferry runs, so it must be a "
+				  "file owned by you or root and writable by "
+				  "nobody else: chown and chmod go-w it", path);
 	}
 	r = ini_parse_stream(reader, s, on_entry, s);
 	fclose(s->f);

@@ -40,6 +40,7 @@ ca-bundle = $PEBBLE_CA
 eab-kid = $EAB_KID
 eab-hmac-key-file = $EAB_HMAC_FILE
 EOC
+chmod 600 "$CF_TMP/certferry.conf"  # only its owner may write it
 export CERTFERRY_CONFIG="$CF_TMP/certferry.conf"
 
 # N, the default profile, IIS, the configured applicationHost.config,

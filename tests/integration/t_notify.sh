@@ -59,6 +59,7 @@ write_conf() { # EXPIRY-DAYS
 	command = $CF_TMP/notify-cmd
 	expiry-days = $1
 	EOC
+	chmod 600 "$CONF"  # only its owner may write it (settings.h)
 }
 write_conf 14
 export CERTFERRY_CONFIG="$CONF"

@@ -30,6 +30,7 @@ write_conf() { # KEY-TYPE
 	eab-kid = $EAB_KID
 	eab-hmac-key-file = $EAB_HMAC_FILE
 	EOC
+	chmod 600 "$CONF"  # only its owner may write it (settings.h)
 }
 def() { echo "$STATE/renewals/$1.json"; }
 write_conf ec384
@@ -94,7 +95,7 @@ else
 fi
 
 # A bad file: exit 2, FILE:LINE, nothing issued.
-printf '[issue]\nkey-type = ec384\nvalidaton = http-01\n' >"$CF_TMP/bad.conf"
+printf '[issue]\nkey-type = ec384\nvalidaton = http-01\n' >"$CF_TMP/bad.conf" && chmod 600 "$CF_TMP/bad.conf"
 t_run "$CF" --config "$CF_TMP/bad.conf" issue -d c.settings.test
 if [ "$T_RC" = 2 ] && grep -q "^error: $CF_TMP/bad.conf:3: unknown key 'validaton'" "$T_ERR" &&
 	[ ! -e "$(def c.settings.test)" ]; then

@@ -33,6 +33,7 @@ iis-config = $IISCONF
 pfx-password-file = $PW
 http-address = 127.0.0.1
 EOC
+chmod 600 "$CF_TMP/certferry.conf"  # only its owner may write it
 export CERTFERRY_CONFIG="$CF_TMP/certferry.conf"
 
 # As win-acme documents it (site 1000 is "Tenant 01 - alpha").

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/settings.h"
@@ -100,6 +101,27 @@ test_missing(void **state)
 	assert_int_equal(cf_settings_load("/nonexistent/c.conf", 1, &s, &err),
 			 CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "/nonexistent/c.conf"));
+}
+
+static void
+test_permissions(void **state)
+{
+	struct cf_settings *s = NULL;
+	struct cf_err err = { 0 };
+
+	(void)state;
+	write_conf("[issue]\nkey-type = ec256\n");
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(cf_settings_load(path, 1, &s, &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "writable by nobody else"));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(cf_settings_load(path, 1, &s, &err), CF_OK);
+	cf_settings_free(s);
+	unlink(path);
+	/* an empty settings file for tests and scripts */
+	s = NULL;
+	assert_int_equal(cf_settings_load("/dev/null", 1, &s, &err), CF_OK);
+	cf_settings_free(s);
 }
 
 static const char conf[] =
@@ -261,6 +283,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_permissions),
 		cmocka_unit_test(test_command_argv),
 		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_show),
