@@ -17,7 +17,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libcurl jansson libxml-2.0 openssl ldns libidn2 libseccomp
+PKGS      = libcurl jansson libxml-2.0 openssl ldns libidn2 libseccomp inih
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -19,6 +19,8 @@ PACKAGES=(
 	libldns-dev          # DNS: dns-01 propagation checks and RFC 2136 updates
 	libidn2-dev          # IDNA names (U-labels to A-labels)
 	libseccomp-dev       # the network process's system call filter (src/sep/sandbox.c)
+	libinih-dev          # the settings file certferry.conf (INI, src/cli/settings.c):
+	                     # a small, well-kept parser instead of a hand-written one
 	libcmocka-dev        # unit tests (tests/unit/test_*.c)
 	openssl              # test harness: throwaway CA, cert/key checks, random EAB keys
 	ca-certificates      # system trust store used by libcurl by default
@@ -30,6 +32,8 @@ PACKAGES=(
 	nginx-light          # real web server for webroot and nginx installer tests
 	apache2              # real Apache for the --install apache tests (t_install_apache.sh):
 	                     # its config test, graceful reload and TLS handshakes
+	python3-aiosmtpd     # a real SMTP server (STARTTLS, Maildir) for the e-mail
+	                     # notification tests (t_notify.sh); pulls in python3
 	curl                 # test harness: waits for Pebble, fetches its root
 	jq                   # test harness: reads JSON state and Pebble answers
 	procps               # ps: tests check that secrets never show on argv

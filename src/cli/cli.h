@@ -23,6 +23,8 @@ enum cf_exit {
 	CF_EXIT_LOCKED = 4,    /* another certferry holds the lock */
 };
 
+struct cf_settings;
+
 /* Global options (before the subcommand). */
 struct cf_cli {
 	const char *state_dir;   /* --state-dir, CERTFERRY_STATE_DIR */
@@ -34,6 +36,9 @@ struct cf_cli {
 	const char *account;     /* --account NAME, CERTFERRY_ACCOUNT: a
 				    named account of the server */
 	char *state_default;     /* owned: computed default state dir */
+	const struct cf_settings *settings; /* the settings file (cli/settings.h) */
+	char *const *global_argv;   /* the global options as given (borrowed), */
+	int global_argc;            /* for the menu's printed command lines */
 };
 
 /* Print "error: <msg>" (and nothing else) and map rc to an exit status. */
@@ -76,6 +81,21 @@ int cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_iis_import_winacme(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_ca(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_verify(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_notify(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_status(struct cf_cli *cli, int argc, char **argv);
+int cf_cmd_interactive(struct cf_cli *cli, int argc, char **argv);
+
+/* The message of a run ([notify] of the settings file): sent when the
+ * items deserve one (failures, expiring, successes if asked), or always
+ * with test.  A failed send is a warning for a run (returns 0), an error
+ * for a test.  Returns an exit status. */
+struct cf_notify_item;
+int cf_cli_notify(struct cf_cli *cli, const struct cf_notify_item *items,
+		  size_t n, int test);
+/* STATE/last-run: "running TIME" when a renew run starts, "done TIME"
+ * when it has reported (a warning when it cannot be written); read by
+ * "notify unit-failed". */
+void cf_cli_mark_run(const char *state_root, time_t now, int done);
 
 /* The clock of renew/list: time(NULL), or CERTFERRY_NOW (RFC 3339 or
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */
@@ -151,6 +171,13 @@ void cf_cli_print_verify(const struct cf_verify_report *r, const char *indent);
 /* What --install nginx|apache and the deploy hooks did (stdout; a failed
  * hook also as a warning on stderr). */
 void cf_cli_print_server(const struct cf_delivery *d);
+
+/* One certificate as "list --json" shows it (names, sites, not_after,
+ * next_renewal, last_result, failures); NULL when out of memory. */
+struct cf_renewal;
+typedef struct json_t json_t;
+json_t *cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
+			  time_t now);
 
 /* Open state + engine from the global options and load any account. */
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,

@@ -110,8 +110,9 @@ print_sites(const struct cf_renewal *r)
 	printf("]");
 }
 
-static json_t *
-list_entry(const struct cf_state *st, const struct cf_renewal *r, time_t now)
+json_t *
+cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
+		  time_t now)
 {
 	const struct cf_renewal_event *ev = last_event(r);
 	struct cf_due due;
@@ -277,7 +278,7 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			ret = CF_EXIT_FAIL;
 			continue;
 		}
-		j = list_entry(&st, &r, now);
+		j = cf_cli_list_entry(&st, &r, now);
 		if (as_json && j != NULL) {
 			/* Streamed: one entry at a time, nothing kept. */
 			char *text = json_dumps(j, JSON_INDENT(2) |

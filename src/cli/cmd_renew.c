@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/settings.h"
 #include "core/log.h"
+#include "engine/notify.h"
 #include "engine/renew.h"
 #include "http/headers.h"
 
@@ -52,10 +54,44 @@ renew_usage(FILE *f)
 }
 
 /* What the run reports, one item at a time (streamed: nothing is kept
- * but the counts). */
+ * but the counts and, for the notification, a small note per item). */
+struct renew_note {
+	const char *name;            /* borrowed from the run's names */
+	enum cf_renew_outcome outcome;
+	time_t not_after;            /* a renewed certificate's */
+	char *detail;                /* a failure's message (owned) */
+};
+
 struct renew_out {
 	size_t count[CF_RENEW_REPAIRED + 1];
+	struct renew_note *notes;    /* one per item, in report order */
+	size_t nnotes, cap;
+	int keep_notes;              /* only when notifications are set */
 };
+
+static void
+keep_note(struct renew_out *ro, const struct cf_renew_item *it)
+{
+	struct renew_note *nn;
+
+	if (!ro->keep_notes)
+		return;
+	if (ro->nnotes == ro->cap) {
+		size_t cap = ro->cap ? ro->cap * 2 : 64;
+		if ((nn = realloc(ro->notes, cap * sizeof(*nn))) == NULL)
+			return; /* the message will lack this item, not the run */
+		ro->notes = nn;
+		ro->cap = cap;
+	}
+	nn = &ro->notes[ro->nnotes++];
+	nn->name = it->name;
+	nn->outcome = it->outcome;
+	nn->not_after = it->not_after;
+	nn->detail = it->outcome == CF_RENEW_FAILED ?
+			     strdup(it->err.msg[0] ? it->err.msg :
+						     cf_rc_name(it->err.rc)) :
+			     NULL;
+}
 
 static void
 print_item(void *ctx, const struct cf_renew_item *it)
@@ -64,6 +100,7 @@ print_item(void *ctx, const struct cf_renew_item *it)
 	char na[32];
 
 	ro->count[it->outcome]++;
+	keep_note(ro, it);
 	switch (it->outcome) {
 	case CF_RENEW_OK:
 		cf_rfc3339_format(it->not_after, na);
@@ -108,6 +145,53 @@ long_arg(const char *opt, const char *arg, long min, long max, long *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* One message for the whole run ([notify]): failures, certificates that
+ * expire soon without a new one, successes if asked. */
+static void
+notify_run(struct cf_cli *cli, const struct cf_state *st,
+	   const struct renew_out *ro, time_t now)
+{
+	struct cf_notify_conf c;
+	struct cf_notify_item *ni;
+	size_t i, n = ro->nnotes;
+
+	cf_cli_mark_run(st->root, now, 1);
+	if (cli->settings == NULL)
+		return;
+	cf_settings_notify(cli->settings, &c);
+	if (!cf_notify_configured(&c) || (ni = calloc(n + 1, sizeof(*ni))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct renew_note *it = &ro->notes[i];
+		struct cf_renewal r;
+		struct cf_err e = { 0 };
+
+		ni[i].name = it->name;
+		ni[i].kind = CF_NOTE_QUIET;
+		if (it->outcome == CF_RENEW_OK) {
+			ni[i].kind = CF_NOTE_OK;
+			ni[i].not_after = it->not_after;
+			continue;
+		}
+		if (it->outcome == CF_RENEW_FAILED) {
+			ni[i].kind = CF_NOTE_FAILED;
+			ni[i].detail = it->detail ? it->detail : "failed";
+		}
+		memset(&r, 0, sizeof(r));
+		if (it->outcome != CF_RENEW_INACTIVE &&
+		    cf_renewal_load(st, it->name, &r, &e) == CF_OK) {
+			ni[i].not_after = r.not_after;
+			if (ni[i].kind == CF_NOTE_QUIET &&
+			    r.state == CF_REN_ACTIVE)
+				ni[i].kind = cf_notify_expiry_kind(&c,
+							r.not_after, now);
+			cf_renewal_free(&r);
+		}
+	}
+	(void)cf_cli_notify(cli, ni, n, 0);
+	free(ni);
 }
 
 int
@@ -222,6 +306,14 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		printf("nothing to renew: no renewal definitions in %s\n", st.root);
 		goto out;
 	}
+	if (!o.dry_run) {
+		struct cf_notify_conf nc;
+		cf_cli_mark_run(st.root, o.now, 0);
+		if (cli->settings != NULL) {
+			cf_settings_notify(cli->settings, &nc);
+			ro.keep_notes = cf_notify_configured(&nc);
+		}
+	}
 	if (cf_renew_run(&st, &o, items, n, print_item, &ro, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
@@ -232,6 +324,8 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
 	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
 	       count[CF_RENEW_REPAIRED], count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
+	if (!o.dry_run)
+		notify_run(cli, &st, &ro, o.now);
 	ret = count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
 	      count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
 	goto out;
@@ -243,6 +337,9 @@ out:
 	free(all);
 	free(only);
 	free(items);
+	for (size_t i = 0; i < ro.nnotes; i++)
+		free(ro.notes[i].detail);
+	free(ro.notes);
 	cf_state_close(&st);
 	return ret;
 }

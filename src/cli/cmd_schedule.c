@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/settings.h"
 #include "core/buf.h"
 #include "core/harden.h"
 #include "store/atomic.h"
 
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
 #define UNIT "certferry-renew"
+#define NOTIFY_UNIT "certferry-notify"
 
 static void
 schedule_usage(FILE *f)
@@ -25,12 +27,13 @@ schedule_usage(FILE *f)
 "usage: certferry [global options] schedule install [--unit-dir DIR] [--cron]\n"
 "       certferry [global options] schedule remove [--unit-dir DIR]\n"
 "\n"
-"install writes " UNIT ".service and " UNIT ".timer (twice daily, with\n"
-"a randomized delay of up to an hour) into DIR (default " DEFAULT_UNIT_DIR ")\n"
+"install writes " UNIT ".service, " UNIT ".timer (twice daily, with\n"
+"a randomized delay of up to an hour) and " NOTIFY_UNIT "@.service (its\n"
+"OnFailure=: a run that crashes is reported) into DIR (default " DEFAULT_UNIT_DIR ")\n"
 "and, for the default DIR, runs 'systemctl daemon-reload' and enables the\n"
 "timer.  With --cron it prints a crontab line instead (install nothing).\n"
-"The job runs 'certferry renew' with the --state-dir and --ca-bundle given\n"
-"here.  remove deletes the two units (and disables the timer).\n");
+"The job runs 'certferry renew' with the --state-dir, --ca-bundle and\n"
+"--config given here.  remove deletes the three units (and disables the timer).\n");
 }
 
 /* Absolute path of this binary (for ExecStart). */
@@ -85,25 +88,35 @@ quote_arg(const char *a, int cron)
 }
 
 /* The job's command line: BINARY [--state-dir X] [--ca-bundle Y]
- * [--allow-cross-origin] renew,
+ * [--config F] [--allow-cross-origin] TAIL (" renew", or the notify
+ * unit's " notify unit-failed %i"),
  * every path absolute (main made them so) and quoted.  malloc'd. */
 static char *
-job_command(const struct cf_cli *cli, const char *self, int cron)
+job_command(const struct cf_cli *cli, const char *self, int cron,
+	    const char *tail)
 {
 	char *bin = quote_arg(self, cron), *sd = NULL, *ca = NULL, *cmd = NULL;
+	char *cf = NULL;
+	/* a named settings file; the default one is found again by itself */
+	const char *conf = cli->settings != NULL &&
+			   cf_settings_explicit(cli->settings) ?
+			   cf_settings_file(cli->settings) : NULL;
 
 	if (bin == NULL ||
 	    (cli->state_dir != NULL &&
 	     (sd = quote_arg(cli->state_dir, cron)) == NULL) ||
 	    (cli->ca_bundle != NULL &&
-	     (ca = quote_arg(cli->ca_bundle, cron)) == NULL))
+	     (ca = quote_arg(cli->ca_bundle, cron)) == NULL) ||
+	    (conf != NULL && (cf = quote_arg(conf, cron)) == NULL))
 		goto out;
-	cmd = cf_strfmt("%s%s%s%s%s%s renew%s", bin,
+	cmd = cf_strfmt("%s%s%s%s%s%s%s%s%s%s", bin,
 			sd ? " --state-dir " : "", sd ? sd : "",
 			ca ? " --ca-bundle " : "", ca ? ca : "",
+			cf ? " --config " : "", cf ? cf : "",
 			cli->allow_cross_origin ? " --allow-cross-origin" : "",
-			cron ? " -q" : "");
+			tail, cron ? " -q" : "");
 out:
+	free(cf);
 	free(bin);
 	free(sd);
 	free(ca);
@@ -138,7 +151,7 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = DEFAULT_UNIT_DIR, *cmd;
-	char self[PATH_MAX], svc[PATH_MAX + 64], tmr[PATH_MAX + 64],
+	char self[PATH_MAX], svc[PATH_MAX + 64], tmr[PATH_MAX + 64], nfy[PATH_MAX + 64],
 	     text[1024], *job = NULL, *unit;
 	struct cf_err err = { 0 };
 	int ch, cron = 0, dflt = 1;
@@ -182,20 +195,22 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 	}
 	snprintf(svc, sizeof(svc), "%s/" UNIT ".service", dir);
 	snprintf(tmr, sizeof(tmr), "%s/" UNIT ".timer", dir);
+	snprintf(nfy, sizeof(nfy), "%s/" NOTIFY_UNIT "@.service", dir);
 	if (strcmp(cmd, "remove") == 0) {
 		if (dflt)
 			(void)run_systemctl("disable", "--now", UNIT ".timer");
 		if ((unlink(tmr) != 0 && errno != ENOENT) ||
+		    (unlink(nfy) != 0 && errno != ENOENT) ||
 		    (unlink(svc) != 0 && errno != ENOENT)) {
 			fprintf(stderr, "error: remove %s: %s\n", dir, strerror(errno));
 			return CF_EXIT_FAIL;
 		}
 		if (dflt)
 			(void)run_systemctl("daemon-reload", NULL, NULL);
-		printf("removed %s and %s\n", svc, tmr);
+		printf("removed %s, %s and %s\n", svc, tmr, nfy);
 		return CF_EXIT_OK;
 	}
-	if ((job = job_command(cli, self, cron)) == NULL) {
+	if ((job = job_command(cli, self, cron, " renew")) == NULL) {
 		fprintf(stderr, "error: out of memory\n");
 		return CF_EXIT_FAIL;
 	}
@@ -212,6 +227,8 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "Description=certferry: renew ACME certificates that are due\n"
 		 "Wants=network-online.target\n"
 		 "After=network-online.target\n"
+		 "# a run that crashes, is killed or times out is reported too\n"
+		 "OnFailure=" NOTIFY_UNIT "@%%n.service\n"
 		 "\n"
 		 "[Service]\n"
 		 "Type=oneshot\n"
@@ -246,11 +263,33 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "WantedBy=timers.target\n");
 	if (cf_file_write_atomic(tmr, text, strlen(text), 0644, &err) != CF_OK)
 		return cf_cli_fail(&err);
+	if ((job = job_command(cli, self, 0, " notify unit-failed %i")) == NULL ||
+	    (unit = cf_strfmt(
+		 "# Written by 'certferry schedule install': reports a renew run\n"
+		 "# that failed without reporting itself ([notify] settings).\n"
+		 "[Unit]\n"
+		 "Description=certferry: report that %%i failed\n"
+		 "\n"
+		 "[Service]\n"
+		 "Type=oneshot\n"
+		 "ExecStart=%s\n"
+		 "PrivateTmp=yes\n"
+		 "NoNewPrivileges=yes\n", job)) == NULL) {
+		free(job);
+		fprintf(stderr, "error: out of memory\n");
+		return CF_EXIT_FAIL;
+	}
+	free(job);
+	if (cf_file_write_atomic(nfy, unit, strlen(unit), 0644, &err) != CF_OK) {
+		free(unit);
+		return cf_cli_fail(&err);
+	}
+	free(unit);
 	if (dflt && (run_systemctl("daemon-reload", NULL, NULL) != 0 ||
 		     run_systemctl("enable", "--now", UNIT ".timer") != 0))
 		fprintf(stderr, "warning: enable the timer by hand: systemctl "
 			"enable --now " UNIT ".timer\n");
-	printf("installed %s and %s%s\n", svc, tmr,
+	printf("installed %s, %s and %s%s\n", svc, tmr, nfy,
 	       dflt ? "" : " (run 'systemctl daemon-reload' and enable the "
 			   "timer where they are used)");
 	return CF_EXIT_OK;

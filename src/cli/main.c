@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_iis.h"
+#include "cli/settings.h"
+#include "cli/winacme_args.h"
 #include "core/harden.h"
 #include "core/log.h"
 #include "sep/netproc.h"
@@ -41,8 +44,20 @@ usage(FILE *f)
 		"  iis import-winacme DIR  win-acme renewals as certferry definitions\n"
 		"  ca info                 what the CA advertises: profiles, ARI,\n"
 		"                          terms, EAB required, CAA identities\n"
+		"  config show             each setting's value and where it came from\n"
+		"  --source iis|manual ...  win-acme's unattended arguments, run as\n"
+		"                          certferry's (docs/WINACME-ARGS.md)\n"
+		"  interactive             a menu (also: certferry alone on a terminal)\n"
+		"  status [--json] [--prometheus FILE]\n"
+		"                          health at a glance (exit 1: attention)\n"
+		"  notify test             send a test notification ([notify] settings)\n"
 		"\n"
 		"global options:\n"
+		"  --config FILE      settings file (env CERTFERRY_CONFIG; default\n"
+		"                     /etc/certferry/certferry.conf for root, else\n"
+		"                     $XDG_CONFIG_HOME/certferry/certferry.conf)\n"
+		"  --ca NAME          the settings file's [ca NAME] profile (env\n"
+		"                     CERTFERRY_CA)\n"
 		"  --server URL       the CA's ACME directory URL (env CERTFERRY_SERVER)\n"
 		"  --state-dir DIR    state folder (env CERTFERRY_STATE_DIR; default\n"
 		"                     /var/lib/certferry for root, else\n"
@@ -87,6 +102,8 @@ main(int argc, char **argv)
 		{ "http-timeout", required_argument, NULL, 'T' },
 		{ "allow-cross-origin", no_argument, NULL, 'O' },
 		{ "account", required_argument, NULL, 'A' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,8 +112,17 @@ main(int argc, char **argv)
 	};
 	struct cf_cli cli;
 	struct cf_err err = { 0 };
-	char *state_abs = NULL, *bundle_abs = NULL;
-	int ch, ret;
+	char *state_abs = NULL, *bundle_abs = NULL, *conf_path = NULL;
+	char *conf_abs = NULL;
+	char **wa_argv = NULL;
+	char **cmd_argv = NULL;
+	const char *conf_arg = NULL, *ca_arg = NULL, *v;
+	const char *given_k[16], *given_v[16];
+	struct cf_settings *settings = NULL;
+	static char interactive_name[] = "interactive";
+	static char *interactive_argv[] = { interactive_name, NULL };
+	size_t ngiven = 0;
+	int ch, ret, conf_explicit, cmd_argc, li = 0;
 
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
@@ -116,8 +142,22 @@ main(int argc, char **argv)
 		cf_sep_enable("/proc/self/exe");
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = CF_LOG_INFO;
+	/* win-acme's unattended command line: run as certferry's own, and
+	 * say which (winacme_args.h). */
+	if (cf_winacme_args_detect(argc, argv)) {
+		if (cf_winacme_args_translate(argc, argv, &argc, &wa_argv,
+					      &err) != CF_OK)
+			return cf_cli_fail(&err);
+		argv = wa_argv;
+		cf_winacme_args_print(stderr, argc, argv);
+	}
 	/* "+": stop at the subcommand, whose options are its own. */
-	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {
+		if (ch != 'v' && ch != 'q' && ch != 'h' && ch != 'V' &&
+		    ch != '?' && ngiven < 16) {
+			given_k[ngiven] = longopts[li].name;
+			given_v[ngiven++] = optarg != NULL ? optarg : "yes";
+		}
 		switch (ch) {
 		case 's':
 			cli.server = optarg;
@@ -139,6 +179,12 @@ main(int argc, char **argv)
 		case 'A':
 			cli.account = optarg;
 			break;
+		case 'c':
+			conf_arg = optarg;
+			break;
+		case 'P':
+			ca_arg = optarg;
+			break;
 		case 'v':
 			cli.verbosity++;
 			break;
@@ -156,7 +202,8 @@ main(int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	/* no command: the menu on a terminal, the usage otherwise */
+	if (optind >= argc && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
 		usage(stderr);
 		return CF_EXIT_USAGE;
 	}
@@ -164,6 +211,36 @@ main(int argc, char **argv)
 	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
 	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
 	cli.account = env_or(cli.account, "CERTFERRY_ACCOUNT");
+	/* The settings file fills in what neither gave (settings.h). */
+	if (conf_arg != NULL && cf_path_abs(conf_arg, &conf_abs, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (conf_abs != NULL)
+		conf_arg = conf_abs;
+	if (cf_settings_path(conf_arg, &conf_path, &conf_explicit, &err) != CF_OK ||
+	    cf_settings_load(conf_path, conf_explicit, &settings, &err) != CF_OK ||
+	    cf_settings_select_ca(settings, ca_arg, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	if (cli.server == NULL)
+		cli.server = cf_settings_global(settings, "server");
+	if (cli.state_dir == NULL)
+		cli.state_dir = cf_settings_global(settings, "state-dir");
+	if (cli.ca_bundle == NULL)
+		cli.ca_bundle = cf_settings_global(settings, "ca-bundle");
+	if (cli.account == NULL)
+		cli.account = cf_settings_global(settings, "account");
+	if (cf_settings_global(settings, "allow-cross-origin") != NULL)
+		cli.allow_cross_origin = 1;
+	if (cli.http_timeout_s == 0 &&
+	    (v = cf_settings_global(settings, "http-timeout")) != NULL &&
+	    cf_cli_long_arg("http-timeout", v, 1, 86400, &cli.http_timeout_s,
+			    &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
 	/* Recorded in renewals and timer units: absolute from here on. */
 	if ((cli.state_dir != NULL &&
 	     cf_path_abs(cli.state_dir, &state_abs, &err) != CF_OK) ||
@@ -177,9 +254,32 @@ main(int argc, char **argv)
 	cf_log_set_level(cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
 			 (enum cf_log_level)cli.verbosity);
 
+	cli.global_argv = argv + 1;
+	cli.global_argc = optind - 1;
 	argc -= optind;
 	argv += optind;
-	if (strcmp(argv[0], "account") == 0)
+	if (argc == 0) {
+		argc = 1;
+		argv = interactive_argv;
+	}
+	if (cf_settings_command_argv(settings, argc, argv, &cmd_argc, &cmd_argv,
+				     &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	argc = cmd_argc;
+	argv = cmd_argv;
+	cli.settings = settings;
+	if (strcmp(argv[0], "config") == 0)
+		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
+				    argv);
+	else if (strcmp(argv[0], "interactive") == 0)
+		ret = cf_cmd_interactive(&cli, argc, argv);
+	else if (strcmp(argv[0], "status") == 0)
+		ret = cf_cmd_status(&cli, argc, argv);
+	else if (strcmp(argv[0], "notify") == 0)
+		ret = cf_cmd_notify(&cli, argc, argv);
+	else if (strcmp(argv[0], "account") == 0)
 		ret = cf_cmd_account(&cli, argc, argv);
 	else if (strcmp(argv[0], "issue") == 0)
 		ret = cf_cmd_issue(&cli, argc, argv);
@@ -209,6 +309,12 @@ main(int argc, char **argv)
 			argv[0]);
 		ret = CF_EXIT_USAGE;
 	}
+out:
+	free(cmd_argv);
+	cf_settings_free(settings);
+	free(conf_path);
+	free(conf_abs);
+	cf_winacme_args_free(wa_argv);
 	free(cli.state_default);
 	free(state_abs);
 	free(bundle_abs);

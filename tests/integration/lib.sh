@@ -57,7 +57,10 @@ STATE="$CF_TMP/state"
 T_SCRIPT=$(basename "$0" .sh)
 # Tests set what certferry sees; nothing comes from the caller's environment.
 unset CERTFERRY_STATE_DIR CERTFERRY_SERVER CERTFERRY_CA_BUNDLE \
-	CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY
+	CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY CERTFERRY_CA CERTFERRY_ACCOUNT
+# ... nor from the machine's settings file (/etc/certferry/certferry.conf
+# as root): an empty one, unless a test names its own.
+export CERTFERRY_CONFIG=/dev/null
 T_FAILED=0
 T_RC=0
 T_OUT="$CF_TMP/t_out"

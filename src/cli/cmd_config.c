@@ -1,0 +1,46 @@
+/*
+ * cmd_config.c - "certferry config show|check": the settings file as
+ * certferry reads it (settings.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/settings.h"
+
+static void
+config_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: certferry [--config FILE] [--ca NAME] config show|check\n"
+		"\n"
+		"  show    each setting's effective value and where it came from:\n"
+		"          the command line, the environment, FILE:LINE (of a\n"
+		"          [ca NAME] profile or a section) or the built-in default\n"
+		"  check   read the settings file and report its first error\n"
+		"          (exit 2) or 'ok'\n");
+}
+
+int
+cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,
+	      const char *const *given_vals, size_t ngiven, int argc,
+	      char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "show") == 0) {
+		cf_settings_show(s, stdout, given_keys, given_vals, ngiven);
+		return CF_EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "check") == 0) {
+		/* main read and checked it already: an error exited there. */
+		printf("ok: %s\n", cf_settings_file(s) != NULL ?
+		       cf_settings_file(s) : "(no settings file)");
+		return CF_EXIT_OK;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		config_usage(stdout);
+		return CF_EXIT_OK;
+	}
+	config_usage(stderr);
+	return CF_EXIT_USAGE;
+}
