@@ -149,11 +149,8 @@ cf_secret_file_read(const char *path, char **out, int *loose,
 	*out = NULL;
 	if (loose != NULL)
 		*loose = 0;
-	if ((rc = cf_file_read(path, SECRET_MAX, out, &len, err)) != CF_OK) {
-		if (rc == CF_ERR_NOTFOUND || rc == CF_ERR_IO)
-			rc = err->rc = CF_ERR_USAGE;
+	if ((rc = cf_file_read_input(path, SECRET_MAX, out, &len, err)) != CF_OK)
 		return rc;
-	}
 	if (loose != NULL && stat(path, &sb) == 0 && (sb.st_mode & 0077) != 0)
 		*loose = 1;
 	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' ||
