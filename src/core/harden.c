@@ -116,6 +116,21 @@ cf_child_close_fds_from(int first)
 		close((int)fd);
 }
 
+/* A child's wait status as a result: CF_OK for exit 0, else CF_ERR_IO
+ * naming the program and how it ended. */
+static cf_rc
+wait_status_rc(const char *prog, int status, struct cf_err *err)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return CF_OK;
+	if (WIFEXITED(status))
+		return cf_err_set(err, CF_ERR_IO, "%s failed with exit status %d%s",
+				  prog, WEXITSTATUS(status),
+				  WEXITSTATUS(status) == 127 ? " (not found?)" : "");
+	return cf_err_set(err, CF_ERR_IO, "%s was killed by signal %d", prog,
+			  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
 cf_rc
 cf_child_run(const char *const *argv, struct cf_err *err)
 {
@@ -142,15 +157,7 @@ cf_child_run(const char *const *argv, struct cf_err *err)
 	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = CF_OK;
-	else if (WIFEXITED(status))
-		rc = cf_err_set(err, CF_ERR_IO, "%s failed with exit status %d%s",
-				argv[0], WEXITSTATUS(status),
-				WEXITSTATUS(status) == 127 ? " (not found?)" : "");
-	else
-		rc = cf_err_set(err, CF_ERR_IO, "%s was killed by signal %d",
-				argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	rc = wait_status_rc(argv[0], status, err);
 out:
 	cf_child_env_free(env);
 	return rc;
@@ -259,15 +266,8 @@ cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
 	if (timed_out)
 		rc = cf_err_set(err, CF_ERR_IO, "%s did not finish within %u s "
 				"and was killed", argv[0], o->timeout_s);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = CF_OK;
-	else if (WIFEXITED(status))
-		rc = cf_err_set(err, CF_ERR_IO, "%s failed with exit status %d%s",
-				argv[0], WEXITSTATUS(status),
-				WEXITSTATUS(status) == 127 ? " (not found?)" : "");
 	else
-		rc = cf_err_set(err, CF_ERR_IO, "%s was killed by signal %d",
-				argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		rc = wait_status_rc(argv[0], status, err);
 	if (o->output != NULL &&
 	    (*o->output = cf_buf_steal(&out)) == NULL && rc == CF_OK)
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
