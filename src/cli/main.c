@@ -14,6 +14,7 @@
 #include "cli/winacme_args.h"
 #include "core/harden.h"
 #include "core/log.h"
+#include "sep/keyproc.h"
 #include "sep/netproc.h"
 #include "sep/proc.h"
 #include "sep/respproc.h"
@@ -133,6 +134,8 @@ main(int argc, char **argv)
 		return cf_netproc_main(CF_SEP_FD);
 	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)
 		return cf_respproc_main(CF_SEP_FD);
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_KEY) == 0)
+		return cf_keyproc_main(CF_SEP_FD);
 	/* Privilege separation: every connection to a CA is made by a
 	 * network process, every standalone responder runs in a process of
 	 * its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for

@@ -414,10 +414,10 @@ out:
 
 cf_rc
 cf_jws_eab(const unsigned char *hmac, size_t hmac_len, const char *eab_kid,
-	   const char *new_account_url, EVP_PKEY *account_key, json_t **out,
+	   const char *new_account_url, json_t *jwk, json_t **out,
 	   struct cf_err *err)
 {
-	json_t *prot = NULL, *jwk = NULL;
+	json_t *prot = NULL;
 	char *prot_b64 = NULL, *payload_b64 = NULL, *input = NULL;
 	char *sig_b64 = NULL;
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -443,8 +443,6 @@ cf_jws_eab(const unsigned char *hmac, size_t hmac_len, const char *eab_kid,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = cf_jwk_public(account_key, &jwk, err)) != CF_OK)
-		goto out;
 	if ((rc = json_b64url(prot, &prot_b64, err)) != CF_OK ||
 	    (rc = json_b64url(jwk, &payload_b64, err)) != CF_OK)
 		goto out;
@@ -467,7 +465,6 @@ cf_jws_eab(const unsigned char *hmac, size_t hmac_len, const char *eab_kid,
 out:
 	OPENSSL_cleanse(mac, sizeof(mac));
 	json_decref(prot);
-	json_decref(jwk);
 	free(prot_b64);
 	free(payload_b64);
 	free(input);

@@ -40,11 +40,12 @@ cf_rc cf_jws_sign(EVP_PKEY *key, const char *url, const char *nonce,
 
 /*
  * External Account Binding object for newAccount: a JWS with alg HS256,
- * kid = eab_kid, url = new_account_url, payload = the account key's public
- * JWK, MAC'd with the raw hmac key.  *out is a new JSON object.
+ * kid = eab_kid, url = new_account_url, payload = jwk (the account key's
+ * public JWK, borrowed: cf_jwk_public, or the key process's), MAC'd with
+ * the raw hmac key.  *out is a new JSON object.
  */
 cf_rc cf_jws_eab(const unsigned char *hmac, size_t hmac_len, const char *eab_kid,
-		 const char *new_account_url, EVP_PKEY *account_key, json_t **out,
+		 const char *new_account_url, json_t *jwk, json_t **out,
 		 struct cf_err *err) CF_MUST_CHECK;
 
 /* token "." thumbprint (RFC 8555 §8.1). *out malloc'd. */

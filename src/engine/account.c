@@ -16,19 +16,65 @@
 #include "crypto/jws.h"
 #include "engine/engine.h"
 #include "http/headers.h"
+#include "sep/keyproc.h"
+#include "sep/proc.h"
 #include "store/atomic.h"
 
 #define ACCOUNT_JSON_MAX (64 * 1024)
 #define KEY_PEM_MAX (64 * 1024)
 
-/* The key-side signing callback handed to the protocol layer. */
+/* The key-side signing callback handed to the protocol layer: the key
+ * process signs when it holds the key. */
 static cf_rc
 sign_cb(void *ctx, const char *url, const char *nonce, const char *kid,
 	const char *payload, char **jws, struct cf_err *err)
 {
 	struct cf_engine *e = ctx;
 
+	if (e->keyproc != NULL)
+		return cf_keyproc_sign(e->keyproc, url, nonce, kid, payload, jws,
+				       err);
 	return cf_jws_sign(e->account_key, url, nonce, kid, payload, jws, err);
+}
+
+static int
+key_loaded(const struct cf_engine *e)
+{
+	return e->account_key != NULL || e->keyproc != NULL;
+}
+
+cf_rc
+cf_engine_account_keyproc(struct cf_engine *e, const char *keyfile, int create,
+			  enum cf_key_type type, struct cf_err *err)
+{
+	struct cf_keyproc_info info;
+	cf_rc rc;
+
+	cf_keyproc_free(e->keyproc);
+	e->keyproc = NULL;
+	if ((rc = cf_keyproc_spawn(keyfile, create, type, &e->keyproc, &info,
+				   err)) != CF_OK)
+		return rc;
+	free(e->thumbprint);
+	free(e->account_jwk);
+	e->thumbprint = info.thumbprint;
+	e->account_jwk = info.jwk;
+	e->account_key_type = info.type;
+	return CF_OK;
+}
+
+cf_rc
+cf_engine_account_jwk(const struct cf_engine *e, json_t **out,
+		      struct cf_err *err)
+{
+	if (e->account_key != NULL)
+		return cf_jwk_public(e->account_key, out, err);
+	if (e->account_jwk == NULL)
+		return cf_err_set(err, CF_ERR_NOTFOUND, "no account key loaded");
+	if ((*out = json_loads(e->account_jwk, 0, NULL)) == NULL)
+		return cf_err_set(err, CF_ERR_INTERNAL,
+				  "the key process's JWK is not JSON");
+	return CF_OK;
 }
 
 cf_rc
@@ -60,6 +106,8 @@ void
 cf_engine_close(struct cf_engine *e)
 {
 	cf_acme_free(e->acme);
+	cf_keyproc_free(e->keyproc);
+	free(e->account_jwk);
 	EVP_PKEY_free(e->account_key);
 	free(e->dir_url);
 	free(e->account_dir);
@@ -69,9 +117,9 @@ cf_engine_close(struct cf_engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Load account.key into e (and its thumbprint). */
+/* Load account.key into this process (and its thumbprint). */
 static cf_rc
-load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
+load_key_here(struct cf_engine *e, const char *keyfile, struct cf_err *err)
 {
 	char *pem = NULL;
 	size_t len = 0;
@@ -88,6 +136,38 @@ load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
 	    (rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err)) != CF_OK)
 		return rc;
 	return CF_OK;
+}
+
+/* Load account.key: into a key process when separation is on. */
+static cf_rc
+load_key(struct cf_engine *e, const char *keyfile, struct cf_err *err)
+{
+	if (cf_sep_exe() != NULL)
+		return cf_engine_account_keyproc(e, keyfile, 0, CF_KEY_EC256, err);
+	return load_key_here(e, keyfile, err);
+}
+
+/* Make a new account key of type in keyfile (0600) and load it; with
+ * separation on, the key process makes it and it never enters this
+ * process. */
+static cf_rc
+make_key(struct cf_engine *e, const char *keyfile, enum cf_key_type type,
+	 struct cf_err *err)
+{
+	char *pem = NULL;
+	size_t plen = 0;
+	cf_rc rc;
+
+	if (cf_sep_exe() != NULL)
+		return cf_engine_account_keyproc(e, keyfile, 1, type, err);
+	e->account_key_type = type;
+	if ((rc = cf_key_generate(type, &e->account_key, err)) == CF_OK &&
+	    (rc = cf_key_to_pem(e->account_key, &pem, &plen, err)) == CF_OK &&
+	    (rc = cf_file_write_atomic(keyfile, pem, plen, 0600, err)) == CF_OK)
+		rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err);
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, plen);
+	return rc;
 }
 
 /* account.key.new next to account.key: a key rollover whose outcome was
@@ -197,7 +277,7 @@ account_payload(struct cf_engine *e, const struct cf_account_opts *o,
 {
 	unsigned char *hmac = NULL;
 	size_t hlen = 0;
-	json_t *p, *contacts, *eab = NULL;
+	json_t *p, *contacts, *eab = NULL, *jwk = NULL;
 	cf_rc rc = CF_OK;
 
 	*out = NULL;
@@ -224,9 +304,9 @@ account_payload(struct cf_engine *e, const struct cf_account_opts *o,
 			rc = cf_err_set(err, CF_ERR_USAGE, "the EAB HMAC key is empty");
 			goto out;
 		}
-		rc = cf_jws_eab(hmac, hlen, o->eab_kid, dir->new_account,
-				e->account_key, &eab, err);
-		if (rc != CF_OK)
+		if ((rc = cf_engine_account_jwk(e, &jwk, err)) != CF_OK ||
+		    (rc = cf_jws_eab(hmac, hlen, o->eab_kid, dir->new_account,
+				     jwk, &eab, err)) != CF_OK)
 			goto out;
 		json_object_set_new(p, "externalAccountBinding", eab);
 	}
@@ -235,6 +315,7 @@ account_payload(struct cf_engine *e, const struct cf_account_opts *o,
 out:
 	if (hmac != NULL)
 		OPENSSL_clear_free(hmac, hlen);
+	json_decref(jwk);
 	json_decref(p);
 	return rc;
 }
@@ -291,8 +372,7 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 			   int *existed, struct cf_err *err)
 {
 	const struct cf_acme_directory *dir;
-	char *kpath = NULL, *pem = NULL;
-	size_t plen = 0;
+	char *kpath = NULL;
 	json_t *payload = NULL;
 	int found = 0, created_dir = 0;
 	struct stat sb;
@@ -339,21 +419,13 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 		goto out;
 	}
 	/* A key left by an interrupted registration is used again. */
-	if (e->account_key != NULL) {
+	if (key_loaded(e)) {
 		/* loaded by recover_account: the CA does not know it yet */
 	} else if (stat(kpath, &sb) == 0) {
 		if ((rc = load_key(e, kpath, err)) != CF_OK)
 			goto out;
-	} else {
-		e->account_key_type = o->key_type;
-		if ((rc = cf_key_generate(o->key_type, &e->account_key, err)) !=
-			    CF_OK ||
-		    (rc = cf_key_to_pem(e->account_key, &pem, &plen, err)) != CF_OK ||
-		    (rc = cf_file_write_atomic(kpath, pem, plen, 0600, err)) !=
-			    CF_OK ||
-		    (rc = cf_jwk_thumbprint(e->account_key, &e->thumbprint, err)) !=
-			    CF_OK)
-			goto out;
+	} else if ((rc = make_key(e, kpath, o->key_type, err)) != CF_OK) {
+		goto out;
 	}
 	if ((rc = account_payload(e, o, dir, &payload, err)) != CF_OK)
 		goto out;
@@ -372,8 +444,6 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 	}
 	rc = save_account_json(e, o, o->eab_kid, err);
 out:
-	if (pem != NULL)
-		OPENSSL_clear_free(pem, plen);
 	json_decref(payload);
 	if (rc != CF_OK && created_dir) {
 		/* No partial state: the account does not exist. */
@@ -447,9 +517,19 @@ cf_engine_account_export(struct cf_engine *e, const char *pass, json_t **out,
 	*out = NULL;
 	if (jpath == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	if (e->account_key == NULL) {
+	if (!key_loaded(e)) {
 		rc = cf_err_set(err, CF_ERR_NOTFOUND, "no account loaded");
 		goto out;
+	}
+	/* The export holds the key itself: read it here, not in a key
+	 * process. */
+	if (e->account_key == NULL) {
+		char *kpath = cf_strfmt("%s/%s", e->account_dir, "account.key");
+		rc = kpath == NULL ? cf_err_set(err, CF_ERR_NOMEM, "out of memory")
+				   : load_key_here(e, kpath, err);
+		free(kpath);
+		if (rc != CF_OK)
+			goto out;
 	}
 	if ((rc = cf_file_read(jpath, ACCOUNT_JSON_MAX, &text, NULL, err)) !=
 	    CF_OK)

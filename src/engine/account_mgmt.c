@@ -129,12 +129,23 @@ adopt_new_key(struct cf_engine *e, EVP_PKEY **nk, const char *newpath,
 	if (cf_fsync_parent(keypath, err) != CF_OK)
 		cf_warn("%s", err->msg);
 	cf_err_clear(err);
-	EVP_PKEY_free(e->account_key);
-	e->account_key = *nk;
-	*nk = NULL;
-	e->account_key_type = type;
-	free(e->thumbprint);
-	e->thumbprint = thumb;
+	if (e->keyproc != NULL) {
+		/* A key process holds the account key: one for the new. */
+		free(thumb);
+		EVP_PKEY_free(*nk);
+		*nk = NULL;
+		if ((rc = cf_engine_account_keyproc(e, keypath, 0, type, err)) !=
+		    CF_OK)
+			return cf_err_wrap(err, "the CA has the new account key %s",
+					   keypath);
+	} else {
+		EVP_PKEY_free(e->account_key);
+		e->account_key = *nk;
+		*nk = NULL;
+		e->account_key_type = type;
+		free(e->thumbprint);
+		e->thumbprint = thumb;
+	}
 	return account_json_set(e, "key_type", json_string(cf_key_type_name(type)),
 				err);
 }
@@ -250,7 +261,7 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 		goto out;
 	}
 	written = 1;
-	if ((rc = cf_jwk_public(e->account_key, &oldjwk, err)) != CF_OK)
+	if ((rc = cf_engine_account_jwk(e, &oldjwk, err)) != CF_OK)
 		goto out;
 	payload = json_pack("{s:s,s:O}", "account", e->account_url, "oldKey",
 			    oldjwk);

@@ -4,7 +4,11 @@
  * Owns: the wiring between the protocol (src/acme, network side), the keys
  * (src/crypto, key side), the state folder (src/store) and the validation
  * methods (src/validate).  The account key never leaves this module: the
- * protocol layer gets a signing callback only.  The CLI calls the engine;
+ * protocol layer gets a signing callback only.  With privilege separation
+ * on (sep/proc.h) the account key is not in this process at all: a key
+ * process (sep/keyproc.h) reads or makes account.key and signs; only the
+ * account commands that need the key itself (export, import, the new key
+ * of a rollover) hold it here.  The CLI calls the engine;
  * the engine never prints (progress goes to the log).
  */
 #ifndef CF_ENGINE_H
@@ -24,12 +28,19 @@
 #include "store/state.h"
 #include "validate/validate.h"
 
+struct cf_keyproc;
+
 struct cf_engine {
 	struct cf_state *state;          /* borrowed */
 	struct cf_acme *acme;            /* owned */
 	char *dir_url;
 	char *account_dir;               /* STATE/accounts/<id> */
-	EVP_PKEY *account_key;           /* owned; NULL until loaded */
+	EVP_PKEY *account_key;           /* owned; NULL until loaded, and
+					    while a key process holds it */
+	struct cf_keyproc *keyproc;      /* owned; the key process holding the
+					    account key, or NULL */
+	char *account_jwk;               /* the key process's public JWK
+					    (compact JSON text), or NULL */
 	char *account_url;
 	char *account_eab_kid;           /* the EAB key id the account was
 					    registered with (account.json
@@ -75,6 +86,19 @@ struct cf_issue_result {
 	size_t nchains;
 	size_t chain_selected;           /* index in chains of the one kept */
 };
+
+/* The account key's public JWK as a new JSON object (json_decref), from
+ * the key here or the key process's description; CF_ERR_NOTFOUND when no
+ * account key is loaded. */
+cf_rc cf_engine_account_jwk(const struct cf_engine *e, json_t **out,
+			    struct cf_err *err) CF_MUST_CHECK;
+
+/* Hand the account key in keyfile to a new key process (after ending the
+ * one e has), made there first when create (of `type`): e's thumbprint,
+ * key type and JWK come from it.  Separation must be on. */
+cf_rc cf_engine_account_keyproc(struct cf_engine *e, const char *keyfile,
+				int create, enum cf_key_type type,
+				struct cf_err *err) CF_MUST_CHECK;
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,
 		     const struct cf_acme_opts *o, struct cf_err *err) CF_MUST_CHECK;

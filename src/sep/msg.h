@@ -2,7 +2,7 @@
  * msg.h - the messages certferry's processes exchange over a socketpair.
  *
  * Owns: the wire format between the parent (keys, files) and its helper
- * processes (src/sep/netproc.h, src/sep/respproc.h): a message is a type and a list of fields,
+ * processes (src/sep/netproc.h, src/sep/keyproc.h, src/sep/respproc.h): a message is a type and a list of fields,
  * each a byte string or absent (NULL).  Every message is length-prefixed,
  * bounded (CF_SEP_MSG_MAX bytes, CF_SEP_FIELDS_MAX fields) and checked in
  * full on receipt: the header, every field length against what is left,
@@ -34,6 +34,10 @@ enum cf_sep_type {
 	CF_SEP_RSP_PRESENT,    /* parent -> responder: one challenge to answer */
 	CF_SEP_RSP_CLEANUP,    /* parent -> responder: stop answering it */
 	CF_SEP_RSP_RESULT,     /* responder -> parent: the outcome of each */
+	CF_SEP_KEY_INIT,       /* parent -> key: the key file, make it or not */
+	CF_SEP_KEY_READY,      /* key -> parent: public JWK, thumbprint, type */
+	CF_SEP_KEY_SIGN,       /* parent -> key: url, nonce, kid, payload */
+	CF_SEP_KEY_SIGNED,     /* key -> parent: the JWS */
 	CF_SEP_TYPE_END
 };
 

@@ -177,9 +177,95 @@ static const int net_syscalls[] = {
 
 static const int net_families[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK };
 
-/* The filter; a responder may also listen and accept. */
+/* The key process: it has its key in memory and its channel; it signs.
+ * No open, no socket, no thread, no file system. */
+static const int key_syscalls[] = {
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(futex),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(restart_syscall), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+	SCMP_SYS(sendmsg), SCMP_SYS(close), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(poll), SCMP_SYS(ppoll),
+};
+
+/* Who runs under a filter: what each may do besides its list. */
+enum profile { PROFILE_NET, PROFILE_RESPONDER, PROFILE_KEY };
+
+/* The sanitizer build's key process gets the network process's filter:
+ * LeakSanitizer reads /proc and starts a tracer at exit. */
+#ifdef SANITIZER_BUILD
+#define KEY_LIST_STRICT 0
+#else
+#define KEY_LIST_STRICT 1
+#endif
+
+/* The network process's rules beyond its list: read-only opens, threads,
+ * sockets of its families. */
+static int
+net_rules(scmp_filter_ctx ctx)
+{
+	int r = 0;
+
+	/* Opens for reading only: no O_WRONLY, O_RDWR, O_CREAT, O_TRUNC. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ,
+				     O_WRONLY | O_RDWR | O_CREAT | O_TRUNC, 0));
+#ifdef __NR_open
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ,
+					     O_WRONLY | O_RDWR | O_CREAT | O_TRUNC,
+					     0));
+#endif
+	/* Threads only (the resolver's), never a new process; clone3 says
+	 * ENOSYS so that the C library falls back to clone. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+					     CLONE_THREAD));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* getrlimit is prlimit64 without a new limit. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+				     SCMP_A2(SCMP_CMP_EQ, 0));
+	for (size_t i = 0; i < sizeof(net_families) / sizeof(net_families[0]) &&
+			   r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_EQ,
+					     (scmp_datum_t)net_families[i]));
+	return r;
+}
+
+/* What LeakSanitizer needs at exit (it stops the world with ptrace from
+ * a forked child): the sanitizer build only. */
+static int
+sanitizer_rules(scmp_filter_ctx ctx)
+{
+	int r = 0;
+#ifdef SANITIZER_BUILD
+	static const int lsan[] = { SCMP_SYS(ptrace), SCMP_SYS(wait4),
+		SCMP_SYS(waitid), SCMP_SYS(prctl), SCMP_SYS(getppid),
+		SCMP_SYS(kill), SCMP_SYS(getdents), SCMP_SYS(pipe),
+		SCMP_SYS(dup2) };
+	for (size_t i = 0; i < sizeof(lsan) / sizeof(lsan[0]) && r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, lsan[i], 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+#else
+	(void)ctx;
+#endif
+	return r;
+}
+
+/* The filter of a profile. */
 static cf_rc
-seccomp_apply(int responder, struct cf_err *err)
+seccomp_apply(enum profile who, struct cf_err *err)
 {
 	scmp_filter_ctx ctx;
 	const char *what = "seccomp_init";
@@ -197,54 +283,21 @@ seccomp_apply(int responder, struct cf_err *err)
 	 * allowed" and go on; a compromised process gets nothing. */
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL, "seccomp_init failed");
-	for (size_t i = 0; i < sizeof(net_syscalls) / sizeof(net_syscalls[0]) &&
-			   r == 0; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, net_syscalls[i], 0);
-	what = "seccomp_rule_add";
-	/* Opens for reading only: no O_WRONLY, O_RDWR, O_CREAT, O_TRUNC. */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ,
-					     O_WRONLY | O_RDWR | O_CREAT | O_TRUNC,
-					     0));
-#ifdef __NR_open
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ,
-					     O_WRONLY | O_RDWR | O_CREAT | O_TRUNC,
-					     0));
-#endif
-	/* Threads only (the resolver's), never a new process; clone3 says
-	 * ENOSYS so that the C library falls back to clone. */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
-					     CLONE_THREAD));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-#ifdef SANITIZER_BUILD
 	{
-		static const int lsan[] = { SCMP_SYS(ptrace), SCMP_SYS(wait4),
-			SCMP_SYS(waitid), SCMP_SYS(prctl), SCMP_SYS(getppid),
-			SCMP_SYS(kill), SCMP_SYS(getdents), SCMP_SYS(pipe),
-			SCMP_SYS(dup2) };
-		for (size_t i = 0; i < sizeof(lsan) / sizeof(lsan[0]) && r == 0; i++)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, lsan[i], 0);
-		if (r == 0)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+		int strict = who == PROFILE_KEY && KEY_LIST_STRICT;
+		const int *list = strict ? key_syscalls : net_syscalls;
+		size_t n = strict ?
+			sizeof(key_syscalls) / sizeof(key_syscalls[0]) :
+			sizeof(net_syscalls) / sizeof(net_syscalls[0]);
+		for (size_t i = 0; i < n && r == 0; i++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i], 0);
+		what = "seccomp_rule_add";
+		if (r == 0 && !strict)
+			r = net_rules(ctx);
 	}
-#endif
-	/* getrlimit is prlimit64 without a new limit. */
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
-				     SCMP_A2(SCMP_CMP_EQ, 0));
-	for (size_t i = 0; i < sizeof(net_families) / sizeof(net_families[0]) &&
-			   r == 0; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				     SCMP_A0(SCMP_CMP_EQ,
-					     (scmp_datum_t)net_families[i]));
-	if (responder) {
+		r = sanitizer_rules(ctx);
+	if (who == PROFILE_RESPONDER) {
 		static const int srv[] = { SCMP_SYS(listen), SCMP_SYS(accept),
 					   SCMP_SYS(accept4) };
 		for (size_t i = 0; i < sizeof(srv) / sizeof(srv[0]) && r == 0; i++)
@@ -263,11 +316,17 @@ seccomp_apply(int responder, struct cf_err *err)
 cf_rc
 cf_sandbox_seccomp_net(struct cf_err *err)
 {
-	return seccomp_apply(0, err);
+	return seccomp_apply(PROFILE_NET, err);
 }
 
 cf_rc
 cf_sandbox_seccomp_responder(struct cf_err *err)
 {
-	return seccomp_apply(1, err);
+	return seccomp_apply(PROFILE_RESPONDER, err);
+}
+
+cf_rc
+cf_sandbox_seccomp_key(struct cf_err *err)
+{
+	return seccomp_apply(PROFILE_KEY, err);
 }

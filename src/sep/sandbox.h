@@ -2,7 +2,7 @@
  * sandbox.h - what the network process gives up before it reads a byte
  * from the CA: new privileges, most system calls, and the file system.
  *
- * Owns: PR_SET_NO_NEW_PRIVS, the seccomp filters of the network and
+ * Owns: PR_SET_NO_NEW_PRIVS, the seccomp filters of the network, key and
  * responder processes
  * (libseccomp) and its Landlock ruleset (raw system calls: the kernel's
  * ABI, no library).  Linux's counterparts of OpenBSD's pledge(2) and
@@ -50,5 +50,11 @@ cf_rc cf_sandbox_seccomp_net(struct cf_err *err) CF_MUST_CHECK;
 /* The challenge responders' filter: the network process's, plus listen
  * and accept. */
 cf_rc cf_sandbox_seccomp_responder(struct cf_err *err) CF_MUST_CHECK;
+
+/* The key process's filter: memory, time, randomness, reading and writing
+ * its channel, exit; no open, no socket, no thread, no process (the
+ * sanitizer build gives it the network process's filter, which
+ * LeakSanitizer needs). */
+cf_rc cf_sandbox_seccomp_key(struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -10,9 +10,14 @@
 # that the check sees what it claims to.  Landlock is unit-tested
 # (tests/unit/test_sep.c): /proc does not show it.
 set -uo pipefail
+# The account key is held by a third process, the key process (sep/
+# keyproc.h): its private scalar is found in that process's memory and
+# in no other (tests/tools/memscan.py reads /proc/PID/mem as root); without
+# separation it is in certferry's, which shows the scan sees it.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_cf
+MEMSCAN="$(dirname "$0")/../tools/memscan.py"
 HCA="$BUILD/tools/hostileca"
 if [ ! -x "$HCA" ]; then
 	t_skip "$T_SCRIPT" "$HCA is not built (make build-tests)"
@@ -35,7 +40,7 @@ P2=$(echo "$ports" | sed -n 2p)
 HCA_CA="$CF_TMP/hca-ca.pem"
 cf_spawn "$CF_TMP/hca.stderr" "$HCA" --listen "127.0.0.1:$P1" \
 	--alt-listen "127.0.0.1:$P2" --ca-out "$HCA_CA" --scenario slow-authz \
-	--slow-ms 6000 --log "$CF_TMP/hca.log"
+	--slow-ms 10000 --log "$CF_TMP/hca.log"
 for ((i = 0; i < 100; i++)); do
 	[ -s "$HCA_CA" ] && break
 	sleep 0.1
@@ -96,13 +101,55 @@ run() {
 	CFPID=$CF_LAST_PID
 	HOLDER=""
 	RSP=""
+	KP=""
 	for ((i = 0; i < 200; i++)); do
 		# env execs certferry: the spawned PID is certferry itself.
 		HOLDER=$(ca_holders "$CFPID" | head -n 1)
 		RSP=$(listeners "$CFPID" "$HTTP_PORT" | head -n 1)
-		[ -n "$HOLDER" ] && [ -n "$RSP" ] && break
+		KP=$(keyprocs "$CFPID" | head -n 1)
+		# ... and the account is registered (its key exists).
+		[ -n "$HOLDER" ] && [ -n "$RSP" ] &&
+			compgen -G "$STATE/accounts/*/account.json" >/dev/null && break
 		sleep 0.1
 	done
+}
+
+# The children of $1 that are key processes.
+keyprocs() {
+	local pid
+	for pid in $(pgrep -P "$1"); do
+		tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -q "__keyproc" &&
+			echo "$pid"
+	done
+}
+
+# The account key's private scalar as hex, big-endian and (as OpenSSL's
+# BIGNUMs hold it in memory on this machine) byte-reversed.
+key_hex() {
+	local be
+	be=$(openssl pkey -in "$(compgen -G "$STATE/accounts/*/account.key" | head -n 1)" \
+		-text -noout 2>/dev/null |
+		awk '/^priv:/ { f = 1; next } /^pub:/ { f = 0 } f' | tr -d ' :\n')
+	be=${be#00}
+	[ ${#be} -eq 64 ] || return 1
+	echo "$be $(echo "$be" | fold -w2 | tac | tr -d '\n')"
+}
+
+# memscan LABEL PID WANT(found|absent) WHAT: after memscan_all.
+memscan() {
+	local label=$1 pid=$2 want=$3 what=$4 got
+	got=$(awk -v p="$pid" '$1 == p { print $2 }' "$CF_TMP/memscan.out")
+	if [ "$got" = "$want" ]; then
+		t_pass "$label: the account key is $want in the memory of $what"
+	else
+		t_fail "$label: the account key is $want in the memory of $what" \
+			"process $pid: ${got:-not scanned}"
+	fi
+}
+
+# Scan the processes $1 (comma-separated) at once, while they run.
+memscan_all() {
+	python3 "$MEMSCAN" "$1" $KEYHEX >"$CF_TMP/memscan.out" 2>&1
 }
 
 finish() {
@@ -126,6 +173,37 @@ HTTP_PORT=$(cf_freeports 1)
 
 # --- separated (the default)
 run sep
+# The key process: the account key is in its memory and no other's.
+if [ -z "$KP" ] || [ "$KP" = "$CFPID" ] || [ "$KP" = "$HOLDER" ]; then
+	t_fail "sep: a key process of its own holds the account key" \
+		"key process '$KP', certferry $CFPID, network $HOLDER"
+elif ! KEYHEX=$(key_hex); then
+	t_fail "sep: the account key's private part can be read for the scan" \
+		"$(ls -l "$STATE"/accounts/*/ 2>&1)"
+else
+	t_pass "sep: a key process of its own holds the account key"
+	if grep -qx $'Seccomp:\t2' /proc/"$KP"/status &&
+		grep -qx $'NoNewPrivs:\t1' /proc/"$KP"/status; then
+		t_pass "sep: key process has Seccomp: 2 and NoNewPrivs: 1"
+	else
+		t_fail "sep: key process has Seccomp: 2 and NoNewPrivs: 1" \
+			"$(grep -E '^(Seccomp|NoNewPrivs):' /proc/"$KP"/status | tr '\n' ' ')"
+	fi
+	# Nothing open but its channel and /dev/null: account.key was read
+	# and closed before the sandbox.
+	bad=$(for fd in /proc/"$KP"/fd/*; do readlink "$fd"; done 2>/dev/null |
+		grep -v -e '^socket:' -e '^/dev/null$' | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		t_pass "sep: key process has nothing open but its channel"
+	else
+		t_fail "sep: key process has nothing open but its channel" "$bad"
+	fi
+	memscan_all "$KP,$CFPID,$HOLDER,$RSP"
+	memscan sep "$KP" found "the key process (the scan works)"
+	memscan sep "$CFPID" absent "certferry, which reads the CA's answers"
+	memscan sep "$HOLDER" absent "the network process"
+	[ -n "$RSP" ] && memscan sep "$RSP" absent "the http-01 responder"
+fi
 if [ -z "$HOLDER" ]; then
 	t_fail "sep: a process holds the connection to the CA" "$(tail -n 5 "$RUN_LOG")"
 else
@@ -153,11 +231,11 @@ else
 	else
 		t_pass "sep: network process holds no key file"
 	fi
-	# ... while certferry itself has the account key's folder in use.
+	# ... while certferry itself has the account folder in use.
 	if [ -e "$STATE/accounts" ]; then
-		t_pass "sep: the account (and its key) is on the parent's side"
+		t_pass "sep: the account folder is on the parent's side"
 	else
-		t_fail "sep: the account (and its key) is on the parent's side" \
+		t_fail "sep: the account folder is on the parent's side" \
 			"no $STATE/accounts"
 	fi
 	# No descriptor open for writing but sockets and /dev/null.
@@ -208,6 +286,11 @@ else
 	fi
 fi
 finish sep
+if [ -n "$KP" ] && kill -0 "$KP" 2>/dev/null; then
+	t_fail "sep: the key process ended with the run" "$KP still runs"
+else
+	t_pass "sep: the key process ended with the run"
+fi
 if [ -n "$HOLDER" ] && grep -q "^network process $HOLDER started" "$RUN_LOG"; then
 	t_pass "sep: -v names the network process"
 else
@@ -226,6 +309,12 @@ if [ -n "$HOLDER" ] && [ "$HOLDER" = "$CFPID" ]; then
 else
 	t_fail "nosep: without separation certferry holds the connection" \
 		"holder '$HOLDER', certferry $CFPID"
+fi
+if KEYHEX=$(key_hex); then
+	memscan_all "$CFPID"
+	memscan nosep "$CFPID" found "certferry without separation (the scan works)"
+else
+	t_fail "nosep: the account key's private part can be read for the scan"
 fi
 finish nosep
 

@@ -30,7 +30,7 @@ check_eab(enum cf_key_type type)
 	size_t hmac_len, siglen, n;
 	EVP_PKEY *key;
 	struct cf_err err;
-	json_t *eab, *hdr, *payload_jwk, *jwk;
+	json_t *eab, *hdr, *payload_jwk, *jwk, *acct_jwk;
 	const char *prot, *payload, *sig_b64;
 	char *s, *input;
 
@@ -38,8 +38,10 @@ check_eab(enum cf_key_type type)
 	    CF_OK);
 	assert_int_equal(hmac_len, 48);
 	assert_int_equal(cf_key_generate(type, &key, &err), CF_OK);
-	assert_int_equal(cf_jws_eab(hmac, hmac_len, kid, url, key, &eab, &err),
-	    CF_OK);
+	assert_int_equal(cf_jwk_public(key, &acct_jwk, &err), CF_OK);
+	assert_int_equal(cf_jws_eab(hmac, hmac_len, kid, url, acct_jwk, &eab,
+	    &err), CF_OK);
+	json_decref(acct_jwk);
 	assert_true(json_is_object(eab));
 	assert_int_equal(json_object_size(eab), 3);
 	prot = json_string_value(json_object_get(eab, "protected"));
@@ -130,17 +132,19 @@ test_eab_bad_input(void **state)
 	static const unsigned char k[] = { 1, 2, 3 };
 	EVP_PKEY *key;
 	struct cf_err err;
-	json_t *eab;
+	json_t *eab, *jwk;
 
 	(void)state;
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
-	assert_int_equal(cf_jws_eab(k, 0, "kid", "https://a/", key, &eab,
+	assert_int_equal(cf_jwk_public(key, &jwk, &err), CF_OK);
+	assert_int_equal(cf_jws_eab(k, 0, "kid", "https://a/", jwk, &eab,
 	    &err), CF_ERR_USAGE);
 	assert_null(eab);
-	assert_int_equal(cf_jws_eab(k, sizeof(k), "", "https://a/", key, &eab,
+	assert_int_equal(cf_jws_eab(k, sizeof(k), "", "https://a/", jwk, &eab,
 	    &err), CF_ERR_USAGE);
-	assert_int_equal(cf_jws_eab(k, sizeof(k), NULL, "https://a/", key,
+	assert_int_equal(cf_jws_eab(k, sizeof(k), NULL, "https://a/", jwk,
 	    &eab, &err), CF_ERR_USAGE);
+	json_decref(jwk);
 	EVP_PKEY_free(key);
 }
 
