@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "acme/internal.h"
+#include "acme/retry.h"
 #include "core/buf.h"
 #include "http/headers.h"
 
@@ -89,10 +90,7 @@ cf_acme_renewal_info(struct cf_acme *a, const char *cert_id,
 		cf_err_wrap(err, "renewalInfo");
 		goto out;
 	}
-	if (resp.retry_after != NULL &&
-	    cf_retry_after_parse(resp.retry_after, time(NULL),
-				 &out->retry_after_s) != CF_OK)
-		out->retry_after_s = -1;
+	out->retry_after_s = cf_retry_after_s(resp.retry_after, time(NULL));
 	if ((rc = acme_json_body(&resp, "renewalInfo", &obj, err)) != CF_OK)
 		goto out;
 	rc = acme_ari_load(obj, out, err);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "acme/internal.h"
+#include "acme/retry.h"
 #include "core/log.h"
 #include "crypto/b64.h"
 #include "http/headers.h"
@@ -17,12 +18,7 @@
 static long
 resp_retry_after(const struct cf_http_resp *resp)
 {
-	long s;
-
-	if (resp->retry_after == NULL ||
-	    cf_retry_after_parse(resp->retry_after, time(NULL), &s) != CF_OK)
-		return -1;
-	return s;
+	return cf_retry_after_s(resp->retry_after, time(NULL));
 }
 
 static cf_rc

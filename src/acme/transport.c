@@ -1,7 +1,10 @@
 /*
- * transport.c - the one retry policy of certferry, and the run's state.
+ * transport.c - carries out the one retry policy of certferry, and holds
+ * the run's state.
  *
- * Every request to the CA goes through acme_request():
+ * Every request to the CA goes through acme_request(), which signs, sends,
+ * waits and words the errors as the pure decisions of retry.h say
+ * (tested by tests/unit/test_acme_retry.c):
  *  - network errors, timeouts and 500/502/503/504 are retried with
  *    exponential backoff and jitter, at most max_retries times and never
  *    past the run's wait budget;
@@ -33,10 +36,9 @@
 #include <openssl/rand.h>
 
 #include "acme/internal.h"
+#include "acme/retry.h"
 #include "core/log.h"
 #include "http/headers.h"
-
-#define BADNONCE_RETRIES 20
 
 static const char *const ep_names[] = {
 	[CF_EP_DIRECTORY] = "directory",
@@ -125,11 +127,7 @@ struct cf_acme_ca {
 	pthread_cond_t slot_cv;
 	struct cf_acme_directory dir;
 	int have_dir;
-	int down;
-	struct cf_err down_err;
-	int optional_down;           /* renewalInfo failed: not asked again */
-	struct cf_err optional_err;
-	time_t not_before;           /* the CA's last Retry-After, for all */
+	struct cf_breaker br;        /* down, and the CA's last Retry-After */
 	int parallel, active;
 	long dir_gets;
 };
@@ -201,24 +199,22 @@ cf_acme_ca_down(struct cf_acme_ca *ca, struct cf_err *why)
 	int down;
 
 	pthread_mutex_lock(&ca->mu);
-	down = ca->down;
+	down = ca->br.down;
 	if (down && why != NULL)
-		*why = ca->down_err;
+		*why = ca->br.down_err;
 	pthread_mutex_unlock(&ca->mu);
 	return down;
 }
 
-/* Open the breaker (the first failure is the one remembered). */
+/* Open the breaker (the first failure is the one remembered); optional:
+ * only for the optional requests (renewalInfo). */
 static void
-ca_trip(struct cf_acme_ca *ca, const struct cf_err *err)
+ca_trip(struct cf_acme_ca *ca, int optional, const struct cf_err *err)
 {
 	pthread_mutex_lock(&ca->mu);
-	if (!ca->down) {
-		ca->down = 1;
-		ca->down_err = *err;
+	if (cf_breaker_open(&ca->br, optional, err) && !optional)
 		cf_warn("%s: the CA is unreachable or failing; no more requests "
 			"to it in this run: %s", ca->dir_url, err->msg);
-	}
 	pthread_mutex_unlock(&ca->mu);
 }
 
@@ -404,26 +400,15 @@ fetch_nonce(struct cf_acme *a, struct cf_err *err)
 	return rc;
 }
 
-/* Backoff before retry number `attempt` (1-based): 1 s, 2 s, 4 s ... max
- * 30 s, with jitter of +/-25%. */
-static long
-backoff_ms(int attempt)
+/* The jitter of the backoff: 16 random bits. */
+static unsigned
+jitter_rand(void *ctx)
 {
 	unsigned char r[2] = { 0, 0 };
-	long base = 1000L << (attempt > 5 ? 5 : attempt - 1);
-	long jitter;
 
-	if (base > 30000)
-		base = 30000;
+	(void)ctx;
 	(void)RAND_bytes(r, sizeof(r));
-	jitter = (long)((r[0] << 8 | r[1]) % 1000) - 500; /* -500..499 */
-	return base + base * jitter / 2000;
-}
-
-static int
-is_retryable_status(long s)
-{
-	return s == 500 || s == 502 || s == 503 || s == 504;
+	return (unsigned)(r[0] << 8 | r[1]);
 }
 
 /* Wait as the CA asked via Retry-After, or give up with CF_ERR_PENDING. */
@@ -433,7 +418,7 @@ wait_retry_after(struct cf_acme *a, long secs, const char *what,
 {
 	char when[32];
 
-	if (secs > acme_budget_left(a)) {
+	if (!cf_retry_wait_fits(secs, acme_budget_left(a))) {
 		a->retry_not_before = time(NULL) + secs;
 		cf_rfc3339_format(a->retry_not_before, when);
 		return cf_err_set(err, CF_ERR_PENDING,
@@ -450,92 +435,326 @@ wait_retry_after(struct cf_acme *a, long secs, const char *what,
 	return CF_OK;
 }
 
-/* May rq be sent at all?  Same origin as the directory (unless allowed)
- * and some wait budget left.  A first attempt past the budget is
- * CF_ERR_PENDING (the order, if any, is resumed by the next run); a retry
- * past it is the failure of the attempts before (CF_ERR_NET). */
+/* rq's URL is on the origin of the directory, or that is allowed. */
 static cf_rc
-request_allowed(struct cf_acme *a, const struct acme_req *rq, int attempt,
-		struct cf_err *err)
+origin_allowed(const struct cf_acme *a, const struct acme_req *rq,
+	       struct cf_err *err)
 {
 	char origin[300];
 
-	if (!a->allow_cross_origin &&
-	    (cf_url_origin(rq->url, origin, sizeof(origin)) != CF_OK ||
-	     strcmp(origin, a->dir_origin) != 0))
-		return cf_err_set(err, CF_ERR_PROTO,
-				  "the CA sent certferry to %s, which is not on "
-				  "the origin of its directory (%s): refused; if "
-				  "this CA serves ACME from several hosts, allow "
-				  "it with --allow-cross-origin", rq->url,
-				  a->dir_origin);
-	if (a->wait_budget_s > 0 && elapsed_s(a) >= a->wait_budget_s &&
-	    attempt > 0) {
-		/* A retry the budget does not allow: this request failed. */
-		char last[CF_ERR_MSG_MAX];
+	if (a->allow_cross_origin ||
+	    (cf_url_origin(rq->url, origin, sizeof(origin)) == CF_OK &&
+	     strcmp(origin, a->dir_origin) == 0))
+		return CF_OK;
+	return cf_err_set(err, CF_ERR_PROTO,
+			  "the CA sent certferry to %s, which is not on "
+			  "the origin of its directory (%s): refused; if "
+			  "this CA serves ACME from several hosts, allow "
+			  "it with --allow-cross-origin", rq->url, a->dir_origin);
+}
+
+/* Some wait budget is left for attempt (0 = the first).  A first attempt
+ * past the budget is CF_ERR_PENDING (the order, if any, is resumed by the
+ * next run); a retry past it is the failure of the attempts before
+ * (CF_ERR_NET). */
+static cf_rc
+budget_allowed(const struct cf_acme *a, const struct acme_req *rq, int attempt,
+	       struct cf_err *err)
+{
+	char last[CF_ERR_MSG_MAX];
+
+	switch (cf_retry_gate(a->wait_budget_s, elapsed_s(a), attempt)) {
+	case CF_RETRY_SPENT_RETRY:
 		snprintf(last, sizeof(last), "%s",
 			 err->rc == CF_ERR_NET ? err->msg : "no usable answer");
 		return cf_err_set(err, CF_ERR_NET,
 				  "%s; no wait budget left to retry (--wait %ld s, "
 				  "%d attempts)", last, a->wait_budget_s, attempt);
-	}
-	if (a->wait_budget_s > 0 && elapsed_s(a) >= a->wait_budget_s)
+	case CF_RETRY_SPENT_FIRST:
 		return cf_err_set(err, CF_ERR_PENDING,
 				  "this run's wait budget (--wait %ld s) is spent "
 				  "after %ld requests; %s %s was not sent: run "
 				  "again later", a->wait_budget_s,
 				  acme_requests_total(a), rq->method, rq->url);
-	return CF_OK;
+	default:
+		return CF_OK;
+	}
 }
 
-/* A shared CA: is it down, and did the CA ask any job to wait? */
+/* A shared CA: is the breaker open, and did the CA ask any job to wait?
+ * optional: a renewalInfo request. */
 static cf_rc
-ca_gate(struct cf_acme *a, const struct acme_req *rq, struct cf_err *err)
+ca_gate(struct cf_acme *a, int optional, struct cf_err *err)
 {
 	struct cf_acme_ca *ca = a->ca;
+	enum cf_breaker_answer ans;
 	struct cf_err why;
-	time_t nb;
 	long wait;
-	int odown;
 
 	pthread_mutex_lock(&ca->mu);
-	odown = rq != NULL && rq->optional && ca->optional_down;
-	if (odown)
-		why = ca->optional_err;
+	ans = cf_breaker_check(&ca->br, optional, time(NULL), &wait, &why);
 	pthread_mutex_unlock(&ca->mu);
-	if (odown)
-		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
+	switch (ans) {
+	case CF_BREAKER_OPTIONAL_OPEN:
+		return cf_err_set(err, cf_breaker_refusal_rc(why.rc),
 				  "not sent: it failed earlier in this run (%s)",
 				  why.msg);
-	if (cf_acme_ca_down(ca, &why))
-		return cf_err_set(err, why.rc == CF_ERR_NOMEM ? CF_ERR_NET : why.rc,
+	case CF_BREAKER_OPEN:
+		return cf_err_set(err, cf_breaker_refusal_rc(why.rc),
 				  "not sent: the CA was found unreachable or "
 				  "failing earlier in this run (%s)", why.msg);
-	pthread_mutex_lock(&ca->mu);
-	nb = ca->not_before;
-	pthread_mutex_unlock(&ca->mu);
-	wait = (long)(nb - time(NULL));
-	if (wait > 0)
+	case CF_BREAKER_WAIT:
 		return wait_retry_after(a, wait, "the CA asked to slow down", err);
-	return CF_OK;
+	default:
+		return CF_OK;
+	}
+}
+
+/* May attempt number `attempt` (0 = the first) of rq start? */
+static cf_rc
+attempt_allowed(struct cf_acme *a, const struct acme_req *rq, int attempt,
+		struct cf_err *err)
+{
+	cf_rc rc;
+
+	if ((rc = origin_allowed(a, rq, err)) != CF_OK ||
+	    (rc = budget_allowed(a, rq, attempt, err)) != CF_OK)
+		return rc;
+	return a->ca != NULL ? ca_gate(a, rq->optional, err) : CF_OK;
 }
 
 /* A 429 or 503 with Retry-After: every job of the CA waits as long. */
 static void
 ca_hold(struct cf_acme *a, long secs)
 {
-	time_t until = time(NULL) + secs;
-
-	if (a->ca == NULL || secs <= 0)
+	if (a->ca == NULL)
 		return;
 	pthread_mutex_lock(&a->ca->mu);
-	if (until > a->ca->not_before)
-		a->ca->not_before = until;
+	cf_breaker_hold(&a->ca->br, time(NULL), secs);
 	pthread_mutex_unlock(&a->ca->mu);
 }
 
-static cf_rc request_policy(struct cf_acme *a, const struct acme_req *rq,
-			    struct cf_http_resp *resp, struct cf_err *err);
+/* Sign rq with the carried nonce (fetched first when there is none); a
+ * nonce is good for one request only, so it is used up. */
+static cf_rc
+attempt_sign(struct cf_acme *a, const struct acme_req *rq, char **jws,
+	     struct cf_err *err)
+{
+	cf_rc rc;
+
+	if (a->signer == NULL)
+		return cf_err_set(err, CF_ERR_INTERNAL,
+				  "signed request without a signer");
+	if (a->nonce == NULL && (rc = fetch_nonce(a, err)) != CF_OK)
+		return rc;
+	rc = a->signer->sign(a->signer->ctx, rq->url, a->nonce,
+			     rq->use_jwk ? NULL : a->kid,
+			     rq->payload ? rq->payload : "", jws, err);
+	free(a->nonce);
+	a->nonce = NULL;
+	return rc;
+}
+
+/* Send one attempt of rq (a POST signed anew).  *sent is 0 when nothing
+ * went out (signing failed); the answer's Replay-Nonce is kept. */
+static cf_rc
+attempt_send(struct cf_acme *a, const struct acme_req *rq,
+	     struct cf_http_resp *resp, int *sent, struct cf_err *err)
+{
+	char *jws = NULL;
+	cf_rc rc;
+
+	*sent = 0;
+	if (strcmp(rq->method, "POST") == 0) {
+		if ((rc = attempt_sign(a, rq, &jws, err)) != CF_OK)
+			return rc;
+		rc = cf_http_request(a->http, "POST", rq->url,
+				     "application/jose+json", jws, strlen(jws),
+				     rq->cap, resp, err);
+		free(jws);
+	} else {
+		rc = cf_http_request(a->http, rq->method, rq->url, NULL, NULL, 0,
+				     rq->cap, resp, err);
+	}
+	*sent = 1;
+	a->counters[rq->ep]++;
+	if (rc == CF_OK)
+		take_nonce(a, resp);
+	return rc;
+}
+
+/* One attempt's outcome as the policy sees it; *prob receives the problem
+ * document of an error answer (or NULL). */
+static struct cf_retry_answer
+attempt_answer(cf_rc rc, const struct cf_http_resp *resp, json_t **prob)
+{
+	struct cf_retry_answer ans = { rc, resp->status, 0, -1 };
+
+	*prob = NULL;
+	if (rc != CF_OK || (resp->status >= 200 && resp->status < 300))
+		return ans;
+	if (resp->content_type != NULL &&
+	    strcmp(resp->content_type, "application/problem+json") == 0)
+		*prob = json_loadb(resp->body, resp->body_len, 0, NULL);
+	ans.bad_nonce = cf_retry_is_bad_nonce(
+		json_string_value(json_object_get(*prob, "type")));
+	ans.retry_after_s = cf_retry_after_s(resp->retry_after, time(NULL));
+	return ans;
+}
+
+/* The CA's own words about an error answer: its problem document, else
+ * what there is (for a support ticket when this was the last try). */
+static void
+answer_words(json_t *prob, const struct cf_http_resp *resp,
+	     enum cf_retry_kind kind, char *buf, size_t len)
+{
+	if (prob != NULL)
+		cf_acme_problem_format(prob, buf, len);
+	else if (kind == CF_RETRY_K_LIMITED)
+		snprintf(buf, len, "HTTP %ld", resp->status);
+	else
+		snprintf(buf, len, "no problem document (Content-Type %s)",
+			 resp->content_type ? resp->content_type : "none");
+}
+
+/* The error of a request that ended on a network error. */
+static cf_rc
+net_failed(const struct cf_retry_step *step, int attempt, struct cf_err *err)
+{
+	switch (step->action) {
+	case CF_RETRY_NOT_ONCE:
+		return cf_err_wrap(err, "not retried: the CA may have applied it");
+	case CF_RETRY_EXHAUSTED:
+		return cf_err_wrap(err, "giving up after %d attempts", attempt);
+	default:
+		return cf_err_wrap(err, "wait budget exhausted");
+	}
+}
+
+/* The error of a request that ended on an HTTP error answer. */
+static cf_rc
+http_failed(const struct acme_req *rq, const struct cf_retry_step *step,
+	    int attempt, const struct cf_http_resp *resp, json_t *prob,
+	    struct cf_err *err)
+{
+	char w[CF_ERR_MSG_MAX];
+
+	answer_words(prob, resp, step->kind, w, sizeof(w));
+	if (step->action == CF_RETRY_NOT_ONCE)
+		return cf_err_set(err, CF_ERR_NET,
+				  "%s %s: HTTP %ld (not retried: the CA may have "
+				  "applied it)", rq->method, rq->url, resp->status);
+	if (step->action == CF_RETRY_EXHAUSTED && step->kind == CF_RETRY_K_LIMITED)
+		return cf_err_set(err, CF_ERR_ACME,
+				  "%s %s: %s (gave up after %d attempts)",
+				  rq->method, rq->url, w, attempt);
+	if (step->action == CF_RETRY_EXHAUSTED)
+		return cf_err_set(err, CF_ERR_NET,
+				  "%s %s: HTTP %ld after %d attempts; the CA's last "
+				  "answer: %s", rq->method, rq->url, resp->status,
+				  attempt, w);
+	if (step->action == CF_RETRY_NO_BUDGET)
+		return cf_err_set(err, CF_ERR_NET,
+				  "%s %s: HTTP %ld and no wait budget left to retry; "
+				  "the CA's last answer: %s", rq->method, rq->url,
+				  resp->status, w);
+	if (prob != NULL)
+		return cf_err_set(err, CF_ERR_ACME, "%s", w);
+	return cf_err_set(err, CF_ERR_PROTO,
+			  "%s %s: unexpected HTTP %ld (Content-Type %s)",
+			  rq->method, rq->url, resp->status,
+			  resp->content_type ? resp->content_type : "none");
+}
+
+/* Carry out a retry: wait as step says.  CF_OK: send again. */
+static cf_rc
+retry_wait(struct cf_acme *a, const struct acme_req *rq,
+	   const struct cf_retry_step *step, const struct cf_http_resp *resp,
+	   json_t *prob, struct cf_err *err)
+{
+	char w[CF_ERR_MSG_MAX];
+
+	if (step->action == CF_RETRY_NOW) {
+		cf_debug("badNonce from %s; retrying with a fresh nonce", rq->url);
+		return CF_OK;
+	}
+	if (step->action == CF_RETRY_HOLD) {
+		answer_words(prob, resp, step->kind, w, sizeof(w));
+		cf_warn("%s: %s", rq->url, w);
+		return wait_retry_after(a, step->hold_s,
+					resp->status == 429 ? "rate limited" :
+							      "CA unavailable",
+					err);
+	}
+	if (step->kind == CF_RETRY_K_NET)
+		cf_info("%s; retrying in %ld ms", err->msg, step->wait_ms);
+	else
+		cf_info("%s %s: HTTP %ld; retrying in %ld ms", rq->method,
+			rq->url, resp->status, step->wait_ms);
+	acme_sleep_ms(step->wait_ms);
+	return CF_OK;
+}
+
+/* Judge the attempt that ended with rc and resp: 1 to send again, 0 when
+ * *out is the request's outcome. */
+static int
+attempt_judge(struct cf_acme *a, const struct acme_req *rq,
+	      struct cf_retry_state *st, cf_rc rc, struct cf_http_resp *resp,
+	      cf_rc *out, struct cf_err *err)
+{
+	const struct cf_retry_req pol = { strcmp(rq->method, "POST") == 0,
+					  rq->once, a->max_retries, jitter_rand,
+					  NULL };
+	struct cf_retry_answer ans;
+	struct cf_retry_step step;
+	json_t *prob;
+	int again = 0;
+
+	ans = attempt_answer(rc, resp, &prob);
+	step = cf_retry_decide(&pol, st, &ans, acme_budget_left(a));
+	if (step.hold_s >= 0)
+		ca_hold(a, step.hold_s);
+	switch (step.action) {
+	case CF_RETRY_DONE:
+		*out = CF_OK;
+		break;
+	case CF_RETRY_FINAL:
+		*out = rc;
+		break;
+	case CF_RETRY_NOW:
+	case CF_RETRY_HOLD:
+	case CF_RETRY_BACKOFF:
+		*out = retry_wait(a, rq, &step, resp, prob, err);
+		again = *out == CF_OK;
+		break;
+	default:
+		*out = step.kind == CF_RETRY_K_NET ?
+			       net_failed(&step, st->attempt, err) :
+			       http_failed(rq, &step, st->attempt, resp, prob, err);
+	}
+	json_decref(prob);
+	return again;
+}
+
+/* Every attempt of one request, under the policy of retry.h. */
+static cf_rc
+request_policy(struct cf_acme *a, const struct acme_req *rq,
+	       struct cf_http_resp *resp, struct cf_err *err)
+{
+	struct cf_retry_state st = { 0, 0 };
+	int sent;
+	cf_rc rc;
+
+	memset(resp, 0, sizeof(*resp));
+	for (;;) {
+		cf_http_resp_free(resp);
+		if ((rc = attempt_allowed(a, rq, st.attempt, err)) != CF_OK)
+			return rc;
+		rc = attempt_send(a, rq, resp, &sent, err);
+		if (!sent || !attempt_judge(a, rq, &st, rc, resp, &rc, err))
+			return rc;
+	}
+}
 
 cf_rc
 acme_request(struct cf_acme *a, const struct acme_req *rq,
@@ -544,181 +763,9 @@ acme_request(struct cf_acme *a, const struct acme_req *rq,
 	cf_rc rc = request_policy(a, rq, resp, err);
 
 	/* Retries ran out on the network or 5xx, or TLS is refused: the
-	 * CA is down for this run.  (A request sent once proves nothing.) */
-	if (a->ca != NULL && !rq->once &&
-	    (rc == CF_ERR_NET || rc == CF_ERR_TLS)) {
-		if (!rq->optional) {
-			ca_trip(a->ca, err);
-		} else {
-			pthread_mutex_lock(&a->ca->mu);
-			if (!a->ca->optional_down) {
-				a->ca->optional_down = 1;
-				a->ca->optional_err = *err;
-			}
-			pthread_mutex_unlock(&a->ca->mu);
-		}
-	}
-	return rc;
-}
-
-static cf_rc
-request_policy(struct cf_acme *a, const struct acme_req *rq,
-	       struct cf_http_resp *resp, struct cf_err *err)
-{
-	const char *ptype;
-	json_t *prob = NULL;
-	char *jws = NULL, pbuf[CF_ERR_MSG_MAX];
-	int attempt = 0, badnonce = 0;
-	int is_post = strcmp(rq->method, "POST") == 0;
-	long ra;
-	cf_rc rc;
-
-	memset(resp, 0, sizeof(*resp));
-	for (;;) {
-		json_decref(prob);
-		prob = NULL;
-		cf_http_resp_free(resp);
-		if ((rc = request_allowed(a, rq, attempt, err)) != CF_OK)
-			goto out;
-		if (a->ca != NULL && (rc = ca_gate(a, rq, err)) != CF_OK)
-			goto out;
-		if (is_post) {
-			if (a->signer == NULL)
-				return cf_err_set(err, CF_ERR_INTERNAL,
-						  "signed request without a signer");
-			if (a->nonce == NULL &&
-			    (rc = fetch_nonce(a, err)) != CF_OK)
-				return rc;
-			rc = a->signer->sign(a->signer->ctx, rq->url, a->nonce,
-					     rq->use_jwk ? NULL : a->kid,
-					     rq->payload ? rq->payload : "", &jws,
-					     err);
-			/* A nonce is good for one request only. */
-			free(a->nonce);
-			a->nonce = NULL;
-			if (rc != CF_OK)
-				return rc;
-			rc = cf_http_request(a->http, "POST", rq->url,
-					     "application/jose+json", jws,
-					     strlen(jws), rq->cap, resp, err);
-			free(jws);
-			jws = NULL;
-		} else {
-			rc = cf_http_request(a->http, rq->method, rq->url, NULL,
-					     NULL, 0, rq->cap, resp, err);
-		}
-		a->counters[rq->ep]++;
-		if (rc == CF_ERR_NET) {
-			if (rq->once)
-				return cf_err_wrap(err, "not retried: the CA may "
-						   "have applied it");
-			if (++attempt > a->max_retries)
-				return cf_err_wrap(err, "giving up after %d attempts",
-						   attempt);
-			ra = backoff_ms(attempt);
-			if (ra / 1000 >= acme_budget_left(a))
-				return cf_err_wrap(err, "wait budget exhausted");
-			cf_info("%s; retrying in %ld ms", err->msg, ra);
-			acme_sleep_ms(ra);
-			continue;
-		}
-		if (rc != CF_OK)
-			return rc;
-		take_nonce(a, resp);
-		if (resp->status >= 200 && resp->status < 300)
-			return CF_OK;
-
-		/* An error: look at the problem document, if any. */
-		if (resp->content_type != NULL &&
-		    strcmp(resp->content_type, "application/problem+json") == 0)
-			prob = json_loadb(resp->body, resp->body_len, 0, NULL);
-		ptype = json_string_value(json_object_get(prob, "type"));
-		if (ptype != NULL &&
-		    strcmp(ptype, "urn:ietf:params:acme:error:badNonce") == 0 &&
-		    is_post && ++badnonce <= BADNONCE_RETRIES) {
-			cf_debug("badNonce from %s; retrying with a fresh nonce",
-				 rq->url);
-			continue;
-		}
-		ra = -1;
-		if (resp->retry_after != NULL &&
-		    cf_retry_after_parse(resp->retry_after, time(NULL), &ra) !=
-			    CF_OK)
-			ra = -1;
-		if (resp->status == 429 || (resp->status == 503 && ra >= 0)) {
-			if (prob != NULL)
-				cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
-			else
-				snprintf(pbuf, sizeof(pbuf), "HTTP %ld",
-					 resp->status);
-			if (ra < 0)
-				ra = resp->status == 429 ? 60 : 0;
-			ca_hold(a, ra);
-			if (++attempt > a->max_retries) {
-				rc = cf_err_set(err, CF_ERR_ACME,
-						"%s %s: %s (gave up after %d attempts)",
-						rq->method, rq->url, pbuf, attempt);
-				goto out;
-			}
-			cf_warn("%s: %s", rq->url, pbuf);
-			if ((rc = wait_retry_after(a, ra,
-					resp->status == 429 ? "rate limited" :
-							      "CA unavailable",
-					err)) != CF_OK)
-				goto out;
-			continue;
-		}
-		if (is_retryable_status(resp->status) && rq->once) {
-			rc = cf_err_set(err, CF_ERR_NET,
-					"%s %s: HTTP %ld (not retried: the CA may "
-					"have applied it)", rq->method, rq->url,
-					resp->status);
-			goto out;
-		}
-		if (is_retryable_status(resp->status)) {
-			long ms = ra >= 0 ? ra * 1000 : backoff_ms(attempt + 1);
-			/* The CA's own words, for the message when this was
-			 * the last try: what a support ticket needs. */
-			if (prob != NULL)
-				cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
-			else
-				snprintf(pbuf, sizeof(pbuf),
-					 "no problem document (Content-Type %s)",
-					 resp->content_type ? resp->content_type :
-							      "none");
-			if (++attempt > a->max_retries) {
-				rc = cf_err_set(err, CF_ERR_NET,
-						"%s %s: HTTP %ld after %d attempts; the "
-						"CA's last answer: %s", rq->method,
-						rq->url, resp->status, attempt, pbuf);
-				goto out;
-			}
-			if (ms / 1000 >= acme_budget_left(a)) {
-				rc = cf_err_set(err, CF_ERR_NET,
-						"%s %s: HTTP %ld and no wait budget "
-						"left to retry; the CA's last answer: %s",
-						rq->method, rq->url, resp->status, pbuf);
-				goto out;
-			}
-			cf_info("%s %s: HTTP %ld; retrying in %ld ms", rq->method,
-				rq->url, resp->status, ms);
-			acme_sleep_ms(ms);
-			continue;
-		}
-		if (prob != NULL) {
-			cf_acme_problem_format(prob, pbuf, sizeof(pbuf));
-			rc = cf_err_set(err, CF_ERR_ACME, "%s", pbuf);
-		} else {
-			rc = cf_err_set(err, CF_ERR_PROTO,
-					"%s %s: unexpected HTTP %ld (Content-Type %s)",
-					rq->method, rq->url, resp->status,
-					resp->content_type ? resp->content_type :
-							     "none");
-		}
-		goto out;
-	}
-out:
-	json_decref(prob);
+	 * CA is down for this run (for an optional request: its kind is). */
+	if (a->ca != NULL && cf_breaker_trips(rc, rq->once))
+		ca_trip(a->ca, rq->optional, err);
 	return rc;
 }
 
@@ -807,7 +854,7 @@ ca_directory(struct cf_acme *a, struct cf_err *err)
 		rc = dir_copy(&a->dir, &ca->dir, err);
 		goto out;
 	}
-	if ((rc = ca_gate(a, NULL, err)) != CF_OK)
+	if ((rc = ca_gate(a, 0, err)) != CF_OK)
 		goto out;
 	if (a->max_retries > CF_ACME_CA_PROBE_RETRIES)
 		a->max_retries = CF_ACME_CA_PROBE_RETRIES;
@@ -819,8 +866,8 @@ ca_directory(struct cf_acme *a, struct cf_err *err)
 	if (rc == CF_OK) {
 		if ((rc = dir_copy(&ca->dir, &a->dir, err)) == CF_OK)
 			ca->have_dir = 1;
-	} else if (rc != CF_ERR_NOMEM) {
-		ca_trip(ca, err);
+	} else if (cf_breaker_probe_trips(rc)) {
+		ca_trip(ca, 0, err);
 	}
 out:
 	pthread_mutex_unlock(&ca->dir_mu);

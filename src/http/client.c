@@ -16,6 +16,8 @@
 #include "sep/proc.h"
 
 struct cf_http {
+	const struct cf_http_ops *ops; /* unit tests: requests go there, and
+				     curl is NULL */
 	struct cf_netproc *np;    /* separation on: requests go there, and
 				     curl is NULL */
 	CURL *curl;
@@ -144,6 +146,25 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return 0;
 }
 
+/* A client whose requests go elsewhere: a unit test's ops, or the
+ * network process. */
+static struct cf_http *
+http_delegate_new(const struct cf_http_opts *opts, struct cf_err *err)
+{
+	struct cf_http *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	h->ops = opts->ops;
+	if (h->ops == NULL && cf_netproc_spawn(opts, &h->np, err) != CF_OK) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
 struct cf_http *
 cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 {
@@ -153,17 +174,8 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 
 	if (opts == NULL)
 		opts = &defaults;
-	if (cf_sep_exe() != NULL) {
-		if ((h = calloc(1, sizeof(*h))) == NULL) {
-			cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		if (cf_netproc_spawn(opts, &h->np, err) != CF_OK) {
-			free(h);
-			return NULL;
-		}
-		return h;
-	}
+	if (opts->ops != NULL || cf_sep_exe() != NULL)
+		return http_delegate_new(opts, err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
 		return NULL;
@@ -214,7 +226,7 @@ cf_http_free(struct cf_http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->np != NULL) {
+	if (h->np != NULL || h->ops != NULL) {
 		cf_netproc_free(h->np);
 		free(h);
 		return;
@@ -393,45 +405,30 @@ transfer_error(const struct cf_http *h, CURLcode cc, const char *method,
 	}
 }
 
-cf_rc
-cf_http_request(struct cf_http *h, const char *method, const char *url,
+/* Point the handle at one request; *hdrs receives the header list (freed
+ * by the caller after the transfer). */
+static void
+request_setopts(struct cf_http *h, const char *method, const char *url,
 		const char *content_type, const char *body, size_t body_len,
-		size_t cap, struct cf_http_resp *resp, struct cf_err *err)
+		struct body_ctx *bc, struct hdr_ctx *hc, struct curl_slist **hdrs)
 {
-	struct curl_slist *hdrs = NULL;
-	struct hdr_ctx hc = { resp, 0 };
-	struct body_ctx bc;
 	char ctype[128];
-	CURLcode cc;
-	long nconn = 0;
-	double t = 0;
-	cf_rc rc = CF_OK;
 
-	if (h->np != NULL)
-		return cf_netproc_request(h->np, method, url, content_type, body,
-					  body_len, cap, resp, err);
-	memset(resp, 0, sizeof(*resp));
-	cf_buf_init(&bc.buf, cap);
-	bc.over_cap = 0;
-	if (strncasecmp(url, "https://", 8) != 0)
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "refusing non-HTTPS URL %s: ACME servers must use https",
-				  url);
 	h->errbuf[0] = '\0';
 	h->progress.method = method;
 	h->progress.url = url;
 	h->progress.shown_s = 0;
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &bc);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, bc);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, &hc);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, hc);
 	if (strcmp(method, "POST") == 0) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 			 content_type ? content_type : "application/jose+json");
-		hdrs = curl_slist_append(hdrs, ctype);
+		*hdrs = curl_slist_append(*hdrs, ctype);
 		/* No "Expect: 100-continue" round trip. */
-		hdrs = curl_slist_append(hdrs, "Expect:");
+		*hdrs = curl_slist_append(*hdrs, "Expect:");
 		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
 		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
@@ -444,39 +441,70 @@ cf_http_request(struct cf_http *h, const char *method, const char *url,
 		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, *hdrs);
+}
 
+/* The outcome of a transfer that ended with cc: resp gets the status and
+ * the body (the headers are already there). */
+static cf_rc
+request_result(struct cf_http *h, CURLcode cc, const char *method,
+	       const char *url, size_t cap, struct body_ctx *bc,
+	       const struct hdr_ctx *hc, struct cf_http_resp *resp,
+	       struct cf_err *err)
+{
+	if (bc->over_cap)
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "%s %s: response body larger than the %zu-byte "
+				  "limit", method, url, cap);
+	if (hc->oom)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (cc != CURLE_OK)
+		return transfer_error(h, cc, method, url, err);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body_len = bc->buf.len;
+	if ((resp->body = cf_buf_steal(&bc->buf)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	cf_progress_end();
+	cf_debug("http: %s %s -> %ld (%ld ms)", method, url, resp->status,
+		 resp->elapsed_ms);
+	return CF_OK;
+}
+
+cf_rc
+cf_http_request(struct cf_http *h, const char *method, const char *url,
+		const char *content_type, const char *body, size_t body_len,
+		size_t cap, struct cf_http_resp *resp, struct cf_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct hdr_ctx hc = { resp, 0 };
+	struct body_ctx bc;
+	CURLcode cc;
+	long nconn = 0;
+	double t = 0;
+	cf_rc rc;
+
+	if (h->np != NULL)
+		return cf_netproc_request(h->np, method, url, content_type, body,
+					  body_len, cap, resp, err);
+	memset(resp, 0, sizeof(*resp));
+	if (h->ops != NULL)
+		return h->ops->request(h->ops->ctx, method, url, content_type,
+				       body, body_len, cap, resp, err);
+	cf_buf_init(&bc.buf, cap);
+	bc.over_cap = 0;
+	if (strncasecmp(url, "https://", 8) != 0)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "refusing non-HTTPS URL %s: ACME servers must use https",
+				  url);
+	request_setopts(h, method, url, content_type, body, body_len, &bc, &hc,
+			&hdrs);
 	cc = curl_easy_perform(h->curl);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &t);
 	resp->elapsed_ms = (long)(t * 1000.0);
 	if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
 		h->connections += nconn;
-
-	if (bc.over_cap) {
-		rc = cf_err_set(err, CF_ERR_PROTO,
-				"%s %s: response body larger than the %zu-byte limit",
-				method, url, cap);
-		goto out;
-	}
-	if (hc.oom) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		rc = transfer_error(h, cc, method, url, err);
-		goto out;
-	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->body_len = bc.buf.len;
-	if ((resp->body = cf_buf_steal(&bc.buf)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	cf_progress_end();
-	cf_debug("http: %s %s -> %ld (%ld ms)", method, url, resp->status,
-		 resp->elapsed_ms);
-out:
+	rc = request_result(h, cc, method, url, cap, &bc, &hc, resp, err);
 	cf_buf_free(&bc.buf);
 	curl_slist_free_all(hdrs);
 	return rc;

@@ -20,6 +20,10 @@
  * a network process of its own: cf_http_new starts it, cf_http_request
  * forwards each request to it, cf_http_free ends it.  The contract is the
  * same either way.
+ *
+ * The seam for unit tests: a client made with opts->ops set sends every
+ * request to ops->request instead (tests/unit/fake_http.h scripts the
+ * CA's answers and records the requests).  Production code leaves it NULL.
  */
 #ifndef CF_HTTP_CLIENT_H
 #define CF_HTTP_CLIENT_H
@@ -33,6 +37,17 @@
 #define CF_HTTP_CAP_CERT  (1024u * 1024u)      /* a PEM certificate chain */
 
 struct cf_http_share;
+struct cf_http_resp;
+
+/* A stand-in for the network (unit tests only): request has the contract
+ * of cf_http_request, with resp already reset. */
+struct cf_http_ops {
+	cf_rc (*request)(void *ctx, const char *method, const char *url,
+			 const char *content_type, const char *body,
+			 size_t body_len, size_t cap, struct cf_http_resp *resp,
+			 struct cf_err *err);
+	void *ctx;
+};
 
 struct cf_http_opts {
 	const char *ca_bundle;    /* PEM file of trust anchors, or NULL */
@@ -42,6 +57,7 @@ struct cf_http_opts {
 	const char *user_agent;   /* default "certferry/VERSION" */
 	struct cf_http_share *share; /* borrowed, may be NULL; must outlive
 				     every handle made with it */
+	const struct cf_http_ops *ops; /* borrowed; NULL but in unit tests */
 };
 
 struct cf_http_resp {
