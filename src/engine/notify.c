@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/harden.h"
+#include "core/ip.h"
+#include "core/log.h"
 #include "engine/notify.h"
 #include "http/headers.h"
 #include "store/paths.h"
@@ -29,6 +32,49 @@ cf_notify_configured(const struct cf_notify_conf *c)
 {
 	return c->smtp_url != NULL || c->webhook_url != NULL ||
 	       c->command != NULL;
+}
+
+/* 1 when url's host is loopback (localhost or a loopback literal). */
+static int
+url_host_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	size_t n;
+	int lo = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';   /* [::1] */
+			lo = cf_ip_is_loopback(host + 1);
+		} else {
+			lo = strcasecmp(host, "localhost") == 0 ||
+			     cf_ip_is_loopback(host);
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
+cf_rc
+cf_notify_webhook_url_check(const char *url, struct cf_err *err)
+{
+	if (strncasecmp(url, "https://", 8) == 0 && url[8] != '\0')
+		return CF_OK;
+	if (strncasecmp(url, "http://", 7) == 0) {
+		if (url_host_is_loopback(url))
+			return CF_OK;
+		return cf_err_set(err, CF_ERR_USAGE, "webhook-url '%s' is plain "
+				  "http:// to another host: the message names "
+				  "certificates and hosts, so it must go over "
+				  "https:// (http:// only to 127.0.0.1, [::1] or "
+				  "localhost)", url);
+	}
+	return cf_err_set(err, CF_ERR_USAGE, "webhook-url '%s' is not an "
+			  "https:// URL", url);
 }
 
 enum cf_notify_kind
@@ -224,15 +270,19 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	size_t i;
+	int loose = 0;
 	cf_rc rc = CF_OK;
 
 	if (c->mail_from == NULL || c->nmail_to == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url needs "
 				  "mail-from and mail-to");
 	if (c->smtp_password_file != NULL &&
-	    cf_secret_file_read(c->smtp_password_file, &password, NULL,
+	    cf_secret_file_read(c->smtp_password_file, &password, &loose,
 				err) != CF_OK)
 		return CF_ERR_USAGE;
+	if (loose)
+		cf_warn("%s is readable by others; chmod 600 it",
+			c->smtp_password_file);
 	if ((payload = mail_payload(c, subject, text)) == NULL ||
 	    (h = curl_easy_init()) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
@@ -305,6 +355,8 @@ send_webhook(const struct cf_notify_conf *c, const char *json,
 	CURLcode cc;
 	cf_rc rc = CF_OK;
 
+	if (cf_notify_webhook_url_check(c->webhook_url, err) != CF_OK)
+		return err->rc;
 	if ((h = curl_easy_init()) == NULL ||
 	    (hdr = curl_slist_append(NULL, "Content-Type: application/json"))
 	    == NULL) {

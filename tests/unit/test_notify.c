@@ -100,12 +100,46 @@ test_compose(void **state)
 	free(json);
 }
 
+/* The webhook gets https://, plain http:// only to loopback; the send
+ * refuses the same URLs when the configuration did not come from the
+ * settings file. */
+static void
+test_webhook_url(void **state)
+{
+	struct cf_notify_conf c;
+	struct cf_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(cf_notify_webhook_url_check("https://h.example/x", &err),
+			 CF_OK);
+	assert_int_equal(cf_notify_webhook_url_check("http://127.0.0.1:1/", &err),
+			 CF_OK);
+	assert_int_equal(cf_notify_webhook_url_check("http://[::1]/", &err),
+			 CF_OK);
+	assert_int_equal(cf_notify_webhook_url_check("http://localhost/", &err),
+			 CF_OK);
+	assert_int_equal(cf_notify_webhook_url_check("http://h.example/x", &err),
+			 CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "names certificates and hosts"));
+	assert_int_equal(cf_notify_webhook_url_check("http://[::2]/", &err),
+			 CF_ERR_USAGE);
+	assert_int_equal(cf_notify_webhook_url_check("http://128.0.0.1/", &err),
+			 CF_ERR_USAGE);
+	assert_int_equal(cf_notify_webhook_url_check("https://", &err),
+			 CF_ERR_USAGE);
+	cf_notify_conf_init(&c);
+	c.webhook_url = "http://192.0.2.1/hook";
+	assert_int_equal(cf_notify_send(&c, "s", "t", "{}", &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "https://"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expiry_kind),
 		cmocka_unit_test(test_compose),
+		cmocka_unit_test(test_webhook_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
