@@ -259,6 +259,50 @@ mail_payload(const struct cf_notify_conf *c, const char *subject,
 	return cf_buf_steal(&b);
 }
 
+/* The recipients as libcurl wants them ("<addr>" each); *out owned. */
+static cf_rc
+mail_rcpts(const struct cf_notify_conf *c, struct curl_slist **out,
+	   struct cf_err *err)
+{
+	struct curl_slist *n;
+	char *addr;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < c->nmail_to; i++) {
+		if ((addr = cf_strfmt("<%s>", c->mail_to[i])) == NULL)
+			goto nomem;
+		n = curl_slist_append(*out, addr);
+		free(addr);
+		if (n == NULL)
+			goto nomem;
+		*out = n;
+	}
+	return CF_OK;
+nomem:
+	curl_slist_free_all(*out);
+	*out = NULL;
+	return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+}
+
+/* What a failed SMTP transfer tells the operator (never the password). */
+static cf_rc
+mail_failed(const struct cf_notify_conf *c, CURLcode cc, const char *cerr,
+	    struct cf_err *err)
+{
+	if (cc == CURLE_LOGIN_DENIED)
+		return cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: the "
+				  "server refused the login of smtp-user '%s': "
+				  "check smtp-user and the password in %s",
+				  c->smtp_url, c->smtp_user != NULL ?
+				  c->smtp_user : "", c->smtp_password_file != NULL ?
+				  c->smtp_password_file : "(no smtp-password-file)");
+	return cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: %s: "
+			  "check [notify] smtp-url, smtp-starttls, smtp-user "
+			  "and the password file", c->smtp_url,
+			  cerr[0] ? cerr : curl_easy_strerror(cc));
+}
+
 static cf_rc
 send_mail(const struct cf_notify_conf *c, const char *subject,
 	  const char *text, struct cf_err *err)
@@ -266,10 +310,9 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	CURL *h = NULL;
 	struct curl_slist *rcpt = NULL;
 	struct upload up;
-	char *payload = NULL, *password = NULL, *addr;
+	char *payload = NULL, *password = NULL, *from = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
-	size_t i;
 	int loose = 0;
 	cf_rc rc = CF_OK;
 
@@ -283,27 +326,11 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	if (loose)
 		cf_warn("%s is readable by others; chmod 600 it",
 			c->smtp_password_file);
-	if ((payload = mail_payload(c, subject, text)) == NULL ||
-	    (h = curl_easy_init()) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((rc = mail_rcpts(c, &rcpt, err)) != CF_OK)
 		goto out;
-	}
-	for (i = 0; i < c->nmail_to; i++) {
-		struct curl_slist *n;
-
-		if ((addr = cf_strfmt("<%s>", c->mail_to[i])) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		n = curl_slist_append(rcpt, addr);
-		free(addr);
-		if (n == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		rcpt = n;
-	}
-	if ((addr = cf_strfmt("<%s>", c->mail_from)) == NULL) {
+	if ((payload = mail_payload(c, subject, text)) == NULL ||
+	    (from = cf_strfmt("<%s>", c->mail_from)) == NULL ||
+	    (h = curl_easy_init()) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -311,7 +338,7 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	up.left = strlen(payload);
 	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
@@ -327,18 +354,14 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
 	if (password != NULL)
 		curl_easy_setopt(h, CURLOPT_PASSWORD, password);
-	cc = curl_easy_perform(h);
-	free(addr);
-	if (cc != CURLE_OK)
-		rc = cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: %s: "
-				"check [notify] smtp-url, smtp-starttls, smtp-user "
-				"and the password file", c->smtp_url,
-				cerr[0] ? cerr : curl_easy_strerror(cc));
+	if ((cc = curl_easy_perform(h)) != CURLE_OK)
+		rc = mail_failed(c, cc, cerr, err);
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
 	curl_slist_free_all(rcpt);
 	free(payload);
+	free(from);
 	if (password != NULL)
 		OPENSSL_clear_free(password, strlen(password));
 	return rc;
