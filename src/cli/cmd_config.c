@@ -21,6 +21,26 @@ config_usage(FILE *f)
 		"          (exit 2) or 'ok'\n");
 }
 
+static void
+check_ok(const struct cf_settings *s)
+{
+	printf("ok: %s\n", cf_settings_file(s) != NULL ?
+	       cf_settings_file(s) : "(no settings file)");
+}
+
+int
+cf_config_check_file(const char *path)
+{
+	struct cf_settings *s = NULL;
+	struct cf_err err = { 0 };
+
+	if (cf_settings_load(path, 1, &s, &err) != CF_OK)
+		return cf_cli_fail(&err);
+	check_ok(s);
+	cf_settings_free(s);
+	return CF_EXIT_OK;
+}
+
 int
 cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,
 	      const char *const *given_vals, size_t ngiven, int argc,
@@ -32,8 +52,7 @@ cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0) {
 		/* main read and checked it already: an error exited there. */
-		printf("ok: %s\n", cf_settings_file(s) != NULL ?
-		       cf_settings_file(s) : "(no settings file)");
+		check_ok(s);
 		return CF_EXIT_OK;
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||

@@ -172,6 +172,7 @@ struct ent {
 
 struct cf_settings {
 	char *file;           /* NULL: no file */
+	char *looked_at;      /* the path read, even when it was absent */
 	int explicit_;        /* named by --config or CERTFERRY_CONFIG */
 	struct ent *e;
 	size_t n;
@@ -189,6 +190,12 @@ const char *
 cf_settings_file(const struct cf_settings *s)
 {
 	return s->file;
+}
+
+const char *
+cf_settings_looked_at(const struct cf_settings *s)
+{
+	return s->looked_at;
 }
 
 int
@@ -333,7 +340,7 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			d = &defs[i];
 	if (d == NULL)
 		return fail_at(s, "unknown key '%s' in [%s]: see SETTINGS FILE in "
-			       "in certferry(1), or 'certferry config show'",
+			       "certferry(1), or 'certferry config show'",
 			       name, section);
 	if (check_value(d, value, &verr) != CF_OK)
 		return fail_at(s, "%s%s", verr.msg, "");
@@ -432,6 +439,10 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 		*out = s;
 		return CF_OK;
 	}
+	if ((s->looked_at = strdup(path)) == NULL) {
+		free(s);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
 	s->f = fopen(path, "r");
 	if (s->f == NULL) {
 		if (!explicit_) {
@@ -498,6 +509,7 @@ cf_settings_free(struct cf_settings *s)
 	free(s->owned);
 	free(s->e);
 	free(s->file);
+	free(s->looked_at);
 	free(s);
 }
 
