@@ -319,6 +319,14 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	if (c->mail_from == NULL || c->nmail_to == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url needs "
 				  "mail-from and mail-to");
+	if (c->smtp_password_file != NULL && !c->smtp_starttls &&
+	    strncmp(c->smtp_url, "smtp://", 7) == 0 &&
+	    !url_host_is_loopback(c->smtp_url))
+		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url %s with "
+				  "smtp-starttls = no would send the SMTP password "
+				  "in clear: use smtps:// or smtp-starttls = yes "
+				  "(plain smtp:// with a password only to a "
+				  "loopback relay)", c->smtp_url);
 	if (c->smtp_password_file != NULL &&
 	    cf_secret_file_read(c->smtp_password_file, &password, &loose,
 				err) != CF_OK)

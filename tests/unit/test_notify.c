@@ -127,6 +127,16 @@ test_webhook_url(void **state)
 			 CF_ERR_USAGE);
 	assert_int_equal(cf_notify_webhook_url_check("https://", &err),
 			 CF_ERR_USAGE);
+	/* nor a password in clear to another host */
+	cf_notify_conf_init(&c);
+	c.smtp_url = "smtp://192.0.2.1:25";
+	c.smtp_starttls = 0;
+	c.smtp_user = "u";
+	c.smtp_password_file = "/nonexistent/pw";
+	c.mail_from = "a@example.test";
+	c.mail_to[c.nmail_to++] = "b@example.test";
+	assert_int_equal(cf_notify_send(&c, "s", "t", "{}", &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "password in clear"));
 	cf_notify_conf_init(&c);
 	c.webhook_url = "http://192.0.2.1/hook";
 	assert_int_equal(cf_notify_send(&c, "s", "t", "{}", &err), CF_ERR_USAGE);
