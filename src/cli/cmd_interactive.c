@@ -460,12 +460,15 @@ renew_one(struct cf_cli *cli)
 	arg(&c, "--force");
 	arg(&c, "--name");
 	arg(&c, n);
-	return confirm_run(cli, &g, &c, NULL);
+	return confirm_run(cli, &g, &c, "Order a new certificate for it now? "
+			   "y/n");
 }
 
-/* A command without questions (renew, list, account show ...). */
+/* A command without options (renew, list, account show ...); asks
+ * question first when it is not NULL. */
 static int
-simple(struct cf_cli *cli, const char *a0, const char *a1)
+simple(struct cf_cli *cli, const char *a0, const char *a1,
+       const char *question)
 {
 	struct args g = { .n = 0 }, c = { .n = 0 };
 
@@ -473,7 +476,7 @@ simple(struct cf_cli *cli, const char *a0, const char *a1)
 	arg(&c, a0);
 	if (a1 != NULL)
 		arg(&c, a1);
-	return confirm_run(cli, &g, &c, NULL);
+	return confirm_run(cli, &g, &c, question);
 }
 
 /* ---- the account: the same code as "certferry account ..." ---- */
@@ -582,8 +585,8 @@ account_menu(struct cf_cli *cli)
 		if (ask("Choose", "B", b, sizeof(b)) == NULL)
 			return CF_EXIT_OK;
 		switch (b[0] | 0x20) {
-		case 'l': (void)simple(cli, "account", "list"); break;
-		case 's': (void)simple(cli, "account", "show"); break;
+		case 'l': (void)simple(cli, "account", "list", NULL); break;
+		case 's': (void)simple(cli, "account", "show", NULL); break;
 		case 'g': (void)account_register_flow(cli); break;
 		case 'u': (void)account_change_flow(cli, "update"); break;
 		case 'k': (void)account_change_flow(cli, "rollover"); break;
@@ -691,16 +694,35 @@ settings_menu(struct cf_cli *cli)
 	return ret;
 }
 
+static void
+interactive_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: certferry [global options] interactive\n"
+		"\n"
+		"A menu (also: certferry alone on a terminal): create a\n"
+		"certificate, run due renewals, list/show/renew/cancel/revoke,\n"
+		"the ACME account (list, show, register, update the contacts,\n"
+		"roll the key over, export) and the settings (each value and its\n"
+		"origin; edit the file in $VISUAL or $EDITOR, then the check of\n"
+		"'config check').  Every action prints its command line and asks\n"
+		"before changing anything.  Needs a terminal on stdin.\n");
+}
+
 int
 cf_cmd_interactive(struct cf_cli *cli, int argc, char **argv)
 {
 	char b[64];
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		interactive_usage(stdout);
+		return CF_EXIT_OK;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: certferry [global options] interactive\n");
+		interactive_usage(stderr);
 		return CF_EXIT_USAGE;
 	}
-	(void)argv;
 	if (!isatty(STDIN_FILENO)) {
 		fprintf(stderr, "error: interactive mode needs a terminal on "
 			"stdin: use the commands (certferry --help)\n");
@@ -723,8 +745,11 @@ cf_cmd_interactive(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_OK;
 		switch (b[0] | 0x20) {
 		case 'n': (void)create(cli); break;
-		case 'r': (void)simple(cli, "renew", NULL); break;
-		case 'l': (void)simple(cli, "list", NULL); break;
+		case 'r':
+			(void)simple(cli, "renew", NULL, "Renew the certificates "
+				     "that are due? y/n");
+			break;
+		case 'l': (void)simple(cli, "list", NULL, NULL); break;
 		case 's': (void)on_renewal(cli, "show", 0); break;
 		case 'e': (void)renew_one(cli); break;
 		case 'c': (void)on_renewal(cli, "cancel", 1); break;
