@@ -98,51 +98,35 @@ kind_name(enum cf_notify_kind k)
 	}
 }
 
-cf_rc
-cf_notify_compose(const struct cf_notify_conf *c, const char *host,
-		  const struct cf_notify_item *items, size_t n, int test,
-		  int *send, char **subject, char **text, char **json,
-		  struct cf_err *err)
+/* The event a run reports (NULL: nothing deserves a message). */
+static const char *
+compose_event(const struct cf_notify_conf *c, const size_t cnt[4], int test)
 {
-	size_t cnt[4] = { 0 }, i;
-	struct cf_buf b;
-	json_t *root = NULL, *arr = NULL;
-	const char *event;
-	char when[32];
-	int pass, ok = 1;
-	cf_rc rc = CF_OK;
-
-	*send = 0;
-	*subject = *text = *json = NULL;
-	for (i = 0; i < n; i++)
-		cnt[items[i].kind]++;
 	if (test)
-		event = "test";
-	else if (cnt[CF_NOTE_FAILED] > 0 && c->on_failure)
-		event = "failure";
-	else if (cnt[CF_NOTE_EXPIRING] > 0)
-		event = "expiring";
-	else if (cnt[CF_NOTE_OK] > 0 && c->on_success)
-		event = "success";
-	else
-		return CF_OK;
-	cf_buf_init(&b, 1 << 20);
-	*subject = cf_strfmt("certferry on %s: %s%zu failed, %zu expiring, "
-			     "%zu renewed", host, test ? "test message; " : "",
-			     cnt[CF_NOTE_FAILED], cnt[CF_NOTE_EXPIRING],
-			     cnt[CF_NOTE_OK]);
-	root = json_object();
-	arr = json_array();
-	if (*subject == NULL || root == NULL || arr == NULL)
-		goto nomem;
-	ok &= cf_buf_appends(&b, test ? "This is a test message from "
-			     "'certferry notify test'.\n\n" : "") == CF_OK;
-	/* attention first: failed, expiring, then the rest */
+		return "test";
+	if (cnt[CF_NOTE_FAILED] > 0 && c->on_failure)
+		return "failure";
+	if (cnt[CF_NOTE_EXPIRING] > 0)
+		return "expiring";
+	if (cnt[CF_NOTE_OK] > 0 && c->on_success)
+		return "success";
+	return NULL;
+}
+
+/* One line of text into b and one object into arr per item: attention
+ * first (failed, expiring, then the rest).  CF_OK or CF_ERR_NOMEM. */
+static cf_rc
+compose_items(const struct cf_notify_item *items, size_t n, struct cf_buf *b,
+	      json_t *arr)
+{
+	char when[32], *line;
+	json_t *o;
+	size_t i;
+	int pass, ok = 1;
+
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < n; i++) {
 			const struct cf_notify_item *it = &items[i];
-			char *line;
-			json_t *o;
 
 			if ((pass == 0) != (it->kind == CF_NOTE_FAILED) ||
 			    (pass == 1) != (it->kind == CF_NOTE_EXPIRING))
@@ -162,19 +146,52 @@ cf_notify_compose(const struct cf_notify_conf *c, const char *host,
 			if (line == NULL || o == NULL ||
 			    json_array_append_new(arr, o) != 0) {
 				free(line);
-				goto nomem;
+				return CF_ERR_NOMEM;
 			}
-			ok &= cf_buf_appends(&b, line) == CF_OK;
+			ok &= cf_buf_appends(b, line) == CF_OK;
 			free(line);
 		}
 	}
+	return ok ? CF_OK : CF_ERR_NOMEM;
+}
+
+cf_rc
+cf_notify_compose(const struct cf_notify_conf *c, const char *host,
+		  const struct cf_notify_item *items, size_t n, int test,
+		  int *send, char **subject, char **text, char **json,
+		  struct cf_err *err)
+{
+	size_t cnt[4] = { 0 }, i;
+	struct cf_buf b;
+	json_t *root = NULL, *arr = NULL;
+	const char *event;
+	cf_rc rc = CF_OK;
+
+	*send = 0;
+	*subject = *text = *json = NULL;
+	for (i = 0; i < n; i++)
+		cnt[items[i].kind]++;
+	if ((event = compose_event(c, cnt, test)) == NULL)
+		return CF_OK;
+	cf_buf_init(&b, 1 << 20);
+	*subject = cf_strfmt("certferry on %s: %s%zu failed, %zu expiring, "
+			     "%zu renewed", host, test ? "test message; " : "",
+			     cnt[CF_NOTE_FAILED], cnt[CF_NOTE_EXPIRING],
+			     cnt[CF_NOTE_OK]);
+	root = json_object();
+	arr = json_array();
+	if (*subject == NULL || root == NULL || arr == NULL ||
+	    cf_buf_appends(&b, test ? "This is a test message from "
+			   "'certferry notify test'.\n\n" : "") != CF_OK ||
+	    compose_items(items, n, &b, arr) != CF_OK)
+		goto nomem;
 	if (json_object_set_new(root, "host", json_string(host)) != 0 ||
 	    json_object_set_new(root, "event", json_string(event)) != 0 ||
 	    json_object_set_new(root, "subject", json_string(*subject)) != 0 ||
 	    json_object_set(root, "certificates", arr) != 0)
 		goto nomem;
 	*json = json_dumps(root, JSON_COMPACT);
-	*text = ok ? cf_buf_steal(&b) : NULL;
+	*text = cf_buf_steal(&b);
 	if (*json == NULL || *text == NULL)
 		goto nomem;
 	*send = 1;
