@@ -18,7 +18,17 @@ config_usage(FILE *f)
 		"          the command line, the environment, FILE:LINE (of a\n"
 		"          [ca NAME] profile or a section) or the built-in default\n"
 		"  check   read the settings file and report its first error\n"
-		"          (exit 2) or 'ok'\n");
+		"          (exit 2) or 'ok'\n"
+		"\n"
+		"Sections: [global] (the global options), [issue] (every issue\n"
+		"option without --, except -d, --name, --iis-site,\n"
+		"--iis-host-filter, --csr, --key, --force, --dry-run and the\n"
+		"secret --eab-hmac-key: eab-hmac-key-file names it), [notify]\n"
+		"and [ca NAME] profiles.  Keys of another validation method than\n"
+		"the one chosen are left out; iis-path-map, iis-migrate, per-site,\n"
+		"configure, server-config and server-bin apply only with\n"
+		"--iis-webroot, --install iis, --iis-site, --install nginx|apache.\n"
+		"See docs/SETTINGS.md.\n");
 }
 
 static void
