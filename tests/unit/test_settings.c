@@ -83,6 +83,12 @@ test_errors(void **state)
 	load_fails("[notify]\nsmtp-url = https://x/\n", 2, "smtp://");
 	/* a section is checked at its first key */
 	load_fails("[ca  ]\nserver = https://x/\n", 2, "unknown section");
+	/* the values of the other issue options */
+	load_fails("[issue]\ninstall = caddy\n", 2, "iis, nginx or apache");
+	load_fails("[issue]\n\niis-path-map = C:\\x=srv\n", 3, "WINDOWS=LINUX");
+	load_fails("[issue]\ntls-port = 0\n", 2, "tls-port");
+	load_fails("[issue]\nserver-bin = nginx\n", 2, "absolute path");
+	load_fails("[issue]\nper-site = sometimes\n", 2, "yes or no");
 }
 
 static void
@@ -308,17 +314,6 @@ test_issue_keys(void **state)
 	cf_settings_free(s);
 }
 
-static void
-test_issue_key_errors(void **state)
-{
-	(void)state;
-	load_fails("[issue]\ninstall = caddy\n", 2, "iis, nginx or apache");
-	load_fails("[issue]\n\niis-path-map = C:\\x=srv\n", 3, "WINDOWS=LINUX");
-	load_fails("[issue]\ntls-port = 0\n", 2, "tls-port");
-	load_fails("[issue]\nserver-bin = nginx\n", 2, "absolute path");
-	load_fails("[issue]\nper-site = sometimes\n", 2, "yes or no");
-}
-
 /* webhook-url: https://, or http:// to loopback only. */
 static void
 test_webhook_url(void **state)
@@ -386,7 +381,6 @@ main(void)
 		cmocka_unit_test(test_command_argv),
 		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_issue_keys),
-		cmocka_unit_test(test_issue_key_errors),
 		cmocka_unit_test(test_webhook_url),
 		cmocka_unit_test(test_show),
 	};
