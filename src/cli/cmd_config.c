@@ -18,7 +18,37 @@ config_usage(FILE *f)
 		"          the command line, the environment, FILE:LINE (of a\n"
 		"          [ca NAME] profile or a section) or the built-in default\n"
 		"  check   read the settings file and report its first error\n"
-		"          (exit 2) or 'ok'\n");
+		"          (exit 2) or 'ok'\n"
+		"\n"
+		"Sections: [global] (the global options), [issue] (every issue\n"
+		"option without --, except -d, --name, --iis-site,\n"
+		"--iis-host-filter, --csr, --key, --force, --dry-run and the\n"
+		"secret --eab-hmac-key: eab-hmac-key-file names it), [notify]\n"
+		"and [ca NAME] profiles.  Keys of another validation method than\n"
+		"the one chosen are left out; iis-path-map, iis-migrate, per-site,\n"
+		"configure, server-config and server-bin apply only with\n"
+		"--iis-webroot, --install iis, --iis-site, --install nginx|apache.\n"
+		"See docs/SETTINGS.md.\n");
+}
+
+static void
+check_ok(const struct cf_settings *s)
+{
+	printf("ok: %s\n", cf_settings_file(s) != NULL ?
+	       cf_settings_file(s) : "(no settings file)");
+}
+
+int
+cf_config_check_file(const char *path)
+{
+	struct cf_settings *s = NULL;
+	struct cf_err err = { 0 };
+
+	if (cf_settings_load(path, 1, &s, &err) != CF_OK)
+		return cf_cli_fail(&err);
+	check_ok(s);
+	cf_settings_free(s);
+	return CF_EXIT_OK;
 }
 
 int
@@ -32,8 +62,7 @@ cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0) {
 		/* main read and checked it already: an error exited there. */
-		printf("ok: %s\n", cf_settings_file(s) != NULL ?
-		       cf_settings_file(s) : "(no settings file)");
+		check_ok(s);
 		return CF_EXIT_OK;
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||

@@ -231,6 +231,10 @@ issue_usage(FILE *f)
 "folder), and everything the certificate will touch is checked before\n"
 "anything is ordered (exit 2 naming the path when a check fails).\n"
 "\n"
+"Defaults for every option but -d, --name, --iis-site, --iis-host-filter,\n"
+"--csr, --key, --force and --dry-run can be set once in the settings file's\n"
+"[issue] section (certferry config --help); the command line wins.\n"
+"\n"
 "account options (used only when the account is created):\n"
 CF_ACCOUNT_HELP);
 }

@@ -15,10 +15,11 @@
 #include "crypto/pkcs12.h"
 #include "engine/notify.h"
 #include "engine/spec.h"
+#include "iis/pathmap.h"
 #include "core/buf.h"
 
 enum kind { K_STR, K_PATH, K_URL, K_BOOL, K_INT, K_KEYTYPE, K_METHOD,
-	    K_STORE, K_PFXFMT, K_SMTPURL };
+	    K_STORE, K_PFXFMT, K_SMTPURL, K_INSTALL, K_PATHMAP, K_WEBHOOK };
 
 /* Where a key may be written, and which commands take it. */
 enum { W_GLOBAL = 1, W_ISSUE = 2, W_ACCOUNT = 4, W_CA = 8, W_NOTIFY = 16 };
@@ -67,19 +68,27 @@ static const struct def defs[] = {
 	{ "renew-before", W_ISSUE, K_INT, 0, 7L * 86400, NULL, NULL, 0, 0,
 	  "(a third of the lifetime, or the CA's renewal information)" },
 	{ "validation", W_ISSUE, K_METHOD, 0, 0, NULL, NULL, 0, 0, "http-01" },
-	{ "http-port", W_ISSUE, K_INT, 1, 65535, NULL, "--webroot", 0, 0, "80" },
-	{ "http-address", W_ISSUE, K_STR, 0, 0, NULL, "--webroot", 0, 0,
-	  "(all addresses)" },
-	{ "webroot", W_ISSUE, K_PATH, 0, 0, NULL, "--http-port", 0, 0,
-	  "(none: certferry answers on --http-port)" },
+	{ "http-port", W_ISSUE, K_INT, 1, 65535, NULL, "--webroot --iis-webroot",
+	  0, 0, "80" },
+	{ "http-address", W_ISSUE, K_STR, 0, 0, NULL, "--webroot --iis-webroot",
+	  0, 0, "(all addresses)" },
+	{ "webroot", W_ISSUE, K_PATH, 0, 0, NULL, "--http-port --http-address "
+	  "--iis-webroot", 0, 0, "(none: certferry answers on --http-port)" },
+	{ "iis-webroot", W_ISSUE, K_BOOL, 0, 0, NULL, "--webroot --http-port "
+	  "--http-address", 0, 0, "no" },
+	{ "iis-path-map", W_ISSUE, K_PATHMAP, 0, 0, NULL, NULL, 1, 0, "(none)" },
 	{ "dns", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "dns-server", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "tsig-key-file", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "dns-script", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "dns-alias", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "dns-resolver", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0,
 	  "(the system's)" },
 	{ "dns-propagation-timeout", W_ISSUE, K_INT, 1, 86400, NULL, NULL, 0,
 	  0, "(the built-in)" },
+	{ "tls-port", W_ISSUE, K_INT, 1, 65535, NULL, NULL, 0, 0, "443" },
+	{ "tls-address", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0,
+	  "(all addresses)" },
 	{ "store", W_ISSUE, K_STORE, 0, 0, NULL, NULL, 1, 0, "pem" },
 	{ "pem-dir", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0,
 	  "(under the state folder)" },
@@ -91,9 +100,15 @@ static const struct def defs[] = {
 	{ "pfx-no-password", W_ISSUE, K_BOOL, 0, 0, NULL, "--pfx-password-file",
 	  0, 0, "no" },
 	{ "iis-config", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0, "(none)" },
-	{ "iis-path-map", W_ISSUE, K_STR, 0, 0, NULL, NULL, 1, 0, "(none)" },
-	{ "install", W_ISSUE, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "install", W_ISSUE, K_INSTALL, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "https-port", W_ISSUE, K_INT, 1, 65535, NULL, NULL, 0, 0, "443" },
+	{ "iis-migrate", W_ISSUE, K_BOOL, 0, 0, NULL, NULL, 0, 0, "no" },
+	{ "per-site", W_ISSUE, K_BOOL, 0, 0, NULL, NULL, 0, 0, "no" },
+	{ "configure", W_ISSUE, K_BOOL, 0, 0, NULL, NULL, 0, 0, "no" },
+	{ "server-config", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0,
+	  "(the server's usual file)" },
+	{ "server-bin", W_ISSUE, K_PATH, 0, 0, NULL, NULL, 0, 0,
+	  "(nginx or apache2ctl from PATH)" },
 	{ "profile", W_ISSUE | W_CA, K_STR, 0, 0, NULL, NULL, 0, 0,
 	  "(the CA's default)" },
 	{ "preferred-chain", W_ISSUE | W_CA, K_STR, 0, 0, NULL, NULL, 0, 0,
@@ -114,13 +129,39 @@ static const struct def defs[] = {
 	  "(none)" },
 	{ "mail-from", W_NOTIFY, K_STR, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "mail-to", W_NOTIFY, K_STR, 0, 0, NULL, NULL, 1, 0, "(none)" },
-	{ "webhook-url", W_NOTIFY, K_URL, 0, 0, NULL, NULL, 0, 0, "(none)" },
+	{ "webhook-url", W_NOTIFY, K_WEBHOOK, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "command", W_NOTIFY, K_PATH, 0, 0, NULL, NULL, 0, 0, "(none)" },
 	{ "tls-ca-bundle", W_NOTIFY, K_PATH, 0, 0, NULL, NULL, 0, 0,
 	  "(the system trust store)" },
 	{ "timeout", W_NOTIFY, K_INT, 1, 3600, NULL, NULL, 0, 0, "60" },
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+/* Settings that only mean something with another option: inserted only
+ * when one of these (space-separated, OPT or OPT=VALUE) is on the command
+ * line or was inserted before them (defs[] lists what they need first).
+ * A default per-site = yes must not break an 'issue -d NAME'. */
+static const struct {
+	const char *key, *needs;
+} needs_tab[] = {
+	{ "iis-path-map", "--iis-webroot" },
+	{ "iis-migrate", "--install=iis" },
+	{ "per-site", "--iis-site" },
+	{ "configure", "--install=nginx --install=apache" },
+	{ "server-config", "--install=nginx --install=apache" },
+	{ "server-bin", "--install=nginx --install=apache" },
+};
+
+static const char *
+needs_of(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(needs_tab) / sizeof(needs_tab[0]); i++)
+		if (strcmp(needs_tab[i].key, key) == 0)
+			return needs_tab[i].needs;
+	return NULL;
+}
 
 struct ent {
 	const struct def *d;
@@ -131,6 +172,7 @@ struct ent {
 
 struct cf_settings {
 	char *file;           /* NULL: no file */
+	char *looked_at;      /* the path read, even when it was absent */
 	int explicit_;        /* named by --config or CERTFERRY_CONFIG */
 	struct ent *e;
 	size_t n;
@@ -148,6 +190,12 @@ const char *
 cf_settings_file(const struct cf_settings *s)
 {
 	return s->file;
+}
+
+const char *
+cf_settings_looked_at(const struct cf_settings *s)
+{
+	return s->looked_at;
 }
 
 int
@@ -170,6 +218,19 @@ is_bool(const char *v, int *out)
 			return *out = 0, 1;
 	}
 	return 0;
+}
+
+/* An iis-path-map rule: WINDOWS=LINUX with an absolute LINUX (the
+ * option's own parser says what is wrong). */
+static cf_rc
+path_map_check(const char *v, struct cf_err *err)
+{
+	char *win = NULL, *lin = NULL;
+	cf_rc rc = cf_iis_path_map_split(v, &win, &lin, err);
+
+	free(win);
+	free(lin);
+	return rc;
 }
 
 /* The value's check; err names the key only (the caller adds FILE:LINE). */
@@ -198,6 +259,16 @@ check_value(const struct def *d, const char *v, struct cf_err *err)
 			return cf_err_set(err, CF_ERR_USAGE, "%s '%s' is not an "
 					  "http(s):// URL", d->key, v);
 		return CF_OK;
+	case K_WEBHOOK:
+		return cf_notify_webhook_url_check(v, err);
+	case K_INSTALL:
+		if (strcmp(v, "iis") != 0 && strcmp(v, "nginx") != 0 &&
+		    strcmp(v, "apache") != 0)
+			return cf_err_set(err, CF_ERR_USAGE, "%s '%s': write iis, "
+					  "nginx or apache", d->key, v);
+		return CF_OK;
+	case K_PATHMAP:
+		return path_map_check(v, err);
 	case K_SMTPURL:
 		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
 			return cf_err_set(err, CF_ERR_USAGE, "%s '%s' is not an "
@@ -269,7 +340,7 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			d = &defs[i];
 	if (d == NULL)
 		return fail_at(s, "unknown key '%s' in [%s]: see SETTINGS FILE in "
-			       "in certferry(1), or 'certferry config show'",
+			       "certferry(1), or 'certferry config show'",
 			       name, section);
 	if (check_value(d, value, &verr) != CF_OK)
 		return fail_at(s, "%s%s", verr.msg, "");
@@ -368,6 +439,10 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 		*out = s;
 		return CF_OK;
 	}
+	if ((s->looked_at = strdup(path)) == NULL) {
+		free(s);
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	}
 	s->f = fopen(path, "r");
 	if (s->f == NULL) {
 		if (!explicit_) {
@@ -434,6 +509,7 @@ cf_settings_free(struct cf_settings *s)
 	free(s->owned);
 	free(s->e);
 	free(s->file);
+	free(s->looked_at);
 	free(s);
 }
 
@@ -519,8 +595,10 @@ cf_settings_global(const struct cf_settings *s, const char *key)
 	return e->value;
 }
 
+/* 1 when option opt is in argv[from..] (before "--"), as "OPT" or
+ * "OPT=..."; with val, only with that value ("OPT VAL" or "OPT=VAL"). */
 static int
-on_cmdline(int argc, char **argv, int from, const char *opt)
+opt_on(int argc, char **argv, int from, const char *opt, const char *val)
 {
 	size_t n;
 	int i;
@@ -531,18 +609,30 @@ on_cmdline(int argc, char **argv, int from, const char *opt)
 	for (i = from; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strncmp(argv[i], opt, n) == 0 &&
-		    (argv[i][n] == '\0' || argv[i][n] == '='))
+		if (strncmp(argv[i], opt, n) != 0)
+			continue;
+		if (argv[i][n] == '\0' && (val == NULL ||
+		    (i + 1 < argc && strcmp(argv[i + 1], val) == 0)))
+			return 1;
+		if (argv[i][n] == '=' && (val == NULL ||
+		    strcmp(argv[i] + n + 1, val) == 0))
 			return 1;
 	}
 	return 0;
 }
 
-/* on_cmdline for each option of the space-separated list. */
+static int
+on_cmdline(int argc, char **argv, int from, const char *opt)
+{
+	return opt_on(argc, argv, from, opt, NULL);
+}
+
+/* opt_on for each item of the space-separated list: "OPT" or
+ * "OPT=VALUE" (that value only). */
 static int
 on_cmdline_any(int argc, char **argv, int from, const char *list)
 {
-	char opt[64];
+	char opt[64], *eq;
 	size_t n;
 
 	while (list != NULL && *list != '\0') {
@@ -550,7 +640,10 @@ on_cmdline_any(int argc, char **argv, int from, const char *list)
 		if (n > 0 && n < sizeof(opt)) {
 			memcpy(opt, list, n);
 			opt[n] = '\0';
-			if (on_cmdline(argc, argv, from, opt))
+			eq = strchr(opt, '=');
+			if (eq != NULL)
+				*eq++ = '\0';
+			if (opt_on(argc, argv, from, opt, eq))
 				return 1;
 		}
 		list += n + (list[n] == ' ');
@@ -558,23 +651,33 @@ on_cmdline_any(int argc, char **argv, int from, const char *list)
 	return 0;
 }
 
-/* The validation method a key belongs to: 1 http-01, 2 dns-01, 0 none. */
+/* The validation method a key belongs to: 1 http-01, 2 dns-01,
+ * 3 tls-alpn-01, 0 none. */
 static int
 key_method(const char *key)
 {
-	static const char *const http[] = { "http-port", "http-address",
-		"webroot" };
-	static const char *const dns[] = { "dns", "dns-server", "tsig-key-file",
-		"dns-script", "dns-resolver", "dns-propagation-timeout" };
-	size_t i;
+	static const char *const keys[][7] = {
+		{ "http-port", "http-address", "webroot", "iis-webroot",
+		  "iis-path-map" },
+		{ "dns", "dns-server", "tsig-key-file", "dns-script",
+		  "dns-alias", "dns-resolver", "dns-propagation-timeout" },
+		{ "tls-port", "tls-address" },
+	};
+	size_t m, i;
 
-	for (i = 0; i < sizeof(http) / sizeof(http[0]); i++)
-		if (strcmp(key, http[i]) == 0)
-			return 1;
-	for (i = 0; i < sizeof(dns) / sizeof(dns[0]); i++)
-		if (strcmp(key, dns[i]) == 0)
-			return 2;
+	for (m = 0; m < 3; m++)
+		for (i = 0; i < 7 && keys[m][i] != NULL; i++)
+			if (strcmp(key, keys[m][i]) == 0)
+				return (int)m + 1;
 	return 0;
+}
+
+/* A validation method's number as key_method gives it (0: unknown). */
+static int
+method_num(const char *v)
+{
+	return strcmp(v, "http-01") == 0 ? 1 : strcmp(v, "dns-01") == 0 ? 2 :
+	       strcmp(v, "tls-alpn-01") == 0 ? 3 : 0;
 }
 
 /* The method the command line chooses (explicitly, or by its method
@@ -594,8 +697,7 @@ cmdline_method(int argc, char **argv, int from)
 			v = argv[i] + 13;
 	}
 	if (v != NULL)
-		return strcmp(v, "http-01") == 0 ? 1 : strcmp(v, "dns-01") == 0 ?
-		       2 : strcmp(v, "tls-alpn-01") == 0 ? 3 : 0;
+		return method_num(v);
 	if (on_cmdline_any(argc, argv, from, dns_opts))
 		return 2;
 	if (on_cmdline_any(argc, argv, from, "--tls-port --tls-address"))
@@ -631,75 +733,119 @@ own(struct cf_settings *s, char *str, struct cf_err *err)
 	return CF_OK;
 }
 
+/* The command being rebuilt: the original argv and the new one so far. */
+struct rebuild {
+	int argc, at;          /* argv[at..] are the user's options */
+	char **argv;
+	char **nv;             /* the new argv */
+	int n;
+	int cmethod;           /* the method the command line chooses */
+	int method;            /* that, else the settings' validation */
+};
+
+/* 1 when option opt (a def's "--key") is on the command line or was
+ * inserted already (the needs of a def). */
+static int
+given_or_inserted(const struct rebuild *r, const char *list)
+{
+	return on_cmdline_any(r->argc, r->argv, r->at, list) ||
+	       on_cmdline_any(r->n, r->nv, r->at, list);
+}
+
+/* Whether the setting d stays out of the command r: the command line or
+ * the environment gives it or what replaces it, it belongs to another
+ * validation method than the one chosen, or what it needs is absent. */
+static int
+left_out(const struct rebuild *r, const struct def *d, const char *opt)
+{
+	int km = key_method(d->key);
+	const char *needs;
+
+	if (km != 0 && r->method != 0 && km != r->method)
+		return 1;
+	if (r->cmethod != 0 && strcmp(d->key, "validation") == 0)
+		return 1;
+	if (on_cmdline(r->argc, r->argv, r->at, opt) ||
+	    on_cmdline_any(r->argc, r->argv, r->at, d->unless) ||
+	    env_set(d->env))
+		return 1;
+	needs = needs_of(d->key);
+	return needs != NULL && !given_or_inserted(r, needs);
+}
+
+/* Append the entries of d (the profile's, else the section's) to r. */
+static cf_rc
+insert_def(struct cf_settings *s, struct rebuild *r, const struct def *d,
+	   const char *opt, struct cf_err *err)
+{
+	int prof = in_profile(s, d), b;
+	size_t j;
+
+	for (j = 0; j < s->n; j++) {
+		const struct ent *e = &s->e[j];
+
+		if (e->d != d || (prof ? (e->ca == NULL ||
+		    strcmp(e->ca, s->ca) != 0) : e->ca != NULL))
+			continue;
+		if (d->kind == K_BOOL && !(is_bool(e->value, &b) && b))
+			continue;
+		if (own(s, strdup(opt), err) != CF_OK)
+			return CF_ERR_NOMEM;
+		r->nv[r->n++] = s->owned[s->nowned - 1];
+		if (d->kind != K_BOOL)
+			r->nv[r->n++] = e->value;
+	}
+	return CF_OK;
+}
+
 cf_rc
 cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 			 int *out_argc, char ***out, struct cf_err *err)
 {
-	char **nv, opt[64];
-	int at, n = 0, i, want = 0, b, method;
-	size_t k, j, cap;
+	struct rebuild r = { .argc = argc, .argv = argv };
+	const struct ent *v;
+	char opt[64];
+	int want = 0, i;
+	size_t k;
 
 	*out = NULL;
 	if (strcmp(argv[0], "issue") == 0)
-		want = W_ISSUE, at = 1;
+		want = W_ISSUE, r.at = 1;
 	else if (strcmp(argv[0], "account") == 0 && argc > 1 &&
 		 strcmp(argv[1], "register") == 0)
-		want = W_ACCOUNT, at = 2;
+		want = W_ACCOUNT, r.at = 2;
 	else
-		at = argc;
-	cap = (size_t)argc + 1 + (want ? 2 * s->n : 0);
-	nv = calloc(cap, sizeof(*nv));
-	if (nv == NULL)
+		r.at = argc;
+	r.nv = calloc((size_t)argc + 1 + (want ? 2 * s->n : 0), sizeof(*r.nv));
+	if (r.nv == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	for (i = 0; i < at; i++)
-		nv[n++] = argv[i];
-	/* A method chosen on the command line takes none of the settings
-	 * of another method (nor the validation setting). */
-	method = want ? cmdline_method(argc, argv, at) : 0;
+	for (i = 0; i < r.at; i++)
+		r.nv[r.n++] = argv[i];
+	/* A method chosen on the command line (else by the validation
+	 * setting) takes none of the settings of another method; one chosen
+	 * on the command line not the validation setting either. */
+	r.cmethod = want ? cmdline_method(argc, argv, r.at) : 0;
+	r.method = r.cmethod;
+	if (want && r.method == 0 &&
+	    (v = effective_ent(s, def_of("validation"))) != NULL)
+		r.method = method_num(v->value);
 	for (k = 0; want && k < NDEFS; k++) {
 		const struct def *d = &defs[k];
-		int prof;
 
-		if (!(d->where & want))
-			continue;
-		if (method != 0 && ((key_method(d->key) != 0 &&
-				     key_method(d->key) != method) ||
-				    strcmp(d->key, "validation") == 0))
-			continue;
 		snprintf(opt, sizeof(opt), "--%s", d->key);
-		if (on_cmdline(argc, argv, at, opt) ||
-		    on_cmdline_any(argc, argv, at, d->unless) || env_set(d->env))
+		if (!(d->where & want) || left_out(&r, d, opt))
 			continue;
-		prof = in_profile(s, d);
-		for (j = 0; j < s->n; j++) {
-			const struct ent *e = &s->e[j];
-
-			if (e->d != d || (prof ? (e->ca == NULL ||
-			    strcmp(e->ca, s->ca) != 0) : e->ca != NULL))
-				continue;
-			if (d->kind == K_BOOL) {
-				if (is_bool(e->value, &b) && b) {
-					if (own(s, strdup(opt), err) != CF_OK)
-						goto fail;
-					nv[n++] = s->owned[s->nowned - 1];
-				}
-				continue;
-			}
-			if (own(s, strdup(opt), err) != CF_OK)
-				goto fail;
-			nv[n++] = s->owned[s->nowned - 1];
-			nv[n++] = e->value;
+		if (insert_def(s, &r, d, opt, err) != CF_OK) {
+			free(r.nv);
+			return CF_ERR_NOMEM;
 		}
 	}
-	for (i = at; i < argc; i++)
-		nv[n++] = argv[i];
-	nv[n] = NULL;
-	*out = nv;
-	*out_argc = n;
+	for (i = r.at; i < argc; i++)
+		r.nv[r.n++] = argv[i];
+	r.nv[r.n] = NULL;
+	*out = r.nv;
+	*out_argc = r.n;
 	return CF_OK;
-fail:
-	free(nv);
-	return CF_ERR_NOMEM;
 }
 
 void

@@ -72,8 +72,16 @@ const char *cf_settings_selected_ca(const struct cf_settings *s);
 
 /* The file that was read (NULL if none existed). */
 const char *cf_settings_file(const struct cf_settings *s);
+/* The file certferry looked for, also when it did not exist (NULL: no
+ * path at all, e.g. neither HOME nor XDG_CONFIG_HOME). */
+const char *cf_settings_looked_at(const struct cf_settings *s);
 /* 1 when the file was named (--config, CERTFERRY_CONFIG), not the default. */
 int cf_settings_explicit(const struct cf_settings *s);
+
+/* "config check" of the file at path as it is now (the interactive
+ * menu, after the editor): prints "ok: FILE" or the error; the exit
+ * status (0 or 2).  cmd_config.c. */
+int cf_config_check_file(const char *path);
 
 /* "certferry config show|check" (cmd_config.c). */
 int cf_cmd_config(const struct cf_settings *s, const char *const *given_keys,

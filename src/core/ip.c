@@ -32,6 +32,22 @@ cf_ip_bytes(const char *s, unsigned char addr[16])
 }
 
 int
+cf_ip_is_loopback(const char *s)
+{
+	static const unsigned char v6[16] = { [15] = 1 };
+	unsigned char addr[16];
+
+	switch (cf_ip_bytes(s, addr)) {
+	case 4:
+		return addr[0] == 127;
+	case 16:
+		return memcmp(addr, v6, sizeof(v6)) == 0;
+	default:
+		return 0;
+	}
+}
+
+int
 cf_ip_canon(const char *s, char *canon)
 {
 	unsigned char addr[16];

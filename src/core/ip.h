@@ -23,6 +23,9 @@ int cf_ip_canon(const char *s, char *canon);
  * anything else (the iPAddress SAN of a CSR or validation certificate). */
 int cf_ip_bytes(const char *s, unsigned char addr[16]);
 
+/* 1 when s is a loopback address literal: 127.0.0.0/8 or ::1. */
+int cf_ip_is_loopback(const char *s);
+
 /* The reverse-mapping name of address s (RFC 8738 §6, the tls-alpn-01
  * SNI): "1.2.0.192.in-addr.arpa", or the 32 nibbles under "ip6.arpa".
  * 0 on success; -1 when s is no address or len is too small (74 bytes

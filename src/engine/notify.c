@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/harden.h"
+#include "core/ip.h"
+#include "core/log.h"
 #include "engine/notify.h"
 #include "http/headers.h"
 #include "store/paths.h"
@@ -29,6 +32,49 @@ cf_notify_configured(const struct cf_notify_conf *c)
 {
 	return c->smtp_url != NULL || c->webhook_url != NULL ||
 	       c->command != NULL;
+}
+
+/* 1 when url's host is loopback (localhost or a loopback literal). */
+static int
+url_host_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	size_t n;
+	int lo = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';   /* [::1] */
+			lo = cf_ip_is_loopback(host + 1);
+		} else {
+			lo = strcasecmp(host, "localhost") == 0 ||
+			     cf_ip_is_loopback(host);
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
+cf_rc
+cf_notify_webhook_url_check(const char *url, struct cf_err *err)
+{
+	if (strncasecmp(url, "https://", 8) == 0 && url[8] != '\0')
+		return CF_OK;
+	if (strncasecmp(url, "http://", 7) == 0) {
+		if (url_host_is_loopback(url))
+			return CF_OK;
+		return cf_err_set(err, CF_ERR_USAGE, "webhook-url '%s' is plain "
+				  "http:// to another host: the message names "
+				  "certificates and hosts, so it must go over "
+				  "https:// (http:// only to 127.0.0.1, [::1] or "
+				  "localhost)", url);
+	}
+	return cf_err_set(err, CF_ERR_USAGE, "webhook-url '%s' is not an "
+			  "https:// URL", url);
 }
 
 enum cf_notify_kind
@@ -52,51 +98,35 @@ kind_name(enum cf_notify_kind k)
 	}
 }
 
-cf_rc
-cf_notify_compose(const struct cf_notify_conf *c, const char *host,
-		  const struct cf_notify_item *items, size_t n, int test,
-		  int *send, char **subject, char **text, char **json,
-		  struct cf_err *err)
+/* The event a run reports (NULL: nothing deserves a message). */
+static const char *
+compose_event(const struct cf_notify_conf *c, const size_t cnt[4], int test)
 {
-	size_t cnt[4] = { 0 }, i;
-	struct cf_buf b;
-	json_t *root = NULL, *arr = NULL;
-	const char *event;
-	char when[32];
-	int pass, ok = 1;
-	cf_rc rc = CF_OK;
-
-	*send = 0;
-	*subject = *text = *json = NULL;
-	for (i = 0; i < n; i++)
-		cnt[items[i].kind]++;
 	if (test)
-		event = "test";
-	else if (cnt[CF_NOTE_FAILED] > 0 && c->on_failure)
-		event = "failure";
-	else if (cnt[CF_NOTE_EXPIRING] > 0)
-		event = "expiring";
-	else if (cnt[CF_NOTE_OK] > 0 && c->on_success)
-		event = "success";
-	else
-		return CF_OK;
-	cf_buf_init(&b, 1 << 20);
-	*subject = cf_strfmt("certferry on %s: %s%zu failed, %zu expiring, "
-			     "%zu renewed", host, test ? "test message; " : "",
-			     cnt[CF_NOTE_FAILED], cnt[CF_NOTE_EXPIRING],
-			     cnt[CF_NOTE_OK]);
-	root = json_object();
-	arr = json_array();
-	if (*subject == NULL || root == NULL || arr == NULL)
-		goto nomem;
-	ok &= cf_buf_appends(&b, test ? "This is a test message from "
-			     "'certferry notify test'.\n\n" : "") == CF_OK;
-	/* attention first: failed, expiring, then the rest */
+		return "test";
+	if (cnt[CF_NOTE_FAILED] > 0 && c->on_failure)
+		return "failure";
+	if (cnt[CF_NOTE_EXPIRING] > 0)
+		return "expiring";
+	if (cnt[CF_NOTE_OK] > 0 && c->on_success)
+		return "success";
+	return NULL;
+}
+
+/* One line of text into b and one object into arr per item: attention
+ * first (failed, expiring, then the rest).  CF_OK or CF_ERR_NOMEM. */
+static cf_rc
+compose_items(const struct cf_notify_item *items, size_t n, struct cf_buf *b,
+	      json_t *arr)
+{
+	char when[32], *line;
+	json_t *o;
+	size_t i;
+	int pass, ok = 1;
+
 	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < n; i++) {
 			const struct cf_notify_item *it = &items[i];
-			char *line;
-			json_t *o;
 
 			if ((pass == 0) != (it->kind == CF_NOTE_FAILED) ||
 			    (pass == 1) != (it->kind == CF_NOTE_EXPIRING))
@@ -116,19 +146,52 @@ cf_notify_compose(const struct cf_notify_conf *c, const char *host,
 			if (line == NULL || o == NULL ||
 			    json_array_append_new(arr, o) != 0) {
 				free(line);
-				goto nomem;
+				return CF_ERR_NOMEM;
 			}
-			ok &= cf_buf_appends(&b, line) == CF_OK;
+			ok &= cf_buf_appends(b, line) == CF_OK;
 			free(line);
 		}
 	}
+	return ok ? CF_OK : CF_ERR_NOMEM;
+}
+
+cf_rc
+cf_notify_compose(const struct cf_notify_conf *c, const char *host,
+		  const struct cf_notify_item *items, size_t n, int test,
+		  int *send, char **subject, char **text, char **json,
+		  struct cf_err *err)
+{
+	size_t cnt[4] = { 0 }, i;
+	struct cf_buf b;
+	json_t *root = NULL, *arr = NULL;
+	const char *event;
+	cf_rc rc = CF_OK;
+
+	*send = 0;
+	*subject = *text = *json = NULL;
+	for (i = 0; i < n; i++)
+		cnt[items[i].kind]++;
+	if ((event = compose_event(c, cnt, test)) == NULL)
+		return CF_OK;
+	cf_buf_init(&b, 1 << 20);
+	*subject = cf_strfmt("certferry on %s: %s%zu failed, %zu expiring, "
+			     "%zu renewed", host, test ? "test message; " : "",
+			     cnt[CF_NOTE_FAILED], cnt[CF_NOTE_EXPIRING],
+			     cnt[CF_NOTE_OK]);
+	root = json_object();
+	arr = json_array();
+	if (*subject == NULL || root == NULL || arr == NULL ||
+	    cf_buf_appends(&b, test ? "This is a test message from "
+			   "'certferry notify test'.\n\n" : "") != CF_OK ||
+	    compose_items(items, n, &b, arr) != CF_OK)
+		goto nomem;
 	if (json_object_set_new(root, "host", json_string(host)) != 0 ||
 	    json_object_set_new(root, "event", json_string(event)) != 0 ||
 	    json_object_set_new(root, "subject", json_string(*subject)) != 0 ||
 	    json_object_set(root, "certificates", arr) != 0)
 		goto nomem;
 	*json = json_dumps(root, JSON_COMPACT);
-	*text = ok ? cf_buf_steal(&b) : NULL;
+	*text = cf_buf_steal(&b);
 	if (*json == NULL || *text == NULL)
 		goto nomem;
 	*send = 1;
@@ -213,6 +276,50 @@ mail_payload(const struct cf_notify_conf *c, const char *subject,
 	return cf_buf_steal(&b);
 }
 
+/* The recipients as libcurl wants them ("<addr>" each); *out owned. */
+static cf_rc
+mail_rcpts(const struct cf_notify_conf *c, struct curl_slist **out,
+	   struct cf_err *err)
+{
+	struct curl_slist *n;
+	char *addr;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < c->nmail_to; i++) {
+		if ((addr = cf_strfmt("<%s>", c->mail_to[i])) == NULL)
+			goto nomem;
+		n = curl_slist_append(*out, addr);
+		free(addr);
+		if (n == NULL)
+			goto nomem;
+		*out = n;
+	}
+	return CF_OK;
+nomem:
+	curl_slist_free_all(*out);
+	*out = NULL;
+	return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+}
+
+/* What a failed SMTP transfer tells the operator (never the password). */
+static cf_rc
+mail_failed(const struct cf_notify_conf *c, CURLcode cc, const char *cerr,
+	    struct cf_err *err)
+{
+	if (cc == CURLE_LOGIN_DENIED)
+		return cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: the "
+				  "server refused the login of smtp-user '%s': "
+				  "check smtp-user and the password in %s",
+				  c->smtp_url, c->smtp_user != NULL ?
+				  c->smtp_user : "", c->smtp_password_file != NULL ?
+				  c->smtp_password_file : "(no smtp-password-file)");
+	return cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: %s: "
+			  "check [notify] smtp-url, smtp-starttls, smtp-user "
+			  "and the password file", c->smtp_url,
+			  cerr[0] ? cerr : curl_easy_strerror(cc));
+}
+
 static cf_rc
 send_mail(const struct cf_notify_conf *c, const char *subject,
 	  const char *text, struct cf_err *err)
@@ -220,40 +327,35 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	CURL *h = NULL;
 	struct curl_slist *rcpt = NULL;
 	struct upload up;
-	char *payload = NULL, *password = NULL, *addr;
+	char *payload = NULL, *password = NULL, *from = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
-	size_t i;
+	int loose = 0;
 	cf_rc rc = CF_OK;
 
 	if (c->mail_from == NULL || c->nmail_to == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url needs "
 				  "mail-from and mail-to");
+	if (c->smtp_password_file != NULL && !c->smtp_starttls &&
+	    strncmp(c->smtp_url, "smtp://", 7) == 0 &&
+	    !url_host_is_loopback(c->smtp_url))
+		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url %s with "
+				  "smtp-starttls = no would send the SMTP password "
+				  "in clear: use smtps:// or smtp-starttls = yes "
+				  "(plain smtp:// with a password only to a "
+				  "loopback relay)", c->smtp_url);
 	if (c->smtp_password_file != NULL &&
-	    cf_secret_file_read(c->smtp_password_file, &password, NULL,
+	    cf_secret_file_read(c->smtp_password_file, &password, &loose,
 				err) != CF_OK)
 		return CF_ERR_USAGE;
-	if ((payload = mail_payload(c, subject, text)) == NULL ||
-	    (h = curl_easy_init()) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (loose)
+		cf_warn("%s is readable by others; chmod 600 it",
+			c->smtp_password_file);
+	if ((rc = mail_rcpts(c, &rcpt, err)) != CF_OK)
 		goto out;
-	}
-	for (i = 0; i < c->nmail_to; i++) {
-		struct curl_slist *n;
-
-		if ((addr = cf_strfmt("<%s>", c->mail_to[i])) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		n = curl_slist_append(rcpt, addr);
-		free(addr);
-		if (n == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		rcpt = n;
-	}
-	if ((addr = cf_strfmt("<%s>", c->mail_from)) == NULL) {
+	if ((payload = mail_payload(c, subject, text)) == NULL ||
+	    (from = cf_strfmt("<%s>", c->mail_from)) == NULL ||
+	    (h = curl_easy_init()) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -261,7 +363,7 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	up.left = strlen(payload);
 	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
@@ -277,18 +379,14 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
 	if (password != NULL)
 		curl_easy_setopt(h, CURLOPT_PASSWORD, password);
-	cc = curl_easy_perform(h);
-	free(addr);
-	if (cc != CURLE_OK)
-		rc = cf_err_set(err, CF_ERR_NET, "e-mail through %s failed: %s: "
-				"check [notify] smtp-url, smtp-starttls, smtp-user "
-				"and the password file", c->smtp_url,
-				cerr[0] ? cerr : curl_easy_strerror(cc));
+	if ((cc = curl_easy_perform(h)) != CURLE_OK)
+		rc = mail_failed(c, cc, cerr, err);
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
 	curl_slist_free_all(rcpt);
 	free(payload);
+	free(from);
 	if (password != NULL)
 		OPENSSL_clear_free(password, strlen(password));
 	return rc;
@@ -305,6 +403,8 @@ send_webhook(const struct cf_notify_conf *c, const char *json,
 	CURLcode cc;
 	cf_rc rc = CF_OK;
 
+	if (cf_notify_webhook_url_check(c->webhook_url, err) != CF_OK)
+		return err->rc;
 	if ((h = curl_easy_init()) == NULL ||
 	    (hdr = curl_slist_append(NULL, "Content-Type: application/json"))
 	    == NULL) {

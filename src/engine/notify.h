@@ -32,11 +32,17 @@ struct cf_notify_conf {
 	const char *mail_from;
 	const char *mail_to[CF_NOTIFY_MAX_TO];
 	size_t nmail_to;
-	const char *webhook_url;     /* http(s)://... */
+	const char *webhook_url;     /* https://..., or http:// to loopback */
 	const char *command;         /* absolute path of an executable */
 	const char *ca_bundle;       /* trust anchors for SMTP TLS and HTTPS */
 	long timeout_s;              /* each transport (default 60) */
 };
+
+/* The webhook URL must be https://: the message names certificates and
+ * hosts.  http:// only to a loopback host (127.0.0.0/8, [::1],
+ * localhost), for local relays and tests.  CF_ERR_USAGE saying why. */
+cf_rc cf_notify_webhook_url_check(const char *url,
+				  struct cf_err *err) CF_MUST_CHECK;
 
 /* Fill c with the built-in defaults (nothing configured). */
 void cf_notify_conf_init(struct cf_notify_conf *c);

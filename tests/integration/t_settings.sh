@@ -94,6 +94,45 @@ else
 	t_fail "config show: environment and command line" "$(head -8 "$T_OUT")"
 fi
 
+# One file with the defaults of two methods: validation = tls-alpn-01
+# chooses tls-port/tls-address; --validation http-01 on the command line
+# takes http-port/http-address instead (settings.h).
+cat >"$CF_TMP/alpn.conf" <<EOC
+[global]
+state-dir = $STATE
+server = $PEBBLE_DIR_URL
+ca-bundle = $PEBBLE_CA
+
+[issue]
+validation = tls-alpn-01
+tls-port = $TLSALPN_PORT
+tls-address = 127.0.0.1
+http-port = $HTTP01_PORT
+http-address = 127.0.0.1
+EOC
+chmod 600 "$CF_TMP/alpn.conf"
+if t_check "tls-alpn-01 from the settings (tls-port, tls-address)" \
+	"$CF" --config "$CF_TMP/alpn.conf" issue -d alpn.settings.test; then
+	m=$(jq -r '.spec.validation.method' "$(def alpn.settings.test)")
+	p=$(jq -r '.spec.validation.tls_port' "$(def alpn.settings.test)")
+	hp=$(jq -r '.spec.validation.http_port // 0' "$(def alpn.settings.test)")
+	if [ "$m" = tls-alpn-01 ] && [ "$p" = "$TLSALPN_PORT" ] && [ "$hp" = 0 ]; then
+		t_pass "the renewal records tls-alpn-01 on tls-port, no http-port"
+	else
+		t_fail "the renewal records tls-alpn-01 on tls-port, no http-port" "method $m tls_port $p http_port $hp"
+	fi
+fi
+if t_check "--validation http-01 takes http-port from the same file" \
+	"$CF" --config "$CF_TMP/alpn.conf" issue -d http.settings.test --validation http-01; then
+	hp=$(jq -r '.spec.validation.http_port // 0' "$(def http.settings.test)")
+	p=$(jq -r '.spec.validation.tls_port // 0' "$(def http.settings.test)")
+	if [ "$hp" = "$HTTP01_PORT" ] && [ "$p" = 0 ]; then
+		t_pass "the renewal records http-port, no tls-port"
+	else
+		t_fail "the renewal records http-port, no tls-port" "http_port $hp tls_port $p"
+	fi
+fi
+
 # A bad file: exit 2, FILE:LINE, nothing issued.
 printf '[issue]\nkey-type = ec384\nvalidaton = http-01\n' >"$CF_TMP/bad.conf" && chmod 600 "$CF_TMP/bad.conf"
 t_run "$CF" --config "$CF_TMP/bad.conf" issue -d c.settings.test

@@ -53,12 +53,27 @@ test_reverse(void **unused)
 	assert_int_equal(cf_ip_reverse_name("192.0.2.1", buf, 10), -1);
 }
 
+static void
+test_loopback(void **unused)
+{
+	static const struct { const char *in; int want; } cases[] = {
+		{ "127.0.0.1", 1 }, { "127.255.0.9", 1 }, { "::1", 1 },
+		{ "0:0:0:0:0:0:0:1", 1 }, { "128.0.0.1", 0 }, { "::2", 0 },
+		{ "::", 0 }, { "localhost", 0 }, { "10.0.0.1", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cf_ip_is_loopback(cases[i].in) != cases[i].want)
+			fail_msg("%s: want %d", cases[i].in, cases[i].want);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canon),
 		cmocka_unit_test(test_reverse),
+		cmocka_unit_test(test_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,12 +100,53 @@ test_compose(void **state)
 	free(json);
 }
 
+/* The webhook gets https://, plain http:// only to loopback; the send
+ * refuses the same URLs when the configuration did not come from the
+ * settings file. */
+static void
+test_webhook_url(void **state)
+{
+	struct cf_notify_conf c;
+	struct cf_err err = { 0 };
+	static const struct { const char *url; cf_rc want; } cases[] = {
+		{ "https://h.example/x", CF_OK },
+		{ "http://127.0.0.1:1/", CF_OK },
+		{ "http://[::1]/", CF_OK },
+		{ "http://localhost/", CF_OK },
+		{ "http://[::2]/", CF_ERR_USAGE },
+		{ "http://128.0.0.1/", CF_ERR_USAGE },
+		{ "https://", CF_ERR_USAGE },
+		{ "http://h.example/x", CF_ERR_USAGE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cf_notify_webhook_url_check(cases[i].url, &err) != cases[i].want)
+			fail_msg("%s: want %d", cases[i].url, cases[i].want);
+	assert_non_null(strstr(err.msg, "names certificates and hosts"));
+	/* nor a password in clear to another host */
+	cf_notify_conf_init(&c);
+	c.smtp_url = "smtp://192.0.2.1:25";
+	c.smtp_starttls = 0;
+	c.smtp_user = "u";
+	c.smtp_password_file = "/nonexistent/pw";
+	c.mail_from = "a@example.test";
+	c.mail_to[c.nmail_to++] = "b@example.test";
+	assert_int_equal(cf_notify_send(&c, "s", "t", "{}", &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "password in clear"));
+	cf_notify_conf_init(&c);
+	c.webhook_url = "http://192.0.2.1/hook";
+	assert_int_equal(cf_notify_send(&c, "s", "t", "{}", &err), CF_ERR_USAGE);
+	assert_non_null(strstr(err.msg, "https://"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expiry_kind),
 		cmocka_unit_test(test_compose),
+		cmocka_unit_test(test_webhook_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

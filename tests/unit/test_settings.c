@@ -83,6 +83,12 @@ test_errors(void **state)
 	load_fails("[notify]\nsmtp-url = https://x/\n", 2, "smtp://");
 	/* a section is checked at its first key */
 	load_fails("[ca  ]\nserver = https://x/\n", 2, "unknown section");
+	/* the values of the other issue options */
+	load_fails("[issue]\ninstall = caddy\n", 2, "iis, nginx or apache");
+	load_fails("[issue]\n\niis-path-map = C:\\x=srv\n", 3, "WINDOWS=LINUX");
+	load_fails("[issue]\ntls-port = 0\n", 2, "tls-port");
+	load_fails("[issue]\nserver-bin = nginx\n", 2, "absolute path");
+	load_fails("[issue]\nper-site = sometimes\n", 2, "yes or no");
 }
 
 static void
@@ -231,9 +237,9 @@ test_method(void **state)
 					"http-port = 8080\nkey-type = ec384\n");
 
 	(void)state;
+	/* the validation setting chooses too: http-port stays out */
 	cmd_is(s, "issue -d a.test", "issue --key-type ec384 --validation "
-	       "dns-01 --http-port 8080 --dns rfc2136 --dns-server 127.0.0.1 "
-	       "-d a.test");
+	       "dns-01 --dns rfc2136 --dns-server 127.0.0.1 -d a.test");
 	cmd_is(s, "issue -d a.test --validation http-01",
 	       "issue --key-type ec384 --http-port 8080 -d a.test "
 	       "--validation http-01");
@@ -245,6 +251,94 @@ test_method(void **state)
 	cmd_is(s, "issue -d a.test --validation=tls-alpn-01",
 	       "issue --key-type ec384 -d a.test --validation=tls-alpn-01");
 	cf_settings_free(s);
+}
+
+/* The rest of issue's options: tls-alpn-01, dns-alias, the IIS and
+ * nginx/Apache options, and those that only mean something with another
+ * option (left out without it). */
+static void
+test_issue_keys(void **state)
+{
+	struct cf_settings *s = load_ok("[issue]\nvalidation = tls-alpn-01\n"
+		"tls-port = 8443\ntls-address = 127.0.0.1\nhttp-port = 8080\n"
+		"dns-alias = _acme.alias.test\nprofile = shortlived\n"
+		"preferred-chain = RootX2\ndeploy-hook = /usr/bin/true\n");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	cmd_is(s, "issue -d a.test", "issue --validation tls-alpn-01 "
+	       "--tls-port 8443 --tls-address 127.0.0.1 --profile shortlived "
+	       "--preferred-chain RootX2 --deploy-hook /usr/bin/true -d a.test");
+	cmd_is(s, "issue -d a.test --dns-script /s", "issue --dns-alias "
+	       "_acme.alias.test --profile shortlived --preferred-chain RootX2 "
+	       "--deploy-hook /usr/bin/true -d a.test --dns-script /s");
+	cmd_is(s, "issue -d a.test --tls-port=9443 --profile p",
+	       "issue --tls-address 127.0.0.1 --preferred-chain RootX2 "
+	       "--deploy-hook /usr/bin/true -d a.test --tls-port=9443 "
+	       "--profile p");
+	f = open_memstream(&buf, &len);
+	cf_settings_show(s, f, NULL, NULL, 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "tls-port                 = 8443"));
+	assert_non_null(strstr(buf, ":3\n"));
+	assert_non_null(strstr(buf, "server-bin               = (nginx"));
+	free(buf);
+	cf_settings_free(s);
+
+	s = load_ok("[issue]\niis-webroot = yes\n"
+		    "iis-path-map = C:\\inetpub=/srv/www\niis-migrate = yes\n"
+		    "per-site = yes\nconfigure = yes\n"
+		    "server-config = /etc/nginx/nginx.conf\n"
+		    "server-bin = /usr/sbin/nginx\n");
+	cmd_is(s, "issue -d a.test", "issue --iis-webroot --iis-path-map "
+	       "C:\\inetpub=/srv/www -d a.test");
+	cmd_is(s, "issue --iis-site 1 --install iis", "issue --iis-webroot "
+	       "--iis-path-map C:\\inetpub=/srv/www --iis-migrate --per-site "
+	       "--iis-site 1 --install iis");
+	cmd_is(s, "issue -d a.test --install=nginx --webroot /w",
+	       "issue --configure --server-config /etc/nginx/nginx.conf "
+	       "--server-bin /usr/sbin/nginx -d a.test --install=nginx "
+	       "--webroot /w");
+	cmd_is(s, "issue -d a.test --validation dns-01", "issue -d a.test "
+	       "--validation dns-01");
+	cf_settings_free(s);
+
+	/* what a setting needs may come from a setting before it */
+	s = load_ok("[issue]\ninstall = apache\nconfigure = yes\n");
+	cmd_is(s, "issue -d a.test", "issue --install apache --configure "
+	       "-d a.test");
+	cmd_is(s, "issue -d a.test --install iis", "issue -d a.test "
+	       "--install iis");
+	cf_settings_free(s);
+}
+
+/* webhook-url: https://, or http:// to loopback only. */
+static void
+test_webhook_url(void **state)
+{
+	static const char *const good[] = {
+		"https://hooks.example.com/x", "http://127.0.0.1:8080/hook",
+		"http://127.1.2.3/", "http://[::1]:9/h", "http://localhost/h",
+		"http://LOCALHOST:80/",
+	};
+	char text[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[notify]\nwebhook-url = %s\n",
+			 good[i]);
+		cf_settings_free(load_ok(text));
+	}
+	load_fails("[notify]\nwebhook-url = http://hooks.example.com/x\n", 2,
+		   "names certificates and hosts");
+	load_fails("[notify]\nwebhook-url = http://127.example.com/x\n", 2,
+		   "must go over https://");
+	load_fails("[notify]\nwebhook-url = http://user@10.0.0.1/x\n", 2,
+		   "https://");
+	load_fails("[notify]\n\nwebhook-url = ftp://x/\n", 3, "not an https://");
 }
 
 static void
@@ -286,6 +380,8 @@ main(void)
 		cmocka_unit_test(test_permissions),
 		cmocka_unit_test(test_command_argv),
 		cmocka_unit_test(test_method),
+		cmocka_unit_test(test_issue_keys),
+		cmocka_unit_test(test_webhook_url),
 		cmocka_unit_test(test_show),
 	};
 
