@@ -743,8 +743,8 @@ struct rebuild {
 	int method;            /* that, else the settings' validation */
 };
 
-/* 1 when option opt (a def's "--key") is on the command line or was
- * inserted already (the needs of a def). */
+/* 1 when an option of list (space-separated, OPT or OPT=VALUE: what a
+ * setting needs) is on the command line or was inserted already. */
 static int
 given_or_inserted(const struct rebuild *r, const char *list)
 {
