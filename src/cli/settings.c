@@ -423,6 +423,28 @@ cf_settings_path(const char *arg, char **path, int *explicit_,
 	       cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 }
 
+static const struct def *def_of(const char *key);
+static const struct ent *first_ent(const struct cf_settings *s,
+				   const struct def *d, int in_profile);
+
+/* The [notify] settings that go together (engine/notify.h), blamed on
+ * the line of the setting at fault. */
+static void
+notify_check(struct cf_settings *s)
+{
+	struct cf_notify_conf c;
+	struct cf_err e = { 0 };
+	const struct ent *at;
+	const char *key = NULL;
+
+	cf_settings_notify(s, &c);
+	if (cf_notify_conf_check(&c, &key, &e) == CF_OK)
+		return;
+	at = key != NULL ? first_ent(s, def_of(key), 0) : NULL;
+	s->line = at != NULL ? at->line : s->line;
+	fail_at(s, "%s%s", e.msg, "");
+}
+
 cf_rc
 cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 		 struct cf_err *err)
@@ -485,6 +507,8 @@ cf_settings_load(const char *path, int explicit_, struct cf_settings **out,
 		s->line = (unsigned)(r > 0 ? r : 0);
 		fail_at(s, "not 'key = value' nor [section]%s%s", "", "");
 	}
+	if (!s->failed)
+		notify_check(s);
 	if (s->failed) {
 		cf_settings_free(s);
 		return CF_ERR_USAGE;
@@ -743,8 +767,8 @@ struct rebuild {
 	int method;            /* that, else the settings' validation */
 };
 
-/* 1 when option opt (a def's "--key") is on the command line or was
- * inserted already (the needs of a def). */
+/* 1 when an option of list (space-separated, OPT or OPT=VALUE: what a
+ * setting needs) is on the command line or was inserted already. */
 static int
 given_or_inserted(const struct rebuild *r, const char *list)
 {

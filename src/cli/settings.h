@@ -8,7 +8,10 @@
  * values.  Settings never reach the engine directly: command options are
  * inserted into the command's argv before getopt sees it, so each option's
  * own checks apply, and options given on the command line (or through
- * their environment variable) are left out.  Precedence: command line >
+ * their environment variable) are left out, as are the settings of
+ * another validation method than the one chosen (command line, else the
+ * validation setting) and those that need an option that is absent
+ * (iis-path-map without --iis-webroot, ...).  Precedence: command line >
  * environment > [ca NAME] profile > section > built-in default.
  */
 #ifndef CF_CLI_SETTINGS_H
@@ -47,7 +50,7 @@ const char *cf_settings_global(const struct cf_settings *s, const char *key);
 /* The argv of command cmd_argv (argv[0] the command) with the settings'
  * options inserted after the command (after "account register"'s second
  * word).  Options already on cmd_argv, or given by their environment
- * variable, are not inserted.  *out is malloc'd (its strings too, until
+ * variable, are not inserted, nor those left out as said above.  *out is malloc'd (its strings too, until
  * cf_settings_free); *out_argc set.  Unchanged copy for other commands. */
 cf_rc cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 			       int *out_argc, char ***out,

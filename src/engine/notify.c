@@ -276,6 +276,50 @@ mail_payload(const struct cf_notify_conf *c, const char *subject,
 	return cf_buf_steal(&b);
 }
 
+/* The e-mail settings that go together; *key (may be NULL) names the
+ * setting to blame. */
+static cf_rc
+mail_conf_check(const struct cf_notify_conf *c, const char **key,
+		struct cf_err *err)
+{
+	const char *k = NULL, *why = NULL;
+
+	if (c->mail_from == NULL || c->nmail_to == 0) {
+		k = "smtp-url";
+		why = "[notify] smtp-url needs mail-from and mail-to";
+	} else if (c->smtp_password_file != NULL && c->smtp_user == NULL) {
+		k = "smtp-password-file";
+		why = "[notify] smtp-password-file needs smtp-user (the login "
+		      "name)";
+	} else if (c->smtp_password_file != NULL && !c->smtp_starttls &&
+		   strncmp(c->smtp_url, "smtp://", 7) == 0 &&
+		   !url_host_is_loopback(c->smtp_url)) {
+		k = "smtp-starttls";
+		why = "[notify] smtp:// with smtp-starttls = no would send the "
+		      "SMTP password in clear: use smtps:// or smtp-starttls = "
+		      "yes (plain smtp:// with a password only to a loopback "
+		      "relay)";
+	}
+	if (key != NULL)
+		*key = k;
+	return k == NULL ? CF_OK : cf_err_set(err, CF_ERR_USAGE, "%s", why);
+}
+
+cf_rc
+cf_notify_conf_check(const struct cf_notify_conf *c, const char **key,
+		     struct cf_err *err)
+{
+	*key = NULL;
+	if (c->smtp_url != NULL && mail_conf_check(c, key, err) != CF_OK)
+		return err->rc;
+	if (c->webhook_url != NULL &&
+	    cf_notify_webhook_url_check(c->webhook_url, err) != CF_OK) {
+		*key = "webhook-url";
+		return err->rc;
+	}
+	return CF_OK;
+}
+
 /* The recipients as libcurl wants them ("<addr>" each); *out owned. */
 static cf_rc
 mail_rcpts(const struct cf_notify_conf *c, struct curl_slist **out,
@@ -333,17 +377,8 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	int loose = 0;
 	cf_rc rc = CF_OK;
 
-	if (c->mail_from == NULL || c->nmail_to == 0)
-		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url needs "
-				  "mail-from and mail-to");
-	if (c->smtp_password_file != NULL && !c->smtp_starttls &&
-	    strncmp(c->smtp_url, "smtp://", 7) == 0 &&
-	    !url_host_is_loopback(c->smtp_url))
-		return cf_err_set(err, CF_ERR_USAGE, "[notify] smtp-url %s with "
-				  "smtp-starttls = no would send the SMTP password "
-				  "in clear: use smtps:// or smtp-starttls = yes "
-				  "(plain smtp:// with a password only to a "
-				  "loopback relay)", c->smtp_url);
+	if (mail_conf_check(c, NULL, err) != CF_OK)
+		return err->rc;
 	if (c->smtp_password_file != NULL &&
 	    cf_secret_file_read(c->smtp_password_file, &password, &loose,
 				err) != CF_OK)

@@ -44,6 +44,13 @@ struct cf_notify_conf {
 cf_rc cf_notify_webhook_url_check(const char *url,
 				  struct cf_err *err) CF_MUST_CHECK;
 
+/* What can be checked without sending: smtp-url needs mail-from and
+ * mail-to, smtp-password-file needs smtp-user, a password never goes in
+ * clear (smtp:// with smtp-starttls = no only to loopback), webhook-url
+ * as above.  CF_ERR_USAGE with *key the setting to blame (else NULL). */
+cf_rc cf_notify_conf_check(const struct cf_notify_conf *c, const char **key,
+			   struct cf_err *err) CF_MUST_CHECK;
+
 /* Fill c with the built-in defaults (nothing configured). */
 void cf_notify_conf_init(struct cf_notify_conf *c);
 /* 1 when any transport is configured. */

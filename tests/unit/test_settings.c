@@ -341,6 +341,34 @@ test_webhook_url(void **state)
 	load_fails("[notify]\n\nwebhook-url = ftp://x/\n", 3, "not an https://");
 }
 
+/* The [notify] settings that go together, blamed on the right line. */
+static void
+test_notify_together(void **state)
+{
+	static const char mail[] = "mail-from = a@example.test\n"
+				   "mail-to = b@example.test\n";
+	char text[512];
+
+	(void)state;
+	load_fails("[notify]\nsmtp-url = smtps://mail.example.test\n", 2,
+		   "needs mail-from and mail-to");
+	snprintf(text, sizeof(text), "[notify]\n%ssmtp-url = smtps://m.test\n"
+		 "smtp-password-file = /etc/pw\n", mail);
+	load_fails(text, 5, "needs smtp-user");
+	snprintf(text, sizeof(text), "[notify]\n%ssmtp-url = smtp://m.test\n"
+		 "smtp-user = u\nsmtp-password-file = /etc/pw\n"
+		 "smtp-starttls = no\n", mail);
+	load_fails(text, 7, "password in clear");
+	/* to a loopback relay, or with TLS, it is fine */
+	snprintf(text, sizeof(text), "[notify]\n%ssmtp-url = smtp://127.0.0.1:25\n"
+		 "smtp-user = u\nsmtp-password-file = /etc/pw\n"
+		 "smtp-starttls = no\n", mail);
+	cf_settings_free(load_ok(text));
+	snprintf(text, sizeof(text), "[notify]\n%ssmtp-url = smtp://m.test\n"
+		 "smtp-user = u\nsmtp-password-file = /etc/pw\n", mail);
+	cf_settings_free(load_ok(text));
+}
+
 static void
 test_show(void **state)
 {
@@ -382,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_issue_keys),
 		cmocka_unit_test(test_webhook_url),
+		cmocka_unit_test(test_notify_together),
 		cmocka_unit_test(test_show),
 	};
 
