@@ -22,6 +22,7 @@
 #include "store/atomic.h"
 #include "store/paths.h"
 #include "validate/dns01.h"
+#include "validate/tsig.h"
 
 /* The deepest existing folder on the way to path takes a write. */
 static cf_rc

@@ -3,8 +3,11 @@
  *
  * Owns: the TXT records it publishes for one order (name, value, zone),
  * the TSIG key it was given (the secret is wiped when the method is
- * destroyed), and the DNS traffic needed to publish, check and remove them.
- * It never talks to the CA.
+ * destroyed), and the choice of back end for each step.  The work is done
+ * by: validate/tsig.h (the key file), validate/dnslookup.h (CNAMEs, the
+ * zone), validate/rfc2136.h (the update), validate/dnshook.h (the script)
+ * and validate/dnsprop.h (the propagation check).  It never talks to the
+ * CA.
  *
  * Record name.  For the identifier "example.com" (or the wildcard
  * "*.example.com") the record is "_acme-challenge.example.com.".  Then:
@@ -97,30 +100,5 @@ cf_rc cf_dns01_validator_new(const struct cf_dns01_config *cfg,
  */
 cf_rc cf_dns01_record_name(const char *identifier, const char *alias_zone,
 			   char **out, struct cf_err *err) CF_MUST_CHECK;
-
-/* A TSIG key as tsig-keygen writes it. */
-struct cf_tsig_key {
-	char *name;      /* key name, e.g. "certferry." (trailing dot added) */
-	char *algorithm; /* "hmac-sha256", "hmac-sha384" or "hmac-sha512" */
-	char *secret;    /* base64 text: a secret, wiped by cf_tsig_key_free */
-};
-
-/*
- * Parse the text of a BIND key file:
- *     key "name" { algorithm hmac-sha256; secret "base64"; };
- * Exactly one key clause; "#", "//" and C comments are allowed.  source
- * names the file in error messages, which also name the line
- * ("FILE:LINE: ...").  The secret never appears in a message.  On success
- * the caller owns *out and frees it with cf_tsig_key_free.
- */
-cf_rc cf_tsig_key_parse(const char *text, const char *source,
-			struct cf_tsig_key *out, struct cf_err *err) CF_MUST_CHECK;
-
-/* Read and parse a key file (the read buffer is wiped). */
-cf_rc cf_tsig_key_load(const char *path, struct cf_tsig_key *out,
-		       struct cf_err *err) CF_MUST_CHECK;
-
-/* Wipe the secret and free the strings; k may be NULL or zeroed. */
-void cf_tsig_key_free(struct cf_tsig_key *k);
 
 #endif

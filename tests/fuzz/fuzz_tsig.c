@@ -1,7 +1,7 @@
 /*
  * fuzz_tsig.c - TSIG key files in BIND's format (validate/dns01.h).
  */
-#include "validate/dns01.h"
+#include "validate/tsig.h"
 #include "fuzz.h"
 
 int

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "validate/dns01.h"
+#include "validate/tsig.h"
 
 #define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYw=="
 
