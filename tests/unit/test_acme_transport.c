@@ -167,6 +167,28 @@ test_retry_after_honoured(void **state)
 	cf_acme_free(a);
 }
 
+/* 503 with a Retry-After date in the past: sent again at once (no
+ * backoff), the date read as an HTTP-date. */
+static void
+test_retry_after_past_date(void **state)
+{
+	struct cf_acme *a = fk_acme_new(&fk, NULL, NULL);
+	const struct cf_acme_directory *d;
+	struct cf_err err = { 0 };
+	struct timespec t0;
+
+	(void)state;
+	fk_push(&fk, (struct fk_answer){ .status = 503,
+					 .retry_after = "Sun, 06 Nov 1994 "
+							"08:49:37 GMT" });
+	fk_push_json(&fk, 200, FK_DIRECTORY_JSON, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(cf_acme_get_directory(a, &d, &err), CF_OK);
+	assert_true(ms_since(&t0) < 700); /* a backoff would be >= 750 ms */
+	assert_int_equal(fk.nreqs, 2);
+	cf_acme_free(a);
+}
+
 /* A Retry-After past the wait budget ends the run pending, naming the
  * time, without waiting. */
 static void
@@ -415,6 +437,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_nonce_get_final, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_past_date, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_past_budget,
 						setup, teardown),
