@@ -32,7 +32,6 @@ struct acme_req {
 	int use_jwk;                 /* sign with the JWK instead of kid */
 	size_t cap;
 	enum cf_acme_ep ep;
-	const char *accept;          /* for certificate download */
 	int once;                    /* not idempotent: a network error or
 				      * 5xx is not retried (its outcome is
 				      * unknown, see cf_acme_key_change) */
