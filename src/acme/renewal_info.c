@@ -8,6 +8,7 @@
 
 #include "acme/internal.h"
 #include "core/buf.h"
+#include "core/time.h"
 #include "http/headers.h"
 
 void

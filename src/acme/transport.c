@@ -34,6 +34,7 @@
 
 #include "acme/internal.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "http/headers.h"
 
 #define BADNONCE_RETRIES 20

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/time.h"
 #include "engine/deliver.h"
 #include "engine/orders.h"
 #include "engine/renewal.h"
-#include "http/headers.h"
 
 static int
 help_asked(int argc, char **argv)

@@ -14,10 +14,10 @@
 #include "cli/cli.h"
 #include "cli/settings.h"
 #include "core/buf.h"
+#include "core/time.h"
 #include "engine/deliver.h"
 #include "engine/notify.h"
 #include "engine/renewal.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 
 static void

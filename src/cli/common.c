@@ -9,7 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
-#include "http/headers.h"
+#include "core/time.h"
 #include "store/atomic.h"
 #include "store/paths.h"
 

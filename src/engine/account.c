@@ -12,10 +12,10 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/b64.h"
 #include "crypto/jws.h"
 #include "engine/engine.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 
 #define ACCOUNT_JSON_MAX (64 * 1024)

@@ -15,8 +15,8 @@
 #include "core/buf.h"
 #include "core/harden.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/x509.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 #include "store/paths.h"
 

@@ -10,8 +10,8 @@
 
 #include "core/buf.h"
 #include "core/harden.h"
+#include "core/time.h"
 #include "engine/notify.h"
-#include "http/headers.h"
 #include "store/paths.h"
 
 void
