@@ -18,6 +18,7 @@
 #include "core/time.h"
 #include "crypto/x509.h"
 #include "store/atomic.h"
+#include "store/lock.h"
 #include "store/paths.h"
 
 #define HOOK_TIMEOUT_S 300

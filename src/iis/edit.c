@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "store/atomic.h"
+#include "store/lock.h"
 
 /* ---- a scanner over the raw bytes ---- */
 
