@@ -28,19 +28,17 @@ cf_rc
 cf_state_default_dir(char **out, struct cf_err *err)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char buf[PATH_MAX];
-
 	if (geteuid() == 0)
-		snprintf(buf, sizeof(buf), "/var/lib/certferry");
+		*out = strdup("/var/lib/certferry");
 	else if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/certferry", xdg);
+		*out = cf_strfmt("%s/certferry", xdg);
 	else if (home != NULL && home[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/.local/state/certferry", home);
+		*out = cf_strfmt("%s/.local/state/certferry", home);
 	else
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "cannot find a state folder: set --state-dir "
 				  "or CERTFERRY_STATE_DIR");
-	if ((*out = strdup(buf)) == NULL)
+	if (*out == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
 }
@@ -377,8 +375,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		      const struct cf_cert_files *f, struct cf_err *err)
 {
 	char *arch = NULL, *gen = NULL, *file = NULL, *certs = NULL,
-	     *link = NULL;
-	char gname[32], target[PATH_MAX];
+	     *link = NULL, *target = NULL;
+	char gname[32];
 	int swapped = 0;
 	long g;
 	cf_rc rc;
@@ -407,7 +405,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		goto out;
 	g = generations(arch, 0) + 1;
 	snprintf(gname, sizeof(gname), "%ld", g);
-	if ((gen = join(arch, gname, NULL)) == NULL) {
+	if ((gen = join(arch, gname, NULL)) == NULL ||
+	    (target = join("../archive", name, gname)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -429,7 +428,6 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 			goto out;
 	}
 	/* Swap the symlink: create it beside, then rename over. */
-	snprintf(target, sizeof(target), "../archive/%s/%s", name, gname);
 	if ((rc = cf_symlink_replace(target, link, err)) != CF_OK) {
 		swapped = cf_symlink_is(link, target); /* only fsync failed */
 		goto out;
@@ -445,5 +443,6 @@ out:
 	free(file);
 	free(certs);
 	free(link);
+	free(target);
 	return rc;
 }
