@@ -9,6 +9,7 @@
 #include "acme/internal.h"
 #include "acme/retry.h"
 #include "core/buf.h"
+#include "core/time.h"
 #include "http/headers.h"
 
 void

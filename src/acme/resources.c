@@ -8,6 +8,7 @@
 #include "acme/internal.h"
 #include "acme/retry.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/b64.h"
 #include "http/headers.h"
 

@@ -38,6 +38,7 @@
 #include "acme/internal.h"
 #include "acme/retry.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "http/headers.h"
 
 static const char *const ep_names[] = {

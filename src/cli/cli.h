@@ -9,9 +9,11 @@
 #ifndef CF_CLI_H
 #define CF_CLI_H
 
+#include <getopt.h>
 #include <time.h>
 
 #include "core/err.h"
+#include "engine/engine.h"
 #include "store/state.h"
 
 /* Exit statuses (documented in certferry(1) and the README). */
@@ -52,6 +54,20 @@ cf_rc cf_cli_state_root(struct cf_cli *cli, const char **root,
 /* Open the state folder the options name (or the default). */
 cf_rc cf_cli_state_open(struct cf_cli *cli, struct cf_state *st,
 			struct cf_err *err) CF_MUST_CHECK;
+
+/* Open the state folder, check name, take its lock and load its renewal
+ * definition into *r: the first steps of a command that changes one
+ * definition (cancel, revoke).  *lockfd for cf_state_unlock (-1 when not
+ * taken); *r to free with cf_renewal_free (also on failure). */
+struct cf_renewal;
+cf_rc cf_cli_definition_open(struct cf_cli *cli, struct cf_state *st,
+			     const char *name, int *lockfd,
+			     struct cf_renewal *r,
+			     struct cf_err *err) CF_MUST_CHECK;
+
+/* After getopt: CF_EXIT_OK when no argument is left (optind == argc),
+ * else "error: unexpected argument '...'" on stderr and CF_EXIT_USAGE. */
+int cf_cli_no_more_args(int argc, char **argv);
 
 /* Read a secret from a file (trailing white space trimmed).  *out malloc'd;
  * wipe with OPENSSL_clear_free.  The error never shows the content. */
@@ -101,13 +117,7 @@ void cf_cli_mark_run(const char *state_root, time_t now, int done);
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */
 time_t cf_cli_now(void);
 
-#endif
-
 /* ---- account options, shared by "account register" and "issue" ---- */
-
-#include <getopt.h>
-
-#include "engine/engine.h"
 
 enum {
 	OPT_EMAIL = 1000, OPT_AGREE_TOS, OPT_EAB_KID, OPT_EAB_HMAC,
@@ -174,7 +184,6 @@ void cf_cli_print_server(const struct cf_delivery *d);
 
 /* One certificate as "list --json" shows it (names, sites, not_after,
  * next_renewal, last_result, failures); NULL when out of memory. */
-struct cf_renewal;
 typedef struct json_t json_t;
 json_t *cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
 			  time_t now);
@@ -183,3 +192,5 @@ json_t *cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,
 			 struct cf_engine *e, long wait_s, int *have_account,
 			 struct cf_err *err) CF_MUST_CHECK;
+
+#endif

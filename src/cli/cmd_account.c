@@ -210,10 +210,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
-		return CF_EXIT_USAGE;
-	}
+	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
+		return ret;
 	if ((rc = cf_account_cli_resolve(&ac, &ao, &err)) != CF_OK ||
 	    (rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK ||
 	    (rc = cf_account_cli_register(&ac, &ao, &e, &existed, &err)) !=
@@ -333,10 +331,8 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
-		return CF_EXIT_USAGE;
-	}
+	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
+		return ret;
 	if (strcmp(cmd, "update") == 0 && ac.nemails == 0) {
 		fprintf(stderr, "error: account update needs --email ADDR\n");
 		return CF_EXIT_USAGE;

@@ -7,15 +7,15 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/ip.h"
 #include "core/log.h"
-#include "core/buf.h"
+#include "core/time.h"
 #include "engine/deliver.h"
-#include "iis/netsh.h"
 #include "engine/preflight.h"
 #include "engine/renew.h"
 #include "engine/spec.h"
-#include "http/headers.h"
+#include "iis/netsh.h"
 #include "iis/pathmap.h"
 #include "store/paths.h"
 #include "validate/dnsname.h"

@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
+#include "core/time.h"
 #include "engine/deliver.h"
 #include "engine/orders.h"
 #include "engine/renewal.h"
-#include "http/headers.h"
 
 static int
 help_asked(int argc, char **argv)
@@ -34,11 +35,12 @@ fmt_t(time_t t, char out[32])
 static int
 has_saved_order(const struct cf_state *st, const char *name)
 {
-	char path[4096];
+	char *path = cf_strfmt("%s/orders/%s.json", st->root, name);
 	struct stat sb;
+	int has = path != NULL && stat(path, &sb) == 0;
 
-	snprintf(path, sizeof(path), "%s/orders/%s.json", st->root, name);
-	return stat(path, &sb) == 0;
+	free(path);
+	return has;
 }
 
 static const struct cf_renewal_event *
@@ -390,13 +392,15 @@ out:
 static void
 remove_path(const char *root, const char *a, const char *b, int tree)
 {
-	char path[4096];
+	char *path = cf_strfmt("%s/%s/%s", root, a, b);
 
-	snprintf(path, sizeof(path), "%s/%s/%s", root, a, b);
+	if (path == NULL)
+		return;
 	if (tree)
 		cf_state_rmtree(path);
 	else
 		(void)unlink(path);
+	free(path);
 }
 
 int
@@ -432,10 +436,8 @@ cf_cmd_cancel(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: usage: certferry cancel NAME [--delete]\n");
 		return CF_EXIT_USAGE;
 	}
-	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
-	    cf_state_check_name(name, &err) != CF_OK ||
-	    cf_state_lock(&st, name, &lockfd, &err) != CF_OK ||
-	    cf_renewal_load(&st, name, &r, &err) != CF_OK) {
+	if (cf_cli_definition_open(cli, &st, name, &lockfd, &r, &err) !=
+	    CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

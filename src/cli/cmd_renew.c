@@ -8,9 +8,9 @@
 #include "cli/cli.h"
 #include "cli/settings.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "engine/notify.h"
 #include "engine/renew.h"
-#include "http/headers.h"
 
 #define RENEW_MAX_JOBS 32
 

@@ -172,10 +172,8 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 			"keyCompromise\n");
 		return CF_EXIT_USAGE;
 	}
-	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
-	    cf_state_check_name(name, &err) != CF_OK ||
-	    cf_state_lock(&st, name, &lockfd, &err) != CF_OK ||
-	    cf_renewal_load(&st, name, &r, &err) != CF_OK) {
+	if (cf_cli_definition_open(cli, &st, name, &lockfd, &r, &err) !=
+	    CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

@@ -141,8 +141,17 @@ run_systemctl(const char *a1, const char *a2, const char *a3)
 	return 0;
 }
 
-int
-cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
+/* What "schedule install|remove" was asked for. */
+struct schedule {
+	const char *cmd;             /* "install" or "remove" */
+	const char *dir;             /* --unit-dir */
+	int cron, dflt;              /* --cron; dir is the default */
+	char *svc, *tmr, *nfy;       /* owned: the three unit files */
+};
+
+/* The command and its options.  -1 to go on, else the exit status. */
+static int
+schedule_parse(int argc, char **argv, struct schedule *s)
 {
 	static const struct option longopts[] = {
 		{ "unit-dir", required_argument, NULL, 'u' },
@@ -150,32 +159,28 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *dir = DEFAULT_UNIT_DIR, *cmd;
-	char self[PATH_MAX], svc[PATH_MAX + 64], tmr[PATH_MAX + 64], nfy[PATH_MAX + 64],
-	     text[1024], *job = NULL, *unit;
-	struct cf_err err = { 0 };
-	int ch, cron = 0, dflt = 1;
+	int ch;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		schedule_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? CF_EXIT_USAGE : CF_EXIT_OK;
 	}
-	cmd = argv[1];
-	if (strcmp(cmd, "install") != 0 && strcmp(cmd, "remove") != 0) {
+	s->cmd = argv[1];
+	if (strcmp(s->cmd, "install") != 0 && strcmp(s->cmd, "remove") != 0) {
 		fprintf(stderr, "error: unknown 'schedule' command '%s': use install "
-			"or remove\n", cmd);
+			"or remove\n", s->cmd);
 		return CF_EXIT_USAGE;
 	}
 	optind = 0;
 	while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
-			dir = optarg;
-			dflt = 0;
+			s->dir = optarg;
+			s->dflt = 0;
 			break;
 		case 'c':
-			cron = 1;
+			s->cron = 1;
 			break;
 		case 'h':
 			schedule_usage(stdout);
@@ -185,43 +190,50 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind + 1]);
+	if (cf_cli_no_more_args(argc - 1, argv + 1) != CF_EXIT_OK)
 		return CF_EXIT_USAGE;
-	}
-	if (self_path(self, sizeof(self)) != 0) {
-		fprintf(stderr, "error: cannot find the certferry binary's path\n");
+	return -1;
+}
+
+static int
+schedule_remove(const struct schedule *s)
+{
+	if (s->dflt)
+		(void)run_systemctl("disable", "--now", UNIT ".timer");
+	if ((unlink(s->tmr) != 0 && errno != ENOENT) ||
+	    (unlink(s->nfy) != 0 && errno != ENOENT) ||
+	    (unlink(s->svc) != 0 && errno != ENOENT)) {
+		fprintf(stderr, "error: remove %s: %s\n", s->dir, strerror(errno));
 		return CF_EXIT_FAIL;
 	}
-	snprintf(svc, sizeof(svc), "%s/" UNIT ".service", dir);
-	snprintf(tmr, sizeof(tmr), "%s/" UNIT ".timer", dir);
-	snprintf(nfy, sizeof(nfy), "%s/" NOTIFY_UNIT "@.service", dir);
-	if (strcmp(cmd, "remove") == 0) {
-		if (dflt)
-			(void)run_systemctl("disable", "--now", UNIT ".timer");
-		if ((unlink(tmr) != 0 && errno != ENOENT) ||
-		    (unlink(nfy) != 0 && errno != ENOENT) ||
-		    (unlink(svc) != 0 && errno != ENOENT)) {
-			fprintf(stderr, "error: remove %s: %s\n", dir, strerror(errno));
-			return CF_EXIT_FAIL;
-		}
-		if (dflt)
-			(void)run_systemctl("daemon-reload", NULL, NULL);
-		printf("removed %s, %s and %s\n", svc, tmr, nfy);
-		return CF_EXIT_OK;
-	}
-	if ((job = job_command(cli, self, cron, " renew")) == NULL) {
+	if (s->dflt)
+		(void)run_systemctl("daemon-reload", NULL, NULL);
+	printf("removed %s, %s and %s\n", s->svc, s->tmr, s->nfy);
+	return CF_EXIT_OK;
+}
+
+/* --cron: print the crontab line, install nothing. */
+static int
+schedule_cron(const struct cf_cli *cli, const char *self)
+{
+	/* A fixed random minute per installation spreads the load. */
+	unsigned m = (unsigned)getpid() % 60, h = (unsigned)time(NULL) % 12;
+	char *job = job_command(cli, self, 1, " renew");
+
+	if (job == NULL) {
 		fprintf(stderr, "error: out of memory\n");
 		return CF_EXIT_FAIL;
 	}
-	if (cron) {
-		/* A fixed random minute per installation spreads the load. */
-		unsigned m = (unsigned)getpid() % 60, h = (unsigned)time(NULL) % 12;
-		printf("%u %u,%u * * * root %s\n", m, h, h + 12, job);
-		free(job);
-		return CF_EXIT_OK;
-	}
-	unit = cf_strfmt(
+	printf("%u %u,%u * * * root %s\n", m, h, h + 12, job);
+	free(job);
+	return CF_EXIT_OK;
+}
+
+/* The renew service's unit text: runs job.  malloc'd. */
+static char *
+service_unit(const char *job)
+{
+	return cf_strfmt(
 		 "# Written by 'certferry schedule install'.\n"
 		 "[Unit]\n"
 		 "Description=certferry: renew ACME certificates that are due\n"
@@ -238,33 +250,27 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "PrivateTmp=yes\n"
 		 "NoNewPrivileges=yes\n",
 		 job);
-	free(job);
-	if (unit == NULL) {
-		fprintf(stderr, "error: out of memory\n");
-		return CF_EXIT_FAIL;
-	}
-	if (cf_mkdir_p(dir, 0755, 0, &err) != CF_OK ||
-	    cf_file_write_atomic(svc, unit, strlen(unit), 0644, &err) != CF_OK) {
-		free(unit);
-		return cf_cli_fail(&err);
-	}
-	free(unit);
-	snprintf(text, sizeof(text),
-		 "# Written by 'certferry schedule install'.\n"
-		 "[Unit]\n"
-		 "Description=certferry: renew ACME certificates twice a day\n"
-		 "\n"
-		 "[Timer]\n"
-		 "OnCalendar=*-*-* 00,12:00:00\n"
-		 "RandomizedDelaySec=1h\n"
-		 "Persistent=true\n"
-		 "\n"
-		 "[Install]\n"
-		 "WantedBy=timers.target\n");
-	if (cf_file_write_atomic(tmr, text, strlen(text), 0644, &err) != CF_OK)
-		return cf_cli_fail(&err);
-	if ((job = job_command(cli, self, 0, " notify unit-failed %i")) == NULL ||
-	    (unit = cf_strfmt(
+}
+
+static const char timer_unit[] =
+	"# Written by 'certferry schedule install'.\n"
+	"[Unit]\n"
+	"Description=certferry: renew ACME certificates twice a day\n"
+	"\n"
+	"[Timer]\n"
+	"OnCalendar=*-*-* 00,12:00:00\n"
+	"RandomizedDelaySec=1h\n"
+	"Persistent=true\n"
+	"\n"
+	"[Install]\n"
+	"WantedBy=timers.target\n";
+
+/* The OnFailure= unit's text: runs job ("notify unit-failed %i").
+ * malloc'd. */
+static char *
+notify_unit(const char *job)
+{
+	return cf_strfmt(
 		 "# Written by 'certferry schedule install': reports a renew run\n"
 		 "# that failed without reporting itself ([notify] settings).\n"
 		 "[Unit]\n"
@@ -274,23 +280,85 @@ cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
 		 "Type=oneshot\n"
 		 "ExecStart=%s\n"
 		 "PrivateTmp=yes\n"
-		 "NoNewPrivileges=yes\n", job)) == NULL) {
-		free(job);
+		 "NoNewPrivileges=yes\n", job);
+}
+
+/* Write path (0644) with the text unit(job of tail) makes.  CF_EXIT_*. */
+static int
+write_unit(const struct cf_cli *cli, const char *self, const char *path,
+	   char *(*unit)(const char *job), const char *tail)
+{
+	struct cf_err err = { 0 };
+	char *job = job_command(cli, self, 0, tail), *text = NULL;
+	int ret = CF_EXIT_OK;
+
+	if (job == NULL || (text = unit(job)) == NULL) {
 		fprintf(stderr, "error: out of memory\n");
-		return CF_EXIT_FAIL;
+		ret = CF_EXIT_FAIL;
+	} else if (cf_file_write_atomic(path, text, strlen(text), 0644,
+					&err) != CF_OK) {
+		ret = cf_cli_fail(&err);
 	}
 	free(job);
-	if (cf_file_write_atomic(nfy, unit, strlen(unit), 0644, &err) != CF_OK) {
-		free(unit);
+	free(text);
+	return ret;
+}
+
+static int
+schedule_install(const struct cf_cli *cli, const char *self,
+		 const struct schedule *s)
+{
+	struct cf_err err = { 0 };
+	int ret;
+
+	if (cf_mkdir_p(s->dir, 0755, 0, &err) != CF_OK)
 		return cf_cli_fail(&err);
-	}
-	free(unit);
-	if (dflt && (run_systemctl("daemon-reload", NULL, NULL) != 0 ||
-		     run_systemctl("enable", "--now", UNIT ".timer") != 0))
+	if ((ret = write_unit(cli, self, s->svc, service_unit, " renew")) !=
+	    CF_EXIT_OK)
+		return ret;
+	if (cf_file_write_atomic(s->tmr, timer_unit, strlen(timer_unit), 0644,
+				 &err) != CF_OK)
+		return cf_cli_fail(&err);
+	if ((ret = write_unit(cli, self, s->nfy, notify_unit,
+			      " notify unit-failed %i")) != CF_EXIT_OK)
+		return ret;
+	if (s->dflt && (run_systemctl("daemon-reload", NULL, NULL) != 0 ||
+			run_systemctl("enable", "--now", UNIT ".timer") != 0))
 		fprintf(stderr, "warning: enable the timer by hand: systemctl "
 			"enable --now " UNIT ".timer\n");
-	printf("installed %s, %s and %s%s\n", svc, tmr, nfy,
-	       dflt ? "" : " (run 'systemctl daemon-reload' and enable the "
-			   "timer where they are used)");
+	printf("installed %s, %s and %s%s\n", s->svc, s->tmr, s->nfy,
+	       s->dflt ? "" : " (run 'systemctl daemon-reload' and enable the "
+			      "timer where they are used)");
 	return CF_EXIT_OK;
+}
+
+int
+cf_cmd_schedule(struct cf_cli *cli, int argc, char **argv)
+{
+	struct schedule s = { .dir = DEFAULT_UNIT_DIR, .dflt = 1 };
+	char self[PATH_MAX];
+	int ret;
+
+	if ((ret = schedule_parse(argc, argv, &s)) >= 0)
+		return ret;
+	if (self_path(self, sizeof(self)) != 0) {
+		fprintf(stderr, "error: cannot find the certferry binary's path\n");
+		return CF_EXIT_FAIL;
+	}
+	if (s.cron && strcmp(s.cmd, "install") == 0)
+		return schedule_cron(cli, self);
+	if ((s.svc = cf_strfmt("%s/" UNIT ".service", s.dir)) == NULL ||
+	    (s.tmr = cf_strfmt("%s/" UNIT ".timer", s.dir)) == NULL ||
+	    (s.nfy = cf_strfmt("%s/" NOTIFY_UNIT "@.service", s.dir)) == NULL) {
+		fprintf(stderr, "error: out of memory\n");
+		ret = CF_EXIT_FAIL;
+	} else if (strcmp(s.cmd, "remove") == 0) {
+		ret = schedule_remove(&s);
+	} else {
+		ret = schedule_install(cli, self, &s);
+	}
+	free(s.svc);
+	free(s.tmr);
+	free(s.nfy);
+	return ret;
 }

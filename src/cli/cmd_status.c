@@ -14,10 +14,10 @@
 #include "cli/cli.h"
 #include "cli/settings.h"
 #include "core/buf.h"
+#include "core/time.h"
 #include "engine/deliver.h"
 #include "engine/notify.h"
 #include "engine/renewal.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 
 static void
@@ -137,8 +137,9 @@ last_success(const struct cf_renewal *r)
 	return 0;
 }
 
-int
-cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
+/* The options of "status".  -1 to go on, else the exit status. */
+static int
+status_parse(int argc, char **argv, int *as_json, const char **prom)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -146,6 +147,187 @@ cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			*as_json = 1;
+			break;
+		case 'p':
+			*prom = optarg;
+			break;
+		case 'h':
+			status_usage(stdout);
+			return CF_EXIT_OK;
+		default:
+			status_usage(stderr);
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (cf_cli_no_more_args(argc, argv) != CF_EXIT_OK)
+		return CF_EXIT_USAGE;
+	return -1;
+}
+
+/* What status found out about one certificate. */
+struct cert_status {
+	int in_sync, attention;
+	char problem[1400];          /* "" when healthy */
+	json_t *stores;              /* owned: one object per store */
+};
+
+/* Do the stores (and IIS, nginx, Apache) hold r's certificate? */
+static void
+check_stores(const struct cf_state *st, const struct cf_renewal *r,
+	     struct cert_status *cs)
+{
+	struct cf_verify_report rep = { 0 };
+	struct cf_err e = { 0 };
+	char **names = NULL;
+	size_t nn = 0, k;
+
+	if (r->serial != NULL &&
+	    (cf_spec_resolve_names(&r->spec, &names, &nn, &e) != CF_OK ||
+	     cf_deliver_verify(st, &r->spec, (const char *const *)names, nn, 0,
+			       &rep, &e) != CF_OK)) {
+		cs->in_sync = 0;
+		snprintf(cs->problem, sizeof(cs->problem), "stores not checked: "
+			 "%s", e.msg);
+	}
+	for (k = 0; k < rep.n; k++) {
+		const struct cf_store_verdict *v = &rep.v[k];
+		int ok = v->health == 0 && !v->failed;
+
+		cs->in_sync &= ok;
+		json_array_append_new(cs->stores, json_pack(
+			"{s:s, s:s?, s:b, s:s?}", "kind", v->kind, "path",
+			v->path, "in_sync", ok, "detail",
+			ok ? NULL : v->detail));
+		if (!ok && cs->problem[0] == '\0')
+			snprintf(cs->problem, sizeof(cs->problem), "%s %s: %s",
+				 v->kind, v->path ? v->path : "", v->detail);
+	}
+	for (k = 0; k < nn; k++)
+		free(names[k]);
+	free(names);
+	cf_verify_report_free(&rep);
+}
+
+/* The first problem, when the stores have none: no certificate, failed
+ * renewals (with the last one's detail from list's entry j), expiring. */
+static void
+find_problem(const struct cf_renewal *r, json_t *j,
+	     const struct cf_notify_conf *nc, time_t now,
+	     struct cert_status *cs)
+{
+	json_t *l = j != NULL ? json_object_get(j, "last_result") : NULL;
+	json_t *detail = l != NULL ? json_object_get(l, "detail") : NULL;
+
+	if (cs->problem[0] != '\0')
+		return;
+	if (r->serial == NULL)
+		snprintf(cs->problem, sizeof(cs->problem), "no certificate yet");
+	else if (r->failures > 0)
+		snprintf(cs->problem, sizeof(cs->problem), "%ld failed "
+			 "renewal(s): %s", (long)r->failures, detail ?
+			 json_string_value(detail) : "see 'certferry show'");
+	else if (cf_notify_expiry_kind(nc, r->not_after, now) ==
+		 CF_NOTE_EXPIRING)
+		snprintf(cs->problem, sizeof(cs->problem), "expires within %ld "
+			 "days", nc->expiry_days);
+}
+
+/* One certificate's line of the table. */
+static void
+print_line(const char *name, const struct cf_renewal *r, json_t *j,
+	   const struct cert_status *cs)
+{
+	const char *nr = j ? json_string_value(json_object_get(j,
+				"next_renewal")) : NULL;
+	char t[32] = "-";
+
+	if (r->not_after)
+		cf_rfc3339_format(r->not_after, t);
+	printf("%-28s %-9s %-20s %-20s %-8s %s\n", name,
+	       cs->attention ? "ATTENTION" : "ok", t, nr ? nr : "-",
+	       cs->in_sync ? "in sync" : "DRIFTED", cs->problem);
+}
+
+/* list's entry j with what status adds, appended to arr. */
+static void
+append_json(json_t *arr, json_t *j, struct cert_status *cs)
+{
+	json_object_set_new(j, "stores", cs->stores);
+	cs->stores = NULL;
+	json_object_set_new(j, "stores_in_sync", json_boolean(cs->in_sync));
+	json_object_set_new(j, "healthy", json_boolean(!cs->attention));
+	if (cs->attention)
+		json_object_set_new(j, "problem", json_string(cs->problem));
+	json_array_append(arr, j);
+}
+
+enum { STATUS_UNREADABLE = -2, STATUS_INACTIVE = -1 };
+
+/* The status of definition name: printed (or appended to arr), its
+ * metrics in *row.  1 when it needs attention, 0 when healthy,
+ * STATUS_INACTIVE (not shown) or STATUS_UNREADABLE (a warning). */
+static int
+status_one(const struct cf_state *st, const char *name,
+	   const struct cf_notify_conf *nc, time_t now, json_t *arr,
+	   struct row *row)
+{
+	struct cert_status cs = { .in_sync = 1, .stores = json_array() };
+	struct cf_renewal r;
+	struct cf_err e = { 0 };
+	json_t *j;
+
+	if (cf_renewal_load(st, name, &r, &e) != CF_OK) {
+		fprintf(stderr, "warning: %s\n", e.msg);
+		json_decref(cs.stores);
+		return STATUS_UNREADABLE;
+	}
+	if (r.state != CF_REN_ACTIVE) {
+		cf_renewal_free(&r);
+		json_decref(cs.stores);
+		return STATUS_INACTIVE;
+	}
+	check_stores(st, &r, &cs);
+	j = cf_cli_list_entry(st, &r, now);
+	find_problem(&r, j, nc, now, &cs);
+	cs.attention = cs.problem[0] != '\0';
+	*row = (struct row){ .name = name, .v = { (double)r.not_after,
+		(double)last_success(&r), (double)r.failures, cs.in_sync,
+		cs.attention } };
+	if (arr != NULL && j != NULL)
+		append_json(arr, j, &cs);
+	else if (arr == NULL)
+		print_line(name, &r, j, &cs);
+	json_decref(cs.stores);
+	json_decref(j);
+	cf_renewal_free(&r);
+	return cs.attention;
+}
+
+/* --json: the whole answer on stdout. */
+static void
+print_json(json_t *arr, int attention_any)
+{
+	json_t *top = json_pack("{s:b, s:O}", "healthy", !attention_any,
+				"certificates", arr);
+	char *text = top ? json_dumps(top, JSON_INDENT(2) |
+				      JSON_PRESERVE_ORDER) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(top);
+}
+
+int
+cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
+{
 	struct cf_notify_conf nc;
 	struct cf_state st = { 0 };
 	struct cf_err err = { 0 };
@@ -153,34 +335,12 @@ cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
 	char **defs = NULL;
 	const char *prom = NULL;
 	size_t ndefs = 0, nrows = 0, i;
-	int ch, as_json = 0, ret = CF_EXIT_OK, attention_any = 0;
+	int as_json = 0, ret, one, attention_any = 0;
 	time_t now = cf_cli_now();
-	json_t *arr = json_array(), *top = NULL;
+	json_t *arr = NULL;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			as_json = 1;
-			break;
-		case 'p':
-			prom = optarg;
-			break;
-		case 'h':
-			status_usage(stdout);
-			json_decref(arr);
-			return CF_EXIT_OK;
-		default:
-			status_usage(stderr);
-			json_decref(arr);
-			return CF_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
-		json_decref(arr);
-		return CF_EXIT_USAGE;
-	}
+	if ((ret = status_parse(argc, argv, &as_json, &prom)) >= 0)
+		return ret;
 	if (cli->settings != NULL)
 		cf_settings_notify(cli->settings, &nc);
 	else
@@ -190,7 +350,8 @@ cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (arr == NULL || (rows = calloc(ndefs + 1, sizeof(*rows))) == NULL) {
+	if ((arr = json_array()) == NULL ||
+	    (rows = calloc(ndefs + 1, sizeof(*rows))) == NULL) {
 		ret = cf_cli_fail(&(struct cf_err){ CF_ERR_NOMEM, "out of memory" });
 		goto out;
 	}
@@ -198,111 +359,13 @@ cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
 		printf("%-28s %-9s %-20s %-20s %-8s %s\n", "NAME", "HEALTH",
 		       "NOT AFTER", "NEXT RENEWAL", "STORES", "PROBLEM");
 	for (i = 0; i < ndefs; i++) {
-		struct cf_renewal r;
-		struct cf_verify_report rep = { 0 };
-		struct cf_err e = { 0 };
-		char **names = NULL, problem[1400] = "", t[32];
-		size_t nn = 0, k;
-		int in_sync = 1, attention;
-		json_t *j, *stores = json_array(), *l;
-
-		if (cf_renewal_load(&st, defs[i], &r, &e) != CF_OK) {
-			fprintf(stderr, "warning: %s\n", e.msg);
-			attention_any = 1;
-			json_decref(stores);
-			continue;
-		}
-		if (r.state != CF_REN_ACTIVE) {
-			cf_renewal_free(&r);
-			json_decref(stores);
-			continue;
-		}
-		if (r.serial != NULL &&
-		    (cf_spec_resolve_names(&r.spec, &names, &nn, &e) != CF_OK ||
-		     cf_deliver_verify(&st, &r.spec, (const char *const *)names,
-				       nn, 0, &rep, &e) != CF_OK)) {
-			in_sync = 0;
-			snprintf(problem, sizeof(problem), "stores not checked: %s",
-				 e.msg);
-		}
-		for (k = 0; k < rep.n; k++) {
-			const struct cf_store_verdict *v = &rep.v[k];
-			int ok = v->health == 0 && !v->failed;
-
-			in_sync &= ok;
-			json_array_append_new(stores, json_pack(
-				"{s:s, s:s?, s:b, s:s?}", "kind", v->kind, "path",
-				v->path, "in_sync", ok, "detail",
-				ok ? NULL : v->detail));
-			if (!ok && problem[0] == '\0')
-				snprintf(problem, sizeof(problem), "%s %s: %s",
-					 v->kind, v->path ? v->path : "",
-					 v->detail);
-		}
-		l = NULL;
-		j = cf_cli_list_entry(&st, &r, now);
-		if (j != NULL)
-			l = json_object_get(j, "last_result");
-		if (r.serial == NULL && problem[0] == '\0')
-			snprintf(problem, sizeof(problem), "no certificate yet");
-		if (r.failures > 0 && problem[0] == '\0')
-			snprintf(problem, sizeof(problem), "%ld failed renewal(s): %s",
-				 (long)r.failures, l && json_object_get(l, "detail") ?
-				 json_string_value(json_object_get(l, "detail")) :
-				 "see 'certferry show'");
-		if (r.serial != NULL && problem[0] == '\0' &&
-		    cf_notify_expiry_kind(&nc, r.not_after, now) ==
-		    CF_NOTE_EXPIRING)
-			snprintf(problem, sizeof(problem), "expires within %ld days",
-				 nc.expiry_days);
-		attention = problem[0] != '\0';
-		attention_any |= attention;
-		rows[nrows].name = defs[i];
-		rows[nrows].v[0] = (double)r.not_after;
-		rows[nrows].v[1] = (double)last_success(&r);
-		rows[nrows].v[2] = (double)r.failures;
-		rows[nrows].v[3] = in_sync;
-		rows[nrows].v[4] = attention;
-		nrows++;
-		if (as_json && j != NULL) {
-			json_object_set_new(j, "stores", stores);
-			stores = NULL;
-			json_object_set_new(j, "stores_in_sync", json_boolean(in_sync));
-			json_object_set_new(j, "healthy", json_boolean(!attention));
-			if (attention)
-				json_object_set_new(j, "problem", json_string(problem));
-			json_array_append(arr, j);
-		} else if (!as_json) {
-			const char *nr = j ? json_string_value(json_object_get(j,
-						"next_renewal")) : NULL;
-
-			t[0] = '-';
-			t[1] = '\0';
-			if (r.not_after)
-				cf_rfc3339_format(r.not_after, t);
-			printf("%-28s %-9s %-20s %-20s %-8s %s\n", defs[i],
-			       attention ? "ATTENTION" : "ok", t, nr ? nr : "-",
-			       in_sync ? "in sync" : "DRIFTED", problem);
-		}
-		json_decref(stores);
-		json_decref(j);
-		for (k = 0; k < nn; k++)
-			free(names[k]);
-		free(names);
-		cf_verify_report_free(&rep);
-		cf_renewal_free(&r);
+		one = status_one(&st, defs[i], &nc, now, as_json ? arr : NULL,
+				 &rows[nrows]);
+		attention_any |= one != 0 && one != STATUS_INACTIVE;
+		nrows += one >= 0;
 	}
-	if (as_json) {
-		char *text;
-
-		top = json_pack("{s:b, s:O}", "healthy", !attention_any,
-				"certificates", arr);
-		text = top ? json_dumps(top, JSON_INDENT(2) |
-					JSON_PRESERVE_ORDER) : NULL;
-		if (text)
-			printf("%s\n", text);
-		free(text);
-	}
+	if (as_json)
+		print_json(arr, attention_any);
 	if (prom != NULL &&
 	    write_prometheus(prom, rows, nrows, now, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
@@ -314,7 +377,6 @@ out:
 		free(defs[i]);
 	free(defs);
 	free(rows);
-	json_decref(top);
 	json_decref(arr);
 	cf_state_close(&st);
 	return ret;

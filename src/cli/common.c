@@ -9,7 +9,8 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
-#include "http/headers.h"
+#include "core/time.h"
+#include "engine/renewal.h"
 #include "store/atomic.h"
 #include "store/paths.h"
 
@@ -62,6 +63,30 @@ cf_cli_state_open(struct cf_cli *cli, struct cf_state *st, struct cf_err *err)
 	if ((rc = cf_cli_state_root(cli, &root, err)) != CF_OK)
 		return rc;
 	return cf_state_open(st, root, err);
+}
+
+cf_rc
+cf_cli_definition_open(struct cf_cli *cli, struct cf_state *st,
+		       const char *name, int *lockfd, struct cf_renewal *r,
+		       struct cf_err *err)
+{
+	cf_rc rc;
+
+	*lockfd = -1;
+	if ((rc = cf_cli_state_open(cli, st, err)) != CF_OK ||
+	    (rc = cf_state_check_name(name, err)) != CF_OK ||
+	    (rc = cf_state_lock(st, name, lockfd, err)) != CF_OK)
+		return rc;
+	return cf_renewal_load(st, name, r, err);
+}
+
+int
+cf_cli_no_more_args(int argc, char **argv)
+{
+	if (optind >= argc)
+		return CF_EXIT_OK;
+	fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+	return CF_EXIT_USAGE;
 }
 
 cf_rc

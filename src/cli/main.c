@@ -93,8 +93,99 @@ env_or(const char *v, const char *name)
 	return (e != NULL && *e != '\0') ? e : NULL;
 }
 
-int
-main(int argc, char **argv)
+/* What the global options and the settings file give, and what main
+ * frees at the end. */
+struct globals {
+	struct cf_cli cli;
+	const char *conf_arg, *ca_arg;   /* --config, --ca */
+	const char *given_k[16], *given_v[16]; /* for "config show" */
+	size_t ngiven;
+	struct cf_settings *settings;    /* owned */
+	char *state_abs, *bundle_abs, *conf_path, *conf_abs; /* owned */
+};
+
+/* The helper processes (sep/proc.h): certferry executed by itself, its
+ * channel on descriptor 3; they never reach the options.  Returns the
+ * helper's exit status, or -1 for a run of certferry's own. */
+static int
+helper_process(int argc, char **argv)
+{
+	const char *nosep = getenv("CERTFERRY_NO_PRIVSEP");
+
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_NET) == 0)
+		return cf_netproc_main(CF_SEP_FD);
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)
+		return cf_respproc_main(CF_SEP_FD);
+	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_KEY) == 0)
+		return cf_keyproc_main(CF_SEP_FD);
+	/* Privilege separation: every connection to a CA is made by a
+	 * network process, the account key is held by a key process, every
+	 * standalone responder runs in a process of its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for
+	 * debugging only. */
+	if (nosep == NULL || strcmp(nosep, "1") != 0)
+		cf_sep_enable("/proc/self/exe");
+	return -1;
+}
+
+/* One global option (ch, its value optarg) into g.  -1 to go on, else
+ * the exit status. */
+static int
+global_opt(struct globals *g, int ch)
+{
+	struct cf_cli *cli = &g->cli;
+	struct cf_err err = { 0 };
+
+	switch (ch) {
+	case 's':
+		cli->server = optarg;
+		break;
+	case 'S':
+		cli->state_dir = optarg;
+		break;
+	case 'C':
+		cli->ca_bundle = optarg;
+		break;
+	case 'O':
+		cli->allow_cross_origin = 1;
+		break;
+	case 'A':
+		cli->account = optarg;
+		break;
+	case 'c':
+		g->conf_arg = optarg;
+		break;
+	case 'P':
+		g->ca_arg = optarg;
+		break;
+	case 'v':
+		cli->verbosity++;
+		break;
+	case 'q':
+		cli->verbosity = CF_LOG_QUIET;
+		break;
+	case 'T':
+		if (cf_cli_long_arg("--http-timeout", optarg, 1, 86400,
+				    &cli->http_timeout_s, &err) != CF_OK)
+			return cf_cli_fail(&err);
+		break;
+	case 'h':
+		usage(stdout);
+		return CF_EXIT_OK;
+	case 'V':
+		printf("certferry %s\n", CF_VERSION);
+		return CF_EXIT_OK;
+	default:
+		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* The global options, up to the subcommand ("+": its options are its
+ * own); each given one is remembered for "config show".  -1 to go on,
+ * else the exit status. */
+static int
+global_opts(struct globals *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
@@ -111,40 +202,146 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cf_cli cli;
-	struct cf_err err = { 0 };
-	char *state_abs = NULL, *bundle_abs = NULL, *conf_path = NULL;
-	char *conf_abs = NULL;
-	char **wa_argv = NULL;
-	char **cmd_argv = NULL;
-	const char *conf_arg = NULL, *ca_arg = NULL, *v;
-	const char *given_k[16], *given_v[16];
-	struct cf_settings *settings = NULL;
+	int ch, li = 0, ret;
+
+	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {
+		if (ch != 'v' && ch != 'q' && ch != 'h' && ch != 'V' &&
+		    ch != '?' && g->ngiven < 16) {
+			g->given_k[g->ngiven] = longopts[li].name;
+			g->given_v[g->ngiven++] = optarg != NULL ? optarg : "yes";
+		}
+		if ((ret = global_opt(g, ch)) >= 0)
+			return ret;
+	}
+	/* no command: the menu on a terminal, the usage otherwise */
+	if (optind >= argc && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		usage(stderr);
+		return CF_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* The settings file (--config, CERTFERRY_CONFIG or the default) and its
+ * [ca NAME] profile, loaded into g->settings. */
+static cf_rc
+load_settings(struct globals *g, struct cf_err *err)
+{
+	int explicit;
+	cf_rc rc;
+
+	if (g->conf_arg != NULL &&
+	    (rc = cf_path_abs(g->conf_arg, &g->conf_abs, err)) != CF_OK)
+		return rc;
+	if (g->conf_abs != NULL)
+		g->conf_arg = g->conf_abs;
+	if ((rc = cf_settings_path(g->conf_arg, &g->conf_path, &explicit,
+				   err)) != CF_OK ||
+	    (rc = cf_settings_load(g->conf_path, explicit, &g->settings,
+				   err)) != CF_OK)
+		return rc;
+	return cf_settings_select_ca(g->settings, g->ca_arg, err);
+}
+
+/* What neither the options nor the environment gave, from the settings
+ * file (settings.h). */
+static cf_rc
+settings_fill(struct cf_cli *cli, const struct cf_settings *settings,
+	      struct cf_err *err)
+{
+	const char *v;
+
+	if (cli->server == NULL)
+		cli->server = cf_settings_global(settings, "server");
+	if (cli->state_dir == NULL)
+		cli->state_dir = cf_settings_global(settings, "state-dir");
+	if (cli->ca_bundle == NULL)
+		cli->ca_bundle = cf_settings_global(settings, "ca-bundle");
+	if (cli->account == NULL)
+		cli->account = cf_settings_global(settings, "account");
+	if (cf_settings_global(settings, "allow-cross-origin") != NULL)
+		cli->allow_cross_origin = 1;
+	if (cli->http_timeout_s == 0 &&
+	    (v = cf_settings_global(settings, "http-timeout")) != NULL)
+		return cf_cli_long_arg("http-timeout", v, 1, 86400,
+				       &cli->http_timeout_s, err);
+	return CF_OK;
+}
+
+/* Options, environment, settings file, in this order of precedence; the
+ * paths recorded in renewals and timer units made absolute. */
+static cf_rc
+resolve_globals(struct globals *g, struct cf_err *err)
+{
+	struct cf_cli *cli = &g->cli;
+	cf_rc rc;
+
+	cli->server = env_or(cli->server, "CERTFERRY_SERVER");
+	cli->state_dir = env_or(cli->state_dir, "CERTFERRY_STATE_DIR");
+	cli->ca_bundle = env_or(cli->ca_bundle, "CERTFERRY_CA_BUNDLE");
+	cli->account = env_or(cli->account, "CERTFERRY_ACCOUNT");
+	if ((rc = load_settings(g, err)) != CF_OK ||
+	    (rc = settings_fill(cli, g->settings, err)) != CF_OK)
+		return rc;
+	if ((cli->state_dir != NULL &&
+	     (rc = cf_path_abs(cli->state_dir, &g->state_abs, err)) != CF_OK) ||
+	    (cli->ca_bundle != NULL &&
+	     (rc = cf_path_abs(cli->ca_bundle, &g->bundle_abs, err)) != CF_OK))
+		return rc;
+	if (g->state_abs != NULL)
+		cli->state_dir = g->state_abs;
+	if (g->bundle_abs != NULL)
+		cli->ca_bundle = g->bundle_abs;
+	return CF_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct cf_cli *cli, int argc, char **argv);
+} commands[] = {
+	{ "interactive", cf_cmd_interactive }, { "status", cf_cmd_status },
+	{ "notify", cf_cmd_notify }, { "account", cf_cmd_account },
+	{ "issue", cf_cmd_issue }, { "renew", cf_cmd_renew },
+	{ "list", cf_cmd_list }, { "show", cf_cmd_show },
+	{ "cancel", cf_cmd_cancel }, { "revoke", cf_cmd_revoke },
+	{ "schedule", cf_cmd_schedule }, { "ca", cf_cmd_ca },
+	{ "iis", cf_cmd_iis }, { "verify", cf_cmd_verify },
+};
+
+/* Run the subcommand argv[0]. */
+static int
+run_command(struct globals *g, int argc, char **argv)
+{
+	if (strcmp(argv[0], "config") == 0)
+		return cf_cmd_config(g->settings, g->given_k, g->given_v,
+				     g->ngiven, argc, argv);
+	if (strcmp(argv[0], "iis") == 0 && argc > 1 &&
+	    strcmp(argv[1], "import-winacme") == 0)
+		return cf_cmd_iis_import_winacme(&g->cli, argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].run(&g->cli, argc, argv);
+	fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
+		argv[0]);
+	return CF_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
 	static char interactive_name[] = "interactive";
 	static char *interactive_argv[] = { interactive_name, NULL };
-	size_t ngiven = 0;
-	int ch, ret, conf_explicit, cmd_argc, li = 0;
+	struct globals g;
+	struct cf_err err = { 0 };
+	char **wa_argv = NULL, **cmd_argv = NULL;
+	int ret, cmd_argc;
 
 	/* First, before any secret is read: no core dumps. */
 	if (cf_harden_process(&err) != CF_OK)
 		return cf_cli_fail(&err);
-	/* The helper processes (sep/proc.h): certferry executed by itself,
-	 * its channel on descriptor 3; they never reach the options below. */
-	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_NET) == 0)
-		return cf_netproc_main(CF_SEP_FD);
-	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)
-		return cf_respproc_main(CF_SEP_FD);
-	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_KEY) == 0)
-		return cf_keyproc_main(CF_SEP_FD);
-	/* Privilege separation: every connection to a CA is made by a
-	 * network process, every standalone responder runs in a process of
-	 * its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for
-	 * debugging only. */
-	if (getenv("CERTFERRY_NO_PRIVSEP") == NULL ||
-	    strcmp(getenv("CERTFERRY_NO_PRIVSEP"), "1") != 0)
-		cf_sep_enable("/proc/self/exe");
-	memset(&cli, 0, sizeof(cli));
-	cli.verbosity = CF_LOG_INFO;
+	if ((ret = helper_process(argc, argv)) >= 0)
+		return ret;
+	memset(&g, 0, sizeof(g));
+	g.cli.verbosity = CF_LOG_INFO;
 	/* win-acme's unattended command line: run as certferry's own, and
 	 * say which (winacme_args.h). */
 	if (cf_winacme_args_detect(argc, argv)) {
@@ -154,172 +351,37 @@ main(int argc, char **argv)
 		argv = wa_argv;
 		cf_winacme_args_print(stderr, argc, argv);
 	}
-	/* "+": stop at the subcommand, whose options are its own. */
-	while ((ch = getopt_long(argc, argv, "+vqhV", longopts, &li)) != -1) {
-		if (ch != 'v' && ch != 'q' && ch != 'h' && ch != 'V' &&
-		    ch != '?' && ngiven < 16) {
-			given_k[ngiven] = longopts[li].name;
-			given_v[ngiven++] = optarg != NULL ? optarg : "yes";
-		}
-		switch (ch) {
-		case 's':
-			cli.server = optarg;
-			break;
-		case 'S':
-			cli.state_dir = optarg;
-			break;
-		case 'C':
-			cli.ca_bundle = optarg;
-			break;
-		case 'T':
-			if (cf_cli_long_arg("--http-timeout", optarg, 1, 86400,
-					    &cli.http_timeout_s, &err) != CF_OK)
-				return cf_cli_fail(&err);
-			break;
-		case 'O':
-			cli.allow_cross_origin = 1;
-			break;
-		case 'A':
-			cli.account = optarg;
-			break;
-		case 'c':
-			conf_arg = optarg;
-			break;
-		case 'P':
-			ca_arg = optarg;
-			break;
-		case 'v':
-			cli.verbosity++;
-			break;
-		case 'q':
-			cli.verbosity = CF_LOG_QUIET;
-			break;
-		case 'h':
-			usage(stdout);
-			return CF_EXIT_OK;
-		case 'V':
-			printf("certferry %s\n", CF_VERSION);
-			return CF_EXIT_OK;
-		default:
-			usage(stderr);
-			return CF_EXIT_USAGE;
-		}
-	}
-	/* no command: the menu on a terminal, the usage otherwise */
-	if (optind >= argc && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
-		usage(stderr);
-		return CF_EXIT_USAGE;
-	}
-	cli.server = env_or(cli.server, "CERTFERRY_SERVER");
-	cli.state_dir = env_or(cli.state_dir, "CERTFERRY_STATE_DIR");
-	cli.ca_bundle = env_or(cli.ca_bundle, "CERTFERRY_CA_BUNDLE");
-	cli.account = env_or(cli.account, "CERTFERRY_ACCOUNT");
-	/* The settings file fills in what neither gave (settings.h). */
-	if (conf_arg != NULL && cf_path_abs(conf_arg, &conf_abs, &err) != CF_OK) {
+	if ((ret = global_opts(&g, argc, argv)) >= 0)
+		goto out;
+	if (resolve_globals(&g, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (conf_abs != NULL)
-		conf_arg = conf_abs;
-	if (cf_settings_path(conf_arg, &conf_path, &conf_explicit, &err) != CF_OK ||
-	    cf_settings_load(conf_path, conf_explicit, &settings, &err) != CF_OK ||
-	    cf_settings_select_ca(settings, ca_arg, &err) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	if (cli.server == NULL)
-		cli.server = cf_settings_global(settings, "server");
-	if (cli.state_dir == NULL)
-		cli.state_dir = cf_settings_global(settings, "state-dir");
-	if (cli.ca_bundle == NULL)
-		cli.ca_bundle = cf_settings_global(settings, "ca-bundle");
-	if (cli.account == NULL)
-		cli.account = cf_settings_global(settings, "account");
-	if (cf_settings_global(settings, "allow-cross-origin") != NULL)
-		cli.allow_cross_origin = 1;
-	if (cli.http_timeout_s == 0 &&
-	    (v = cf_settings_global(settings, "http-timeout")) != NULL &&
-	    cf_cli_long_arg("http-timeout", v, 1, 86400, &cli.http_timeout_s,
-			    &err) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	/* Recorded in renewals and timer units: absolute from here on. */
-	if ((cli.state_dir != NULL &&
-	     cf_path_abs(cli.state_dir, &state_abs, &err) != CF_OK) ||
-	    (cli.ca_bundle != NULL &&
-	     cf_path_abs(cli.ca_bundle, &bundle_abs, &err) != CF_OK))
-		return cf_cli_fail(&err);
-	if (state_abs != NULL)
-		cli.state_dir = state_abs;
-	if (bundle_abs != NULL)
-		cli.ca_bundle = bundle_abs;
-	cf_log_set_level(cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
-			 (enum cf_log_level)cli.verbosity);
-
-	cli.global_argv = argv + 1;
-	cli.global_argc = optind - 1;
+	cf_log_set_level(g.cli.verbosity > CF_LOG_TRACE ? CF_LOG_TRACE :
+			 (enum cf_log_level)g.cli.verbosity);
+	g.cli.global_argv = argv + 1;
+	g.cli.global_argc = optind - 1;
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
 		argc = 1;
 		argv = interactive_argv;
 	}
-	if (cf_settings_command_argv(settings, argc, argv, &cmd_argc, &cmd_argv,
-				     &err) != CF_OK) {
+	if (cf_settings_command_argv(g.settings, argc, argv, &cmd_argc,
+				     &cmd_argv, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	argc = cmd_argc;
-	argv = cmd_argv;
-	cli.settings = settings;
-	if (strcmp(argv[0], "config") == 0)
-		ret = cf_cmd_config(settings, given_k, given_v, ngiven, argc,
-				    argv);
-	else if (strcmp(argv[0], "interactive") == 0)
-		ret = cf_cmd_interactive(&cli, argc, argv);
-	else if (strcmp(argv[0], "status") == 0)
-		ret = cf_cmd_status(&cli, argc, argv);
-	else if (strcmp(argv[0], "notify") == 0)
-		ret = cf_cmd_notify(&cli, argc, argv);
-	else if (strcmp(argv[0], "account") == 0)
-		ret = cf_cmd_account(&cli, argc, argv);
-	else if (strcmp(argv[0], "issue") == 0)
-		ret = cf_cmd_issue(&cli, argc, argv);
-	else if (strcmp(argv[0], "renew") == 0)
-		ret = cf_cmd_renew(&cli, argc, argv);
-	else if (strcmp(argv[0], "list") == 0)
-		ret = cf_cmd_list(&cli, argc, argv);
-	else if (strcmp(argv[0], "show") == 0)
-		ret = cf_cmd_show(&cli, argc, argv);
-	else if (strcmp(argv[0], "cancel") == 0)
-		ret = cf_cmd_cancel(&cli, argc, argv);
-	else if (strcmp(argv[0], "revoke") == 0)
-		ret = cf_cmd_revoke(&cli, argc, argv);
-	else if (strcmp(argv[0], "schedule") == 0)
-		ret = cf_cmd_schedule(&cli, argc, argv);
-	else if (strcmp(argv[0], "iis") == 0 && argc > 1 &&
-		 strcmp(argv[1], "import-winacme") == 0)
-		ret = cf_cmd_iis_import_winacme(&cli, argc, argv);
-	else if (strcmp(argv[0], "ca") == 0)
-		ret = cf_cmd_ca(&cli, argc, argv);
-	else if (strcmp(argv[0], "iis") == 0)
-		ret = cf_cmd_iis(&cli, argc, argv);
-	else if (strcmp(argv[0], "verify") == 0)
-		ret = cf_cmd_verify(&cli, argc, argv);
-	else {
-		fprintf(stderr, "error: unknown command '%s': see certferry --help\n",
-			argv[0]);
-		ret = CF_EXIT_USAGE;
-	}
+	g.cli.settings = g.settings;
+	ret = run_command(&g, cmd_argc, cmd_argv);
 out:
 	free(cmd_argv);
-	cf_settings_free(settings);
-	free(conf_path);
-	free(conf_abs);
+	cf_settings_free(g.settings);
+	free(g.conf_path);
+	free(g.conf_abs);
 	cf_winacme_args_free(wa_argv);
-	free(cli.state_default);
-	free(state_abs);
-	free(bundle_abs);
+	free(g.cli.state_default);
+	free(g.state_abs);
+	free(g.bundle_abs);
 	return ret;
 }

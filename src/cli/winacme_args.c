@@ -198,405 +198,549 @@ cf_winacme_args_free(char **v)
 	free(v);
 }
 
-cf_rc
-cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
-			  struct cf_err *err)
+#define NPASSES (sizeof(passes) / sizeof(passes[0]))
+
+/* A win-acme command line, read: which arguments were given (set), with
+ * their values (val, borrowed from argv), certferry's own options among
+ * them (pv, by index of passes) and the renewal named (--id or
+ * --friendlyname). */
+struct wa {
+	const char *val[W_N];
+	int set[W_N];
+	const char *pv[NPASSES];
+	const char *ref;
+};
+
+/* "name" of "--name" or "--name=value", at most 63 bytes, into key;
+ * *eq is the '=' or NULL. */
+static void
+arg_key(const char *arg, char key[64], const char **eq)
 {
-	const char *val[W_N] = { 0 };
-	const char *pv[sizeof(passes) / sizeof(passes[0])] = { 0 };
-	struct outv g = { 0 }, c = { 0 };
-	const char *name, *eq, *v, *src, *mode, *ref;
+	const char *name = arg + 2;
+	size_t len;
+
+	*eq = strchr(name, '=');
+	len = *eq ? (size_t)(*eq - name) : strlen(name);
+	if (len >= 64)
+		len = 63;
+	memcpy(key, name, len);
+	key[len] = '\0';
+}
+
+/* The value of argv[*i]: after its '=', else the next argument (*i moves
+ * on); NULL when there is none. */
+static const char *
+arg_value(int argc, char **argv, int *i, const char *eq)
+{
+	if (eq != NULL)
+		return eq + 1;
+	if (*i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static const struct warg *
+warg_find(const char *key)
+{
+	const struct warg *w = NULL;
+
+	for (size_t k = 0; k < sizeof(wargs) / sizeof(wargs[0]); k++)
+		if (strcasecmp(key, wargs[k].name) == 0)
+			w = &wargs[k];
+	return w;
+}
+
+/* The refusal of win-acme's --key, or NULL. */
+static const char *
+refused_why(const char *key)
+{
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+		if (strcasecmp(key, refused[k].name) == 0)
+			return refused[k].why;
+	return NULL;
+}
+
+/* One of certferry's own options (argv[*i], key): into a->pv. */
+static cf_rc
+read_pass(int argc, char **argv, int *i, const char *key, const char *eq,
+	  struct wa *a, struct cf_err *err)
+{
+	size_t k;
+
+	for (k = 0; k < NPASSES; k++)
+		if (strcmp(key, passes[k].name) == 0)
+			break;
+	if (k == NPASSES)
+		return cf_err_set(err, CF_ERR_USAGE, "unknown win-acme "
+				  "argument --%s: see docs/WINACME-ARGS.md for "
+				  "the ones certferry takes", key);
+	if ((a->pv[k] = arg_value(argc, argv, i, eq)) == NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "--%s needs a value", key);
+	return CF_OK;
+}
+
+/* One argument (argv[*i], with its value): into *a. */
+static cf_rc
+read_arg(int argc, char **argv, int *i, struct wa *a, struct cf_err *err)
+{
+	const struct warg *w;
+	const char *eq, *why, *v = NULL;
 	char key[64];
-	int i, set[W_N] = { 0 }, nmodes;
-	size_t k, len;
-	cf_rc rc = CF_OK;
 
-	*out = NULL;
-	for (i = 1; i < argc; i++) {
-		const struct warg *w = NULL;
-
-		if (strncmp(argv[i], "--", 2) != 0)
-			return cf_err_set(err, CF_ERR_USAGE, "win-acme command line: "
-					  "unexpected '%s' (every argument is "
-					  "--name [value])", argv[i]);
-		name = argv[i] + 2;
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		if (len >= sizeof(key))
-			len = sizeof(key) - 1;
-		memcpy(key, name, len);
-		key[len] = '\0';
-		for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
-			if (strcasecmp(key, refused[k].name) == 0)
-				return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s "
-						  "has no meaning here: %s", key,
-						  refused[k].why);
-		for (k = 0; k < sizeof(wargs) / sizeof(wargs[0]); k++)
-			if (strcasecmp(key, wargs[k].name) == 0)
-				w = &wargs[k];
-		if (w == NULL) {
-			for (k = 0; k < sizeof(passes) / sizeof(passes[0]); k++)
-				if (strcmp(key, passes[k].name) == 0)
-					break;
-			if (k == sizeof(passes) / sizeof(passes[0]))
-				return cf_err_set(err, CF_ERR_USAGE, "unknown win-acme "
-						  "argument --%s: see "
-						  "docs/WINACME-ARGS.md for the "
-						  "ones certferry takes", key);
-			if (eq != NULL)
-				v = eq + 1;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			else
-				return cf_err_set(err, CF_ERR_USAGE, "--%s needs a "
-						  "value", key);
-			pv[k] = v;
-			continue;
-		}
-		v = NULL;
-		if (w->value) {
-			if (eq != NULL)
-				v = eq + 1;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			else
-				return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s "
-						  "needs a value", key);
-		} else if (eq != NULL) {
-			return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s takes "
-					  "no value", key);
-		}
-		set[w->id] = 1;
-		val[w->id] = v;
+	if (strncmp(argv[*i], "--", 2) != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "win-acme command line: "
+				  "unexpected '%s' (every argument is "
+				  "--name [value])", argv[*i]);
+	arg_key(argv[*i], key, &eq);
+	if ((why = refused_why(key)) != NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s has no "
+				  "meaning here: %s", key, why);
+	if ((w = warg_find(key)) == NULL)
+		return read_pass(argc, argv, i, key, eq, a, err);
+	if (w->value) {
+		if ((v = arg_value(argc, argv, i, eq)) == NULL)
+			return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s "
+					  "needs a value", key);
+	} else if (eq != NULL) {
+		return cf_err_set(err, CF_ERR_USAGE, "win-acme's --%s takes "
+				  "no value", key);
 	}
+	a->set[w->id] = 1;
+	a->val[w->id] = v;
+	return CF_OK;
+}
 
-	nmodes = set[W_SOURCE] + set[W_RENEW] + set[W_LIST] + set[W_CANCEL] +
-		 set[W_REVOKE] + set[W_SETUPTASK];
-	if (nmodes != 1)
+/* The given pass option's value (NULL when not given). */
+static const char *
+pass_value(const struct wa *a, const char *name)
+{
+	for (size_t k = 0; k < NPASSES; k++)
+		if (strcmp(passes[k].name, name) == 0)
+			return a->pv[k];
+	return NULL;
+}
+
+/* What holds for the whole command line: one mode, --test with a CA,
+ * HS256, one renewal named. */
+static cf_rc
+check_line(struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+
+	if (set[W_SOURCE] + set[W_RENEW] + set[W_LIST] + set[W_CANCEL] +
+	    set[W_REVOKE] + set[W_SETUPTASK] != 1)
 		return cf_err_set(err, CF_ERR_USAGE, "win-acme command line: give "
 				  "exactly one of --source, --renew, --list, "
 				  "--cancel, --revoke, --setuptaskscheduler");
-	if (set[W_TEST] && !set[W_BASEURI] && pv[4] == NULL)
+	if (set[W_TEST] && !set[W_BASEURI] && pass_value(a, "server") == NULL)
 		return cf_err_set(err, CF_ERR_USAGE, "win-acme's --test switches to "
 				  "the CA's test endpoint, and certferry has none "
 				  "built in: give the staging directory with "
 				  "--baseuri");
-	if (set[W_EABALG] && strcasecmp(val[W_EABALG], "HS256") != 0)
+	if (set[W_EABALG] && strcasecmp(a->val[W_EABALG], "HS256") != 0)
 		return cf_err_set(err, CF_ERR_USAGE, "--eab-algorithm %s: certferry "
 				  "binds accounts with HS256 (RFC 8555), which "
-				  "every EAB CA accepts", val[W_EABALG]);
-	ref = set[W_ID] ? val[W_ID] : set[W_FRIENDLY] ? val[W_FRIENDLY] : NULL;
-	if (ref != NULL && (set[W_CANCEL] || set[W_REVOKE] || set[W_RENEW]) &&
-	    strpbrk(ref, "*?,") != NULL)
+				  "every EAB CA accepts", a->val[W_EABALG]);
+	a->ref = set[W_ID] ? a->val[W_ID] : set[W_FRIENDLY] ? a->val[W_FRIENDLY] :
+		 NULL;
+	if (a->ref != NULL && (set[W_CANCEL] || set[W_REVOKE] || set[W_RENEW]) &&
+	    strpbrk(a->ref, "*?,") != NULL)
 		return cf_err_set(err, CF_ERR_USAGE, "'%s': certferry names one "
-				  "renewal (no patterns): see 'certferry list'", ref);
+				  "renewal (no patterns): see 'certferry list'",
+				  a->ref);
+	return CF_OK;
+}
 
-	add(&g, argv[0]);
-	if (set[W_VERBOSE])
-		add(&g, "-v");
-	if (set[W_BASEURI]) {
-		add(&g, "--server");
-		add(&g, val[W_BASEURI]);
-	}
-	for (k = 0; k < sizeof(passes) / sizeof(passes[0]); k++)
-		if (pv[k] != NULL && passes[k].global) {
-			char opt[64];
+/* "--name value" for each pass option given that is global (or not). */
+static void
+add_passes(struct outv *o, const struct wa *a, int global)
+{
+	char opt[64];
 
+	for (size_t k = 0; k < NPASSES; k++)
+		if (a->pv[k] != NULL && passes[k].global == global) {
 			snprintf(opt, sizeof(opt), "--%s", passes[k].name);
-			add(&g, opt);
-			add(&g, pv[k]);
+			add(o, opt);
+			add(o, a->pv[k]);
 		}
+}
+
+/* The global options: the program, -v, --server, the global passes. */
+static void
+add_globals(struct outv *g, const char *argv0, const struct wa *a)
+{
+	add(g, argv0);
+	if (a->set[W_VERBOSE])
+		add(g, "-v");
+	if (a->set[W_BASEURI]) {
+		add(g, "--server");
+		add(g, a->val[W_BASEURI]);
+	}
+	add_passes(g, a, 1);
+}
+
+/* "opt value" when the argument id was given. */
+static void
+add_if(struct outv *o, const struct wa *a, int id, const char *opt)
+{
+	if (a->set[id]) {
+		add(o, opt);
+		add(o, a->val[id]);
+	}
+}
+
+/* --cancel / --revoke: the command and the renewal's name. */
+static cf_rc
+cmd_cancel_revoke(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	int cancel = a->set[W_CANCEL];
+
+	if (a->ref == NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "--%s needs --id or "
+				  "--friendlyname: the renewal's name (see "
+				  "'certferry list')", cancel ? "cancel" : "revoke");
+	add(c, cancel ? "cancel" : "revoke");
+	add(c, a->ref);
+	if (!cancel)
+		add(c, "--yes");  /* the command line asked for it */
+	return CF_OK;
+}
+
+static void
+cmd_renew(struct outv *c, const struct wa *a)
+{
+	add(c, "renew");
+	if (a->set[W_FORCE])
+		add(c, "--force");
+	if (a->ref != NULL) {
+		add(c, "--name");
+		add(c, a->ref);
+	}
+}
+
+/* --source iis: the sites and the host filter. */
+static cf_rc
+source_iis(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+
+	if (!set[W_SITEID])
+		return cf_err_set(err, CF_ERR_USAGE, "--source iis needs --siteid "
+				  "(an id, a list, or 's' for every site)");
+	if (strcasecmp(a->val[W_SITEID], "s") == 0) {
+		add(c, "--iis-site");
+		add(c, "*");
+	} else {
+		add_each(c, "--iis-site", a->val[W_SITEID]);
+	}
+	if (set[W_HOST] && strchr(a->val[W_HOST], ',') != NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "--source iis with several "
+				  "--host: certferry filters a site's bindings "
+				  "with one glob: use --host-pattern");
+	if (set[W_HOST] || set[W_HOSTPATTERN]) {
+		add(c, "--iis-host-filter");
+		add(c, set[W_HOST] ? a->val[W_HOST] : a->val[W_HOSTPATTERN]);
+	}
+	return CF_OK;
+}
+
+/* --source manual: the names, --commonname first (certferry's CN is the
+ * first name). */
+static cf_rc
+source_manual(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *cn = a->set[W_COMMONNAME] ? a->val[W_COMMONNAME] : NULL;
+	char *copy, *tok, *save = NULL;
+
+	if (!a->set[W_HOST])
+		return cf_err_set(err, CF_ERR_USAGE, "--source manual needs "
+				  "--host NAME[,NAME...]");
+	if (cn != NULL) {
+		if (!has_item(a->val[W_HOST], cn))
+			return cf_err_set(err, CF_ERR_USAGE, "--commonname %s is "
+					  "not one of --host", cn);
+		add(c, "-d");
+		add(c, cn);
+	}
+	copy = strdup(a->val[W_HOST]);
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok != NULL;
+	     tok = strtok_r(NULL, ",", &save))
+		if (*tok != '\0' && !(cn != NULL && strcasecmp(tok, cn) == 0)) {
+			add(c, "-d");
+			add(c, tok);
+		}
+	if (copy == NULL)
+		c->failed = 1;
+	free(copy);
+	return CF_OK;
+}
+
+/* --source: iis or manual. */
+static cf_rc
+issue_source(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *src = a->val[W_SOURCE];
+	cf_rc rc;
+
+	if (strcasecmp(src, "iis") == 0 || strcasecmp(src, "iissite") == 0 ||
+	    strcasecmp(src, "iissites") == 0)
+		rc = source_iis(c, a, err);
+	else if (strcasecmp(src, "manual") == 0)
+		rc = source_manual(c, a, err);
+	else
+		return cf_err_set(err, CF_ERR_USAGE, "--source %s: certferry takes "
+				  "win-acme's iis and manual sources; for a CSR "
+				  "use 'certferry issue --csr FILE'", src);
+	if (rc == CF_OK && a->set[W_COMMONNAME] &&
+	    strcasecmp(src, "manual") != 0)
+		rc = cf_err_set(err, CF_ERR_USAGE, "--commonname with --source "
+				"iis: certferry names the certificate after the "
+				"site's first host; leave it out");
+	return rc;
+}
+
+/* Name, account and key options of an issue. */
+static cf_rc
+issue_account_key(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+
+	if (a->ref != NULL) {
+		add(c, "--name");
+		add(c, a->ref);
+	}
+	if (set[W_FORCE])
+		add(c, "--force");
+	if (set[W_ACCEPTTOS])
+		add(c, "--agree-tos");
+	if (set[W_EMAIL])
+		add_each(c, "--email", a->val[W_EMAIL]);
+	add_if(c, a, W_EABKID, "--eab-kid");
+	add_if(c, a, W_EABKEY, "--eab-hmac-key");
+	if (set[W_CSR]) {
+		const char *k = a->val[W_CSR];
+
+		if (strcasecmp(k, "rsa") != 0 && strcasecmp(k, "ec") != 0)
+			return cf_err_set(err, CF_ERR_USAGE, "--csr %s: use rsa "
+					  "or ec", k);
+		add(c, "--key-type");
+		add(c, strcasecmp(k, "rsa") == 0 ? "rsa2048" : "ec256");
+	}
+	if (set[W_REUSE])
+		add(c, "--reuse-key");
+	return CF_OK;
+}
+
+/* --validation selfhosting: certferry's standalone responders. */
+static cf_rc
+validation_self(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *mode = a->set[W_VALMODE] ? a->val[W_VALMODE] : "http-01";
+	int http = strcasecmp(mode, "http-01") == 0;
+
+	if (!http && strcasecmp(mode, "tls-alpn-01") != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--validationmode %s: use "
+				  "http-01 or tls-alpn-01 with selfhosting", mode);
+	add(c, "--validation");
+	add(c, http ? "http-01" : "tls-alpn-01");
+	add_if(c, a, W_VALPORT, http ? "--http-port" : "--tls-port");
+	return CF_OK;
+}
+
+/* --validation filesystem: a webroot, or the site's own folder. */
+static cf_rc
+validation_files(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+
+	add(c, "--validation");
+	add(c, "http-01");
+	if (set[W_WEBROOT])
+		add_if(c, a, W_WEBROOT, "--webroot");
+	else
+		add(c, "--iis-webroot"); /* the site's own path, as win-acme */
+	if (set[W_VALSITEID] && set[W_SITEID] &&
+	    strcmp(a->val[W_VALSITEID], a->val[W_SITEID]) != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--validationsiteid other "
+				  "than --siteid: certferry answers through each "
+				  "name's own site");
+	return CF_OK;
+}
+
+static cf_rc
+issue_validation(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *v = a->set[W_VALIDATION] ? a->val[W_VALIDATION] :
+			"selfhosting";
+
+	if (strcasecmp(v, "selfhosting") == 0)
+		return validation_self(c, a, err);
+	if (strcasecmp(v, "filesystem") == 0)
+		return validation_files(c, a, err);
+	if (strcasecmp(v, "script") != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--validation %s: certferry "
+				  "validates with selfhosting, filesystem or "
+				  "script (and its own --dns rfc2136): DNS "
+				  "provider plugins have no equivalent; use a "
+				  "--dnsscript for the provider's API", v);
+	if (!a->set[W_DNSSCRIPT])
+		return cf_err_set(err, CF_ERR_USAGE, "--validation script needs "
+				  "--dnsscript");
+	add(c, "--validation");
+	add(c, "dns-01");
+	add_if(c, a, W_DNSSCRIPT, "--dns-script");
+	return CF_OK;
+}
+
+/* One store of --store: when listed, its folder/file option is needed
+ * (win-acme's argument need) and becomes certferry's opt. */
+static cf_rc
+store_one(struct outv *c, const struct wa *a, const char *item, int id,
+	  const char *opt, const char *need, struct cf_err *err)
+{
+	if (!has_item(a->val[W_STORE], item))
+		return CF_OK;
+	if (!a->set[id])
+		return cf_err_set(err, CF_ERR_USAGE, "--store %s needs %s", item,
+				  need);
+	add_if(c, a, id, opt);
+	return CF_OK;
+}
+
+static cf_rc
+issue_stores(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *s = a->val[W_STORE];
+	cf_rc rc;
+
+	if (!a->set[W_STORE])
+		return CF_OK;
+	if (has_item(s, "certificatestore") || has_item(s, "userstore") ||
+	    has_item(s, "keyvault"))
+		return cf_err_set(err, CF_ERR_USAGE, "--store %s: the Windows "
+				  "certificate stores and Azure Key Vault do not "
+				  "exist here: use centralssl, pemfiles or "
+				  "pfxfile", s);
+	if ((rc = store_one(c, a, "centralssl", W_CCS, "--ccs-dir",
+			    "--centralsslstore DIR", err)) != CF_OK ||
+	    (rc = store_one(c, a, "pemfiles", W_PEMPATH, "--pem-dir",
+			    "--pemfilespath DIR", err)) != CF_OK)
+		return rc;
+	return store_one(c, a, "pfxfile", W_PFXPATH, "--pfx-file",
+			 "--pfxfilepath", err);
+}
+
+/* --installation iis: bindings on the source's sites, on all addresses. */
+static cf_rc
+install_iis(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+
+	add(c, "--install");
+	add(c, "iis");
+	add_if(c, a, W_SSLPORT, "--https-port");
+	if (set[W_SSLIP] && strcmp(a->val[W_SSLIP], "*") != 0)
+		return cf_err_set(err, CF_ERR_USAGE, "--sslipaddress %s: "
+				  "certferry adds CCS bindings on all addresses "
+				  "(*)", a->val[W_SSLIP]);
+	if (set[W_INSTSITEID] && (!set[W_SITEID] ||
+	    strcmp(a->val[W_INSTSITEID], a->val[W_SITEID]) != 0))
+		return cf_err_set(err, CF_ERR_USAGE, "--installationsiteid: "
+				  "certferry binds the certificate in the "
+				  "source's sites only");
+	return CF_OK;
+}
+
+static cf_rc
+issue_install(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const char *s = a->val[W_INSTALL];
+	cf_rc rc;
+
+	if (!a->set[W_INSTALL])
+		return CF_OK;
+	if (has_item(s, "iisftp"))
+		return cf_err_set(err, CF_ERR_USAGE, "--installation iisftp: IIS "
+				  "FTP sites are not managed by certferry");
+	if ((has_item(s, "iis") || has_item(s, "iisweb")) &&
+	    (rc = install_iis(c, a, err)) != CF_OK)
+		return rc;
+	if (!has_item(s, "script"))
+		return CF_OK;
+	if (!a->set[W_SCRIPT])
+		return cf_err_set(err, CF_ERR_USAGE, "--installation script "
+				  "needs --script");
+	add_if(c, a, W_SCRIPT, "--deploy-hook");
+	return CF_OK;
+}
+
+/* --source: "issue" with names, account, key, validation, stores and
+ * installation. */
+static cf_rc
+cmd_issue(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	cf_rc rc;
+
+	add(c, "issue");
+	if ((rc = issue_source(c, a, err)) != CF_OK ||
+	    (rc = issue_account_key(c, a, err)) != CF_OK ||
+	    (rc = issue_validation(c, a, err)) != CF_OK ||
+	    (rc = issue_stores(c, a, err)) != CF_OK ||
+	    (rc = issue_install(c, a, err)) != CF_OK)
+		return rc;
+	return CF_OK;
+}
+
+/* The command and its options, from the one mode given. */
+static cf_rc
+add_command(struct outv *c, const struct wa *a, struct cf_err *err)
+{
+	const int *set = a->set;
+	size_t k;
+	cf_rc rc;
 
 	if (set[W_LIST]) {
-		add(&c, "list");
+		add(c, "list");
 	} else if (set[W_SETUPTASK]) {
-		add(&c, "schedule");
-		add(&c, "install");
+		add(c, "schedule");
+		add(c, "install");
 	} else if (set[W_CANCEL] || set[W_REVOKE]) {
-		if (ref == NULL) {
-			rc = cf_err_set(err, CF_ERR_USAGE, "--%s needs --id or "
-					"--friendlyname: the renewal's name (see "
-					"'certferry list')", set[W_CANCEL] ?
-					"cancel" : "revoke");
-			goto out;
-		}
-		add(&c, set[W_CANCEL] ? "cancel" : "revoke");
-		add(&c, ref);
-		if (set[W_REVOKE])
-			add(&c, "--yes");  /* the command line asked for it */
+		if ((rc = cmd_cancel_revoke(c, a, err)) != CF_OK)
+			return rc;
 	} else if (set[W_RENEW]) {
-		add(&c, "renew");
-		if (set[W_FORCE])
-			add(&c, "--force");
-		if (ref != NULL) {
-			add(&c, "--name");
-			add(&c, ref);
-		}
+		cmd_renew(c, a);
 	} else {
-		src = val[W_SOURCE];
-		add(&c, "issue");
-		if (strcasecmp(src, "iis") == 0 || strcasecmp(src, "iissite") == 0 ||
-		    strcasecmp(src, "iissites") == 0) {
-			if (!set[W_SITEID]) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--source iis needs "
-						"--siteid (an id, a list, or 's' for "
-						"every site)");
-				goto out;
-			}
-			if (strcasecmp(val[W_SITEID], "s") == 0) {
-				add(&c, "--iis-site");
-				add(&c, "*");
-			} else {
-				add_each(&c, "--iis-site", val[W_SITEID]);
-			}
-			if (set[W_HOST] && strchr(val[W_HOST], ',') != NULL) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--source iis with "
-						"several --host: certferry filters a "
-						"site's bindings with one glob: use "
-						"--host-pattern");
-				goto out;
-			}
-			if (set[W_HOST] || set[W_HOSTPATTERN]) {
-				add(&c, "--iis-host-filter");
-				add(&c, set[W_HOST] ? val[W_HOST] :
-				    val[W_HOSTPATTERN]);
-			}
-		} else if (strcasecmp(src, "manual") == 0) {
-			if (!set[W_HOST]) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--source manual "
-						"needs --host NAME[,NAME...]");
-				goto out;
-			}
-			/* --commonname first: certferry's CN is the first name */
-			if (set[W_COMMONNAME]) {
-				if (!has_item(val[W_HOST], val[W_COMMONNAME])) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
-						"--commonname %s is not one of "
-						"--host", val[W_COMMONNAME]);
-					goto out;
-				}
-				add(&c, "-d");
-				add(&c, val[W_COMMONNAME]);
-			}
-			{
-				char *copy = strdup(val[W_HOST]), *tok, *save = NULL;
-
-				for (tok = copy ? strtok_r(copy, ",", &save) : NULL;
-				     tok != NULL; tok = strtok_r(NULL, ",", &save))
-					if (*tok != '\0' && !(set[W_COMMONNAME] &&
-					    strcasecmp(tok, val[W_COMMONNAME]) == 0)) {
-						add(&c, "-d");
-						add(&c, tok);
-					}
-				if (copy == NULL)
-					c.failed = 1;
-				free(copy);
-			}
-		} else {
-			rc = cf_err_set(err, CF_ERR_USAGE, "--source %s: certferry "
-					"takes win-acme's iis and manual sources; for "
-					"a CSR use 'certferry issue --csr FILE'", src);
-			goto out;
-		}
-		if (set[W_COMMONNAME] && strcasecmp(src, "manual") != 0) {
-			rc = cf_err_set(err, CF_ERR_USAGE, "--commonname with --source "
-					"iis: certferry names the certificate after "
-					"the site's first host; leave it out");
-			goto out;
-		}
-		if (ref != NULL) {
-			add(&c, "--name");
-			add(&c, ref);
-		}
-		if (set[W_FORCE])
-			add(&c, "--force");
-		if (set[W_ACCEPTTOS])
-			add(&c, "--agree-tos");
-		if (set[W_EMAIL])
-			add_each(&c, "--email", val[W_EMAIL]);
-		if (set[W_EABKID]) {
-			add(&c, "--eab-kid");
-			add(&c, val[W_EABKID]);
-		}
-		if (set[W_EABKEY]) {
-			add(&c, "--eab-hmac-key");
-			add(&c, val[W_EABKEY]);
-		}
-		if (set[W_CSR]) {
-			if (strcasecmp(val[W_CSR], "rsa") != 0 &&
-			    strcasecmp(val[W_CSR], "ec") != 0) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--csr %s: use rsa "
-						"or ec", val[W_CSR]);
-				goto out;
-			}
-			add(&c, "--key-type");
-			add(&c, strcasecmp(val[W_CSR], "rsa") == 0 ? "rsa2048" :
-			    "ec256");
-		}
-		if (set[W_REUSE])
-			add(&c, "--reuse-key");
-		/* validation */
-		mode = set[W_VALMODE] ? val[W_VALMODE] : "http-01";
-		v = set[W_VALIDATION] ? val[W_VALIDATION] : "selfhosting";
-		if (strcasecmp(v, "selfhosting") == 0) {
-			if (strcasecmp(mode, "http-01") != 0 &&
-			    strcasecmp(mode, "tls-alpn-01") != 0) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--validationmode "
-						"%s: use http-01 or tls-alpn-01 with "
-						"selfhosting", mode);
-				goto out;
-			}
-			add(&c, "--validation");
-			add(&c, strcasecmp(mode, "http-01") == 0 ? "http-01" :
-			    "tls-alpn-01");
-			if (set[W_VALPORT]) {
-				add(&c, strcasecmp(mode, "http-01") == 0 ?
-				    "--http-port" : "--tls-port");
-				add(&c, val[W_VALPORT]);
-			}
-		} else if (strcasecmp(v, "filesystem") == 0) {
-			add(&c, "--validation");
-			add(&c, "http-01");
-			if (set[W_WEBROOT]) {
-				add(&c, "--webroot");
-				add(&c, val[W_WEBROOT]);
-			} else {
-				/* the site's own physical path, as win-acme */
-				add(&c, "--iis-webroot");
-			}
-			if (set[W_VALSITEID] && set[W_SITEID] &&
-			    strcmp(val[W_VALSITEID], val[W_SITEID]) != 0) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--validationsiteid "
-						"other than --siteid: certferry answers "
-						"through each name's own site");
-				goto out;
-			}
-		} else if (strcasecmp(v, "script") == 0) {
-			if (!set[W_DNSSCRIPT]) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--validation script "
-						"needs --dnsscript");
-				goto out;
-			}
-			add(&c, "--validation");
-			add(&c, "dns-01");
-			add(&c, "--dns-script");
-			add(&c, val[W_DNSSCRIPT]);
-		} else {
-			rc = cf_err_set(err, CF_ERR_USAGE, "--validation %s: certferry "
-					"validates with selfhosting, filesystem or "
-					"script (and its own --dns rfc2136): DNS "
-					"provider plugins have no equivalent; use a "
-					"--dnsscript for the provider's API", v);
-			goto out;
-		}
-		/* stores */
-		if (set[W_STORE]) {
-			const char *s = val[W_STORE];
-
-			if (has_item(s, "certificatestore") ||
-			    has_item(s, "userstore") || has_item(s, "keyvault")) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--store %s: the "
-						"Windows certificate stores and Azure "
-						"Key Vault do not exist here: use "
-						"centralssl, pemfiles or pfxfile", s);
-				goto out;
-			}
-			if (has_item(s, "centralssl")) {
-				if (!set[W_CCS]) {
-					rc = cf_err_set(err, CF_ERR_USAGE, "--store "
-							"centralssl needs "
-							"--centralsslstore DIR");
-					goto out;
-				}
-				add(&c, "--ccs-dir");
-				add(&c, val[W_CCS]);
-			}
-			if (has_item(s, "pemfiles")) {
-				if (!set[W_PEMPATH]) {
-					rc = cf_err_set(err, CF_ERR_USAGE, "--store "
-							"pemfiles needs "
-							"--pemfilespath DIR");
-					goto out;
-				}
-				add(&c, "--pem-dir");
-				add(&c, val[W_PEMPATH]);
-			}
-			if (has_item(s, "pfxfile")) {
-				if (!set[W_PFXPATH]) {
-					rc = cf_err_set(err, CF_ERR_USAGE, "--store "
-							"pfxfile needs --pfxfilepath");
-					goto out;
-				}
-				add(&c, "--pfx-file");
-				add(&c, val[W_PFXPATH]);
-			}
-		}
-		/* installation */
-		if (set[W_INSTALL]) {
-			const char *s = val[W_INSTALL];
-
-			if (has_item(s, "iisftp")) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--installation "
-						"iisftp: IIS FTP sites are not managed "
-						"by certferry");
-				goto out;
-			}
-			if (has_item(s, "iis") || has_item(s, "iisweb")) {
-				add(&c, "--install");
-				add(&c, "iis");
-				if (set[W_SSLPORT]) {
-					add(&c, "--https-port");
-					add(&c, val[W_SSLPORT]);
-				}
-				if (set[W_SSLIP] && strcmp(val[W_SSLIP], "*") != 0) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
-						"--sslipaddress %s: certferry adds "
-						"CCS bindings on all addresses "
-						"(*)", val[W_SSLIP]);
-					goto out;
-				}
-				if (set[W_INSTSITEID] && (!set[W_SITEID] ||
-				    strcmp(val[W_INSTSITEID], val[W_SITEID]) != 0)) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
-						"--installationsiteid: certferry "
-						"binds the certificate in the "
-						"source's sites only");
-					goto out;
-				}
-			}
-			if (has_item(s, "script")) {
-				if (!set[W_SCRIPT]) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
-						"--installation script needs "
-						"--script");
-					goto out;
-				}
-				add(&c, "--deploy-hook");
-				add(&c, val[W_SCRIPT]);
-			}
-		}
+		return cmd_issue(c, a, err);
 	}
-	for (k = 0; k < sizeof(passes) / sizeof(passes[0]); k++)
-		if (pv[k] != NULL && !passes[k].global) {
-			char opt[64];
+	for (k = 0; k < NPASSES; k++)
+		if (a->pv[k] != NULL && !passes[k].global)
+			return cf_err_set(err, CF_ERR_USAGE, "--%s applies to "
+					  "--source only", passes[k].name);
+	return CF_OK;
+}
 
-			if (c.v == NULL || strcmp(c.v[0], "issue") != 0) {
-				rc = cf_err_set(err, CF_ERR_USAGE, "--%s applies to "
-						"--source only", passes[k].name);
-				goto out;
-			}
-			snprintf(opt, sizeof(opt), "--%s", passes[k].name);
-			add(&c, opt);
-			add(&c, pv[k]);
-		}
-	if (g.failed || c.failed) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+cf_rc
+cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
+			  struct cf_err *err)
+{
+	struct wa a;
+	struct outv g = { 0 }, c = { 0 };
+	cf_rc rc = CF_OK;
+
+	*out = NULL;
+	memset(&a, 0, sizeof(a));
+	for (int i = 1; i < argc; i++)
+		if ((rc = read_arg(argc, argv, &i, &a, err)) != CF_OK)
+			return rc;
+	if ((rc = check_line(&a, err)) != CF_OK)
+		return rc;
+	add_globals(&g, argv[0], &a);
+	if ((rc = add_command(&c, &a, err)) != CF_OK)
 		goto out;
-	}
-	for (i = 0; i < c.n; i++) {
+	add_passes(&c, &a, 0);
+	for (int i = 0; i < c.n; i++)
 		add(&g, c.v[i]);
-	}
-	if (g.failed) {
+	if (g.failed || c.failed) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /* log.c - see log.h */
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,12 @@
 #include <unistd.h>
 
 static enum cf_log_level log_level = CF_LOG_INFO;
+
+/* What is on stderr right now, shared by renew's worker threads: whether a
+ * terminal progress line is open.  out_lock guards it and makes each
+ * message (the progress line's erasure, the prefix, the text, the line
+ * end) one piece of output, never interleaved with another thread's. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int progress_open;     /* a terminal progress line is on screen */
 
 void
@@ -51,6 +58,16 @@ vput_escaped(const char *fmt, va_list ap)
 		free(raw);
 }
 
+/* Erase an open terminal progress line; out_lock held. */
+static void
+progress_end_locked(void)
+{
+	if (!progress_open)
+		return;
+	fputs("\r\033[K", stderr);
+	progress_open = 0;
+}
+
 void
 cf_log(enum cf_log_level level, const char *fmt, ...)
 {
@@ -58,13 +75,15 @@ cf_log(enum cf_log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
-	cf_progress_end();
+	pthread_mutex_lock(&out_lock);
+	progress_end_locked();
 	if (level == CF_LOG_WARN)
 		fputs("warning: ", stderr);
 	va_start(ap, fmt);
 	vput_escaped(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&out_lock);
 }
 
 void
@@ -76,6 +95,7 @@ cf_progress(const char *fmt, ...)
 	if (log_level < CF_LOG_INFO)
 		return;
 	tty = isatty(STDERR_FILENO);
+	pthread_mutex_lock(&out_lock);
 	if (tty)
 		fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
@@ -87,13 +107,13 @@ cf_progress(const char *fmt, ...)
 	} else {
 		fputc('\n', stderr);
 	}
+	pthread_mutex_unlock(&out_lock);
 }
 
 void
 cf_progress_end(void)
 {
-	if (!progress_open)
-		return;
-	fputs("\r\033[K", stderr);
-	progress_open = 0;
+	pthread_mutex_lock(&out_lock);
+	progress_end_locked();
+	pthread_mutex_unlock(&out_lock);
 }

@@ -2,7 +2,10 @@
  * log.h - diagnostics for people.
  *
  * Owns: the log level, the one piece of process-wide mutable state certferry
- * has (set once by the CLI before any work starts).  Messages go to stderr.
+ * has (set once by the CLI before any work starts), and stderr's output
+ * for people.  Messages go to stderr; each is written whole under one
+ * lock (with whether a terminal progress line is open), so renew's worker
+ * threads may log and show progress at once.
  * Library code may log progress at CF_LOG_INFO/DEBUG but reports failures
  * through struct cf_err, not through the log.  Never log a secret.
  * Every message is printed with its control characters escaped

@@ -12,10 +12,10 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/b64.h"
 #include "crypto/jws.h"
 #include "engine/engine.h"
-#include "http/headers.h"
 #include "sep/keyproc.h"
 #include "sep/proc.h"
 #include "store/atomic.h"

@@ -15,9 +15,10 @@
 #include "core/buf.h"
 #include "core/harden.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/x509.h"
-#include "http/headers.h"
 #include "store/atomic.h"
+#include "store/lock.h"
 #include "store/paths.h"
 
 #define HOOK_TIMEOUT_S 300

@@ -6,13 +6,13 @@
 #include <openssl/crypto.h>
 
 #include "core/log.h"
+#include "core/time.h"
 #include "crypto/csr.h"
 #include "crypto/jws.h"
 #include "crypto/x509.h"
 #include "engine/engine.h"
 #include "engine/orders.h"
 #include "engine/preflight.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 
 void

@@ -13,8 +13,8 @@
 #include "core/harden.h"
 #include "core/ip.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "engine/notify.h"
-#include "http/headers.h"
 #include "store/paths.h"
 
 void

@@ -11,9 +11,9 @@
 #include <openssl/crypto.h>
 
 #include "core/buf.h"
+#include "core/time.h"
 #include "crypto/b64.h"
 #include "crypto/key.h"
-#include "http/headers.h"
 #include "store/atomic.h"
 
 #define ORDER_JSON_MAX (128 * 1024)

@@ -18,6 +18,7 @@
 #include "engine/deliver.h"
 #include "engine/preflight.h"
 #include "store/atomic.h"
+#include "store/lock.h"
 
 static const char *const outcome_names[] = {
 	[CF_RENEW_NOT_DUE] = "not-due",
@@ -370,32 +371,13 @@ static int
 port_lock(const struct cf_state *st, const struct cf_validation_spec *v,
 	  struct cf_err *err)
 {
-	char *dir = NULL, *path = NULL;
 	int fd = -1, port = v->method == CF_VAL_HTTP01 ?
 				    (v->http_port ? v->http_port : 80) :
 				    (v->tls_port ? v->tls_port : 443);
-	cf_rc rc;
 
-	if ((dir = cf_strfmt("%s/locks", st->root)) == NULL ||
-	    (path = cf_strfmt("%s/_responder-%s-%d.lock", dir,
-			      cf_val_method_name(v->method), port)) == NULL) {
-		cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (cf_state_mkdir(st, dir, err) != CF_OK)
-		goto out;
-	/* Say why we wait before waiting. */
-	if ((rc = cf_file_lock(path, 0, &fd, err)) == CF_ERR_LOCKED) {
-		cf_info("waiting for another certferry run to free port %d", port);
-		rc = cf_file_lock(path, PORT_LOCK_WAIT_S, &fd, err);
-	}
-	if (rc == CF_ERR_LOCKED)
-		cf_err_set(err, CF_ERR_LOCKED,
-			   "port %d: another certferry run keeps its %s responder",
-			   port, cf_val_method_name(v->method));
-out:
-	free(dir);
-	free(path);
+	if (cf_state_port_lock(st, cf_val_method_name(v->method), port,
+			       PORT_LOCK_WAIT_S, &fd, err) != CF_OK)
+		return -1;
 	return fd;
 }
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "http/headers.h"
+#include "core/time.h"
 #include "store/atomic.h"
 
 #define RENEWAL_JSON_MAX (256 * 1024)

@@ -32,10 +32,6 @@ char *cf_link_find(const char *value, const char *rel);
 size_t cf_link_find_all(const char *value, const char *rel, char **out,
 			size_t max);
 
-/* Parse an RFC 3339 timestamp ("2026-11-29T10:00:00Z", fractions and
- * numeric offsets allowed) into *out (UTC).  CF_ERR_PROTO if malformed. */
-cf_rc cf_rfc3339_parse(const char *s, time_t *out);
-
 /*
  * The origin (RFC 6454: scheme, host, port) of an absolute http(s) URL, as
  * "scheme://host:port" in lower case with the default port filled in
@@ -43,11 +39,5 @@ cf_rc cf_rfc3339_parse(const char *s, time_t *out);
  * of it.  CF_ERR_PROTO for anything that is not an absolute http(s) URL.
  */
 cf_rc cf_url_origin(const char *url, char *out, size_t len);
-
-/* Format t as local wall-clock "HH:MM:SS" for people. */
-void cf_clock_format(time_t t, char out[32]);
-
-/* Format t as RFC 3339 UTC with seconds ("2026-11-29T10:00:00Z"). */
-void cf_rfc3339_format(time_t t, char out[32]);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "iis/xmlscan.h"
 #include "store/atomic.h"
+#include "store/lock.h"
 
 /* ---- adding bindings, byte for byte ---- */
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -305,44 +304,4 @@ cf_symlink_is(const char *path, const char *target)
 
 	return n >= 0 && (size_t)n < sizeof(buf) &&
 	       strlen(target) == (size_t)n && memcmp(buf, target, (size_t)n) == 0;
-}
-
-cf_rc
-cf_file_lock(const char *path, unsigned timeout_s, int *fd,
-	     struct cf_err *err)
-{
-	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
-
-	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return cf_err_set(err, CF_ERR_IO, "open lock file %s: %s", path,
-				  strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		int e = errno;
-		if (e == EINTR)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (e != EWOULDBLOCK || now.tv_sec - start.tv_sec >=
-		    (time_t)timeout_s) {
-			close(*fd);
-			*fd = -1;
-			if (e != EWOULDBLOCK)
-				return cf_err_set(err, CF_ERR_IO, "lock %s: %s",
-						  path, strerror(e));
-			return cf_err_set(err, CF_ERR_LOCKED, "%s is still "
-					  "locked by another certferry run after "
-					  "%u s; try again when it has finished",
-					  path, timeout_s);
-		}
-		nanosleep(&nap, NULL);
-	}
-	return CF_OK;
-}
-
-void
-cf_file_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }

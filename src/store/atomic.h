@@ -5,8 +5,7 @@
  * O_CREAT|O_EXCL|O_NOFOLLOW in the target's own folder, written, fsync'd,
  * renamed over the target, then the folder fsync'd.  A crash at any instant
  * leaves either the old or the new content, never a mix.  Also: symbolic
- * links swapped the same way, and the lock files (flock) that serialise
- * edits of one file across processes and threads.
+ * links swapped the same way.  Locks are store/lock.h's.
  */
 #ifndef CF_ATOMIC_H
 #define CF_ATOMIC_H
@@ -58,17 +57,5 @@ cf_rc cf_symlink_replace(const char *target, const char *path,
  * (after a failed cf_symlink_replace: did the rename happen?). */
 int cf_symlink_is(const char *path, const char *target);
 
-/*
- * Take an exclusive flock(2) on the lock file path (created 0600 with
- * O_NOFOLLOW when missing), waiting at most timeout_s seconds (0: not at
- * all).  *fd gets
- * the descriptor to give to cf_file_unlock.  Every cf_file_lock opens the
- * file anew, so two threads of one process exclude each other too.
- * CF_ERR_LOCKED when the wait ran out.
- */
-cf_rc cf_file_lock(const char *path, unsigned timeout_s, int *fd,
-		   struct cf_err *err) CF_MUST_CHECK;
-/* Release a lock of cf_file_lock (-1 is ignored). */
-void cf_file_unlock(int fd);
 
 #endif

@@ -28,19 +28,17 @@ cf_rc
 cf_state_default_dir(char **out, struct cf_err *err)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char buf[PATH_MAX];
-
 	if (geteuid() == 0)
-		snprintf(buf, sizeof(buf), "/var/lib/certferry");
+		*out = strdup("/var/lib/certferry");
 	else if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/certferry", xdg);
+		*out = cf_strfmt("%s/certferry", xdg);
 	else if (home != NULL && home[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/.local/state/certferry", home);
+		*out = cf_strfmt("%s/.local/state/certferry", home);
 	else
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "cannot find a state folder: set --state-dir "
 				  "or CERTFERRY_STATE_DIR");
-	if ((*out = strdup(buf)) == NULL)
+	if (*out == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
 }
@@ -377,8 +375,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		      const struct cf_cert_files *f, struct cf_err *err)
 {
 	char *arch = NULL, *gen = NULL, *file = NULL, *certs = NULL,
-	     *link = NULL;
-	char gname[32], target[PATH_MAX];
+	     *link = NULL, *target = NULL;
+	char gname[32];
 	int swapped = 0;
 	long g;
 	cf_rc rc;
@@ -407,7 +405,8 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 		goto out;
 	g = generations(arch, 0) + 1;
 	snprintf(gname, sizeof(gname), "%ld", g);
-	if ((gen = join(arch, gname, NULL)) == NULL) {
+	if ((gen = join(arch, gname, NULL)) == NULL ||
+	    (target = join("../archive", name, gname)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -429,7 +428,6 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 			goto out;
 	}
 	/* Swap the symlink: create it beside, then rename over. */
-	snprintf(target, sizeof(target), "../archive/%s/%s", name, gname);
 	if ((rc = cf_symlink_replace(target, link, err)) != CF_OK) {
 		swapped = cf_symlink_is(link, target); /* only fsync failed */
 		goto out;
@@ -445,63 +443,6 @@ out:
 	free(file);
 	free(certs);
 	free(link);
+	free(target);
 	return rc;
-}
-
-cf_rc
-cf_state_iis_lock_path(const struct cf_state *st, const char *config,
-		       char **out, struct cf_err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char real[PATH_MAX], *dir = NULL;
-	const char *key = realpath(config, real) != NULL ? real : config;
-	cf_rc rc;
-
-	*out = NULL;
-	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1)
-		return cf_err_set(err, CF_ERR_CRYPTO, "sha256 failed");
-	if ((dir = join(st->root, "locks", NULL)) == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	if ((rc = cf_mkdir_p(dir, 0700, 1, err)) == CF_OK &&
-	    (*out = cf_strfmt("%s/iis-%02x%02x%02x%02x%02x%02x%02x%02x.lock",
-	    dir, md[0], md[1], md[2], md[3], md[4], md[5], md[6],
-	    md[7])) == NULL)
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	free(dir);
-	return rc;
-}
-
-cf_rc
-cf_state_lock(const struct cf_state *st, const char *name, int *fd,
-	      struct cf_err *err)
-{
-	char *dir = join(st->root, "locks", NULL), *path = NULL;
-	cf_rc rc = CF_OK;
-	size_t n;
-
-	*fd = -1;
-	if (dir == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	if ((rc = cf_state_mkdir(st, dir, err)) != CF_OK)
-		goto out;
-	n = strlen(dir) + strlen(name) + 8;
-	if ((path = malloc(n)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	snprintf(path, n, "%s/%s.lock", dir, name);
-	if ((rc = cf_file_lock(path, 0, fd, err)) == CF_ERR_LOCKED)
-		cf_err_set(err, rc, "'%s' is locked by another certferry run; "
-			   "try again when it has finished", name);
-out:
-	free(dir);
-	free(path);
-	return rc;
-}
-
-void
-cf_state_unlock(int fd)
-{
-	cf_file_unlock(fd);
 }

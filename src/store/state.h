@@ -10,8 +10,7 @@
  *     archive/<name>/<generation>/  0700, one per issued certificate
  *       privkey.pem 0600, cert.pem, chain.pem, fullchain.pem
  *     certs/<name> -> ../archive/<name>/<generation>   (symlink)
- *     locks/<name>.lock               one certificate's runs
- *     locks/iis-<hash>.lock           edits of one applicationHost.config
+ *     locks/                          the locks of store/lock.h
  *
  * A new certificate is written into a fresh generation folder and then the
  * certs/<name> symlink is swapped with one rename(2), so key and certificate
@@ -29,6 +28,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "store/lock.h"   /* the state folder's locks (locks/) */
 
 struct cf_state {
 	char *root;
@@ -87,22 +87,6 @@ cf_rc cf_state_cert_install(const struct cf_state *st, const char *name,
 			    const struct cf_cert_files *f,
 			    struct cf_err *err) CF_MUST_CHECK;
 
-/*
- * The lock file that serialises every edit of one IIS applicationHost.config
- * by the certferry runs that share this state folder:
- * STATE/locks/iis-<first 16 hex digits of SHA-256 of realpath(config)>.lock
- * (the path as given when it cannot be resolved).  Creates locks/ (0700).
- * *out malloc'd.
- */
-cf_rc cf_state_iis_lock_path(const struct cf_state *st, const char *config,
-			     char **out, struct cf_err *err) CF_MUST_CHECK;
-
-/* Take the exclusive lock of <name> (non-blocking); *fd receives the lock
- * descriptor to pass to cf_state_unlock.  CF_ERR_LOCKED when another
- * certferry holds it. */
-cf_rc cf_state_lock(const struct cf_state *st, const char *name, int *fd,
-		    struct cf_err *err) CF_MUST_CHECK;
-void cf_state_unlock(int fd);
 
 /* Remove a folder tree below the state root (best effort). */
 void cf_state_rmtree(const char *path);

@@ -6,6 +6,7 @@
  */
 #include <time.h>
 
+#include "core/time.h"
 #include "http/headers.h"
 #include "fuzz.h"
 

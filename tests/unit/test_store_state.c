@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/atomic.h"
+#include "store/lock.h"
 #include "store/state.h"
 
 struct fixture {
@@ -869,6 +870,48 @@ test_iis_lock_path(void **state)
 	cf_state_close(&st);
 }
 
+/* A responder port's lock: STATE/locks/_responder-<method>-<port>.lock,
+ * 0600; a held one runs out after the wait naming the port; another port
+ * or method is independent; locks/ planted as a link is refused. */
+static void
+test_port_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_state st;
+	struct cf_err err;
+	int a = -1, b = -1, c = -1;
+
+	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
+	assert_int_equal(cf_state_port_lock(&st, "http-01", 8080, 0, &a, &err),
+			 CF_OK);
+	assert_int_equal(mode_of(path_in(f,
+	    "state/locks/_responder-http-01-8080.lock")), 0600);
+	assert_int_equal(cf_state_port_lock(&st, "http-01", 8080, 0, &b, &err),
+			 CF_ERR_LOCKED);
+	assert_int_equal(b, -1);
+	assert_non_null(strstr(err.msg, "port 8080"));
+	assert_non_null(strstr(err.msg, "http-01 responder"));
+	assert_int_equal(cf_state_port_lock(&st, "tls-alpn-01", 8080, 0, &b,
+					    &err), CF_OK);
+	assert_int_equal(cf_state_port_lock(&st, "http-01", 8081, 0, &c, &err),
+			 CF_OK);
+	cf_file_unlock(a);
+	cf_file_unlock(b);
+	cf_file_unlock(c);
+	cf_state_close(&st);
+
+	assert_int_equal(mkdir(path_in(f, "other"), 0700), 0);
+	assert_int_equal(mkdir(path_in(f, "s2"), 0700), 0);
+	assert_int_equal(symlink(path_in(f, "other"), path_in(f, "s2/locks")),
+			 0);
+	assert_int_equal(cf_state_open(&st, path_in(f, "s2"), &err), CF_OK);
+	assert_int_not_equal(cf_state_port_lock(&st, "http-01", 80, 0, &a,
+						&err), CF_OK);
+	assert_int_equal(a, -1);
+	assert_int_equal(cf_state_lock(&st, "x.test", &a, &err) == CF_OK, 0);
+	cf_state_close(&st);
+}
+
 int
 main(void)
 {
@@ -894,6 +937,7 @@ main(void)
 		T(test_file_lock),
 		T(test_symlink_replace),
 		T(test_iis_lock_path),
+		T(test_port_lock),
 	};
 #undef T
 
