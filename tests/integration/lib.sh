@@ -11,6 +11,11 @@
 #   t_skip NAME REASON          skip - NAME: REASON
 #   t_check NAME CMD...         pass if CMD succeeds; else fail, showing its output tail
 #   t_expect_fail NAME CMD...   pass if CMD fails;    else fail, showing its output tail
+#   t_expect_rc NAME RC CMD...  pass if CMD exits with exactly status RC
+#                               (docs/certferry.1: 0 ok, 1 failure, 2 bad
+#                               input, 3 pending, 4 locked); else fail,
+#                               showing its output tail
+#   t_rc_is NAME WANT GOT       pass if the status GOT is WANT
 #   t_run CMD...                run CMD, never fails; sets T_RC, T_OUT, T_ERR (files)
 #   t_done                      exit status for the end of a script: 1 if any t_fail
 #   skip_unless_cmd CMD...      skip the whole script when a program is missing
@@ -132,6 +137,28 @@ t_expect_fail() {
 	fi
 	t_fail "$name" "command succeeded but should have failed"
 	t_show_output "$@"
+	return 1
+}
+
+t_expect_rc() {
+	local name=$1 want=$2
+	shift 2
+	t_run "$@"
+	if [ "$T_RC" -eq "$want" ]; then
+		t_pass "$name"
+		return 0
+	fi
+	t_fail "$name" "exit status $T_RC, want $want"
+	t_show_output "$@"
+	return 1
+}
+
+t_rc_is() {
+	if [ "$3" -eq "$2" ]; then
+		t_pass "$1"
+		return 0
+	fi
+	t_fail "$1" "exit status $3, want $2"
 	return 1
 }
 
