@@ -101,8 +101,6 @@ void cf_cli_mark_run(const char *state_root, time_t now, int done);
  * @EPOCH) - a testing aid, documented in docs/RENEWAL.md. */
 time_t cf_cli_now(void);
 
-#endif
-
 /* ---- account options, shared by "account register" and "issue" ---- */
 
 #include <getopt.h>
@@ -183,3 +181,5 @@ json_t *cf_cli_list_entry(const struct cf_state *st, const struct cf_renewal *r,
 cf_rc cf_cli_engine_open(struct cf_cli *cli, struct cf_state *st,
 			 struct cf_engine *e, long wait_s, int *have_account,
 			 struct cf_err *err) CF_MUST_CHECK;
+
+#endif

@@ -185,8 +185,8 @@ notify_run(struct cf_cli *cli, const struct cf_state *st,
 			ni[i].not_after = r.not_after;
 			if (ni[i].kind == CF_NOTE_QUIET &&
 			    r.state == CF_REN_ACTIVE)
-				ni[i].kind = cf_notify_expiry_kind(&c,
-							r.not_after, now);
+				ni[i].kind = cf_notify_expiry_kind(
+					&c, r.not_after, now);
 			cf_renewal_free(&r);
 		}
 	}

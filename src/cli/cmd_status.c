@@ -273,8 +273,8 @@ cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
 				json_object_set_new(j, "problem", json_string(problem));
 			json_array_append(arr, j);
 		} else if (!as_json) {
-			const char *nr = j ? json_string_value(json_object_get(j,
-						"next_renewal")) : NULL;
+			const char *nr = j ? json_string_value(json_object_get(
+				j, "next_renewal")) : NULL;
 
 			t[0] = '-';
 			t[1] = '\0';

@@ -370,7 +370,8 @@ cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
 			/* --commonname first: certferry's CN is the first name */
 			if (set[W_COMMONNAME]) {
 				if (!has_item(val[W_HOST], val[W_COMMONNAME])) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
+					rc = cf_err_set(
+						err, CF_ERR_USAGE,
 						"--commonname %s is not one of "
 						"--host", val[W_COMMONNAME]);
 					goto out;
@@ -549,15 +550,17 @@ cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
 					add(&c, val[W_SSLPORT]);
 				}
 				if (set[W_SSLIP] && strcmp(val[W_SSLIP], "*") != 0) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
-						"--sslipaddress %s: certferry adds "
-						"CCS bindings on all addresses "
-						"(*)", val[W_SSLIP]);
+					rc = cf_err_set(
+						err, CF_ERR_USAGE,
+						"--sslipaddress %s: certferry "
+						"adds CCS bindings on all "
+						"addresses (*)", val[W_SSLIP]);
 					goto out;
 				}
 				if (set[W_INSTSITEID] && (!set[W_SITEID] ||
 				    strcmp(val[W_INSTSITEID], val[W_SITEID]) != 0)) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
+					rc = cf_err_set(
+						err, CF_ERR_USAGE,
 						"--installationsiteid: certferry "
 						"binds the certificate in the "
 						"source's sites only");
@@ -566,7 +569,8 @@ cf_winacme_args_translate(int argc, char **argv, int *out_argc, char ***out,
 			}
 			if (has_item(s, "script")) {
 				if (!set[W_SCRIPT]) {
-					rc = cf_err_set(err, CF_ERR_USAGE,
+					rc = cf_err_set(
+						err, CF_ERR_USAGE,
 						"--installation script needs "
 						"--script");
 					goto out;
