@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every documented exit status (docs/certferry.1, EXIT STATUS; src/cli/cli.h
 # enum cf_exit), asserted exactly: 2 for each kind of bad input (unknown
-# option or command, bad value, missing input file, bad settings file) with
+# option or command, bad value, missing input file, bad settings file;
+# --renew-before out of its one range of days in issue, renew and settings) with
 # nothing issued or registered; 1 for a failure (no CA at the URL); 4 while
 # the test holds the certificate's lock (STATE/locks/NAME.lock, flock) as
 # another certferry run would; 0 again once it is released.  3 (pending at
@@ -11,7 +12,7 @@ set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_cf
-skip_unless_cmd flock openssl curl
+skip_unless_cmd flock openssl curl jq
 
 # nothing_stored LABEL: a refused command registered and stored nothing.
 nothing_stored() {
@@ -55,7 +56,25 @@ printf '[global]\nno-such-setting = 1\n' >"$CF_TMP/bad.conf"
 CERTFERRY_CONFIG="$CF_TMP/bad.conf" bad "bad settings file" list
 CERTFERRY_CONFIG="$CF_TMP/no-such.conf" bad "missing settings file" list
 
-# ---- 1: a failure: no CA answers at the URL ----
+# --renew-before: whole days, 1 to 36500, alike in issue, renew and the
+# settings file (issue and the settings file once took 0 to 604800).
+for rb in 0 36501 604800; do
+	bad "issue --renew-before $rb" issue -d x.exit.test --renew-before "$rb"
+	grep -q "^error: bad --renew-before '$rb': give a whole number from 1 to 36500$" "$T_ERR" &&
+		t_pass "issue --renew-before $rb: the range is 1 to 36500 days" ||
+		t_fail "issue --renew-before $rb: the range is 1 to 36500 days" "$(cat "$T_ERR")"
+	bad "renew --renew-before $rb" renew --renew-before "$rb"
+	grep -q "^error: bad --renew-before '$rb': give a whole number from 1 to 36500$" "$T_ERR" &&
+		t_pass "renew --renew-before $rb: the range is 1 to 36500 days" ||
+		t_fail "renew --renew-before $rb: the range is 1 to 36500 days" "$(cat "$T_ERR")"
+done
+printf '[issue]\nrenew-before = 604800\n' >"$CF_TMP/rb.conf"
+CERTFERRY_CONFIG="$CF_TMP/rb.conf" bad "settings renew-before 604800" config check
+grep -q "bad renew-before '604800': give a whole number from 1 to 36500" "$T_ERR" &&
+	t_pass "settings renew-before: the range is 1 to 36500 days" ||
+	t_fail "settings renew-before: the range is 1 to 36500 days" "$(cat "$T_ERR")"
+
+# ---- 1: a failure: no CA at the URL ----
 t_expect_rc "exit 1: no CA at the --server URL" 1 \
 	"$CF" --state-dir "$STATE" --server "$DOWN" issue -d x.exit.test \
 	--agree-tos --http-port "$(cf_freeports 1)" --http-address 127.0.0.1
@@ -69,6 +88,19 @@ N=locked.exit.test
 H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
 t_check "issue $N" cf_run issue -d "$N" --agree-tos --eab-kid "$EAB_KID" \
 	--eab-hmac-key-file "$EAB_HMAC_FILE" "${H[@]}"
+# renew-before is recorded in days, as given (and read back by renew).
+t_check "issue --renew-before 36500 (days)" cf_run issue -d days.exit.test \
+	--renew-before 36500 "${H[@]}"
+if [ "$(jq -r .spec.renew_before_days "$STATE/renewals/days.exit.test.json")" = 36500 ]; then
+	t_pass "renew_before_days recorded as 36500"
+else
+	t_fail "renew_before_days recorded as 36500" \
+		"$(jq -c .spec "$STATE/renewals/days.exit.test.json" 2>&1)"
+fi
+t_check "renew --dry-run --name days.exit.test" cf_run renew --dry-run --name days.exit.test
+grep -q '36500 days before expiry' "$T_OUT" &&
+	t_pass "renew: due by its --renew-before 36500 days" ||
+	t_fail "renew: due by its --renew-before 36500 days" "$(cat "$T_OUT")"
 LOCK="$STATE/locks/$N.lock"
 if [ -f "$LOCK" ]; then
 	t_pass "the lock file is $LOCK"
