@@ -108,7 +108,7 @@ fi
 
 # ---- wildcard with http-01: refused before any order ----
 before=$(pebble_count_requests /order-plz)
-t_expect_fail "wildcard with http-01 is refused" \
+t_expect_rc "wildcard with http-01 is refused (exit 2)" 2 \
 	cf_run issue -d '*.example.test' --http-port "$HTTP01_PORT" --http-address 127.0.0.1
 if grep -q '^error:.*wildcard.*dns-01' "$T_ERR" &&
 	[ "$(pebble_count_requests /order-plz)" -eq "$before" ]; then
