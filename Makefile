@@ -4,6 +4,8 @@
 #   make demo       install what is missing, build, enroll against a local Pebble
 #   make check      install what is missing, build, run every test
 #   make check-asan the same tests on an AddressSanitizer+UBSan build
+#   make checksrc   the style checker alone (also part of make check;
+#                   docs/CONTRIBUTING.md)
 #   make bench      measure one issuance (docs/PERFORMANCE.md)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 30;
 #                   FUZZ=fuzz_pem for one; needs clang; docs/FUZZING.md)
@@ -40,8 +42,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check check-asan test build-tests bench install clean \
-	fuzz fuzz-targets
+.PHONY: all deps demo check check-asan checksrc test build-tests bench install \
+	clean fuzz fuzz-targets
 
 all: $(BUILD)/certferry
 	@ln -sf $(BUILD)/certferry certferry
@@ -99,6 +101,9 @@ check: deps
 
 test: build-tests
 	@BUILD=$(BUILD) tests/run.sh
+
+checksrc:
+	@scripts/checksrc
 
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \

@@ -32,6 +32,7 @@ PACKAGES=(
 	nginx-light          # real web server for webroot and nginx installer tests
 	apache2              # real Apache for the --install apache tests (t_install_apache.sh):
 	                     # its config test, graceful reload and TLS handshakes
+	python3              # scripts/checksrc, the style checker of make check
 	python3-aiosmtpd     # a real SMTP server (STARTTLS, Maildir) for the e-mail
 	                     # notification tests (t_notify.sh); pulls in python3
 	curl                 # test harness: waits for Pebble, fetches its root

@@ -14,6 +14,8 @@
 #    build-tests with the normal cc, tests/fuzz/replay.c): the checked-in
 #    corpus tests/fuzz/corpus/<target>/ and past crashes
 #    tests/fuzz/crashes/<target>/ are fed to it; one result per target.
+# 4. scripts/checksrc, the style checker (docs/CONTRIBUTING.md): one result
+#    named "checksrc".
 # PATTERN, when given, keeps only binaries/scripts whose name contains it.
 # The output of every failing binary or script is shown.  Exit 1 if anything
 # failed (or nothing ran).
@@ -171,6 +173,25 @@ for bin in "$BUILD"/fuzz/replay_fuzz_*; do
 		show_output "$target"
 	fi
 done
+
+# ---- style: scripts/checksrc over src/ and tests/unit/ (one result) ----
+if matches checksrc; then
+	ran=$((ran + 1))
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "skip - checksrc: needs python3 (scripts/install-deps.sh)"
+		skipped=$((skipped + 1))
+		skip_lines+=("checksrc: needs python3")
+	elif scripts/checksrc >"$out" 2>&1; then
+		echo "ok - checksrc: $(tail -n 1 "$out" | sed 's/^checksrc: //')"
+		passed=$((passed + 1))
+		# notes: debt-list lines that are no longer needed
+		grep '^checksrc: note:' "$out" | sed 's/^/# /'
+	else
+		echo "not ok - checksrc: $(tail -n 1 "$out" | sed 's/^checksrc: //')"
+		record_fail "checksrc"
+		show_output "checksrc"
+	fi
+fi
 
 if [ "$ran" -eq 0 ]; then
 	echo "not ok - tests/run.sh: no test binary or script matched${PATTERN:+ \"$PATTERN\"} (BUILD=$BUILD)"

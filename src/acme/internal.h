@@ -1,5 +1,9 @@
 /*
  * internal.h - shared between the files of src/acme only.
+ *
+ * Owns: the layout of struct cf_acme (the client handle: directory,
+ * nonce, account URL, wait budget, counters) and of struct acme_req (how
+ * one request is made); the functions src/acme's files share.
  */
 #ifndef CF_ACME_INTERNAL_H
 #define CF_ACME_INTERNAL_H

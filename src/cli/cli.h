@@ -84,6 +84,12 @@ int cf_cli_confirm(const char *question);
 cf_rc cf_cli_long_arg(const char *opt, const char *arg, long min, long max,
 		      long *out, struct cf_err *err) CF_MUST_CHECK;
 
+/* --renew-before DAYS has one meaning in issue (recorded in the renewal
+ * definition), renew (for that run) and the settings file: whole days
+ * before the certificate's expiry, within this range. */
+#define CF_RENEW_BEFORE_DAYS_MIN 1
+#define CF_RENEW_BEFORE_DAYS_MAX 36500
+
 /* Subcommands: argv[0] is the subcommand's name. */
 int cf_cmd_account(struct cf_cli *cli, int argc, char **argv);
 int cf_cmd_issue(struct cf_cli *cli, int argc, char **argv);

@@ -130,9 +130,9 @@ issue_usage(FILE *f)
 "  --name CERTNAME            name in the state folder (default: first name)\n"
 "  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
 "  --reuse-key                renewals keep the same private key\n"
-"  --renew-before DAYS        renew DAYS before expiry (default: when a\n"
-"                             third of the lifetime is left, or as the CA's\n"
-"                             renewal information says)\n"
+"  --renew-before DAYS        renew DAYS (1 to 36500) before expiry\n"
+"                             (default: when a third of the lifetime is\n"
+"                             left, or as the CA's renewal information says)\n"
 "  --wait SECONDS             how long to wait for the CA (default 300); when\n"
 "                             it ends first the order is saved, the exit\n"
 "                             status is 3 and the next issue/renew resumes it\n"
@@ -382,10 +382,11 @@ issue_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 		c->spec.reuse_key = 1;
 		return 0;
 	case OPT_RENEW_BEFORE:
-		if (secs_arg("--renew-before", arg, &c->spec.renew_before_days,
-			     err) != 0)
-			return -1;
-		return 0;
+		return cf_cli_long_arg("--renew-before", arg,
+				       CF_RENEW_BEFORE_DAYS_MIN,
+				       CF_RENEW_BEFORE_DAYS_MAX,
+				       &c->spec.renew_before_days,
+				       err) == CF_OK ? 0 : -1;
 	case OPT_VALIDATION:
 		c->method_given = 1;
 		return cf_val_method_parse(arg, &v->method, err) == CF_OK ? 0 : -1;

@@ -71,8 +71,9 @@ iis_sites_json(const struct cf_renewal *r)
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < is->nsites; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "id",
-			is->site_ids[i], "name", is->site_names[i], "hosts",
+		json_array_append_new(a, json_pack(
+			"{s:s,s:s,s:o}", "id", is->site_ids[i], "name",
+			is->site_names[i], "hosts",
 			hosts_array(is->site_hosts ? is->site_hosts[i] : "")));
 	return a;
 }

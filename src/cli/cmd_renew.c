@@ -32,7 +32,8 @@ renew_usage(FILE *f)
 "options:\n"
 "  --name NAME          only this certificate (repeatable)\n"
 "  --force              renew even when not due (not cancelled/revoked ones)\n"
-"  --renew-before DAYS  due when DAYS or fewer are left, for this run\n"
+"  --renew-before DAYS  due when DAYS (1 to 36500) or fewer are left, for\n"
+"                       this run\n"
 "  --jobs N             renew up to N certificates at a time (default 4)\n"
 "  --per-ca N           at most N orders at a time at any one CA (default 4);\n"
 "                       one Retry-After or rate limit from a CA holds every\n"
@@ -185,8 +186,8 @@ notify_run(struct cf_cli *cli, const struct cf_state *st,
 			ni[i].not_after = r.not_after;
 			if (ni[i].kind == CF_NOTE_QUIET &&
 			    r.state == CF_REN_ACTIVE)
-				ni[i].kind = cf_notify_expiry_kind(&c,
-							r.not_after, now);
+				ni[i].kind = cf_notify_expiry_kind(
+					&c, r.not_after, now);
 			cf_renewal_free(&r);
 		}
 	}
@@ -234,7 +235,9 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 			o.force = 1;
 			break;
 		case 'b':
-			if (long_arg("--renew-before", optarg, 1, 36500, &l) != 0)
+			if (long_arg("--renew-before", optarg,
+				     CF_RENEW_BEFORE_DAYS_MIN,
+				     CF_RENEW_BEFORE_DAYS_MAX, &l) != 0)
 				goto usage;
 			o.renew_before_days = l;
 			break;

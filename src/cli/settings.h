@@ -42,9 +42,10 @@ cf_rc cf_settings_select_ca(struct cf_settings *s, const char *name,
 			    struct cf_err *err) CF_MUST_CHECK;
 
 /* The effective value of a setting (any key: the profile's, else its
- * section's) that neither the command line nor the environment gave (NULL when the file has none).  key is the
- * long option name: "server", "ca-bundle", "state-dir", "http-timeout",
- * "account", "allow-cross-origin" ("yes" when set). */
+ * section's) that neither the command line nor the environment gave
+ * (NULL when the file has none).  key is the long option name: "server",
+ * "ca-bundle", "state-dir", "http-timeout", "account",
+ * "allow-cross-origin" ("yes" when set). */
 const char *cf_settings_global(const struct cf_settings *s, const char *key);
 
 /* The argv of command cmd_argv (argv[0] the command) with the settings'

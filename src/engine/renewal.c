@@ -589,8 +589,14 @@ cf_renewal_lifetime_due(const struct cf_renewal *r, long renew_before_days)
 
 	if (r->not_after == 0)
 		return 0;
-	if (days > 0)
-		return r->not_after - (time_t)days * 86400;
+	if (days > 0) {
+		/* More days than the certificate lives: due from its start,
+		 * which is the same and a time the definition can record
+		 * (RFC 3339 from 1970 on). */
+		time_t t = r->not_after - (time_t)days * 86400;
+		return t > r->not_before ? t : r->not_before > 0 ?
+		       r->not_before : 1;
+	}
 	return r->not_after - (r->not_after - r->not_before) / 3;
 }
 

@@ -380,7 +380,8 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		json_t *iw = json_object();
 		bad |= iw == NULL;
 		bad |= json_object_set_new(iw, "path_maps",
-			strv_json(v->iis_path_maps, v->niis_path_maps));
+					   strv_json(v->iis_path_maps,
+						     v->niis_path_maps));
 		bad |= json_object_set_new(val, "iis_webroot", iw);
 	}
 	if (v->method == CF_VAL_DNS01) {
@@ -392,10 +393,12 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= set_str(dns, "script", v->dns_script);
 		bad |= set_str(dns, "alias", v->dns_alias);
 		if (v->ndns_resolvers)
-			bad |= json_object_set_new(dns, "resolvers",
+			bad |= json_object_set_new(
+				dns, "resolvers",
 				strv_json(v->dns_resolvers, v->ndns_resolvers));
 		if (v->dns_propagation_timeout >= 0)
-			bad |= json_object_set_new(dns, "propagation_timeout",
+			bad |= json_object_set_new(
+				dns, "propagation_timeout",
 				json_integer(v->dns_propagation_timeout));
 		bad |= json_object_set_new(val, "dns", dns);
 	}

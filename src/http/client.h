@@ -84,9 +84,9 @@ void cf_http_free(struct cf_http *h);
  * POST.  A body larger than cap is CF_ERR_PROTO.  Connection failures and
  * timeouts are CF_ERR_NET.  A server certificate that is not trusted is
  * CF_ERR_TLS and an unusable --ca-bundle file CF_ERR_USAGE, both with a
- * message naming --ca-bundle (neither is worth retrying).  Any HTTP status is CF_OK: the caller looks at
- * resp->status.  resp is reset first and must be freed with
- * cf_http_resp_free (also after an error).
+ * message naming --ca-bundle (neither is worth retrying).  Any HTTP status
+ * is CF_OK: the caller looks at resp->status.  resp is reset first and must
+ * be freed with cf_http_resp_free (also after an error).
  */
 cf_rc cf_http_request(struct cf_http *h, const char *method, const char *url,
 		      const char *content_type, const char *body, size_t body_len,

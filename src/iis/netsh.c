@@ -116,9 +116,10 @@ cf_iis_netsh_script(const struct cf_iis_plan *p, const char *cert_name,
 	return rc;
 fail:
 	cf_buf_free(&b);
-	return cf_err_set(err, rc == CF_ERR_USAGE ? CF_ERR_USAGE : CF_ERR_NOMEM,
-	    rc == CF_ERR_USAGE ? "a binding is too long for the netsh script" :
-	    "out of memory");
+	if (rc == CF_ERR_USAGE)
+		return cf_err_set(err, CF_ERR_USAGE, "a binding is too long "
+				  "for the netsh script");
+	return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 }
 
 cf_rc

@@ -13,9 +13,10 @@
  *
  * Each dialect (nginx.c, apache.c) is a parser filling struct
  * cf_srv_block from one file's text; server.c runs the commands and holds
- * what they share (names, plan, edit, test, reload).  The TLS handshake that proves what is served is
- * install/verify.h; the order of the steps and the rollback of the
- * certificate are engine/deliver.c's.  Nothing here prints.
+ * what they share (names, plan, edit, test, reload).  The TLS handshake
+ * that proves what is served is install/verify.h; the order of the steps
+ * and the rollback of the certificate are engine/deliver.c's.  Nothing
+ * here prints.
  */
 #ifndef CF_INSTALL_SERVER_H
 #define CF_INSTALL_SERVER_H

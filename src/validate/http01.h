@@ -3,8 +3,9 @@
  *
  * Owns: the built-in standalone responder (the HTTP side of it: answering
  * GET /.well-known/acme-challenge/<token> with the key authorization; the
- * socket, thread and connections are validate/listen.h's) and the webroot method (files written under a folder a web
- * server already serves, removed afterwards).
+ * socket, thread and connections are validate/listen.h's) and the webroot
+ * method (files written under a folder a web server already serves,
+ * removed afterwards).
  */
 #ifndef CF_HTTP01_H
 #define CF_HTTP01_H

@@ -8,14 +8,23 @@
 #                           KNOT_DIR, KNOT_KEY (BIND-format key file, 0600),
 #                           KNOT_WRONG_KEY (same name, other secret),
 #                           KNOT_SECRET, KNOT_WRONG_SECRET, KNOT_PID
-#   knot_txt NAME           the TXT strings served for NAME, one a line
+#   knot_txt NAME           the TXT strings served for NAME, one a line;
+#                           fails (status 2, reason on stderr) when the
+#                           lookup itself fails: no answer, or a status
+#                           other than NOERROR/NXDOMAIN
+#   knot_no_txt NAME        0: the lookup worked and NAME has no TXT;
+#                           1: TXT served (printed); 2: the lookup failed
+#   knot_serial ZONE        the zone's SOA serial (every accepted update
+#                           raises it); fails when the lookup fails
 #
 #   unbound_start           a recursive resolver in front of knot (below)
 #
-# Zone content: example.test has _acme-challenge.sub CNAME into
-# validation.test (delegation), a CNAME loop (loop1/loop2) and a 3-hop
-# chain (chain -> c1 -> c2 -> validation.test).  knotd is stopped by PID by
-# lib.sh's cleanup.
+# Zone content: example.test has a static TXT record
+# _acme-challenge.present.example.test "always-here" (the tests prove with
+# it that their "no TXT left" check sees a record that is there),
+# _acme-challenge.sub CNAME into validation.test (delegation), a CNAME
+# loop (loop1/loop2) and a 3-hop chain (chain -> c1 -> c2 ->
+# validation.test).  knotd is stopped by PID by lib.sh's cleanup.
 
 knot_start() {
 	local d="$CF_TMP/knot"
@@ -70,6 +79,7 @@ _acme-challenge.loop2 CNAME _acme-challenge.loop1.example.test.
 _acme-challenge.chain CNAME c1.example.test.
 c1 CNAME c2.example.test.
 c2 CNAME _acme-challenge.chain.validation.test.
+_acme-challenge.present TXT "always-here"
 EOZ
 	cat >"$d/zones/validation.test.zone" <<'EOZ'
 $ORIGIN validation.test.
@@ -96,8 +106,45 @@ EOZ
 	export KNOT_PORT KNOT_SERVER KNOT_DIR KNOT_KEY KNOT_WRONG_KEY KNOT_PID
 }
 
+# knot_query TYPE NAME: the answer section's rdata of TYPE, one a line;
+# status 2 with the reason on stderr when kdig fails or the server answers
+# anything but NOERROR/NXDOMAIN (an empty answer then means "none").
+knot_query() {
+	local out
+	if ! out=$(kdig @127.0.0.1 -p "$KNOT_PORT" +time=2 +retry=1 \
+		+noall +header +answer "$1" "$2" 2>&1); then
+		echo "knot_query: kdig $1 $2 on port $KNOT_PORT failed: $out" >&2
+		return 2
+	fi
+	if ! grep -qE 'status: (NOERROR|NXDOMAIN)' <<<"$out"; then
+		echo "knot_query: no NOERROR/NXDOMAIN answer for $1 $2: $out" >&2
+		return 2
+	fi
+	awk -v t="$1" '$1 !~ /^;/ && $4 == t { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' \
+		<<<"$out"
+}
+
 knot_txt() {
-	kdig @127.0.0.1 -p "$KNOT_PORT" +short +time=2 +retry=1 TXT "$1" | tr -d '"'
+	local out
+	out=$(knot_query TXT "$1") || return 2
+	[ -z "$out" ] || tr -d '"' <<<"$out"
+}
+
+knot_no_txt() {
+	local out
+	out=$(knot_txt "$1") || return 2
+	if [ -n "$out" ]; then
+		echo "$out"
+		return 1
+	fi
+	return 0
+}
+
+knot_serial() {
+	local out
+	out=$(knot_query SOA "$1") || return 2
+	[ -n "$out" ] || { echo "knot_serial: no SOA for $1" >&2; return 2; }
+	awk '{ print $3; exit }' <<<"$out"
 }
 
 # unbound_start: a recursive resolver (Debian package unbound) in front of

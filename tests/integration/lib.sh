@@ -11,12 +11,22 @@
 #   t_skip NAME REASON          skip - NAME: REASON
 #   t_check NAME CMD...         pass if CMD succeeds; else fail, showing its output tail
 #   t_expect_fail NAME CMD...   pass if CMD fails;    else fail, showing its output tail
+#   t_expect_rc NAME RC CMD...  pass if CMD exits with exactly status RC
+#                               (docs/certferry.1: 0 ok, 1 failure, 2 bad
+#                               input, 3 pending, 4 locked); else fail,
+#                               showing its output tail
+#   t_rc_is NAME WANT GOT       pass if the status GOT is WANT
 #   t_run CMD...                run CMD, never fails; sets T_RC, T_OUT, T_ERR (files)
 #   t_done                      exit status for the end of a script: 1 if any t_fail
 #   skip_unless_cmd CMD...      skip the whole script when a program is missing
 #                               (exits 0 unless a check already failed)
 #   require_cf                  fail the whole script when $CF is not built
 #   t_pebble_start [ENV=VAL]..  pebble_start, or fail the whole script
+#   t_pebble_start_eab [ENV=VAL]..  t_pebble_start, then certferry reads
+#                               the EAB credentials from its environment
+#                               (CERTFERRY_EAB_KID, CERTFERRY_EAB_HMAC_KEY)
+#                               and H holds the standalone http-01
+#                               responder's options (Pebble's HTTP01_PORT)
 #
 # certferry:
 #   CF                          absolute path of $BUILD/certferry
@@ -42,6 +52,14 @@
 #                               variables, e.g. .../$host); EXTRA: more
 #                               directives of the server block (sets
 #                               NGINX_PID, NGINX_DIR)
+#
+# IIS on the shared 40-site farm (../shared/fixtures/iis):
+#   iis_farm_setup LABEL        skip the script (as LABEL) when the farm file
+#                               is missing; else sets FARM, CONF (a copy to
+#                               edit), CCS (an empty folder), PW (a PFX
+#                               password file, 0600)
+#   iis_issue ARGS...           cf_run issue through the standalone http-01
+#                               responder, with EAB, for $CONF into $CCS
 #
 # fault-injecting stand-in (docs/TESTING-PROXY.md):
 #   faultproxy_start NAME PORT [ARGS...]   tests/tools/faultproxy in front of
@@ -128,10 +146,33 @@ t_expect_fail() {
 	t_run "$@"
 	if [ "$T_RC" -ne 0 ]; then
 		t_pass "$name"
+		echo "#   exit status $T_RC (t_expect_rc asserts the exact one)"
 		return 0
 	fi
 	t_fail "$name" "command succeeded but should have failed"
 	t_show_output "$@"
+	return 1
+}
+
+t_expect_rc() {
+	local name=$1 want=$2
+	shift 2
+	t_run "$@"
+	if [ "$T_RC" -eq "$want" ]; then
+		t_pass "$name"
+		return 0
+	fi
+	t_fail "$name" "exit status $T_RC, want $want"
+	t_show_output "$@"
+	return 1
+}
+
+t_rc_is() {
+	if [ "$3" -eq "$2" ]; then
+		t_pass "$1"
+		return 0
+	fi
+	t_fail "$1" "exit status $3, want $2"
 	return 1
 }
 
@@ -166,6 +207,12 @@ t_pebble_start() {
 		t_tail "$CF_TMP/pebble_start.err" 30
 		exit 1
 	fi
+}
+
+t_pebble_start_eab() {
+	t_pebble_start "$@"
+	export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
+	H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
 }
 
 cf_run() {
@@ -323,4 +370,25 @@ faultproxy_start() {
 		return 1
 	fi
 	export FP_PID FP_URL FP_LOG
+}
+
+iis_farm_setup() {
+	FARM="$CF_ROOT/../shared/fixtures/iis/applicationHost-farm.config"
+	if [ ! -f "$FARM" ]; then
+		t_skip "$1" "shared fixture $FARM not found"
+		exit 0
+	fi
+	CONF="$CF_TMP/applicationHost.config"
+	cp "$FARM" "$CONF"
+	CCS="$CF_TMP/ccs"
+	mkdir -p "$CCS"
+	PW="$CF_TMP/pfx-password"
+	printf 'Ccs-Pass-%s\n' "$RANDOM$RANDOM" >"$PW"
+	chmod 600 "$PW"
+}
+
+iis_issue() {
+	cf_run issue --http-port "$HTTP01_PORT" --http-address 127.0.0.1 \
+		--agree-tos --eab-kid "$EAB_KID" --eab-hmac-key-file "$EAB_HMAC_FILE" \
+		--iis-config "$CONF" --ccs-dir "$CCS" --pfx-password-file "$PW" "$@"
 }

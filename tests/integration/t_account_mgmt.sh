@@ -7,9 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd jq
-t_pebble_start
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
+t_pebble_start_eab
 
 t_check "register" cf_run account register --agree-tos --email one@example.test
 acct=$(cf_account_dirs | head -1)
@@ -37,9 +35,9 @@ check_issued "after rollover" roll.acct.test roll.acct.test
 t_check "account show after rollover" cf_run account show
 grep -q 'key type: ec384' "$T_OUT" && t_pass "show: ec384" || t_fail "show: ec384" "$(cat "$T_OUT")"
 
-t_expect_fail "deactivate needs --yes" cf_run account deactivate
+t_expect_rc "deactivate needs --yes (exit 2)" 2 cf_run account deactivate
 t_check "account deactivate --yes" cf_run account deactivate --yes
-t_expect_fail "issue with a deactivated account" cf_run issue -d after.acct.test "${H[@]}"
+t_expect_rc "issue with a deactivated account (exit 1)" 1 cf_run issue -d after.acct.test "${H[@]}"
 if grep -qi 'deactivated' "$T_ERR" && grep -q '^error: ' "$T_ERR"; then
 	t_pass "the CA's refusal is clear"
 else

@@ -23,7 +23,7 @@ fi
 
 # An unknown key type is a usage error, found before any network use
 # (the server URL points at a closed port).
-t_expect_fail "--key-type bogus fails" "$CF" --state-dir "$STATE" \
+t_expect_rc "--key-type bogus fails (exit 2)" 2 "$CF" --state-dir "$STATE" \
 	--server "https://127.0.0.1:1/dir" issue -d bogus.example.test \
 	--key-type bogus --http-port 1
 if head -n 1 "$T_ERR" | grep -q '^error:'; then
@@ -41,5 +41,5 @@ else
 	t_fail "--key-type bogus: error lists the valid types" "not listed:$missing"
 fi
 
-t_expect_fail "unknown subcommand fails" "$CF" --state-dir "$STATE" no-such-command
+t_expect_rc "unknown subcommand fails (exit 2)" 2 "$CF" --state-dir "$STATE" no-such-command
 t_done

@@ -24,14 +24,25 @@ EAB=(--agree-tos --eab-kid "$EAB_KID" --eab-hmac-key-file "$EAB_HMAC_FILE")
 RFC2136=(--validation dns-01 --dns rfc2136 --dns-server "$KNOT_SERVER"
 	--dns-propagation-timeout 20)
 
+# no_txt_left LABEL NAME: passes only when the lookup itself worked and
+# found no TXT at NAME (a failed lookup is a failure, not "nothing left").
 no_txt_left() {
-	local label=$1 name=$2
-	if [ -z "$(knot_txt "$name")" ]; then
-		t_pass "$label: no TXT left at $name"
-	else
-		t_fail "$label: no TXT left at $name" "$(knot_txt "$name" | tr '\n' ' ')"
-	fi
+	local label=$1 name=$2 txt rc
+	txt=$(knot_no_txt "$name" 2>"$CF_TMP/knot_no_txt.err")
+	rc=$?
+	case $rc in
+	0) t_pass "$label: no TXT left at $name" ;;
+	1) t_fail "$label: no TXT left at $name" "served: $(tr '\n' ' ' <<<"$txt")" ;;
+	*) t_fail "$label: no TXT left at $name" "lookup failed: $(cat "$CF_TMP/knot_no_txt.err")" ;;
+	esac
 }
+
+# The check itself: it sees a record that is there, and a lookup that
+# cannot be answered is not "no TXT".
+knot_no_txt _acme-challenge.present.example.test >/dev/null 2>&1
+t_rc_is "knot_no_txt: a TXT that is there is found" 1 $?
+(KNOT_PORT=$(cf_freeports 1) && knot_no_txt _acme-challenge.example.test) >/dev/null 2>&1
+t_rc_is "knot_no_txt: a lookup with no server is a failure" 2 $?
 
 # ---- wildcard + apex in one certificate ----
 t_check "dns-01 rfc2136: *.example.test + example.test" \
@@ -41,8 +52,18 @@ check_issued "wildcard" wild example.test '*.example.test'
 no_txt_left "wildcard" _acme-challenge.example.test
 
 # ---- a single name ----
+serial_before=$(knot_serial example.test)
 t_check "dns-01 rfc2136: www.example.test" \
 	cf_run issue -d www.example.test "${RFC2136[@]}" --tsig-key-file "$KNOT_KEY"
+# What the wrong-key case below relies on: an accepted update shows.
+serial_after=$(knot_serial example.test)
+if [ -n "$serial_before" ] && [ -n "$serial_after" ] &&
+	[ "$serial_after" != "$serial_before" ]; then
+	t_pass "single: the accepted updates raised the SOA serial"
+else
+	t_fail "single: the accepted updates raised the SOA serial" \
+		"before [$serial_before] after [$serial_after]"
+fi
 check_issued "single" www.example.test www.example.test
 no_txt_left "single" _acme-challenge.www.example.test
 
@@ -59,13 +80,24 @@ check_issued "delegated" sub.example.test sub.example.test
 no_txt_left "delegated" _acme-challenge.sub.validation.test
 
 # ---- wrong TSIG key ----
-t_expect_fail "wrong TSIG key fails" \
+# Had knotd accepted the wrong key, the record would have been added (and
+# removed again): each accepted update raises the zone's SOA serial.
+serial_before=$(knot_serial example.test)
+# A key the server refuses is bad input (exit 2): the fix is in the key file.
+t_expect_rc "wrong TSIG key fails (exit 2)" 2 \
 	cf_run issue -d bad.example.test "${RFC2136[@]}" --tsig-key-file "$KNOT_WRONG_KEY"
 if grep -q '^error:.*refused the update.*TSIG' "$T_ERR" &&
 	! grep -qF "$KNOT_WRONG_SECRET" "$T_ERR" "$T_OUT"; then
 	t_pass "wrong TSIG key: clear error, secret not shown"
 else
 	t_fail "wrong TSIG key: clear error, secret not shown" "$(head -c 300 "$T_ERR")"
+fi
+serial_after=$(knot_serial example.test)
+if [ -n "$serial_before" ] && [ "$serial_before" = "$serial_after" ]; then
+	t_pass "wrong key: the zone was not changed (SOA serial $serial_after)"
+else
+	t_fail "wrong key: the zone was not changed" \
+		"SOA serial before [$serial_before] after [$serial_after]"
 fi
 no_txt_left "wrong key" _acme-challenge.bad.example.test
 if [ ! -e "$(cf_certdir bad.example.test)" ]; then
@@ -76,7 +108,7 @@ fi
 
 # ---- wildcard with http-01: refused before any order ----
 before=$(pebble_count_requests /order-plz)
-t_expect_fail "wildcard with http-01 is refused" \
+t_expect_rc "wildcard with http-01 is refused (exit 2)" 2 \
 	cf_run issue -d '*.example.test' --http-port "$HTTP01_PORT" --http-address 127.0.0.1
 if grep -q '^error:.*wildcard.*dns-01' "$T_ERR" &&
 	[ "$(pebble_count_requests /order-plz)" -eq "$before" ]; then

@@ -31,7 +31,9 @@ secret_not_shown() {
 
 # ---- wrong HMAC key: refused, clear error, nothing stored ----
 STATE="$CF_TMP/state-wrong-hmac"
-CERTFERRY_EAB_HMAC_KEY=$WRONG_HMAC t_expect_fail "wrong HMAC key is refused" \
+# The CA refuses the key: a failure (1); no EAB at all is caught before
+# asking the CA: bad input (2).
+CERTFERRY_EAB_HMAC_KEY=$WRONG_HMAC t_expect_rc "wrong HMAC key is refused (exit 1)" 1 \
 	cf_run account register --agree-tos --eab-kid "$EAB_KID"
 if grep -qi '^error:.*hmac' "$T_ERR"; then
 	t_pass "wrong HMAC key: error: line mentions the HMAC key"
@@ -43,7 +45,7 @@ no_account_left "wrong HMAC key"
 
 # ---- no EAB: refused, clear error, nothing stored ----
 STATE="$CF_TMP/state-no-eab"
-t_expect_fail "registration without EAB is refused" \
+t_expect_rc "registration without EAB is refused (exit 2)" 2 \
 	cf_run account register --agree-tos
 if grep -qi '^error:.*external account' "$T_ERR"; then
 	t_pass "no EAB: error: line mentions external account binding"

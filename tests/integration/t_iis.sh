@@ -8,26 +8,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd openssl cmp diff
-FARM="$CF_ROOT/../shared/fixtures/iis/applicationHost-farm.config"
-if [ ! -f "$FARM" ]; then
-	t_skip "iis end to end" "shared fixture $FARM not found"
-	exit 0
-fi
+iis_farm_setup "iis end to end"
 t_pebble_start
-
-CONF="$CF_TMP/applicationHost.config"
-cp "$FARM" "$CONF"
-CCS="$CF_TMP/ccs"
-mkdir -p "$CCS"
-PW="$CF_TMP/pfx-password"
-printf 'Ccs-Pass-%s\n' "$RANDOM$RANDOM" >"$PW"
-chmod 600 "$PW"
-
-iis_issue() {
-	cf_run issue --http-port "$HTTP01_PORT" --http-address 127.0.0.1 \
-		--agree-tos --eab-kid "$EAB_KID" --eab-hmac-key-file "$EAB_HMAC_FILE" \
-		--iis-config "$CONF" --ccs-dir "$CCS" --pfx-password-file "$PW" "$@"
-}
 
 # pfx_check LABEL FILE NAME ENC: opens with the password, holds a key that
 # matches the leaf, the leaf's SANs contain NAME, the chain is inside, and
@@ -170,7 +152,7 @@ fi
 CONF2="$CF_TMP/conflict.config"
 cp "$CF_ROOT/tests/fixtures/iis/conflict.config" "$CONF2"
 cp "$CONF2" "$CF_TMP/conflict.orig"
-t_expect_fail "conflicting binding in another site is refused" \
+t_expect_rc "conflicting binding in another site is refused (exit 2)" 2 \
 	cf_run issue --http-port "$HTTP01_PORT" --http-address 127.0.0.1 \
 	--iis-config "$CONF2" --iis-site Shop --ccs-dir "$CCS" \
 	--pfx-password-file "$PW" --install iis --dry-run

@@ -9,24 +9,12 @@ set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_cf
-FARM="$CF_ROOT/../shared/fixtures/iis/applicationHost-farm.config"
-[ -f "$FARM" ] || FARM="$CF_ROOT/tests/fixtures/iis/applicationHost-farm.config"
-if [ ! -f "$FARM" ]; then
-	t_skip "iis renew --jobs 2" "fixture applicationHost-farm.config not found"
-	exit 0
-fi
+iis_farm_setup "iis renew --jobs 2"
 t_pebble_start
 export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
 
-CONF="$CF_TMP/applicationHost.config"
 ORIG="$CF_TMP/orig.config"
-cp "$FARM" "$CONF"
 cp "$FARM" "$ORIG"
-CCS="$CF_TMP/ccs"
-mkdir -p "$CCS"
-PW="$CF_TMP/pfx-password"
-printf 'Ccs-Pass-%s\n' "$RANDOM$RANDOM" >"$PW"
-chmod 600 "$PW"
 
 SITES=("Tenant 01 - alpha" "Tenant 06 - foxtrot")
 HOSTS=(alpha.example.net foxtrot-shop.example.com)

@@ -9,26 +9,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd jq
-FARM="$CF_ROOT/../shared/fixtures/iis/applicationHost-farm.config"
-if [ ! -f "$FARM" ]; then
-	t_skip "iis many sites" "shared fixture $FARM not found"
-	exit 0
-fi
+iis_farm_setup "iis many sites"
 t_pebble_start
-
-CONF="$CF_TMP/applicationHost.config"
-cp "$FARM" "$CONF"
-CCS="$CF_TMP/ccs"
-mkdir -p "$CCS"
-PW="$CF_TMP/pfx-password"
-printf 'Ccs-Pass-%s\n' "$RANDOM$RANDOM" >"$PW"
-chmod 600 "$PW"
-
-iis_issue() {
-	cf_run issue --http-port "$HTTP01_PORT" --http-address 127.0.0.1 \
-		--agree-tos --eab-kid "$EAB_KID" --eab-hmac-key-file "$EAB_HMAC_FILE" \
-		--iis-config "$CONF" --ccs-dir "$CCS" --pfx-password-file "$PW" "$@"
-}
 
 # ---- '*' --per-site --dry-run: every site of the farm, one by one ----
 t_run iis_issue --iis-site '*' --per-site --install iis --iis-migrate --dry-run
@@ -87,7 +69,7 @@ if [ -f "$STATE/renewals/iis-tenant-07---golf.json" ]; then
 else
 	t_fail "--name 'iis-{name}'" "$(ls "$STATE/renewals")"
 fi
-t_expect_fail "--per-site with a --name without {id}/{name}" \
+t_expect_rc "--per-site with a --name without {id}/{name}" 2 \
 	iis_issue --iis-site 1000 --per-site --name fixed --install iis --dry-run
 if [ "$T_RC" -eq 2 ] && grep -q '^error: --per-site .*{id} or {name}' "$T_ERR"; then
 	t_pass "--per-site --name fixed: refused (exit 2)"
@@ -117,7 +99,7 @@ else
 fi
 
 # ---- a CCS file claimed by two definitions ----
-t_expect_fail "issue -d for a host another definition writes into the same CCS folder" \
+t_expect_rc "issue -d for a host another definition writes into the same CCS folder (exit 2)" 2 \
 	cf_run issue --http-port "$HTTP01_PORT" --http-address 127.0.0.1 \
 	--ccs-dir "$CCS" --pfx-password-file "$PW" -d alpha.example.net \
 	--name other-alpha --dry-run

@@ -103,7 +103,7 @@ for n in a b; do
 	f="$STATE/renewals/$n.notify.test.json"
 	jq --argjson p "$badport" '.spec.validation.http_port = $p' "$f" >"$f.new" && mv "$f.new" "$f"
 done
-t_expect_fail "renew --force: both fail" "$CF" renew --force --wait 20
+t_expect_rc "renew --force: both fail (exit 1)" 1 "$CF" renew --force --wait 20
 if [ "$(mails)" = $((m0 + 1)) ] && m=$(last_mail) &&
 	grep -q '^Subject: .*2 failed' "$m" && grep -q '^a.notify.test: failed' "$m" &&
 	grep -q '^b.notify.test: failed' "$m"; then

@@ -10,9 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd jq
-t_pebble_start
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
+t_pebble_start_eab
 
 make_due() {
 	local f tomorrow ago

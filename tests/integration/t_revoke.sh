@@ -7,9 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd jq
-t_pebble_start
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
+t_pebble_start_eab
 
 serial_of() { openssl x509 -in "$STATE/certs/$1/cert.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 status_of() {
@@ -21,7 +19,7 @@ t_check "issue r2" cf_run issue -d r2.revoke.test "${H[@]}"
 s1=$(serial_of r1.revoke.test)
 s2=$(serial_of r2.revoke.test)
 [ "$(status_of "$s1")" = Valid ] && t_pass "Pebble: r1 valid before" || t_fail "Pebble: r1 valid before" "$(status_of "$s1")"
-t_expect_fail "bad --reason" cf_run revoke r1.revoke.test --reason bogus
+t_expect_rc "bad --reason (exit 2)" 2 cf_run revoke r1.revoke.test --reason bogus
 t_check "revoke r1 (account key, superseded)" cf_run revoke r1.revoke.test --reason superseded --yes
 [ "$(status_of "$s1")" = Revoked ] && t_pass "Pebble: r1 revoked" || t_fail "Pebble: r1 revoked" "$(status_of "$s1")"
 f="$STATE/renewals/r1.revoke.test.json"

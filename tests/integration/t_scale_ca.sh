@@ -10,9 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/fp_lib.sh"
 require_cf
 skip_unless_cmd jq
-t_pebble_start
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
+t_pebble_start_eab
 
 # The 4th newOrder (the first of the renew run) is rate limited for 5 s;
 # every other newOrder is held 1.5 s, so that the other jobs' next

@@ -48,5 +48,5 @@ args=$(sh -c "set -- ${line//\\%/%}; shift; printf '<%s>' \"\$@\"")
 	t_fail "cron: every path absolute and quoted" "$line -> $args"
 t_check "schedule remove" "$CF" schedule remove --unit-dir "$U"
 [ ! -e "$svc" ] && [ ! -e "$tmr" ] && [ ! -e "$nfy" ] && t_pass "units removed" || t_fail "units removed"
-t_expect_fail "schedule bogus" "$CF" schedule bogus
+t_expect_rc "schedule bogus (exit 2)" 2 "$CF" schedule bogus
 t_done

@@ -7,9 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd jq
-t_pebble_start
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-H=(--http-port "$HTTP01_PORT" --http-address 127.0.0.1)
+t_pebble_start_eab
 PEM="$CF_TMP/pem"
 t_check "issue a" cf_run issue -d a.status.test --agree-tos "${H[@]}"
 t_check "issue b (--pem-dir)" cf_run issue -d b.status.test --pem-dir "$PEM" "${H[@]}"
@@ -60,7 +58,7 @@ fi
 badport=$(cf_freeports 1)
 f="$STATE/renewals/a.status.test.json"
 jq --argjson p "$badport" '.spec.validation.http_port = $p' "$f" >"$f.new" && mv "$f.new" "$f"
-t_expect_fail "renew --force a fails" cf_run renew --force --name a.status.test --wait 20
+t_expect_rc "renew --force a fails (exit 1)" 1 cf_run renew --force --name a.status.test --wait 20
 t_run cf_run status
 if [ "$T_RC" = 1 ] && grep -q '^a.status.test  *ATTENTION .*failed renewal' "$T_OUT"; then
 	t_pass "a failed renewal: attention in the table"

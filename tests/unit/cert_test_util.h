@@ -40,7 +40,7 @@ test_cert(EVP_PKEY *key, const char *cn, const char *const *names, size_t n,
 	X509_set_version(x, 2);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
 	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
+				   (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(x, nm);
 	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : nm);
 	if (days >= 0) {
@@ -122,7 +122,7 @@ test_bundle_make(struct test_bundle *b, const char *const *names, size_t n,
 	b->ca = test_cert(b->cakey, "Test CA", NULL, 0, NULL, NULL, 3650);
 	b->key = test_key();
 	b->leaf = test_cert(b->key, n ? names[0] : "leaf", names, n, b->ca,
-	    b->cakey, days);
+			    b->cakey, days);
 	b->key_pem = test_key_pem(b->key);
 	b->leaf_pem = test_cert_pem(b->leaf);
 	b->chain_pem = test_cert_pem(b->ca);

@@ -38,7 +38,7 @@ fixture_read(const char *name, size_t *len)
 	if (cf_file_read(fixture_path(name), 16u << 20, &data, len,
 	    &err) != CF_OK) {
 		fprintf(stderr, "cannot read fixture %s: %s (run from the "
-		    "repository root or set CF_FIXTURES)\n", name, err.msg);
+			"repository root or set CF_FIXTURES)\n", name, err.msg);
 		abort();
 	}
 	return data;

@@ -24,7 +24,8 @@ static const char xml[] =
     "<binding protocol=\"https\" bindingInformation=\"*:443:gone.example\" sslFlags=\"3\"/>"
     "<binding protocol=\"https\" bindingInformation=\"*:443:liar.example\" sslFlags=\"3\"/>"
     "<binding protocol=\"https\" bindingInformation=\"*:443:a.wild.example\" sslFlags=\"3\"/>"
-    "<binding protocol=\"https\" bindingInformation=\"*:443:b\xc3\xbc" "cher.example\" sslFlags=\"3\"/>"
+    "<binding protocol=\"https\" bindingInformation="
+    "\"*:443:b\xc3\xbc" "cher.example\" sslFlags=\"3\"/>"
     "<binding protocol=\"https\" bindingInformation=\"10.0.0.1:443:\" sslFlags=\"2\"/>"
     "<binding protocol=\"https\" bindingInformation=\"*:443:httpsys.example\" sslFlags=\"1\"/>"
     "</bindings></site></sites></system.applicationHost></configuration>";

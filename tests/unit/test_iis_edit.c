@@ -221,17 +221,23 @@ test_synthetic_shapes(void **state)
 	static const char ip_lf[] =
 	    "<configuration>\n  <system.applicationHost>\n    <sites>\n"
 	    "      <site name=\"w\" id=\"1\">\n        <bindings>\n"
-	    "          <binding protocol=\"https\" bindingInformation=\"*:443:*.w.example\" sslFlags=\"3\" />\n"
+	    "          <binding protocol=\"https\" "
+	    "bindingInformation=\"*:443:*.w.example\" sslFlags=\"3\" />\n"
 	    "        </bindings>\n      </site>\n"
 	    "      <site name=\"a\" id=\"2\">\n"
 	    "        <!-- <bindings> in a comment --><![CDATA[ <bindings> ]]>\n"
 	    "        <bindings>\n"
-	    "          <binding protocol=\"http\" bindingInformation=\"192.0.2.5:80:a.example\" />\n"
-	    "          <binding protocol=\"http\" bindingInformation=\"[2001:db8::5]:80:b.example\" />\n"
+	    "          <binding protocol=\"http\" "
+	    "bindingInformation=\"192.0.2.5:80:a.example\" />\n"
+	    "          <binding protocol=\"http\" "
+	    "bindingInformation=\"[2001:db8::5]:80:b.example\" />\n"
 	    "        </bindings>\n      </site>\n"
 	    "      <site name=\"empty\" id=\"3\">\n        <bindings />\n      </site>\n"
-	    "      <site name=\"none\" id=\"4\">\n        <application path=\"/\" />\n      </site>\n"
-	    "      <site name=\"inline\" id=\"5\"><bindings><binding protocol=\"http\" bindingInformation=\"*:80:i.example\"/></bindings></site>\n"
+	    "      <site name=\"none\" id=\"4\">\n"
+	    "        <application path=\"/\" />\n      </site>\n"
+	    "      <site name=\"inline\" id=\"5\"><bindings><binding "
+	    "protocol=\"http\" bindingInformation=\"*:80:i.example\"/>"
+	    "</bindings></site>\n"
 	    "    </sites>\n  </system.applicationHost>\n</configuration>\n";
 	size_t len = sizeof(ip_lf) - 1, outlen;
 	const char *w[] = { "x.w.example", "a.b.w.example" };

@@ -103,6 +103,37 @@ test_due_table(void **unused)
 	}
 }
 
+/* --renew-before is whole days up to 36500 (100 years): more days than the
+ * certificate lives make it due from its start, a time that is saved and
+ * read back (a due time before 1970 once made the definition unreadable). */
+static void
+test_renew_before_longer_than_lifetime(void **unused)
+{
+	char root[] = "/tmp/cf-test-renewal.XXXXXX";
+	struct cf_state st = { 0 };
+	struct cf_renewal r, back;
+	struct cf_due d;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(cf_state_open(&st, root, NULL), CF_OK);
+	make_renewal(&r, T0 - DAY, T0 + 90 * DAY);
+	r.spec.renew_before_days = 36500;
+	assert_int_equal(cf_renewal_lifetime_due(&r, 0), T0 - DAY);
+	assert_int_equal(cf_renewal_lifetime_due(&r, 36500), T0 - DAY);
+	assert_int_equal(cf_renewal_lifetime_due(&r, 30), T0 + 60 * DAY);
+	assert_int_equal(cf_renewal_save(&st, &r, NULL), CF_OK);
+	assert_int_equal(cf_renewal_load(&st, "www.example.test", &back, NULL),
+			 CF_OK);
+	assert_int_equal(back.spec.renew_before_days, 36500);
+	cf_renewal_due(&back, T0, 0, 0, &d);
+	assert_true(d.due);
+	assert_non_null(strstr(d.why, "36500 days before expiry"));
+	cf_renewal_free(&r);
+	cf_renewal_free(&back);
+	cf_state_rmtree(root);
+	cf_state_close(&st);
+}
+
 static void
 test_no_certificate_yet(void **unused)
 {
@@ -380,6 +411,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_due_table),
 		cmocka_unit_test(test_no_certificate_yet),
+		cmocka_unit_test(test_renew_before_longer_than_lifetime),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_ari_table),
 		cmocka_unit_test(test_ari_keeps_selection),

@@ -452,7 +452,8 @@ enum tweak {
 	T_NONE, T_WILD_HTTP, T_WILD_DNS, T_DUP, T_WEBROOT_PORT, T_WEBROOT_ADDR,
 	T_WEBROOT_ONLY, T_RFC2136_NO_SERVER, T_SCRIPT_NO_CMD, T_MANUAL,
 	T_STORE_NO_PATH, T_PFX_NO_PATH, T_IIS_NO_CCS, T_IIS_NO_CONFIG,
-	T_IIS_TWO_SITES, T_IIS_OK, T_IIS_MIGRATE_NO_INSTALL, T_NO_NAMES, T_BAD_NAME, T_PFX_NO_PASSWORD,
+	T_IIS_TWO_SITES, T_IIS_OK, T_IIS_MIGRATE_NO_INSTALL, T_NO_NAMES, T_BAD_NAME,
+	T_PFX_NO_PASSWORD,
 	T_CCS_NO_PASSWORD, T_PFX_OPT_OUT
 };
 
@@ -697,9 +698,12 @@ test_served_by(void **state)
 		"<configuration><system.applicationHost><sites>"
 		"<site name=\"Shop\" id=\"2\"><bindings>"
 		"<binding protocol=\"http\" bindingInformation=\"*:80:shop.example\"/>"
-		"<binding protocol=\"https\" bindingInformation=\"*:443:shop.example\" sslFlags=\"3\"/>"
-		"<binding protocol=\"https\" bindingInformation=\"*:443:www.example\" sslFlags=\"1\"/>"
-		"<binding protocol=\"https\" bindingInformation=\"*:8443:other.test\" sslFlags=\"3\"/>"
+		"<binding protocol=\"https\" "
+		"bindingInformation=\"*:443:shop.example\" sslFlags=\"3\"/>"
+		"<binding protocol=\"https\" "
+		"bindingInformation=\"*:443:www.example\" sslFlags=\"1\"/>"
+		"<binding protocol=\"https\" "
+		"bindingInformation=\"*:8443:other.test\" sslFlags=\"3\"/>"
 		"<binding protocol=\"https\" bindingInformation=\"10.0.0.1:443:\"/>"
 		"</bindings></site></sites></system.applicationHost></configuration>";
 	struct cf_store_spec stores[3] = {

@@ -816,7 +816,7 @@ test_file_lock(void **state)
 	cf_file_unlock(b);
 	assert_int_equal(symlink("x.lock", path_in(f, "y.lock")), 0);
 	assert_int_equal(cf_file_lock(path_in(f, "y.lock"), 0, &b, &err),
-	    CF_ERR_IO);
+			 CF_ERR_IO);
 }
 
 static void
@@ -836,7 +836,7 @@ test_symlink_replace(void **state)
 	/* a folder is not replaced */
 	assert_int_equal(mkdir(path_in(f, "dir"), 0700), 0);
 	assert_int_equal(cf_symlink_replace("a", path_in(f, "dir"), &err),
-	    CF_ERR_IO);
+			 CF_ERR_IO);
 }
 
 /* The IIS lock: one per real path of the config, in STATE/locks. */
@@ -852,7 +852,7 @@ test_iis_lock_path(void **state)
 	assert_int_equal(cf_state_open(&st, path_in(f, "state"), &err), CF_OK);
 	snprintf(cfg, sizeof(cfg), "%s", path_in(f, "applicationHost.config"));
 	snprintf(other, sizeof(other), "%s", path_in(f,
-	    "state/../applicationHost.config"));
+		 "state/../applicationHost.config"));
 	assert_int_equal(cf_file_write_atomic(cfg, "x", 1, 0600, &err), CF_OK);
 	assert_int_equal(cf_state_iis_lock_path(&st, cfg, &a, &err), CF_OK);
 	assert_int_equal(cf_state_iis_lock_path(&st, other, &b, &err), CF_OK);
@@ -862,7 +862,7 @@ test_iis_lock_path(void **state)
 	assert_int_equal(strncmp(base, "iis-", 4), 0);
 	assert_non_null(strstr(a, "/state/locks/iis-"));
 	assert_int_equal(cf_state_iis_lock_path(&st, path_in(f, "other.config"),
-	    &c, &err), CF_OK);
+			 &c, &err), CF_OK);
 	assert_string_not_equal(a, c);
 	free(a);
 	free(b);
