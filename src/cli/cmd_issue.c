@@ -119,128 +119,144 @@ struct issue_cli {
 	struct cf_account_cli account;
 };
 
+static const char *const issue_help[] = {
+"usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n",
+"       certferry [global options] issue --csr FILE [--key FILE] [options]\n",
+"       certferry [global options] issue --from FILE [--jobs N] [options]\n",
+"\n",
+"Orders a certificate for the names, proves control of them, stores key and\n",
+"chain in STATE/certs/NAME/ and in every --store, and installs it on IIS\n",
+"with --install iis.  Registers the ACME account first when there is none.\n",
+"\n",
+"certificate:\n",
+"  -d, --domain NAME          a DNS name (repeatable; \"*.example.com\" needs\n",
+"                             dns-01; Unicode names are sent as xn--), or\n",
+"                             an IP address (192.0.2.1, 2001:db8::1; RFC\n",
+"                             8738: http-01 or tls-alpn-01 only)\n",
+"  --name CERTNAME            name in the state folder (default: first name)\n",
+"  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n",
+"  --reuse-key                renewals keep the same private key\n",
+"  --renew-before DAYS        renew DAYS before expiry (default: when a\n",
+"                             third of the lifetime is left, or as the CA's\n",
+"                             renewal information says)\n",
+"  --wait SECONDS             how long to wait for the CA (default 300); when\n",
+"                             it ends first the order is saved, the exit\n",
+"                             status is 3 and the next issue/renew resumes it\n",
+"  --dry-run                  run every check, show names, method, stores\n",
+"                             and IIS changes; order nothing, write nothing\n",
+"  --force                    order even when the certificate in the state\n",
+"                             folder covers these names and is not due\n",
+"                             (without it, issue only redelivers it)\n",
+"protocol:\n",
+"  --profile NAME             ACME profile of the order (the CA's list:\n",
+"                             'certferry ca info'); refused before ordering\n",
+"                             when the CA does not offer it\n",
+"  --preferred-chain ISSUER   of the chains the CA offers, keep the one whose\n",
+"                             topmost certificate is issued by ISSUER (its\n",
+"                             CN); the default chain when none is\n",
+"  --csr FILE                 your own CSR (PEM or DER): its names are\n",
+"                             ordered (no -d), it is sent as it is, and\n",
+"                             renewals send it again\n",
+"  --key FILE                 your own private key (PEM): the certificate's\n",
+"                             key, at every renewal; with --csr, the CSR's\n",
+"                             key (needed by every store but the state)\n",
+"validation (default http-01 with the built-in responder on port 80):\n",
+"  --validation M             http-01, dns-01 or tls-alpn-01\n",
+"  --http-port N              http-01 responder port (default 80)\n",
+"  --http-address ADDR        address it binds (default: all)\n",
+"  --webroot DIR              http-01 through DIR/.well-known/acme-challenge/\n",
+"  --dns rfc2136|script|manual  how dns-01 records are made\n",
+"  --dns-server HOST[:PORT]   rfc2136: the primary server to update\n",
+"  --tsig-key-file FILE       rfc2136: TSIG key (BIND tsig-keygen format)\n",
+"  --dns-script CMD           script: run as CMD create|delete RECORD VALUE\n",
+"  --dns-alias ZONE           write _acme-challenge.ZONE (CNAME delegation)\n",
+"  --dns-resolver HOST[:PORT] check propagation there (repeatable)\n",
+"  --dns-propagation-timeout S  wait at most S seconds (0: no check; 120)\n",
+"  --iis-webroot              http-01 answered by IIS: each token (and a\n",
+"                             web.config serving it as text/plain) under\n",
+"                             the physicalPath of the site serving the name\n",
+"                             (needs --iis-config and --iis-path-map)\n",
+"  --iis-path-map 'WIN=LINUX' where a Windows folder is mounted here, e.g.\n",
+"                             'C:\\inetpub=/mnt/web/inetpub' (repeatable;\n",
+"                             %SystemDrive% etc. expanded, case ignored)\n",
+"  --tls-port N               tls-alpn-01 responder port (default 443)\n",
+"  --tls-address ADDR         address it binds (default: all)\n",
+"stores (any number, besides the state folder):\n",
+"  --pem-dir DIR              privkey.pem, cert.pem, chain.pem, fullchain.pem\n",
+"                             (links into DIR/.certferry/, changed as one set)\n",
+"  --pfx-file FILE            one PKCS#12 file\n",
+"  --ccs-dir DIR              IIS Centralized Certificate Store: one PFX per name\n",
+"  --store pem|pfx|ccs        (optional) names a store whose folder/file is given\n",
+"  --pfx-password-file FILE   PFX password, read at every renewal (or env\n",
+"                             CERTFERRY_PFX_PASSWORD, kept as a 0600 file\n",
+"                             in the state folder for the renewals)\n",
+"  --pfx-no-password          write PFX files without a password (IIS needs\n",
+"                             one for CCS: only for other readers)\n",
+"  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n",
+"IIS:\n",
+"  --iis-config FILE          applicationHost.config (from the IIS server)\n",
+"  --iis-site NAME|ID|'*'     take host names from this site (repeatable;\n",
+"                             '*': every site, also those added later);\n",
+"                             renewals follow the site's id when renamed\n",
+"  --iis-host-filter PATTERN  only hosts matching this glob\n",
+"  --install iis              add https CCS bindings (sslFlags 3) as needed,\n",
+"                             each in the site that owns its host\n",
+"  --iis-migrate              with --install iis: turn the HTTP.sys https\n",
+"                             bindings of the names (win-acme's) into CCS\n",
+"                             bindings, and write the netsh script that\n",
+"                             finishes the move on Windows\n",
+"  --https-port N             port of added bindings (default 443)\n",
+"  --per-site                 one certificate per site of --iis-site (each\n",
+"                             its own renewal), named by --name PATTERN\n",
+"                             with {id} and {name} (default 'site-{id}')\n",
+"many certificates at once (the checks one after the other, then the\n",
+"orders concurrently; one failure does not stop the others):\n",
+"  --from FILE                one certificate per line: NAME [NAME...],\n",
+"                             named after its first name ('#' starts a\n",
+"                             comment; a bad line refuses the file)\n",
+"  --jobs N                   with --from or --per-site: orders at a time\n",
+"                             (default 4, at most 64)\n",
+"  --per-ca N                 at most N orders at once at the CA (default\n",
+"                             4); one Retry-After or rate limit holds them all\n",
+"nginx and Apache (see docs/LINUX.md):\n",
+"  --install nginx|apache     point the TLS server blocks / virtual hosts of\n",
+"                             the names at --pem-dir's fullchain.pem and\n",
+"                             privkey.pem, test the configuration, reload,\n",
+"                             and prove by a TLS handshake to every name\n",
+"                             that the new certificate is served (else roll\n",
+"                             back certificate and configuration)\n",
+"  --configure                edit blocks that use other files (a backup\n",
+"                             goes to STATE/backups/); without it certferry\n",
+"                             only reloads blocks already pointing there\n",
+"  --server-config FILE       the server's main configuration (nginx -c,\n",
+"                             apache2ctl -f; default: the system's, and\n",
+"                             systemd reloads the unit when it is active)\n",
+"  --server-bin PATH          nginx / apache2ctl to run (default: from PATH)\n",
+"deploy hooks (run after every delivery, renewals too):\n",
+"  --deploy-hook CMD          run CMD (repeatable; no shell: words, quotes,\n",
+"                             placeholders {CertCommonName} {CertThumbprint}\n",
+"                             {CertFriendlyName} {StorePath} {CacheFile}\n",
+"                             {RenewalId} {CertSerial} {PfxPasswordFile});\n",
+"                             environment RENEWED_LINEAGE, RENEWED_DOMAINS,\n",
+"                             CERTFERRY_* (files, serial, not-after); its\n",
+"                             failure is reported, the delivery stands\n",
+"  --deploy-hook-timeout S    kill a hook after S seconds (default 300)\n",
+"\n",
+"Every path is recorded as an absolute path (renewals run from another\n",
+"folder), and everything the certificate will touch is checked before\n",
+"anything is ordered (exit 2 naming the path when a check fails).\n",
+"\n",
+"account options (used only when the account is created):\n",
+CF_ACCOUNT_HELP,
+};
+
 static void
 issue_usage(FILE *f)
 {
-	fprintf(f,
-"usage: certferry [global options] issue -d NAME [-d NAME]... [options]\n"
-"       certferry [global options] issue --csr FILE [--key FILE] [options]\n"
-"\n"
-"Orders a certificate for the names, proves control of them, stores key and\n"
-"chain in STATE/certs/NAME/ and in every --store, and installs it on IIS\n"
-"with --install iis.  Registers the ACME account first when there is none.\n"
-"\n"
-"certificate:\n"
-"  -d, --domain NAME          a DNS name (repeatable; \"*.example.com\" needs\n"
-"                             dns-01; Unicode names are sent as xn--), or\n"
-"                             an IP address (192.0.2.1, 2001:db8::1; RFC\n"
-"                             8738: http-01 or tls-alpn-01 only)\n"
-"  --name CERTNAME            name in the state folder (default: first name)\n"
-"  --key-type T               ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
-"  --reuse-key                renewals keep the same private key\n"
-"  --renew-before DAYS        renew DAYS before expiry (default: when a\n"
-"                             third of the lifetime is left, or as the CA's\n"
-"                             renewal information says)\n"
-"  --wait SECONDS             how long to wait for the CA (default 300); when\n"
-"                             it ends first the order is saved, the exit\n"
-"                             status is 3 and the next issue/renew resumes it\n"
-"  --dry-run                  run every check, show names, method, stores\n"
-"                             and IIS changes; order nothing, write nothing\n"
-"  --force                    order even when the certificate in the state\n"
-"                             folder covers these names and is not due\n"
-"                             (without it, issue only redelivers it)\n"
-"protocol:\n"
-"  --profile NAME             ACME profile of the order (the CA's list:\n"
-"                             'certferry ca info'); refused before ordering\n"
-"                             when the CA does not offer it\n"
-"  --preferred-chain ISSUER   of the chains the CA offers, keep the one whose\n"
-"                             topmost certificate is issued by ISSUER (its\n"
-"                             CN); the default chain when none is\n"
-"  --csr FILE                 your own CSR (PEM or DER): its names are\n"
-"                             ordered (no -d), it is sent as it is, and\n"
-"                             renewals send it again\n"
-"  --key FILE                 your own private key (PEM): the certificate's\n"
-"                             key, at every renewal; with --csr, the CSR's\n"
-"                             key (needed by every store but the state)\n"
-"validation (default http-01 with the built-in responder on port 80):\n"
-"  --validation M             http-01, dns-01 or tls-alpn-01\n"
-"  --http-port N              http-01 responder port (default 80)\n"
-"  --http-address ADDR        address it binds (default: all)\n"
-"  --webroot DIR              http-01 through DIR/.well-known/acme-challenge/\n"
-"  --dns rfc2136|script|manual  how dns-01 records are made\n"
-"  --dns-server HOST[:PORT]   rfc2136: the primary server to update\n"
-"  --tsig-key-file FILE       rfc2136: TSIG key (BIND tsig-keygen format)\n"
-"  --dns-script CMD           script: run as CMD create|delete RECORD VALUE\n"
-"  --dns-alias ZONE           write _acme-challenge.ZONE (CNAME delegation)\n"
-"  --dns-resolver HOST[:PORT] check propagation there (repeatable)\n"
-"  --dns-propagation-timeout S  wait at most S seconds (0: no check; 120)\n"
-"  --iis-webroot              http-01 answered by IIS: each token (and a\n"
-"                             web.config serving it as text/plain) under\n"
-"                             the physicalPath of the site serving the name\n"
-"                             (needs --iis-config and --iis-path-map)\n"
-"  --iis-path-map 'WIN=LINUX' where a Windows folder is mounted here, e.g.\n"
-"                             'C:\\inetpub=/mnt/web/inetpub' (repeatable;\n"
-"                             %%SystemDrive%% etc. expanded, case ignored)\n"
-"  --tls-port N               tls-alpn-01 responder port (default 443)\n"
-"  --tls-address ADDR         address it binds (default: all)\n"
-"stores (any number, besides the state folder):\n"
-"  --pem-dir DIR              privkey.pem, cert.pem, chain.pem, fullchain.pem\n"
-"                             (links into DIR/.certferry/, changed as one set)\n"
-"  --pfx-file FILE            one PKCS#12 file\n"
-"  --ccs-dir DIR              IIS Centralized Certificate Store: one PFX per name\n"
-"  --store pem|pfx|ccs        (optional) names a store whose folder/file is given\n"
-"  --pfx-password-file FILE   PFX password, read at every renewal (or env\n"
-"                             CERTFERRY_PFX_PASSWORD, kept as a 0600 file\n"
-"                             in the state folder for the renewals)\n"
-"  --pfx-no-password          write PFX files without a password (IIS needs\n"
-"                             one for CCS: only for other readers)\n"
-"  --pfx-format legacy|aes256 legacy (default) imports on every Windows\n"
-"IIS:\n"
-"  --iis-config FILE          applicationHost.config (from the IIS server)\n"
-"  --iis-site NAME|ID|'*'     take host names from this site (repeatable;\n"
-"                             '*': every site, also those added later);\n"
-"                             renewals follow the site's id when renamed\n"
-"  --iis-host-filter PATTERN  only hosts matching this glob\n"
-"  --install iis              add https CCS bindings (sslFlags 3) as needed,\n"
-"                             each in the site that owns its host\n"
-"  --iis-migrate              with --install iis: turn the HTTP.sys https\n"
-"                             bindings of the names (win-acme's) into CCS\n"
-"                             bindings, and write the netsh script that\n"
-"                             finishes the move on Windows\n"
-"  --https-port N             port of added bindings (default 443)\n"
-"  --per-site                 one certificate per site of --iis-site (each\n"
-"                             its own renewal), named by --name PATTERN\n"
-"                             with {id} and {name} (default 'site-{id}')\n"
-"nginx and Apache (see docs/LINUX.md):\n"
-"  --install nginx|apache     point the TLS server blocks / virtual hosts of\n"
-"                             the names at --pem-dir's fullchain.pem and\n"
-"                             privkey.pem, test the configuration, reload,\n"
-"                             and prove by a TLS handshake to every name\n"
-"                             that the new certificate is served (else roll\n"
-"                             back certificate and configuration)\n"
-"  --configure                edit blocks that use other files (a backup\n"
-"                             goes to STATE/backups/); without it certferry\n"
-"                             only reloads blocks already pointing there\n"
-"  --server-config FILE       the server's main configuration (nginx -c,\n"
-"                             apache2ctl -f; default: the system's, and\n"
-"                             systemd reloads the unit when it is active)\n"
-"  --server-bin PATH          nginx / apache2ctl to run (default: from PATH)\n"
-"deploy hooks (run after every delivery, renewals too):\n"
-"  --deploy-hook CMD          run CMD (repeatable; no shell: words, quotes,\n"
-"                             placeholders {CertCommonName} {CertThumbprint}\n"
-"                             {CertFriendlyName} {StorePath} {CacheFile}\n"
-"                             {RenewalId} {CertSerial} {PfxPasswordFile});\n"
-"                             environment RENEWED_LINEAGE, RENEWED_DOMAINS,\n"
-"                             CERTFERRY_* (files, serial, not-after); its\n"
-"                             failure is reported, the delivery stands\n"
-"  --deploy-hook-timeout S    kill a hook after S seconds (default 300)\n"
-"\n"
-"Every path is recorded as an absolute path (renewals run from another\n"
-"folder), and everything the certificate will touch is checked before\n"
-"anything is ordered (exit 2 naming the path when a check fails).\n"
-"\n"
-"account options (used only when the account is created):\n"
-CF_ACCOUNT_HELP);
+	size_t n = sizeof(issue_help) / sizeof(issue_help[0]);
+
+	for (size_t i = 0; i < n; i++)
+		fputs(issue_help[i], f);
 }
 
 static int
