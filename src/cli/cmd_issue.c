@@ -215,7 +215,7 @@ static const char *const issue_help[] = {
 "                             named after its first name ('#' starts a\n",
 "                             comment; a bad line refuses the file)\n",
 "  --jobs N                   with --from or --per-site: orders at a time\n",
-"                             (default 4, at most 64)\n",
+"                             (default 4, at most 32)\n",
 "  --per-ca N                 at most N orders at once at the CA (default\n",
 "                             4); one Retry-After or rate limit holds them all\n",
 "nginx and Apache (see docs/LINUX.md):\n",
@@ -547,7 +547,7 @@ bulk_opt(struct issue_cli *c, int ch, const char *arg, struct cf_err *err)
 	case OPT_JOBS:
 	case OPT_PER_CA:
 		if (cf_cli_long_arg(ch == OPT_JOBS ? "--jobs" : "--per-ca", arg,
-				    1, 64, &l, err) != CF_OK)
+				    1, 32, &l, err) != CF_OK)
 			return -1;
 		*(ch == OPT_JOBS ? &c->jobs : &c->per_ca) = (int)l;
 		return 0;
