@@ -112,6 +112,7 @@ challenge_task(struct cf_engine *e, struct cf_validator *v, struct pending *q,
 {
 	char offered[256];
 	const char *token;
+	cf_rc rc;
 
 	if (v == NULL || v->challenge_type == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
@@ -130,7 +131,11 @@ challenge_task(struct cf_engine *e, struct cf_validator *v, struct pending *q,
 	q->task.wildcard = q->authz.wildcard;
 	q->task.type = v->challenge_type;
 	q->task.token = token;
-	return cf_key_authorization(token, e->thumbprint, &q->keyauth, err);
+	if ((rc = cf_key_authorization(token, e->thumbprint, &q->keyauth, err)) !=
+	    CF_OK)
+		return rc;
+	q->task.key_authorization = q->keyauth;
+	return CF_OK;
 }
 
 /* Present every proof, then answer every challenge (so the CA validates
