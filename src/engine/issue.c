@@ -360,8 +360,8 @@ fetch_chain(struct cf_engine *e, const struct cf_issue_opts *o,
 		rc = cf_pem_split_chain(*pem, *len, leaf, chain, err);
 	}
 out:
-	for (size_t i = 0; i < nalts; i++)
-		free(alts[i]);
+	while (nalts > 0)
+		free(alts[--nalts]);
 	free(alts);
 	return rc;
 }

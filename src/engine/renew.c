@@ -1039,11 +1039,16 @@ worker(void *arg)
 	return NULL;
 }
 
+/* Run job for every index below n, at most o->jobs at a time, then free
+ * what the jobs shared (responders, CAs).  run holds what the jobs read
+ * (names or items, and their report). */
 static void
-run_init(struct run *run, struct cf_state *st, const struct cf_renew_opts *o,
+run_pool(struct run *run, struct cf_state *st, const struct cf_renew_opts *o,
 	 size_t n, void (*job)(struct run *, size_t), void *ctx)
 {
-	memset(run, 0, sizeof(*run));
+	pthread_t th[64];
+	size_t jobs = o->jobs < 1 ? 1 : (size_t)o->jobs, started = 0;
+
 	run->st = st;
 	run->o = o;
 	run->n = n;
@@ -1051,15 +1056,6 @@ run_init(struct run *run, struct cf_state *st, const struct cf_renew_opts *o,
 	run->report_ctx = ctx;
 	pthread_mutex_init(&run->mu, NULL);
 	pthread_mutex_init(&run->out_mu, NULL);
-}
-
-/* Run every job, at most o->jobs at a time, then free what the jobs
- * shared (responders, CAs). */
-static void
-run_pool(struct run *run)
-{
-	pthread_t th[64];
-	size_t jobs = run->o->jobs < 1 ? 1 : (size_t)run->o->jobs, started = 0;
 
 	if (jobs > sizeof(th) / sizeof(th[0]))
 		jobs = sizeof(th) / sizeof(th[0]);
@@ -1100,12 +1096,9 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 	     const char *const *names, size_t n, cf_renew_report_fn report,
 	     void *ctx, struct cf_err *err)
 {
-	struct run run;
+	struct run run = { .names = names, .report = report };
 
-	run_init(&run, st, o, n, renew_job, ctx);
-	run.names = names;
-	run.report = report;
-	run_pool(&run);
+	run_pool(&run, st, o, n, renew_job, ctx);
 	(void)err;
 	return CF_OK;
 }
@@ -1115,12 +1108,9 @@ cf_issue_bulk(struct cf_state *st, const struct cf_renew_opts *o,
 	      struct cf_bulk_item *items, size_t n, cf_bulk_report_fn report,
 	      void *ctx, struct cf_err *err)
 {
-	struct run run;
+	struct run run = { .items = items, .bulk_report = report };
 
-	run_init(&run, st, o, n, bulk_job, ctx);
-	run.items = items;
-	run.bulk_report = report;
-	run_pool(&run);
+	run_pool(&run, st, o, n, bulk_job, ctx);
 	(void)err;
 	return CF_OK;
 }
