@@ -213,7 +213,9 @@ static const char *const issue_help[] = {
 "orders concurrently; one failure does not stop the others):\n",
 "  --from FILE                one certificate per line: NAME [NAME...],\n",
 "                             named after its first name ('#' starts a\n",
-"                             comment; a bad line refuses the file)\n",
+"                             comment; a bad line refuses the file;\n",
+"                             --pem-dir and --pfx-file are refused: use\n",
+"                             --ccs-dir or --deploy-hook)\n",
 "  --jobs N                   with --from or --per-site: orders at a time\n",
 "                             (default 4, at most 32)\n",
 "  --per-ca N                 at most N orders at once at the CA (default\n",
@@ -1567,6 +1569,15 @@ bulk_run(struct cf_cli *cli, struct issue_cli *c, struct bulk *b)
 			   "time, or use --dns rfc2136|script");
 		return cf_cli_fail(&err);
 	}
+	for (size_t i = 0; b->n > 1 && i < c->spec.nstores; i++)
+		if (c->spec.stores[i].kind != CF_STORE_CCS) {
+			cf_err_set(&err, CF_ERR_USAGE, "--pem-dir and --pfx-file "
+				   "hold one certificate: with %zu certificates "
+				   "use --ccs-dir (one file per name) or a "
+				   "--deploy-hook ({CertCommonName}, {CacheFile})",
+				   b->n);
+			return cf_cli_fail(&err);
+		}
 	if (c->dry_run)
 		bulk_dry_run(cli, b);
 	else if ((ret = bulk_account(cli, c, &st)) != CF_EXIT_OK)
@@ -1762,6 +1773,33 @@ name_syntax(const char *name, struct cf_err *err)
 	return cf_dns_name_check(name, 1, err);
 }
 
+/* bc (the last of b) names no certificate and no name of an earlier
+ * line: with the same options, two would be delivered to the same
+ * places. */
+static cf_rc
+from_seen(const struct bulk *b, const struct bulk_cert *bc,
+	  struct cf_err *err)
+{
+	const struct cf_cert_spec *s = &bc->c.spec;
+
+	for (size_t i = 0; i + 1 < b->n; i++) {
+		const struct cf_cert_spec *t = &b->v[i].c.spec;
+		if (strcmp(t->name, s->name) == 0)
+			return cf_err_set(err, CF_ERR_USAGE, "certificate %s is "
+					  "on an earlier line too: one line per "
+					  "certificate", s->name);
+		for (size_t k = 0; k < s->nnames; k++)
+			if (cf_acme_name_index((const char *const *)t->names,
+					       t->nnames, s->names[k]) >= 0)
+				return cf_err_set(err, CF_ERR_USAGE,
+						  "%s is on an earlier line too "
+						  "(certificate %s): one "
+						  "certificate per name",
+						  s->names[k], t->name);
+	}
+	return CF_OK;
+}
+
 /* One line of --from FILE (NUL-terminated, comment cut): its names, a
  * certificate named after the first.  Empty lines add nothing. */
 static cf_rc
@@ -1787,12 +1825,8 @@ from_line(struct bulk *b, struct issue_cli *c, char *line, size_t lineno,
 		return CF_OK;
 	if ((bc->c.spec.name = cf_state_name_for(bc->c.spec.names[0])) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i + 1 < b->n; i++)
-		if (strcmp(b->v[i].c.spec.name, bc->c.spec.name) == 0)
-			return cf_err_set(err, CF_ERR_USAGE, "%s line %zu: "
-					  "certificate %s is on an earlier line "
-					  "too: one line per certificate",
-					  c->from_file, lineno, bc->c.spec.name);
+	if (from_seen(b, bc, err) != CF_OK)
+		return cf_err_wrap(err, "%s line %zu", c->from_file, lineno);
 	snprintf(bc->label, sizeof(bc->label), "== %s line %zu: certificate %s",
 		 c->from_file, lineno, bc->c.spec.name);
 	return CF_OK;

@@ -97,6 +97,18 @@ t_expect_fail "--from with a certificate twice" fp_run issue --from "$CF_TMP/dup
 [ "$T_RC" = 2 ] && grep -q "line 2: certificate c1.bulk.test is on an earlier line" "$T_ERR" &&
 	t_pass "--from: a certificate twice is refused (exit 2)" ||
 	t_fail "--from: a certificate twice is refused" "rc $T_RC $(head -c 300 "$T_ERR")"
+printf 'c1.bulk.test\nc2.bulk.test c1.bulk.test\n' >"$CF_TMP/dup2.txt"
+t_expect_fail "--from with a name on two lines" fp_run issue --from "$CF_TMP/dup2.txt" --agree-tos "${H[@]}"
+[ "$T_RC" = 2 ] && grep -q "line 2: c1.bulk.test is on an earlier line too (certificate c1.bulk.test)" "$T_ERR" &&
+	t_pass "--from: a name on two lines is refused (exit 2)" ||
+	t_fail "--from: a name on two lines is refused" "rc $T_RC $(head -c 300 "$T_ERR")"
+mkdir -p "$CF_TMP/pem"
+t_expect_fail "--from with --pem-dir" fp_run issue --from "$CF_TMP/ok.txt" --pem-dir "$CF_TMP/pem" \
+	--agree-tos "${H[@]}"
+[ "$T_RC" = 2 ] && grep -q -- "--pem-dir and --pfx-file hold one certificate" "$T_ERR" &&
+	[ -z "$(ls -A "$CF_TMP/pem")" ] &&
+	t_pass "--from with --pem-dir: refused, nothing written (exit 2)" ||
+	t_fail "--from with --pem-dir: refused" "rc $T_RC $(head -c 300 "$T_ERR")"
 t_expect_fail "--from with -d" fp_run issue --from "$CF_TMP/ok.txt" -d x.bulk.test
 [ "$T_RC" = 2 ] && t_pass "--from with -d: exit 2" || t_fail "--from with -d: exit 2" "$T_RC"
 t_done
