@@ -1562,6 +1562,8 @@ bulk_run(struct cf_cli *cli, struct issue_cli *c, struct bulk *b)
 	struct cf_err err = { 0 };
 	int ret;
 
+	if (b->n == 0)
+		return CF_EXIT_OK; /* every site skipped: nothing to do */
 	if (c->spec.validation.method == CF_VAL_DNS01 &&
 	    c->spec.validation.dns_provider == CF_DNS_MANUAL && !c->dry_run) {
 		cf_err_set(&err, CF_ERR_USAGE, "dns-01 manual mode needs a person "
