@@ -20,6 +20,9 @@ die() {
 
 [ -x "$CF" ] || die "$CF is not built (run: make)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (package time; scripts/install-deps.sh)"
+# BENCH_SECTIONS: which parts to run (default all of: single scan outage
+# bulk peers).
+want() { [[ " ${BENCH_SECTIONS:-single scan outage bulk peers} " == *" $1 "* ]]; }
 pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=1 ||
 	die "Pebble did not start"
 export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
@@ -63,6 +66,7 @@ function endpoint(path) {
 # Table rows follow the order of an issuance.
 flow_order="directory newNonce newAccount account newOrder authorization challenge order finalize certificate"
 
+if want single; then
 : >"$CF_TMP/times"
 measure "account register" register account register --agree-tos
 cp "$PEBBLE_LOG" "$CF_TMP/pebble.after-register"
@@ -122,6 +126,8 @@ if [ ! -s "$CF_TMP/cf.counts" ]; then
 	echo "(certferry -v printed no \"http: METHOD URL -> STATUS (N ms)\" lines.)"
 fi
 
+fi # single
+
 # ---------------------------------------------------------------------------
 # Scale (issue 13): the renewal scan, a CA outage, bulk issuance, and the
 # peers that Debian packages.  Sizes: BENCH_DEFS (10000), BENCH_OUTAGE
@@ -129,6 +135,7 @@ fi
 # Peers are installed here (apt-get, as root) unless BENCH_NO_INSTALL=1;
 # a peer that is missing is skipped and named.
 
+if want scan || want outage; then
 GEN="$BUILD/tools/gendefs"
 [ -x "$GEN" ] || die "$GEN is not built (run: make build-tests)"
 
@@ -149,7 +156,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 : >"$pem/chain.pem"
 cp "$pem/cert.pem" "$pem/fullchain.pem"
 dead=$(cf_freeports 1)
+fi
 
+if want scan; then
 defs=${BENCH_DEFS:-10000}
 echo
 echo "## Renewal scan: $defs definitions, nothing due"
@@ -179,6 +188,9 @@ tmeasure "list, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" list
 tmeasure "list --json, $defs definitions" "$CF" --state-dir "$CF_TMP/scan" list --json
 rm -rf "$CF_TMP/scan" "$CF_TMP/scanstores"
 
+fi # scan
+
+if want outage; then
 outage=${BENCH_OUTAGE:-2000}
 echo
 echo "## CA outage: $outage definitions, renewal information due, CA refusing connections"
@@ -191,40 +203,63 @@ tmeasure "renew (10 due), CA unreachable" "$CF" --state-dir "$CF_TMP/outage" \
 	--ca-bundle "$pem/cert.pem" renew
 rm -rf "$CF_TMP/outage"
 
-# ---- bulk issuance with Pebble's realistic validation delays (0-15 s)
-bulk=${BENCH_BULK:-20}
-pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=0 ||
-	die "Pebble (with validation delays) did not start"
-export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-BS="$CF_TMP/bulk"
-B=("$CF" --state-dir "$BS" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA")
-"${B[@]}" account register --agree-tos >/dev/null 2>&1 || die "bulk: register failed"
-t0=$(date +%s.%N)
-for i in $(seq 1 "$bulk"); do
-	"${B[@]}" issue -d "b$i.bulk.test" --http-port "$HTTP01_PORT" \
-		--http-address 127.0.0.1 >/dev/null 2>&1 || die "bulk: issue b$i failed"
-done
-t1=$(date +%s.%N)
-tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
-ago=$(date -u -d '-89 days' +%Y-%m-%dT%H:%M:%SZ)
-for f in "$BS"/renewals/*.json; do
-	jq --arg t "$tomorrow" --arg b "$ago" \
-		'.current.not_after = $t | .current.not_before = $b' "$f" >"$f.tmp" &&
-		mv "$f.tmp" "$f"
-done
-t2=$(date +%s.%N)
-"${B[@]}" renew --jobs 32 --per-ca 32 >"$CF_TMP/bulk.out" 2>&1 || true
-t3=$(date +%s.%N)
-echo
-echo "## Bulk: $bulk certificates, Pebble's validation delays (PEBBLE_VA_NOSLEEP unset)"
-echo
-echo "| run | wall time | per certificate |"
-echo "| --- | ---: | ---: |"
-awk -v a="$t0" -v b="$t1" -v n="$bulk" 'BEGIN { printf "| one after another (issue x %d) | %.1f s | %.2f s |\n", n, b - a, (b - a) / n }'
-awk -v a="$t2" -v b="$t3" -v n="$bulk" 'BEGIN { printf "| renew --jobs 32 --per-ca 32 | %.1f s | %.2f s |\n", b - a, (b - a) / n }'
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "\nSpeed-up: %.1fx.  ", (b - a) / (d - c) }'
-echo "$(tail -n 1 "$CF_TMP/bulk.out")"
+fi # outage
 
+# ---- bulk issuance with Pebble's realistic validation delays (0-15 s)
+# BENCH_BULK certificates at once (issue --from FILE --jobs BENCH_JOBS
+# --per-ca BENCH_JOBS), then renewed the same way; serial: a sample of
+# BENCH_BULK_SERIAL issues one after another, extrapolated to BENCH_BULK
+# (the serial time is linear in the count: each issue waits for its own
+# validation).
+bulk_bench() {
+	local bulk=${BENCH_BULK:-100} serial=${BENCH_BULK_SERIAL:-10} jobs=${BENCH_JOBS:-32}
+	local t0 t1 t2 t3 t4 t5 i
+	pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP= ||
+		die "Pebble (with validation delays) did not start"
+	export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
+	BS="$CF_TMP/bulk"
+	B=("$CF" --state-dir "$BS" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA")
+	"${B[@]}" account register --agree-tos >/dev/null 2>&1 || die "bulk: register failed"
+	t0=$(date +%s.%N)
+	for i in $(seq 1 "$serial"); do
+		"${B[@]}" issue -d "s$i.bulk.test" --http-port "$HTTP01_PORT" \
+			--http-address 127.0.0.1 >/dev/null 2>&1 || die "bulk: issue s$i failed"
+	done
+	t1=$(date +%s.%N)
+	for i in $(seq 1 "$bulk"); do echo "b$i.bulk.test"; done >"$CF_TMP/bulk.txt"
+	t2=$(date +%s.%N)
+	"${B[@]}" issue --from "$CF_TMP/bulk.txt" --jobs "$jobs" --per-ca "$jobs" \
+		--http-port "$HTTP01_PORT" --http-address 127.0.0.1 >"$CF_TMP/bulk.issue" 2>&1 || true
+	t3=$(date +%s.%N)
+	tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+	ago=$(date -u -d '-89 days' +%Y-%m-%dT%H:%M:%SZ)
+	for f in "$BS"/renewals/b*.json; do
+		jq --arg t "$tomorrow" --arg b "$ago" \
+			'.current.not_after = $t | .current.not_before = $b' "$f" >"$f.tmp" &&
+			mv "$f.tmp" "$f"
+	done
+	t4=$(date +%s.%N)
+	"${B[@]}" renew --jobs "$jobs" --per-ca "$jobs" >"$CF_TMP/bulk.out" 2>&1 || true
+	t5=$(date +%s.%N)
+	echo
+	echo "## Bulk: $bulk certificates, Pebble's validation delays (PEBBLE_VA_NOSLEEP unset)"
+	echo
+	echo "| run | wall time | per certificate |"
+	echo "| --- | ---: | ---: |"
+	awk -v a="$t0" -v b="$t1" -v n="$serial" -v m="$bulk" 'BEGIN {
+		printf "| one after another: %d issues measured | %.1f s | %.2f s |\n", n, b - a, (b - a) / n
+		printf "| one after another: %d, extrapolated (%d x the per-certificate time) | %.1f s | |\n", m, m, (b - a) / n * m }'
+	awk -v a="$t2" -v b="$t3" -v n="$bulk" -v j="$jobs" 'BEGIN { printf "| issue --from FILE --jobs %d --per-ca %d | %.1f s | %.2f s |\n", j, j, b - a, (b - a) / n }'
+	awk -v a="$t4" -v b="$t5" -v n="$bulk" -v j="$jobs" 'BEGIN { printf "| renew --jobs %d --per-ca %d | %.1f s | %.2f s |\n", j, j, b - a, (b - a) / n }'
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$serial" -v m="$bulk" \
+		'BEGIN { printf "\nSpeed-up of issue --from over one after another: %.1fx.  ", (b - a) / n * m / (d - c) }'
+	echo "$(tail -n 1 "$CF_TMP/bulk.issue"); $(tail -n 1 "$CF_TMP/bulk.out")"
+}
+if want bulk; then
+	bulk_bench
+fi
+
+if want peers; then
 # ---- peers (Debian packages), same Pebble without delays
 peers=(lego certbot uacme dehydrated acme-tiny)
 missing=()
@@ -297,3 +332,4 @@ echo
 echo "(not-scripted: uacme, dehydrated and acme-tiny need a web server or a"
 echo "hook for http-01, and acme-tiny has no EAB, which this Pebble requires:"
 echo "their runs are not written yet.)"
+fi # peers

@@ -222,11 +222,26 @@ json_t *cf_acme_authz_challenge(const struct cf_acme_authz *z, const char *type)
 cf_rc cf_acme_challenge_respond(struct cf_acme *a, json_t *challenge,
 				struct cf_err *err) CF_MUST_CHECK;
 
+/* cf_acme_challenge_respond, keeping what the CA answered: the challenge
+ * already "valid" (its authorization is then valid: no poll needed) and
+ * its Retry-After (-1: none). */
+struct cf_acme_chall_answer {
+	int valid;
+	long retry_after_s;
+};
+cf_rc cf_acme_challenge_answer(struct cf_acme *a, json_t *challenge,
+			       struct cf_acme_chall_answer *ans,
+			       struct cf_err *err) CF_MUST_CHECK;
+
 /* Poll an authorization until it is no longer pending/processing, honouring
  * Retry-After within the run's wait budget; invalid → CF_ERR_ACME with the
  * challenge's error. */
 cf_rc cf_acme_authz_wait(struct cf_acme *a, const char *url,
 			 struct cf_err *err) CF_MUST_CHECK;
+/* cf_acme_authz_wait whose first wait is ra_s seconds (the Retry-After of
+ * the challenge's answer) when ra_s >= 0. */
+cf_rc cf_acme_authz_wait_after(struct cf_acme *a, const char *url, long ra_s,
+			       struct cf_err *err) CF_MUST_CHECK;
 
 /* Poll an order until its status is one of "ready", "valid", "invalid".
  * CF_ERR_PENDING when the budget ends first (message says until when);

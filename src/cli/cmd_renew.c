@@ -195,8 +195,53 @@ notify_run(struct cf_cli *cli, const struct cf_state *st,
 	free(ni);
 }
 
-int
-cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
+/* One option of renew into o (--name into only); 0 done, -1 bad usage
+ * (said), 1 --help (printed). */
+static int
+renew_opt(int ch, struct cf_renew_opts *o, const char **only, size_t *nonly)
+{
+	long l;
+
+	switch (ch) {
+	case 'n':
+		only[(*nonly)++] = optarg;
+		return 0;
+	case 'f':
+		o->force = 1;
+		return 0;
+	case 'b':
+		if (long_arg("--renew-before", optarg, CF_RENEW_BEFORE_DAYS_MIN,
+			     CF_RENEW_BEFORE_DAYS_MAX, &l) != 0)
+			return -1;
+		o->renew_before_days = l;
+		return 0;
+	case 'j':
+	case 'P':
+		if (long_arg(ch == 'j' ? "--jobs" : "--per-ca", optarg, 1,
+			     RENEW_MAX_JOBS, &l) != 0)
+			return -1;
+		*(ch == 'j' ? &o->jobs : &o->per_ca) = (int)l;
+		return 0;
+	case 'w':
+		if (long_arg("--wait", optarg, 0, 7L * 86400, &l) != 0)
+			return -1;
+		o->wait_s = l == 0 ? -1 : l;
+		return 0;
+	case 'D':
+		o->dry_run = 1;
+		return 0;
+	case 'h':
+		renew_usage(stdout);
+		return 1;
+	default:
+		fprintf(stderr, "error: bad option: see 'certferry renew --help'\n");
+		return -1;
+	}
+}
+
+static int
+renew_args(int argc, char **argv, struct cf_renew_opts *o, const char **only,
+	   size_t *nonly)
 {
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -209,69 +254,106 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		if ((r = renew_opt(ch, o, only, nonly)) != 0)
+			return r;
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* The definitions to renew: every one, or those of --name (each must
+ * exist). */
+static cf_rc
+select_items(char **all, size_t nall, const char **only, size_t nonly,
+	     const char **items, size_t *n, struct cf_err *err)
+{
+	*n = 0;
+	if (nonly == 0) {
+		for (size_t i = 0; i < nall; i++)
+			items[(*n)++] = all[i];
+		return CF_OK;
+	}
+	for (size_t i = 0; i < nonly; i++) {
+		size_t k;
+		for (k = 0; k < nall; k++)
+			if (strcmp(all[k], only[i]) == 0)
+				break;
+		if (k == nall)
+			return cf_err_set(err, CF_ERR_NOTFOUND,
+					  "no renewal definition for '%s' (see "
+					  "'certferry list')", only[i]);
+		items[(*n)++] = all[k];
+	}
+	return CF_OK;
+}
+
+/* The summary line; the exit status of the run. */
+static int
+renew_summary(const size_t *count, int dry_run)
+{
+	printf("renew: %zu renewed, %zu failed, %zu pending, %zu not due, "
+	       "%zu repaired, %zu locked%s\n", count[CF_RENEW_OK],
+	       count[CF_RENEW_FAILED],
+	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
+	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
+	       count[CF_RENEW_REPAIRED], count[CF_RENEW_LOCKED],
+	       dry_run ? " (dry run)" : "");
+	return count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
+	       count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
+}
+
+/* Renew items[0..n) and report; not with --dry-run: the run is marked
+ * and notifications are sent. */
+static int
+renew_items(struct cf_cli *cli, struct cf_state *st,
+	    const struct cf_renew_opts *o, const char **items, size_t n,
+	    struct renew_out *ro)
+{
+	struct cf_err err = { 0 };
+	struct cf_notify_conf nc;
+	int ret;
+
+	if (!o->dry_run) {
+		cf_cli_mark_run(st->root, o->now, 0);
+		if (cli->settings != NULL) {
+			cf_settings_notify(cli->settings, &nc);
+			ro->keep_notes = cf_notify_configured(&nc);
+		}
+	}
+	if (cf_renew_run(st, o, items, n, print_item, ro, &err) != CF_OK)
+		return cf_cli_fail(&err);
+	ret = renew_summary(ro->count, o->dry_run);
+	if (!o->dry_run)
+		notify_run(cli, st, ro, o->now);
+	return ret;
+}
+
+int
+cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
+{
 	struct cf_renew_opts o;
 	struct cf_state st = { 0 };
 	struct cf_err err = { 0 };
-	const char **items = NULL;
-	char **all = NULL, **only = NULL;
+	const char **items = NULL, **only = NULL;
+	char **all = NULL;
 	size_t nall = 0, nonly = 0, n = 0;
 	struct renew_out ro;
-	size_t *count = ro.count;
-	long l;
-	int ch, ret = CF_EXIT_OK;
+	int r, ret = CF_EXIT_OK;
 
 	memset(&o, 0, sizeof(o));
 	memset(&ro, 0, sizeof(ro));
 	o.jobs = 4;
 	if ((only = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
 		return CF_EXIT_FAIL;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			only[nonly++] = optarg;
-			break;
-		case 'f':
-			o.force = 1;
-			break;
-		case 'b':
-			if (long_arg("--renew-before", optarg,
-				     CF_RENEW_BEFORE_DAYS_MIN,
-				     CF_RENEW_BEFORE_DAYS_MAX, &l) != 0)
-				goto usage;
-			o.renew_before_days = l;
-			break;
-		case 'j':
-			if (long_arg("--jobs", optarg, 1, RENEW_MAX_JOBS, &l) != 0)
-				goto usage;
-			o.jobs = (int)l;
-			break;
-		case 'P':
-			if (long_arg("--per-ca", optarg, 1, RENEW_MAX_JOBS, &l) != 0)
-				goto usage;
-			o.per_ca = (int)l;
-			break;
-		case 'w':
-			if (long_arg("--wait", optarg, 0, 7L * 86400, &l) != 0)
-				goto usage;
-			o.wait_s = l == 0 ? -1 : l;
-			break;
-		case 'D':
-			o.dry_run = 1;
-			break;
-		case 'h':
-			renew_usage(stdout);
-			free(only);
-			return CF_EXIT_OK;
-		default:
-			fprintf(stderr, "error: bad option: see 'certferry renew "
-				"--help'\n");
-			goto usage;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
-		goto usage;
+	if ((r = renew_args(argc, argv, &o, only, &nonly)) != 0) {
+		free(only);
+		return r > 0 ? CF_EXIT_OK : CF_EXIT_USAGE;
 	}
 	o.ca_bundle = cli->ca_bundle;
 	o.allow_cross_origin = cli->allow_cross_origin;
@@ -286,54 +368,14 @@ cf_cmd_renew(struct cf_cli *cli, int argc, char **argv)
 		ret = CF_EXIT_FAIL;
 		goto out;
 	}
-	if (nonly > 0) {
-		for (size_t i = 0; i < nonly; i++) {
-			size_t k;
-			for (k = 0; k < nall; k++)
-				if (strcmp(all[k], only[i]) == 0)
-					break;
-			if (k == nall) {
-				cf_err_set(&err, CF_ERR_NOTFOUND,
-					   "no renewal definition for '%s' (see "
-					   "'certferry list')", only[i]);
-				ret = cf_cli_fail(&err);
-				goto out;
-			}
-			items[n++] = all[k];
-		}
-	} else {
-		for (size_t i = 0; i < nall; i++)
-			items[n++] = all[i];
-	}
-	if (n == 0) {
-		printf("nothing to renew: no renewal definitions in %s\n", st.root);
-		goto out;
-	}
-	if (!o.dry_run) {
-		struct cf_notify_conf nc;
-		cf_cli_mark_run(st.root, o.now, 0);
-		if (cli->settings != NULL) {
-			cf_settings_notify(cli->settings, &nc);
-			ro.keep_notes = cf_notify_configured(&nc);
-		}
-	}
-	if (cf_renew_run(&st, &o, items, n, print_item, &ro, &err) != CF_OK) {
+	if (select_items(all, nall, only, nonly, items, &n, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	printf("renew: %zu renewed, %zu failed, %zu pending, %zu not due, "
-	       "%zu repaired, %zu locked%s\n", count[CF_RENEW_OK],
-	       count[CF_RENEW_FAILED],
-	       count[CF_RENEW_PENDING], count[CF_RENEW_NOT_DUE] +
-	       count[CF_RENEW_DUE] + count[CF_RENEW_INACTIVE],
-	       count[CF_RENEW_REPAIRED], count[CF_RENEW_LOCKED], o.dry_run ? " (dry run)" : "");
-	if (!o.dry_run)
-		notify_run(cli, &st, &ro, o.now);
-	ret = count[CF_RENEW_FAILED] ? CF_EXIT_FAIL :
-	      count[CF_RENEW_PENDING] ? CF_EXIT_PENDING : CF_EXIT_OK;
-	goto out;
-usage:
-	ret = CF_EXIT_USAGE;
+	if (n == 0)
+		printf("nothing to renew: no renewal definitions in %s\n", st.root);
+	else
+		ret = renew_items(cli, &st, &o, items, n, &ro);
 out:
 	for (size_t i = 0; i < nall; i++)
 		free(all[i]);

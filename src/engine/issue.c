@@ -38,6 +38,7 @@ struct pending {
 	char *keyauth;                 /* secret-ish */
 	struct cf_challenge_task task;
 	int presented;
+	struct cf_acme_chall_answer answer; /* the CA's answer to it */
 };
 
 static void
@@ -68,10 +69,116 @@ offered_types(const struct cf_acme_authz *z, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* Fetch one authorization of the order and check it against the names;
+ * one that is valid already needs nothing (*need 0). */
+static cf_rc
+fetch_authz(struct cf_engine *e, const char *url,
+	    const struct cf_issue_opts *io, unsigned char *seen,
+	    struct pending *q, int *need, struct cf_err *err)
+{
+	cf_rc rc;
+
+	*need = 0;
+	if ((rc = cf_acme_get_authz(e->acme, url, &q->authz, err)) != CF_OK)
+		return rc;
+	if ((rc = cf_acme_authz_check(&q->authz, io->names, io->nnames, seen,
+				      err)) != CF_OK) {
+		/* Final: resuming this order would meet it again. */
+		cf_acme_authz_free(&q->authz);
+		cf_saved_order_remove(e->state, io->spec->name);
+		return rc;
+	}
+	if (strcmp(q->authz.status, "valid") == 0) {
+		cf_info("%s: already validated at the CA, no challenge needed",
+			q->authz.identifier);
+		cf_acme_authz_free(&q->authz);
+		return CF_OK;
+	}
+	if (strcmp(q->authz.status, "pending") != 0) {
+		rc = cf_err_set(err, CF_ERR_ACME,
+				"authorization for %s is %s at the CA",
+				q->authz.identifier, q->authz.status);
+		cf_acme_authz_free(&q->authz);
+		return rc;
+	}
+	*need = 1;
+	return CF_OK;
+}
+
+/* The challenge of q that v answers, and its task. */
+static cf_rc
+challenge_task(struct cf_engine *e, struct cf_validator *v, struct pending *q,
+	       struct cf_err *err)
+{
+	char offered[256];
+	const char *token;
+	cf_rc rc;
+
+	if (v == NULL || v->challenge_type == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "%s needs validation but no validation method "
+				  "is configured", q->authz.identifier);
+	if ((q->chall = cf_acme_authz_challenge(&q->authz, v->challenge_type)) ==
+	    NULL) {
+		offered_types(&q->authz, offered, sizeof(offered));
+		return cf_err_set(err, CF_ERR_ACME,
+				  "the CA offers no %s challenge for %s "
+				  "(offered: %s): choose another --validation",
+				  v->challenge_type, q->authz.identifier, offered);
+	}
+	token = json_string_value(json_object_get(q->chall, "token"));
+	q->task.identifier = q->authz.identifier;
+	q->task.wildcard = q->authz.wildcard;
+	q->task.type = v->challenge_type;
+	q->task.token = token;
+	if ((rc = cf_key_authorization(token, e->thumbprint, &q->keyauth, err)) !=
+	    CF_OK)
+		return rc;
+	q->task.key_authorization = q->keyauth;
+	return CF_OK;
+}
+
+/* Present every proof, then answer every challenge (so the CA validates
+ * the names of the order in parallel), then wait for each authorization
+ * that the CA's answer did not already say is valid. */
+static cf_rc
+present_and_answer(struct cf_engine *e, struct cf_validator *v,
+		   struct pending *p, size_t n, size_t *answered,
+		   struct cf_err *err)
+{
+	cf_rc rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = v->present(v->ctx, &p[i].task, err)) != CF_OK)
+			return cf_err_wrap(err, "%s", p[i].task.identifier);
+		p[i].presented = 1;
+	}
+	if (v->ready != NULL && (rc = v->ready(v->ctx, err)) != CF_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = cf_acme_challenge_answer(e->acme, p[i].chall,
+						   &p[i].answer, err)) != CF_OK)
+			return cf_err_wrap(err, "%s challenge for %s",
+					   v->challenge_type,
+					   p[i].task.identifier);
+		(*answered)++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!p[i].answer.valid &&
+		    (rc = cf_acme_authz_wait_after(e->acme, p[i].authz.url,
+						   p[i].answer.retry_after_s,
+						   err)) != CF_OK)
+			return rc;
+	cf_info("validated %zu name%s with %s", n, n == 1 ? "" : "s",
+		v->challenge_type);
+	return CF_OK;
+}
+
 /*
- * Solve every authorization of the order together: present all proofs,
- * then answer all challenges, then poll; clean every proof up at the end,
- * also on failure.
+ * Solve every authorization of the order together: check every
+ * authorization against the names before any proof is presented, present
+ * all proofs, answer all challenges, then poll; clean every proof up at
+ * the end, also on failure.
  */
 static cf_rc
 solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
@@ -81,7 +188,7 @@ solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
 	struct pending *p;
 	unsigned char *seen;
 	size_t n = 0;
-	char offered[256];
+	int need;
 	cf_rc rc = CF_OK;
 
 	*answered = 0;
@@ -92,86 +199,13 @@ solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
 		free(seen);
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
-	/* Every authorization is fetched and checked against the order's
-	 * names before any proof is presented. */
-	for (size_t i = 0; i < o->nauthz; i++) {
-		struct pending *q = &p[n];
-		if ((rc = cf_acme_get_authz(e->acme, o->authz_urls[i], &q->authz,
-					    err)) != CF_OK)
-			goto out;
-		if ((rc = cf_acme_authz_check(&q->authz, io->names, io->nnames,
-					      seen, err)) != CF_OK) {
-			/* Final: resuming this order would meet it again. */
-			cf_acme_authz_free(&q->authz);
-			cf_saved_order_remove(e->state, io->spec->name);
-			goto out;
-		}
-		if (strcmp(q->authz.status, "valid") == 0) {
-			cf_info("%s: already validated at the CA, no challenge "
-				"needed", q->authz.identifier);
-			cf_acme_authz_free(&q->authz);
-			continue;
-		}
-		if (strcmp(q->authz.status, "pending") != 0) {
-			rc = cf_err_set(err, CF_ERR_ACME,
-					"authorization for %s is %s at the CA",
-					q->authz.identifier, q->authz.status);
-			cf_acme_authz_free(&q->authz);
-			goto out;
-		}
-		n++;
-		if (v == NULL || v->challenge_type == NULL) {
-			rc = cf_err_set(err, CF_ERR_USAGE,
-					"%s needs validation but no validation "
-					"method is configured", q->authz.identifier);
-			goto out;
-		}
-		q->chall = cf_acme_authz_challenge(&q->authz, v->challenge_type);
-		if (q->chall == NULL) {
-			offered_types(&q->authz, offered, sizeof(offered));
-			rc = cf_err_set(err, CF_ERR_ACME,
-					"the CA offers no %s challenge for %s "
-					"(offered: %s): choose another --validation",
-					v->challenge_type, q->authz.identifier, offered);
-			goto out;
-		}
-		if ((rc = cf_key_authorization(
-			     json_string_value(json_object_get(q->chall, "token")),
-			     e->thumbprint, &q->keyauth, err)) != CF_OK)
-			goto out;
-		q->task.identifier = q->authz.identifier;
-		q->task.wildcard = q->authz.wildcard;
-		q->task.type = v->challenge_type;
-		q->task.token = json_string_value(json_object_get(q->chall, "token"));
-		q->task.key_authorization = q->keyauth;
+	for (size_t i = 0; i < o->nauthz && rc == CF_OK; i++) {
+		if ((rc = fetch_authz(e, o->authz_urls[i], io, seen, &p[n], &need,
+				      err)) == CF_OK && need)
+			rc = challenge_task(e, v, &p[n++], err);
 	}
-	if (n == 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if ((rc = v->present(v->ctx, &p[i].task, err)) != CF_OK) {
-			cf_err_wrap(err, "%s", p[i].task.identifier);
-			goto out;
-		}
-		p[i].presented = 1;
-	}
-	if (v->ready != NULL && (rc = v->ready(v->ctx, err)) != CF_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if ((rc = cf_acme_challenge_respond(e->acme, p[i].chall, err)) !=
-		    CF_OK) {
-			cf_err_wrap(err, "%s challenge for %s", v->challenge_type,
-				    p[i].task.identifier);
-			goto out;
-		}
-		(*answered)++;
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((rc = cf_acme_authz_wait(e->acme, p[i].authz.url, err)) !=
-		    CF_OK)
-			goto out;
-	cf_info("validated %zu name%s with %s", n, n == 1 ? "" : "s",
-		v->challenge_type);
-out:
+	if (rc == CF_OK && n > 0)
+		rc = present_and_answer(e, v, p, n, answered, err);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].presented && v->cleanup != NULL)
 			v->cleanup(v->ctx, &p[i].task);
@@ -297,44 +331,53 @@ out:
 	return rc;
 }
 
-/* Download and check the chain, then store it with its key. */
+/* The certificate chain the CA issued (the preferred one when asked):
+ * *pem the full chain, *leaf and *chain its parts. */
 static cf_rc
-download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
-		   struct cf_acme_order *ord, EVP_PKEY *key,
-		   const struct cf_saved_order *so, struct cf_issue_result *res,
-		   struct cf_err *err)
+fetch_chain(struct cf_engine *e, const struct cf_issue_opts *o,
+	    const struct cf_acme_order *ord, char **pem, size_t *len,
+	    char **leaf, char **chain, struct cf_issue_result *res,
+	    struct cf_err *err)
 {
-	struct cf_csr_info csr;
-	char *pem = NULL, *leaf = NULL, *chain = NULL, *kpem = NULL;
 	char **alts = NULL;
-	size_t len = 0, klen = 0, nalts = 0;
-	const char *name = o->spec->name;
-	struct cf_cert_files f;
-	struct cf_cert_bundle b;
-	struct cf_cert_info ci;
+	size_t nalts = 0;
 	cf_rc rc;
 
-	memset(&ci, 0, sizeof(ci));
-	memset(&csr, 0, sizeof(csr));
-	if ((rc = cf_acme_download_alt(e->acme, ord->certificate, &pem, &len,
+	if ((rc = cf_acme_download_alt(e->acme, ord->certificate, pem, len,
 				       &alts, &nalts, err)) != CF_OK)
-		goto out;
-	if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) != CF_OK) {
+		return rc;
+	if ((rc = cf_pem_split_chain(*pem, *len, leaf, chain, err)) != CF_OK) {
 		cf_err_wrap(err, "certificate from the CA");
 		goto out;
 	}
-	if ((rc = choose_chain(e, o, &pem, &len, leaf, alts, nalts, res, err)) !=
+	if ((rc = choose_chain(e, o, pem, len, *leaf, alts, nalts, res, err)) !=
 	    CF_OK)
 		goto out;
 	if (res->chain_selected != 0) {
-		free(leaf);
-		free(chain);
-		leaf = chain = NULL;
-		if ((rc = cf_pem_split_chain(pem, len, &leaf, &chain, err)) !=
-		    CF_OK)
-			goto out;
+		free(*leaf);
+		free(*chain);
+		*leaf = *chain = NULL;
+		rc = cf_pem_split_chain(*pem, *len, leaf, chain, err);
 	}
-	/* Without the key (issue --csr alone), the CSR's public key. */
+out:
+	while (nalts > 0)
+		free(alts[--nalts]);
+	free(alts);
+	return rc;
+}
+
+/* The leaf is for our key (without the key, issue --csr alone: the
+ * CSR's) and names exactly what was ordered; ci gets its details.  A leaf
+ * that is not forgets the saved order. */
+static cf_rc
+check_leaf(struct cf_engine *e, const struct cf_issue_opts *o, EVP_PKEY *key,
+	   const struct cf_saved_order *so, const char *leaf,
+	   struct cf_cert_info *ci, struct cf_err *err)
+{
+	struct cf_csr_info csr;
+	cf_rc rc;
+
+	memset(&csr, 0, sizeof(csr));
 	if (key == NULL &&
 	    (rc = cf_csr_parse((const char *)so->csr, so->csr_len, &csr, err)) !=
 		    CF_OK)
@@ -343,37 +386,77 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 		rc = cf_err_set(err, CF_ERR_PROTO,
 				"the CA returned a certificate for another key; "
 				"nothing was installed");
-		cf_saved_order_remove(e->state, name);
+		cf_saved_order_remove(e->state, o->spec->name);
 		goto out;
 	}
-	if ((rc = cf_cert_info_from_pem(leaf, strlen(leaf), &ci, err)) != CF_OK)
+	if ((rc = cf_cert_info_from_pem(leaf, strlen(leaf), ci, err)) != CF_OK)
 		goto out;
-	if ((rc = leaf_names_check(&ci, o, err)) != CF_OK) {
-		cf_saved_order_remove(e->state, name);
-		goto out;
-	}
+	if ((rc = leaf_names_check(ci, o, err)) != CF_OK)
+		cf_saved_order_remove(e->state, o->spec->name);
+out:
+	cf_csr_info_free(&csr);
+	return rc;
+}
+
+/* Store key and chain in the state folder; res takes the details. */
+static cf_rc
+store_cert(struct cf_engine *e, const char *name, EVP_PKEY *key,
+	   const char *leaf, const char *chain, const char *pem,
+	   struct cf_cert_info *ci, struct cf_issue_result *res,
+	   struct cf_err *err)
+{
+	struct cf_cert_files f;
+	char *kpem = NULL;
+	size_t klen = 0;
+	cf_rc rc;
+
 	if (key != NULL && (rc = cf_key_to_pem(key, &kpem, &klen, err)) != CF_OK)
-		goto out;
+		return rc;
 	f.key_pem = kpem;
 	f.key_len = klen;
 	f.cert_pem = leaf;
 	f.chain_pem = chain;
 	f.fullchain_pem = pem;
-	if ((rc = cf_state_cert_install(e->state, name, &f, err)) != CF_OK)
-		goto out;
-	if ((rc = cf_state_cert_path(e->state, name, "", &res->cert_path,
-				     err)) != CF_OK)
-		goto out;
+	rc = cf_state_cert_install(e->state, name, &f, err);
+	if (kpem)
+		OPENSSL_clear_free(kpem, klen);
+	if (rc != CF_OK ||
+	    (rc = cf_state_cert_path(e->state, name, "", &res->cert_path, err)) !=
+		    CF_OK)
+		return rc;
 	res->cert_path[strlen(res->cert_path) - 1] = '\0'; /* drop the '/' */
-	res->serial = ci.serial_hex;
-	res->issuer = ci.issuer;
-	ci.serial_hex = ci.issuer = NULL;
-	res->not_before = ci.not_before;
-	res->not_after = ci.not_after;
-	snprintf(res->key_desc, sizeof(res->key_desc), "%s", ci.key_desc);
+	res->serial = ci->serial_hex;
+	res->issuer = ci->issuer;
+	ci->serial_hex = ci->issuer = NULL;
+	res->not_before = ci->not_before;
+	res->not_after = ci->not_after;
+	snprintf(res->key_desc, sizeof(res->key_desc), "%s", ci->key_desc);
 	/* No AKI, no ARI: not an error, the lifetime rule applies then. */
 	if (cf_cert_ari_id(leaf, strlen(leaf), &res->ari_cert_id, NULL) != CF_OK)
 		res->ari_cert_id = NULL;
+	return CF_OK;
+}
+
+/* Download and check the chain, store it with its key, deliver it. */
+static cf_rc
+download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
+		   struct cf_acme_order *ord, EVP_PKEY *key,
+		   const struct cf_saved_order *so, struct cf_issue_result *res,
+		   struct cf_err *err)
+{
+	char *pem = NULL, *leaf = NULL, *chain = NULL;
+	size_t len = 0;
+	struct cf_cert_bundle b;
+	struct cf_cert_info ci;
+	cf_rc rc;
+
+	memset(&ci, 0, sizeof(ci));
+	if ((rc = fetch_chain(e, o, ord, &pem, &len, &leaf, &chain, res,
+			      err)) != CF_OK ||
+	    (rc = check_leaf(e, o, key, so, leaf, &ci, err)) != CF_OK ||
+	    (rc = store_cert(e, o->spec->name, key, leaf, chain, pem, &ci, res,
+			     err)) != CF_OK)
+		goto out;
 	memset(&b, 0, sizeof(b));
 	b.key = key;
 	b.leaf_pem = leaf;
@@ -383,16 +466,10 @@ download_and_store(struct cf_engine *e, const struct cf_issue_opts *o,
 	b.nnames = o->nnames;
 	rc = cf_deliver(e->state, o->spec, &b, &res->delivery, err);
 out:
-	cf_csr_info_free(&csr);
 	cf_cert_info_free(&ci);
-	if (kpem)
-		OPENSSL_clear_free(kpem, klen);
 	free(pem);
 	free(leaf);
 	free(chain);
-	for (size_t i = 0; i < nalts; i++)
-		free(alts[i]);
-	free(alts);
 	return rc;
 }
 
@@ -571,16 +648,129 @@ key_and_csr(struct cf_engine *e, const struct cf_issue_opts *o,
 	return CF_OK;
 }
 
+/* A new order, saved at once: a run cut short resumes this very order. */
+static cf_rc
+new_order(struct cf_engine *e, const struct cf_issue_opts *o,
+	  struct cf_acme_order *ord, struct cf_saved_order *so,
+	  time_t *expires, struct cf_issue_result *res, struct cf_err *err)
+{
+	const char *s;
+	cf_rc rc;
+
+	cf_info("ordering a certificate for %s%s", o->names[0],
+		o->nnames > 1 ? " and more" : "");
+	if ((rc = place_order(e, o, ord, res, err)) != CF_OK ||
+	    (rc = cf_acme_order_check(ord, o->names, o->nnames, err)) != CF_OK)
+		return rc;
+	if ((s = json_string_value(json_object_get(ord->raw, "expires"))))
+		(void)cf_rfc3339_parse(s, expires);
+	so->url = ord->url;
+	so->names = (char **)o->names;
+	so->nnames = o->nnames;
+	so->deadline = *expires;
+	rc = cf_saved_order_save(e->state, o->spec->name, so, err);
+	so->url = NULL;
+	so->names = NULL;
+	so->nnames = 0;
+	if (rc != CF_OK)
+		return rc;
+	if ((so->url = strdup(ord->url)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
+/* Key and CSR are saved BEFORE finalize: after it, the CA may issue at
+ * any moment for exactly this key.  Then finalize. */
+static cf_rc
+finalize_order(struct cf_engine *e, const struct cf_issue_opts *o,
+	       struct cf_acme_order *ord, struct cf_saved_order *so,
+	       time_t expires, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if (so->csr == NULL) {
+		if ((rc = key_and_csr(e, o, &so->key, &so->csr, &so->csr_len,
+				      err)) != CF_OK)
+			return rc;
+		if (so->names == NULL) {
+			so->names = (char **)o->names;
+			so->nnames = o->nnames;
+			so->deadline = expires;
+			rc = cf_saved_order_save(e->state, o->spec->name, so, err);
+			so->names = NULL;
+			so->nnames = 0;
+		} else {
+			rc = cf_saved_order_save(e->state, o->spec->name, so, err);
+		}
+		if (rc != CF_OK)
+			return rc;
+	}
+	return cf_acme_finalize(e->acme, ord, so->csr, so->csr_len, err);
+}
+
+/* Validate (when pending), finalize (when pending or ready). */
+static cf_rc
+validate_and_finalize(struct cf_engine *e, const struct cf_issue_opts *o,
+		      struct cf_acme_order *ord, struct cf_saved_order *so,
+		      time_t expires, struct cf_issue_result *res,
+		      struct cf_err *err)
+{
+	int authz_done = 0;
+	cf_rc rc;
+
+	if (strcmp(ord->status, "pending") == 0) {
+		if ((rc = solve_authorizations(e, ord, o, o->validator,
+					       &res->challenges_answered, err)) !=
+		    CF_OK)
+			return rc;
+		/* Every authorization is valid now, so the order is ready
+		 * (RFC 8555 §7.1.6): finalize without asking.  A CA that is
+		 * slower to notice answers orderNotReady, and cf_acme_finalize
+		 * then waits for "ready" and tries again. */
+		authz_done = 1;
+	}
+	if (strcmp(ord->status, "pending") != 0 &&
+	    strcmp(ord->status, "ready") != 0)
+		return CF_OK;
+	if (!authz_done &&
+	    (rc = cf_acme_order_wait(e->acme, ord, "ready", err)) != CF_OK)
+		return rc;
+	return finalize_order(e, o, ord, so, expires, err);
+}
+
+/* The order is valid (or about to be): install its certificate. */
+static cf_rc
+complete_order(struct cf_engine *e, const struct cf_issue_opts *o,
+	       struct cf_acme_order *ord, struct cf_saved_order *so,
+	       struct cf_issue_result *res, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if ((rc = cf_acme_order_wait(e->acme, ord, "valid", err)) != CF_OK)
+		return rc;
+	if (ord->certificate == NULL)
+		return cf_err_set(err, CF_ERR_PROTO,
+				  "the CA's valid order has no certificate URL");
+	if (so->key == NULL && so->csr == NULL) {
+		cf_saved_order_remove(e->state, o->spec->name);
+		return cf_err_set(err, CF_ERR_IO,
+				  "the order %s is valid but its key was not "
+				  "saved: cannot install it", ord->url);
+	}
+	/* Kept on failure: the next run downloads the same certificate. */
+	if ((rc = download_and_store(e, o, ord, so->key, so, res, err)) == CF_OK)
+		cf_saved_order_remove(e->state, o->spec->name);
+	return rc;
+}
+
 cf_rc
 cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		struct cf_issue_result *res, struct cf_err *err)
 {
 	struct cf_acme_order ord;
 	struct cf_saved_order so;
-	EVP_PKEY *key = NULL;
-	int lockfd = -1, resumed = 0, authz_done = 0;
+	int lockfd = -1, resumed = 0;
 	time_t expires = 0;
-	const char *s;
 	cf_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -594,89 +784,11 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 	if ((rc = resume_order(e, o, &ord, &so, &resumed, err)) != CF_OK)
 		goto out;
 	res->resumed = resumed;
-	if (!resumed) {
-		cf_info("ordering a certificate for %s%s", o->names[0],
-			o->nnames > 1 ? " and more" : "");
-		if ((rc = place_order(e, o, &ord, res, err)) != CF_OK ||
-		    (rc = cf_acme_order_check(&ord, o->names, o->nnames, err)) !=
-			    CF_OK)
-			goto out;
-		/* Saved at once: a run cut short resumes this very order. */
-		if ((s = json_string_value(json_object_get(ord.raw, "expires"))))
-			(void)cf_rfc3339_parse(s, &expires);
-		so.url = ord.url;
-		so.names = (char **)o->names;
-		so.nnames = o->nnames;
-		so.deadline = expires;
-		rc = cf_saved_order_save(e->state, o->spec->name, &so, err);
-		so.url = NULL;
-		so.names = NULL;
-		so.nnames = 0;
-		if (rc != CF_OK)
-			goto out;
-		if ((so.url = strdup(ord.url)) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (strcmp(ord.status, "pending") == 0) {
-		if ((rc = solve_authorizations(e, &ord, o, o->validator,
-					       &res->challenges_answered, err)) !=
+	if ((resumed ||
+	     (rc = new_order(e, o, &ord, &so, &expires, res, err)) == CF_OK) &&
+	    (rc = validate_and_finalize(e, o, &ord, &so, expires, res, err)) ==
 		    CF_OK)
-			goto out;
-		/* Every authorization is valid now, so the order is ready
-		 * (RFC 8555 §7.1.6): finalize without asking.  A CA that is
-		 * slower to notice answers orderNotReady, and cf_acme_finalize
-		 * then waits for "ready" and tries again. */
-		authz_done = 1;
-	}
-	if (strcmp(ord.status, "pending") == 0 || strcmp(ord.status, "ready") == 0) {
-		if (!authz_done &&
-		    (rc = cf_acme_order_wait(e->acme, &ord, "ready", err)) != CF_OK)
-			goto out;
-		if (so.csr == NULL) {
-			/* Key and CSR are saved BEFORE finalize: after it, the
-			 * CA may issue at any moment for exactly this key. */
-			if ((rc = key_and_csr(e, o, &so.key, &so.csr, &so.csr_len,
-					      err)) != CF_OK)
-				goto out;
-			if (so.names == NULL) {
-				so.names = (char **)o->names;
-				so.nnames = o->nnames;
-				so.deadline = expires;
-				rc = cf_saved_order_save(e->state, o->spec->name, &so,
-							 err);
-				so.names = NULL;
-				so.nnames = 0;
-			} else {
-				rc = cf_saved_order_save(e->state, o->spec->name, &so,
-							 err);
-			}
-			if (rc != CF_OK)
-				goto out;
-		}
-		if ((rc = cf_acme_finalize(e->acme, &ord, so.csr, so.csr_len,
-					   err)) != CF_OK)
-			goto out;
-	}
-	if ((rc = cf_acme_order_wait(e->acme, &ord, "valid", err)) != CF_OK)
-		goto out;
-	if (ord.certificate == NULL) {
-		rc = cf_err_set(err, CF_ERR_PROTO,
-				"the CA's valid order has no certificate URL");
-		goto out;
-	}
-	if (so.key == NULL && so.csr == NULL) {
-		rc = cf_err_set(err, CF_ERR_IO,
-				"the order %s is valid but its key was not saved: "
-				"cannot install it", ord.url);
-		cf_saved_order_remove(e->state, o->spec->name);
-		goto out;
-	}
-	key = so.key;
-	/* Kept on failure: the next run downloads the same certificate. */
-	if ((rc = download_and_store(e, o, &ord, key, &so, res, err)) == CF_OK)
-		cf_saved_order_remove(e->state, o->spec->name);
+		rc = complete_order(e, o, &ord, &so, res, err);
 out:
 	if (rc == CF_ERR_ACME && ord.status != NULL &&
 	    strcmp(ord.status, "invalid") == 0)

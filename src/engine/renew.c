@@ -302,12 +302,16 @@ struct shared_validator {
 
 #define RUN_MAX_CAS 64
 
+/* A run: renew (names) or bulk issue (items), one job per index. */
 struct run {
 	struct cf_state *st;
 	const struct cf_renew_opts *o;
-	const char *const *names;
 	size_t n, next;
+	void (*job)(struct run *run, size_t i);
+	const char *const *names;    /* renew */
 	cf_renew_report_fn report;
+	struct cf_bulk_item *items;  /* bulk issue */
+	cf_bulk_report_fn bulk_report;
 	void *report_ctx;
 	pthread_mutex_t mu;          /* next, shared[], cas[] */
 	pthread_mutex_t out_mu;      /* report() */
@@ -597,172 +601,302 @@ out:
 	return done;
 }
 
-static void
-renew_one(struct run *run, struct cf_renew_item *it)
+/* ---- one order of a run (renew or bulk issue) ---- */
+
+/* The ACME options of spec in this run: its CA through the run's one
+ * cf_acme_ca (ao->ca is NULL when there is none to be had: too many CAs;
+ * the order then works alone). */
+static cf_rc
+acme_opts_for(struct run *run, const struct cf_cert_spec *spec,
+	      struct cf_acme_opts *ao, struct cf_err *err)
 {
 	const struct cf_renew_opts *o = run->o;
+
+	memset(ao, 0, sizeof(*ao));
+	ao->directory_url = spec->directory_url;
+	/* The run's --ca-bundle, else the one the certificate was issued with. */
+	ao->http.ca_bundle = o->ca_bundle ? o->ca_bundle : spec->ca_bundle;
+	ao->wait_budget_s = o->wait_s;
+	ao->allow_cross_origin = o->allow_cross_origin;
+	ao->http.timeout_s = o->http_timeout_s;
+	if ((ao->ca = ca_get(run, ao->directory_url, ao->http.ca_bundle,
+			     err)) == NULL &&
+	    err->rc == CF_ERR_NOMEM)
+		return err->rc;
+	cf_err_clear(err);
+	return CF_OK;
+}
+
+/* The account of spec, which must be in the state folder already. */
+static cf_rc
+account_ready(struct cf_engine *e, const struct cf_cert_spec *spec,
+	      struct cf_err *err)
+{
+	int found = 0;
+	cf_rc rc;
+
+	if ((rc = cf_engine_use_account(e, spec->account, err)) != CF_OK ||
+	    (rc = cf_engine_account_load(e, &found, err)) != CF_OK)
+		return rc;
+	if (!found)
+		return cf_err_set(err, CF_ERR_NOTFOUND,
+				  "no account for %s in the state folder",
+				  spec->directory_url);
+	return CF_OK;
+}
+
+/* The validator of one order: the run's shared responder for its
+ * address and port, or its own (webroot, dns-01). */
+struct job_validator {
+	struct cf_validator own;
+	struct shared_validator *sv;
+	int locked;                  /* holds sv->use */
+	struct cf_validator *v;      /* the one to use */
+};
+
+static cf_rc
+validator_take(struct run *run, const struct cf_cert_spec *spec,
+	       struct job_validator *jv, struct cf_err *err)
+{
+	cf_rc rc;
+
+	memset(jv, 0, sizeof(*jv));
+	cf_err_clear(err);
+	if ((jv->sv = shared_get(run, &spec->validation, err)) != NULL) {
+		if (jv->sv->rc != CF_OK) {
+			*err = jv->sv->err;
+			return err->rc;
+		}
+		if (jv->sv->exclusive) {
+			pthread_mutex_lock(&jv->sv->use);
+			jv->locked = 1;
+		}
+		jv->v = &jv->sv->v;
+		return CF_OK;
+	}
+	if (err->rc != CF_OK)
+		return err->rc;
+	if ((rc = cf_spec_validator_for(spec, NULL, NULL, &jv->own, err)) !=
+	    CF_OK)
+		return rc;
+	jv->v = &jv->own;
+	return CF_OK;
+}
+
+static void
+validator_give(struct job_validator *jv)
+{
+	if (jv->locked)
+		pthread_mutex_unlock(&jv->sv->use);
+	cf_validator_destroy(&jv->own);
+	memset(jv, 0, sizeof(*jv));
+}
+
+/* cf_engine_enroll within the CA's limit of orders at once. */
+static cf_rc
+enroll_in_slot(struct cf_engine *e, struct cf_acme_ca *ca,
+	       const struct cf_issue_opts *io, const char *action, time_t now,
+	       struct cf_issue_result *res, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if (ca != NULL)
+		cf_acme_ca_slot_take(ca);
+	rc = cf_engine_enroll(e, io, action, now, res, err);
+	if (ca != NULL)
+		cf_acme_ca_slot_give(ca);
+	return rc;
+}
+
+/* ---- renewing one definition ---- */
+
+struct renewing {
+	struct run *run;
+	struct cf_renew_item *it;
 	struct cf_renewal r;
 	struct cf_engine e;
 	struct cf_acme_opts ao;
 	struct cf_due due;
-	struct cf_issue_opts io;
-	struct cf_issue_result res;
-	struct cf_validator own;
-	struct shared_validator *sv = NULL;
-	const struct cf_acme_directory *dir;
-	struct cf_validator *v = NULL;
-	char **names = NULL;
-	size_t nnames = 0;
-	int lockfd = -1, found = 0, locked_use = 0, changed, opened = 0;
-	int ca_down;
-	struct cf_err down_err = { 0 };
-	cf_rc rc;
+	int opened;                  /* e is open */
+	int changed;                 /* r changed: to be saved */
+};
 
-	memset(&r, 0, sizeof(r));
-	memset(&e, 0, sizeof(e));
-	memset(&own, 0, sizeof(own));
-	memset(&res, 0, sizeof(res));
-	memset(&io, 0, sizeof(io));
-	if (quick_decide(run, it))
-		return;
-	it->outcome = CF_RENEW_FAILED;
-	rc = cf_state_lock(run->st, it->name, &lockfd, &it->err);
+/* Take the name's lock: 0 when the item is decided without it (another
+ * run holds it, or the lock could not be had). */
+static int
+lock_item(struct run *run, struct cf_renew_item *it, int *fd)
+{
+	cf_rc rc = cf_state_lock(run->st, it->name, fd, &it->err);
+
 	if (rc == CF_ERR_LOCKED) {
 		it->outcome = CF_RENEW_LOCKED;
 		snprintf(it->why, sizeof(it->why),
 			 "locked: another certferry run is working on it");
 		cf_err_clear(&it->err);
-		return;
 	}
-	if (rc != CF_OK)
-		return;
-	/* Read under the lock: another run may have just renewed it. */
-	if (cf_renewal_load(run->st, it->name, &r, &it->err) != CF_OK)
-		goto out;
-	if (r.state != CF_REN_ACTIVE) {
+	return rc == CF_OK;
+}
+
+/* Read the definition under the lock (another run may have just renewed
+ * it): 0 when the item is decided (unreadable, inactive). */
+static int
+load_active(struct renewing *w)
+{
+	struct cf_renew_item *it = w->it;
+
+	if (cf_renewal_load(w->run->st, it->name, &w->r, &it->err) != CF_OK)
+		return 0;
+	if (w->r.state != CF_REN_ACTIVE) {
 		it->outcome = CF_RENEW_INACTIVE;
 		snprintf(it->why, sizeof(it->why), "%s",
-			 cf_renewal_state_name(r.state));
-		goto out;
+			 cf_renewal_state_name(w->r.state));
+		return 0;
 	}
-	memset(&ao, 0, sizeof(ao));
-	ao.directory_url = r.spec.directory_url;
-	/* The run's --ca-bundle, else the one the certificate was issued with. */
-	ao.http.ca_bundle = o->ca_bundle ? o->ca_bundle : r.spec.ca_bundle;
-	ao.wait_budget_s = o->wait_s;
-	ao.allow_cross_origin = o->allow_cross_origin;
-	ao.http.timeout_s = o->http_timeout_s;
 	/* The CA is asked only when needed (renewal information due, or an
 	 * order), through the one cf_acme_ca of the run. */
-	if ((ao.ca = ca_get(run, ao.directory_url, ao.http.ca_bundle,
-			    &it->err)) == NULL &&
-	    it->err.rc == CF_ERR_NOMEM)
-		goto out;
-	cf_err_clear(&it->err);
-	changed = 0;
-	if (cf_renewal_ari_check_due(&r, o->now) &&
-	    (ao.ca == NULL || !cf_acme_ca_down(ao.ca, NULL))) {
-		if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
-			goto out;
-		opened = 1;
-		changed = update_ari(&e, &r, o->now);
+	return acme_opts_for(w->run, &w->r.spec, &w->ao, &it->err) == CF_OK;
+}
+
+/* Failures before the order are counted too (backoff, history). */
+static void
+record_failure(struct renewing *w)
+{
+	struct cf_err serr = { 0 };
+	time_t now = w->run->o->now;
+
+	cf_renewal_note_failure(&w->r, now, 0);
+	if (cf_renewal_add_event(&w->r, now, "renew", "failed", NULL, 0,
+				 w->it->err.msg, &serr) != CF_OK ||
+	    cf_renewal_save(w->run->st, &w->r, &serr) != CF_OK)
+		cf_warn("%s: %s", w->it->name, serr.msg);
+}
+
+/* Not due (or --dry-run): check the stores, remember when it is due. */
+static void
+not_due(struct renewing *w)
+{
+	struct run *run = w->run;
+	struct cf_renew_item *it = w->it;
+
+	it->outcome = w->due.due ? CF_RENEW_DUE : CF_RENEW_NOT_DUE;
+	if (!w->due.due && w->r.serial != NULL &&
+	    verify_stores(run, &w->r, it, w->changed) != CF_OK)
+		return;
+	if (run->o->dry_run)
+		return;
+	if (w->due.when != 0)
+		w->r.next_due = w->due.when;
+	if (w->changed && cf_renewal_save(run->st, &w->r, &it->err) != CF_OK)
+		it->outcome = CF_RENEW_FAILED;
+}
+
+/* Is it due, with what the CA says (renewal information) when it can be
+ * asked?  1: order it; 0: the item is decided. */
+static int
+decide(struct renewing *w)
+{
+	const struct cf_renew_opts *o = w->run->o;
+	struct cf_renew_item *it = w->it;
+	struct cf_err down_err = { 0 };
+	int ca_down;
+
+	if (cf_renewal_ari_check_due(&w->r, o->now) &&
+	    (w->ao.ca == NULL || !cf_acme_ca_down(w->ao.ca, NULL))) {
+		if (cf_engine_open(&w->e, w->run->st, &w->ao, &it->err) != CF_OK)
+			return 0;
+		w->opened = 1;
+		w->changed = update_ari(&w->e, &w->r, o->now);
 	}
-	if (follow_iis_sites(run, &r, it, &changed) != CF_OK)
-		goto record_failure;
-	ca_down = ao.ca != NULL && cf_acme_ca_down(ao.ca, &down_err);
-	cf_renewal_due(&r, o->now, o->force, o->renew_before_days, &due);
+	if (follow_iis_sites(w->run, &w->r, it, &w->changed) != CF_OK) {
+		record_failure(w);
+		return 0;
+	}
+	ca_down = w->ao.ca != NULL && cf_acme_ca_down(w->ao.ca, &down_err);
+	cf_renewal_due(&w->r, o->now, o->force, o->renew_before_days, &w->due);
 	snprintf(it->why, sizeof(it->why), "%s%s",
-		 ca_down ? "CA unreachable, checked locally: " : "", due.why);
-	if (due.due && !o->dry_run && ca_down) {
+		 ca_down ? "CA unreachable, checked locally: " : "", w->due.why);
+	if (w->due.due && !o->dry_run && ca_down) {
 		/* Not the certificate's fault: no order, no backoff; the next
 		 * run tries again. */
 		cf_err_set(&it->err, down_err.rc == CF_ERR_NOMEM ? CF_ERR_NET :
 				     down_err.rc,
 			   "due, not ordered: the CA %s was found unreachable or "
 			   "failing earlier in this run (%s); the next run tries "
-			   "again", r.spec.directory_url, down_err.msg);
-		goto out;
+			   "again", w->r.spec.directory_url, down_err.msg);
+		return 0;
 	}
-	if (!due.due || o->dry_run) {
-		it->outcome = due.due ? CF_RENEW_DUE : CF_RENEW_NOT_DUE;
-		if (!due.due && r.serial != NULL &&
-		    verify_stores(run, &r, it, changed) != CF_OK)
-			goto out;
-		if (!o->dry_run) {
-			if (due.when != 0)
-				r.next_due = due.when;
-			if (changed &&
-			    cf_renewal_save(run->st, &r, &it->err) != CF_OK) {
-				it->outcome = CF_RENEW_FAILED;
-				goto out;
-			}
-		}
-		goto out;
+	if (!w->due.due || o->dry_run) {
+		not_due(w);
+		return 0;
 	}
-	if (changed && cf_renewal_save(run->st, &r, &it->err) != CF_OK)
-		goto out;
-	if (!opened) {
-		if (cf_engine_open(&e, run->st, &ao, &it->err) != CF_OK)
-			goto out;
-		opened = 1;
-	}
-	if (cf_engine_use_account(&e, r.spec.account, &it->err) != CF_OK)
-		goto out;
-	cf_info("%s: renewing: %s", it->name, due.why);
-	if (cf_engine_account_load(&e, &found, &it->err) != CF_OK)
-		goto out;
-	if (!found) {
-		cf_err_set(&it->err, CF_ERR_NOTFOUND,
-			   "no account for %s in the state folder",
-			   r.spec.directory_url);
-		goto record_failure;
-	}
-	if (r.spec.validation.method == CF_VAL_DNS01 &&
-	    r.spec.validation.dns_provider == CF_DNS_MANUAL) {
-		cf_err_set(&it->err, CF_ERR_USAGE,
-			   "dns-01 manual mode needs a person: renew it with "
-			   "'certferry issue' (or switch it to rfc2136/script)");
-		goto record_failure;
-	}
+	return !w->changed || cf_renewal_save(w->run->st, &w->r, &it->err) ==
+				      CF_OK;
+}
+
+/* Everything an order needs that is checked locally: the account, a
+ * validator that needs no person, the names as they are today. */
+static cf_rc
+order_ready(struct renewing *w, char ***names, size_t *n)
+{
+	struct cf_renew_item *it = w->it;
+	struct cf_cert_spec *s = &w->r.spec;
+
+	cf_info("%s: renewing: %s", it->name, w->due.why);
+	if (account_ready(&w->e, s, &it->err) != CF_OK)
+		return it->err.rc;
+	if (s->validation.method == CF_VAL_DNS01 &&
+	    s->validation.dns_provider == CF_DNS_MANUAL)
+		return cf_err_set(&it->err, CF_ERR_USAGE,
+				  "dns-01 manual mode needs a person: renew it "
+				  "with 'certferry issue' (or switch it to "
+				  "rfc2136/script)");
 	/* Nothing is ordered that cannot be delivered: the same checks as
 	 * issue's, on the names as they are today. */
-	if (cf_spec_resolve_names(&r.spec, &names, &nnames, &it->err) != CF_OK ||
-	    cf_spec_check(&r.spec, (const char *const *)names, nnames,
-			  &it->err) != CF_OK ||
-	    cf_preflight(&r.spec, NULL, &it->err) != CF_OK)
-		goto record_failure;
-	if ((sv = shared_get(run, &r.spec.validation, &it->err)) != NULL) {
-		if (sv->rc != CF_OK) {
-			it->err = sv->err;
-			goto record_failure;
-		}
-		if (sv->exclusive) {
-			pthread_mutex_lock(&sv->use);
-			locked_use = 1;
-		}
-		v = &sv->v;
-	} else if (it->err.rc != CF_OK) {
-		goto record_failure;
-	} else {
-		if (cf_spec_validator_for(&r.spec, NULL, NULL, &own,
-					  &it->err) != CF_OK)
-			goto record_failure;
-		v = &own;
+	if (cf_spec_resolve_names(s, names, n, &it->err) != CF_OK ||
+	    cf_spec_check(s, (const char *const *)*names, *n, &it->err) !=
+		    CF_OK ||
+	    cf_preflight(s, NULL, &it->err) != CF_OK)
+		return it->err.rc;
+	return CF_OK;
+}
+
+/* Order the renewal (resuming a saved order) and record it. */
+static void
+order(struct renewing *w)
+{
+	struct cf_renew_item *it = w->it;
+	const struct cf_acme_directory *dir;
+	struct cf_issue_opts io;
+	struct cf_issue_result res;
+	struct job_validator jv;
+	char **names = NULL;
+	size_t nnames = 0;
+	cf_rc rc;
+
+	memset(&io, 0, sizeof(io));
+	memset(&res, 0, sizeof(res));
+	memset(&jv, 0, sizeof(jv));
+	if (!w->opened) {
+		if (cf_engine_open(&w->e, w->run->st, &w->ao, &it->err) != CF_OK)
+			return;
+		w->opened = 1;
 	}
-	io.spec = &r.spec;
+	if (order_ready(w, &names, &nnames) != CF_OK ||
+	    validator_take(w->run, &w->r.spec, &jv, &it->err) != CF_OK) {
+		record_failure(w);
+		goto out;
+	}
+	io.spec = &w->r.spec;
 	io.names = (const char *const *)names;
 	io.nnames = nnames;
-	io.validator = v;
+	io.validator = jv.v;
 	io.lock_held = 1;
-	if (cf_acme_get_directory(e.acme, &dir, &it->err) == CF_OK &&
-	    dir->renewal_info != NULL && r.serial != NULL)
-		io.replaces = r.ari_cert_id;
+	if (cf_acme_get_directory(w->e.acme, &dir, &it->err) == CF_OK &&
+	    dir->renewal_info != NULL && w->r.serial != NULL)
+		io.replaces = w->r.ari_cert_id;
 	cf_err_clear(&it->err);
-	if (ao.ca != NULL)
-		cf_acme_ca_slot_take(ao.ca);
-	rc = cf_engine_enroll(&e, &io, "renew", o->now, &res, &it->err);
-	if (ao.ca != NULL)
-		cf_acme_ca_slot_give(ao.ca);
+	rc = enroll_in_slot(&w->e, w->ao.ca, &io, "renew", w->run->o->now, &res,
+			    &it->err);
 	if (rc == CF_OK) {
 		it->outcome = CF_RENEW_OK;
 		snprintf(it->serial, sizeof(it->serial), "%s", res.serial);
@@ -773,57 +907,170 @@ renew_one(struct run *run, struct cf_renew_item *it)
 		it->outcome = rc == CF_ERR_PENDING ? CF_RENEW_PENDING :
 						     CF_RENEW_FAILED;
 	}
-	goto out;
-record_failure:
-	/* Failures before the order are counted too (backoff, history). */
-	{
-		struct cf_err serr = { 0 };
-		cf_renewal_note_failure(&r, o->now, 0);
-		if (cf_renewal_add_event(&r, o->now, "renew", "failed", NULL, 0,
-					 it->err.msg, &serr) != CF_OK ||
-		    cf_renewal_save(run->st, &r, &serr) != CF_OK)
-			cf_warn("%s: %s", it->name, serr.msg);
-	}
 out:
-	if (locked_use)
-		pthread_mutex_unlock(&sv->use);
-	cf_validator_destroy(&own);
+	validator_give(&jv);
 	for (size_t i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
 	cf_issue_result_free(&res);
-	if (opened)
-		cf_engine_close(&e);
-	cf_renewal_free(&r);
+}
+
+static void
+renew_one(struct run *run, struct cf_renew_item *it)
+{
+	struct renewing w;
+	int lockfd = -1;
+
+	if (quick_decide(run, it))
+		return;
+	memset(&w, 0, sizeof(w));
+	w.run = run;
+	w.it = it;
+	it->outcome = CF_RENEW_FAILED;
+	if (lock_item(run, it, &lockfd) && load_active(&w) && decide(&w))
+		order(&w);
+	if (w.opened)
+		cf_engine_close(&w.e);
+	cf_renewal_free(&w.r);
 	cf_state_unlock(lockfd);
 }
+
+/* One job of a renew run: renew names[i] and report it. */
+static void
+renew_job(struct run *run, size_t i)
+{
+	struct cf_renew_item *it;
+
+	/* One item per job, freed after: memory does not grow with the state. */
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		cf_warn("%s: out of memory", run->names[i]);
+		return;
+	}
+	it->name = run->names[i];
+	renew_one(run, it);
+	pthread_mutex_lock(&run->out_mu);
+	run->report(run->report_ctx, it);
+	pthread_mutex_unlock(&run->out_mu);
+	cf_verify_report_free(&it->verify);
+	free(it);
+}
+
+/* ---- bulk issue ---- */
+
+/* One certificate of a bulk issue: its own engine (and HTTP handle), the
+ * run's CA, the run's responder for its port. */
+static void
+issue_item(struct run *run, struct cf_bulk_item *it)
+{
+	struct cf_engine e;
+	struct cf_acme_opts ao;
+	struct cf_issue_opts io;
+	struct job_validator jv;
+	int opened = 0;
+
+	memset(&e, 0, sizeof(e));
+	memset(&io, 0, sizeof(io));
+	memset(&jv, 0, sizeof(jv));
+	memset(&it->res, 0, sizeof(it->res));
+	if ((it->rc = acme_opts_for(run, it->spec, &ao, &it->err)) != CF_OK ||
+	    (it->rc = cf_engine_open(&e, run->st, &ao, &it->err)) != CF_OK)
+		goto out;
+	opened = 1;
+	if ((it->rc = account_ready(&e, it->spec, &it->err)) != CF_OK ||
+	    (it->rc = validator_take(run, it->spec, &jv, &it->err)) != CF_OK)
+		goto out;
+	io.spec = it->spec;
+	io.names = it->names;
+	io.nnames = it->nnames;
+	io.validator = jv.v;
+	it->rc = enroll_in_slot(&e, ao.ca, &io, "issue", run->o->now, &it->res,
+				&it->err);
+out:
+	validator_give(&jv);
+	if (opened)
+		cf_engine_close(&e);
+}
+
+static void
+bulk_job(struct run *run, size_t i)
+{
+	struct cf_bulk_item *it = &run->items[i];
+
+	issue_item(run, it);
+	pthread_mutex_lock(&run->out_mu);
+	run->bulk_report(run->report_ctx, it);
+	pthread_mutex_unlock(&run->out_mu);
+}
+
+/* ---- the pool of workers ---- */
 
 static void *
 worker(void *arg)
 {
 	struct run *run = arg;
-	struct cf_renew_item *it;
 	size_t i;
 
-	/* One item per worker, reused: memory does not grow with the state. */
-	if ((it = calloc(1, sizeof(*it))) == NULL)
-		return NULL;
 	for (;;) {
 		pthread_mutex_lock(&run->mu);
 		i = run->next++;
 		pthread_mutex_unlock(&run->mu);
 		if (i >= run->n)
 			break;
-		memset(it, 0, sizeof(*it));
-		it->name = run->names[i];
-		renew_one(run, it);
-		pthread_mutex_lock(&run->out_mu);
-		run->report(run->report_ctx, it);
-		pthread_mutex_unlock(&run->out_mu);
-		cf_verify_report_free(&it->verify);
+		run->job(run, i);
 	}
-	free(it);
 	return NULL;
+}
+
+/* Run job for every index below n, at most o->jobs at a time, then free
+ * what the jobs shared (responders, CAs).  run holds what the jobs read
+ * (names or items, and their report). */
+static void
+run_pool(struct run *run, struct cf_state *st, const struct cf_renew_opts *o,
+	 size_t n, void (*job)(struct run *, size_t), void *ctx)
+{
+	pthread_t th[64];
+	size_t jobs = o->jobs < 1 ? 1 : (size_t)o->jobs, started = 0;
+
+	run->st = st;
+	run->o = o;
+	run->n = n;
+	run->job = job;
+	run->report_ctx = ctx;
+	pthread_mutex_init(&run->mu, NULL);
+	pthread_mutex_init(&run->out_mu, NULL);
+
+	if (jobs > sizeof(th) / sizeof(th[0]))
+		jobs = sizeof(th) / sizeof(th[0]);
+	if (jobs > run->n)
+		jobs = run->n;
+	run->threads = jobs;
+	if (jobs <= 1) {
+		worker(run);
+	} else {
+		for (size_t i = 0; i < jobs; i++) {
+			if (pthread_create(&th[i], NULL, worker, run) != 0)
+				break;
+			started++;
+		}
+		if (started == 0)
+			worker(run);  /* no thread: do it all here */
+		for (size_t i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	}
+	for (size_t i = 0; i < run->nshared; i++) {
+		cf_validator_destroy(&run->shared[i]->v);
+		cf_file_unlock(run->shared[i]->portlock);
+		pthread_mutex_destroy(&run->shared[i]->use);
+		free(run->shared[i]);
+	}
+	for (size_t i = 0; i < run->ncas; i++) {
+		cf_debug("%s: %ld directory request(s) in this run",
+			 cf_acme_ca_url(run->cas[i]),
+			 cf_acme_ca_directory_gets(run->cas[i]));
+		cf_acme_ca_free(run->cas[i]);
+	}
+	pthread_mutex_destroy(&run->mu);
+	pthread_mutex_destroy(&run->out_mu);
 }
 
 cf_rc
@@ -831,51 +1078,21 @@ cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 	     const char *const *names, size_t n, cf_renew_report_fn report,
 	     void *ctx, struct cf_err *err)
 {
-	struct run run;
-	pthread_t th[64];
-	size_t jobs = o->jobs < 1 ? 1 : (size_t)o->jobs, started = 0;
+	struct run run = { .names = names, .report = report };
 
-	memset(&run, 0, sizeof(run));
-	run.st = st;
-	run.o = o;
-	run.names = names;
-	run.n = n;
-	run.report = report;
-	run.report_ctx = ctx;
-	pthread_mutex_init(&run.mu, NULL);
-	pthread_mutex_init(&run.out_mu, NULL);
-	if (jobs > sizeof(th) / sizeof(th[0]))
-		jobs = sizeof(th) / sizeof(th[0]);
-	if (jobs > n)
-		jobs = n;
-	run.threads = jobs;
-	if (jobs <= 1) {
-		worker(&run);
-	} else {
-		for (size_t i = 0; i < jobs; i++) {
-			if (pthread_create(&th[i], NULL, worker, &run) != 0)
-				break;
-			started++;
-		}
-		if (started == 0)
-			worker(&run);  /* no thread: do it all here */
-		for (size_t i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
-	}
-	for (size_t i = 0; i < run.nshared; i++) {
-		cf_validator_destroy(&run.shared[i]->v);
-		cf_file_unlock(run.shared[i]->portlock);
-		pthread_mutex_destroy(&run.shared[i]->use);
-		free(run.shared[i]);
-	}
-	for (size_t i = 0; i < run.ncas; i++) {
-		cf_debug("%s: %ld directory request(s) in this run",
-			 cf_acme_ca_url(run.cas[i]),
-			 cf_acme_ca_directory_gets(run.cas[i]));
-		cf_acme_ca_free(run.cas[i]);
-	}
-	pthread_mutex_destroy(&run.mu);
-	pthread_mutex_destroy(&run.out_mu);
+	run_pool(&run, st, o, n, renew_job, ctx);
+	(void)err;
+	return CF_OK;
+}
+
+cf_rc
+cf_issue_bulk(struct cf_state *st, const struct cf_renew_opts *o,
+	      struct cf_bulk_item *items, size_t n, cf_bulk_report_fn report,
+	      void *ctx, struct cf_err *err)
+{
+	struct run run = { .items = items, .bulk_report = report };
+
+	run_pool(&run, st, o, n, bulk_job, ctx);
 	(void)err;
 	return CF_OK;
 }

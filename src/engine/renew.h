@@ -9,6 +9,7 @@
  * connection pool, one Retry-After, a circuit breaker and a limit of
  * orders at once).  A run streams: one definition at a time per worker,
  * each reported and forgotten, so memory does not grow with the state.
+ * The same pool issues many certificates at once (cf_issue_bulk).
  * Library code: it logs, never prints; the CLI prints the items.
  */
 #ifndef CF_RENEW_H
@@ -125,5 +126,34 @@ cf_rc cf_renew_run(struct cf_state *st, const struct cf_renew_opts *o,
 		   const char *const *names, size_t n,
 		   cf_renew_report_fn report, void *ctx,
 		   struct cf_err *err) CF_MUST_CHECK;
+
+/* One certificate of a bulk issue (`issue --per-site`, `issue --from`). */
+struct cf_bulk_item {
+	const struct cf_cert_spec *spec; /* in, borrowed: complete and checked
+					    (cf_spec_check, cf_preflight) */
+	const char *const *names;   /* in, borrowed: spec's resolved names */
+	size_t nnames;
+	void *user;                 /* in: the caller's */
+	cf_rc rc;                   /* out: cf_engine_enroll's */
+	struct cf_err err;          /* out: when rc is not CF_OK */
+	struct cf_issue_result res; /* out: the caller frees it */
+};
+
+/* Called once per item when it is done, one call at a time. */
+typedef void (*cf_bulk_report_fn)(void *ctx, struct cf_bulk_item *it);
+
+/* Issue every item (cf_engine_enroll, action "issue": each records its
+ * renewal definition) at most o->jobs at a time and at most o->per_ca
+ * orders at once per CA, with the machinery of cf_renew_run: one
+ * cf_acme_ca per CA (one directory GET, one Retry-After and rate-limit
+ * answer slowing every job of that CA, the circuit breaker), one
+ * standalone responder per address and port.  Of o, only ca_bundle,
+ * allow_cross_origin, http_timeout_s, wait_s, jobs, per_ca and now are
+ * used.  The account of each spec must exist already.  One failure does
+ * not stop the others.  Returns CF_OK unless the run could not start. */
+cf_rc cf_issue_bulk(struct cf_state *st, const struct cf_renew_opts *o,
+		    struct cf_bulk_item *items, size_t n,
+		    cf_bulk_report_fn report, void *ctx,
+		    struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -92,6 +92,62 @@ tmp_name(const char *path, char *tmp, struct cf_err *err)
 	return CF_OK;
 }
 
+/* Create path (it must not exist) with exactly mode and write data;
+ * the open descriptor in *fd. */
+static cf_rc
+write_new(const char *path, const void *data, size_t len, mode_t mode,
+	  int *fd, struct cf_err *err)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		   mode);
+	if (*fd < 0)
+		return cf_err_set(err, CF_ERR_IO, "create %s: %s", path,
+				  strerror(errno));
+	/* umask may have narrowed the mode; make it exactly what was asked. */
+	if (fchmod(*fd, mode) != 0 || write_all(*fd, data, len) != 0)
+		return cf_err_set(err, CF_ERR_IO, "write %s: %s", path,
+				  strerror(errno));
+	return CF_OK;
+}
+
+cf_rc
+cf_files_write_new(const char *dir, const struct cf_new_file *f, size_t n,
+		   struct cf_err *err)
+{
+	char path[PATH_MAX];
+	int fds[16];
+	size_t opened = 0;
+	cf_rc rc = CF_OK;
+
+	if (n > sizeof(fds) / sizeof(fds[0]))
+		return cf_err_set(err, CF_ERR_INTERNAL, "too many files for %s",
+				  dir);
+	for (size_t i = 0; i < n && rc == CF_OK; i++) {
+		if (f[i].name == NULL)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, f[i].name) >=
+		    (int)sizeof(path))
+			rc = cf_err_set(err, CF_ERR_USAGE, "path too long: %s/%s",
+					dir, f[i].name);
+		else
+			rc = write_new(path, f[i].data, f[i].len, f[i].mode,
+				       &fds[opened++], err);
+	}
+	for (size_t i = 0; i < opened; i++) {
+		if (rc == CF_OK && fds[i] >= 0 && fsync(fds[i]) != 0)
+			rc = cf_err_set(err, CF_ERR_IO, "fsync a file in %s: %s",
+					dir, strerror(errno));
+		if (fds[i] >= 0 && close(fds[i]) != 0 && rc == CF_OK)
+			rc = cf_err_set(err, CF_ERR_IO, "close a file in %s: %s",
+					dir, strerror(errno));
+	}
+	if (rc != CF_OK ||
+	    snprintf(path, sizeof(path), "%s/.", dir) >= (int)sizeof(path))
+		return rc != CF_OK ? rc : cf_err_set(err, CF_ERR_USAGE,
+						     "path too long: %s", dir);
+	return cf_fsync_parent(path, err);
+}
+
 cf_rc
 cf_file_write_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode, struct cf_err *err)

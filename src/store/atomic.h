@@ -5,7 +5,9 @@
  * O_CREAT|O_EXCL|O_NOFOLLOW in the target's own folder, written, fsync'd,
  * renamed over the target, then the folder fsync'd.  A crash at any instant
  * leaves either the old or the new content, never a mix.  Also: symbolic
- * links swapped the same way.  Locks are store/lock.h's.
+ * links swapped the same way, and new files written into a new folder
+ * that is made visible as a whole (cf_files_write_new).  Locks are
+ * store/lock.h's.
  */
 #ifndef CF_ATOMIC_H
 #define CF_ATOMIC_H
@@ -21,6 +23,23 @@
  * secrets).  On failure the temporary file is removed and path untouched. */
 cf_rc cf_file_write_atomic(const char *path, const void *data, size_t len,
 			   mode_t mode, struct cf_err *err) CF_MUST_CHECK;
+
+/* One file of cf_files_write_new. */
+struct cf_new_file {
+	const char *name;           /* in the folder; NULL: skipped */
+	const void *data;
+	size_t len;
+	mode_t mode;
+};
+
+/* Write n new files into dir, a folder just made that nothing points at
+ * yet (a generation folder: made visible afterwards by a link swap), so
+ * without temporary names: every file is written first, then each is
+ * fsync'd, then the folder once (n + 1 fsyncs, and on a journalling file
+ * system the first commits the others' data).  On failure some files may
+ * be left: the caller removes the folder. */
+cf_rc cf_files_write_new(const char *dir, const struct cf_new_file *f,
+			 size_t n, struct cf_err *err) CF_MUST_CHECK;
 
 /* Replace path atomically with j as indented JSON text and a final
  * newline (the human-readable state files: account, renewal, order). */

@@ -374,18 +374,16 @@ cf_rc
 cf_state_cert_install(const struct cf_state *st, const char *name,
 		      const struct cf_cert_files *f, struct cf_err *err)
 {
-	char *arch = NULL, *gen = NULL, *file = NULL, *certs = NULL,
-	     *link = NULL, *target = NULL;
+	char *arch = NULL, *gen = NULL, *certs = NULL, *link = NULL,
+	     *target = NULL;
 	char gname[32];
 	int swapped = 0;
 	long g;
 	cf_rc rc;
-	struct {
-		const char *name, *data;
-		size_t len;
-		mode_t mode;
-	} files[] = {
-		{ "privkey.pem", f->key_pem, f->key_len, 0600 },
+	/* no key: a bring-your-own CSR alone */
+	struct cf_new_file files[] = {
+		{ f->key_pem ? "privkey.pem" : NULL, f->key_pem, f->key_len,
+		  0600 },
 		{ "cert.pem", f->cert_pem, strlen(f->cert_pem), 0644 },
 		{ "chain.pem", f->chain_pem, strlen(f->chain_pem), 0644 },
 		{ "fullchain.pem", f->fullchain_pem, strlen(f->fullchain_pem), 0644 },
@@ -415,18 +413,9 @@ cf_state_cert_install(const struct cf_state *st, const char *name,
 				strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (files[i].data == NULL)
-			continue; /* no key: a bring-your-own CSR alone */
-		free(file);
-		if ((file = join(gen, files[i].name, NULL)) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if ((rc = cf_file_write_atomic(file, files[i].data, files[i].len,
-					       files[i].mode, err)) != CF_OK)
-			goto out;
-	}
+	if ((rc = cf_files_write_new(gen, files, sizeof(files) / sizeof(files[0]),
+				     err)) != CF_OK)
+		goto out;
 	/* Swap the symlink: create it beside, then rename over. */
 	if ((rc = cf_symlink_replace(target, link, err)) != CF_OK) {
 		swapped = cf_symlink_is(link, target); /* only fsync failed */
@@ -440,7 +429,6 @@ out:
 		cf_state_rmtree(gen);
 	free(arch);
 	free(gen);
-	free(file);
 	free(certs);
 	free(link);
 	free(target);

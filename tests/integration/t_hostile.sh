@@ -81,6 +81,11 @@ if hca_start good; then
 	t_check "good: issue" hca_issue
 	grep -qx "create _acme-challenge\.mine\.example\." "$HOOK_LOG" && t_pass "good: hook published" ||
 		t_fail "good: hook published" "$(cat "$HOOK_LOG")"
+	# hostileca answers the challenge "valid": its authorization is
+	# valid then, and not polled (one authorization request, the read).
+	n=$(grep -c ' POST /authz/' "$HCA_LOG")
+	[ "$n" = 1 ] && t_pass "good: a challenge answered valid is not polled" ||
+		t_fail "good: a challenge answered valid is not polled" "$n authorization requests"
 	cf_stop_pid "$HCA_PID"
 else
 	t_fail "good: hostileca start" "$(tail -n 5 "$CF_TMP/hca-good/stderr")"

@@ -912,6 +912,39 @@ test_port_lock(void **state)
 	cf_state_close(&st);
 }
 
+/* cf_files_write_new: every file with its data and exact mode (umask
+ * notwithstanding), NULL names skipped, no temporary file left; an
+ * existing file is refused (O_EXCL: a generation folder is always new). */
+static void
+test_files_write_new(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_new_file files[] = {
+		{ "privkey.pem", "KEY\n", 4, 0600 },
+		{ NULL, "skipped", 7, 0644 },
+		{ "cert.pem", "CERT\n", 5, 0644 },
+	};
+	struct cf_err err = { 0 };
+	char dir[128], path[PATH_MAX];
+	struct stat sb;
+
+	snprintf(dir, sizeof(dir), "%s/gen", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	umask(077);
+	assert_int_equal(cf_files_write_new(dir, files, 3, &err), CF_OK);
+	snprintf(path, sizeof(path), "%s/privkey.pem", dir);
+	assert_file(path, "KEY\n");
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	assert_file(path, "CERT\n");
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	assert_int_equal(count_entries(dir, NULL), 2);
+	assert_int_equal(cf_files_write_new(dir, files, 1, &err), CF_ERR_IO);
+	assert_non_null(strstr(err.msg, "privkey.pem"));
+}
+
 int
 main(void)
 {
@@ -938,6 +971,7 @@ main(void)
 		T(test_symlink_replace),
 		T(test_iis_lock_path),
 		T(test_port_lock),
+		T(test_files_write_new),
 	};
 #undef T
 
