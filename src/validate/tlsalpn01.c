@@ -398,12 +398,9 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	    "run certferry with --tls-port N and forward port 443 to it",
 	    &alpn_ops, c, &c->resp, err)) != CF_OK)
 		goto out;
-	out->challenge_type = "tls-alpn-01";
-	out->ctx = c;
-	out->present = alpn_present;
-	out->ready = NULL;
-	out->cleanup = alpn_cleanup;
-	out->destroy = alpn_destroy;
+	*out = (struct cf_validator){ .challenge_type = "tls-alpn-01",
+		.ctx = c, .present = alpn_present, .ready = NULL,
+		.cleanup = alpn_cleanup, .destroy = alpn_destroy };
 	c = NULL;
 out:
 	alpn_destroy(c);
