@@ -15,40 +15,10 @@
 #include <openssl/x509v3.h>
 
 #include "core/ip.h"
+#include "crypto/san.h"
 
 /* Longest subject CN allowed (RFC 5280 ub-common-name). */
 #define CN_MAX 64
-
-/* One subjectAltName entry: IP for an address literal, else DNS. */
-static GENERAL_NAME *
-san_entry(const char *name)
-{
-	unsigned char addr[16];
-	GENERAL_NAME *gn = NULL;
-	ASN1_OCTET_STRING *ip = NULL;
-	ASN1_IA5STRING *dns = NULL;
-	int alen = cf_ip_bytes(name, addr);
-
-	if ((gn = GENERAL_NAME_new()) == NULL)
-		return NULL;
-	if (alen > 0) {
-		if ((ip = ASN1_OCTET_STRING_new()) == NULL ||
-		    ASN1_OCTET_STRING_set(ip, addr, alen) != 1)
-			goto fail;
-		GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
-	} else {
-		if ((dns = ASN1_IA5STRING_new()) == NULL ||
-		    ASN1_STRING_set(dns, name, -1) != 1)
-			goto fail;
-		GENERAL_NAME_set0_value(gn, GEN_DNS, dns);
-	}
-	return gn;
-fail:
-	ASN1_OCTET_STRING_free(ip);
-	ASN1_IA5STRING_free(dns);
-	GENERAL_NAME_free(gn);
-	return NULL;
-}
 
 /* Names must be non-empty printable ASCII (IDNs arrive as A-labels). */
 static cf_rc
@@ -73,18 +43,91 @@ check_name(const char *name, size_t i, struct cf_err *err)
 	return CF_OK;
 }
 
+/* The subject: CN = names[0] when it fits and is not an IP address (RFC
+ * 8738 certificates name an address in the SAN only, as CAs issue them);
+ * *has_cn says which. */
+static cf_rc
+set_subject(X509_REQ *req, const char *first, int *has_cn,
+	    struct cf_err *err)
+{
+	X509_NAME *subj;
+	cf_rc rc = CF_OK;
+
+	*has_cn = 0;
+	if ((subj = X509_NAME_new()) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (strlen(first) <= CN_MAX && !cf_ip_canon(first, NULL)) {
+		if (X509_NAME_add_entry_by_NID(subj, NID_commonName,
+		    MBSTRING_UTF8, (const unsigned char *)first, -1, -1,
+		    0) != 1) {
+			rc = cf_err_openssl(err, "CSR subject");
+			goto out;
+		}
+		*has_cn = 1;
+	}
+	if (X509_REQ_set_subject_name(req, subj) != 1)
+		rc = cf_err_openssl(err, "CSR subject");
+out:
+	X509_NAME_free(subj);
+	return rc;
+}
+
+/* The subjectAltName of every name, as the request's extension: critical
+ * when the subject is empty (RFC 5280 §4.2.1.6). */
+static cf_rc
+add_sans(X509_REQ *req, const char *const *names, size_t n, int has_cn,
+	 struct cf_err *err)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_EXTENSION *ext = NULL;
+	cf_rc rc;
+
+	if ((exts = sk_X509_EXTENSION_new_null()) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if ((rc = cf_san_extension(names, n, !has_cn, "CSR subjectAltName",
+	    &ext, err)) != CF_OK)
+		goto out;
+	if (sk_X509_EXTENSION_push(exts, ext) <= 0) {
+		rc = cf_err_openssl(err, "CSR subjectAltName");
+		goto out;
+	}
+	ext = NULL;
+	if (X509_REQ_add_extensions(req, exts) != 1)
+		rc = cf_err_openssl(err, "CSR extensions");
+out:
+	X509_EXTENSION_free(ext);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+/* The DER of req (malloc'd). */
+static cf_rc
+req_der(X509_REQ *req, unsigned char **der, size_t *der_len,
+	struct cf_err *err)
+{
+	unsigned char *buf, *p;
+	int len;
+
+	if ((len = i2d_X509_REQ(req, NULL)) <= 0)
+		return cf_err_openssl(err, "encode CSR");
+	if ((buf = malloc((size_t)len)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	p = buf;
+	if (i2d_X509_REQ(req, &p) != len) {
+		free(buf);
+		return cf_err_openssl(err, "encode CSR");
+	}
+	*der = buf;
+	*der_len = (size_t)len;
+	return CF_OK;
+}
+
 cf_rc
 cf_csr_build(EVP_PKEY *key, const char *const *names, size_t n,
 	     unsigned char **der, size_t *der_len, struct cf_err *err)
 {
 	X509_REQ *req = NULL;
-	X509_NAME *subj = NULL;
-	GENERAL_NAMES *gens = NULL;
-	GENERAL_NAME *gn = NULL;
-	X509_EXTENSION *ext = NULL;
-	STACK_OF(X509_EXTENSION) *exts = NULL;
-	unsigned char *buf = NULL, *p;
-	int has_cn = 0, len;
+	int has_cn = 0;
 	size_t i;
 	cf_rc rc;
 
@@ -98,51 +141,15 @@ cf_csr_build(EVP_PKEY *key, const char *const *names, size_t n,
 	for (i = 0; i < n; i++)
 		if ((rc = check_name(names[i], i, err)) != CF_OK)
 			return rc;
-
-	if ((req = X509_REQ_new()) == NULL || (subj = X509_NAME_new()) ==
-	    NULL || (gens = GENERAL_NAMES_new()) == NULL ||
-	    (exts = sk_X509_EXTENSION_new_null()) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((req = X509_REQ_new()) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	if (X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1) {
 		rc = cf_err_openssl(err, "CSR version");
 		goto out;
 	}
-	/* No CN for an IP address (RFC 8738 certificates name it in the
-	 * SAN only, as CAs issue them): the SAN is then critical. */
-	if (strlen(names[0]) <= CN_MAX && !cf_ip_canon(names[0], NULL)) {
-		if (X509_NAME_add_entry_by_NID(subj, NID_commonName,
-		    MBSTRING_UTF8, (const unsigned char *)names[0], -1, -1,
-		    0) != 1) {
-			rc = cf_err_openssl(err, "CSR subject");
-			goto out;
-		}
-		has_cn = 1;
-	}
-	if (X509_REQ_set_subject_name(req, subj) != 1) {
-		rc = cf_err_openssl(err, "CSR subject");
+	if ((rc = set_subject(req, names[0], &has_cn, err)) != CF_OK ||
+	    (rc = add_sans(req, names, n, has_cn, err)) != CF_OK)
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((gn = san_entry(names[i])) == NULL ||
-		    sk_GENERAL_NAME_push(gens, gn) <= 0) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		gn = NULL;
-	}
-	/* RFC 5280 §4.2.1.6: critical when the subject is empty */
-	if ((ext = X509V3_EXT_i2d(NID_subject_alt_name, has_cn ? 0 : 1,
-	    gens)) == NULL || sk_X509_EXTENSION_push(exts, ext) <= 0) {
-		rc = cf_err_openssl(err, "CSR subjectAltName");
-		goto out;
-	}
-	ext = NULL;
-	if (X509_REQ_add_extensions(req, exts) != 1) {
-		rc = cf_err_openssl(err, "CSR extensions");
-		goto out;
-	}
 	if (X509_REQ_set_pubkey(req, key) != 1) {
 		rc = cf_err_openssl(err, "CSR public key");
 		goto out;
@@ -151,30 +158,8 @@ cf_csr_build(EVP_PKEY *key, const char *const *names, size_t n,
 		rc = cf_err_openssl(err, "sign CSR");
 		goto out;
 	}
-	if ((len = i2d_X509_REQ(req, NULL)) <= 0) {
-		rc = cf_err_openssl(err, "encode CSR");
-		goto out;
-	}
-	if ((buf = malloc((size_t)len)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	p = buf;
-	if (i2d_X509_REQ(req, &p) != len) {
-		rc = cf_err_openssl(err, "encode CSR");
-		goto out;
-	}
-	*der = buf;
-	*der_len = (size_t)len;
-	buf = NULL;
-	rc = CF_OK;
+	rc = req_der(req, der, der_len, err);
 out:
-	free(buf);
-	GENERAL_NAME_free(gn);
-	X509_EXTENSION_free(ext);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	GENERAL_NAMES_free(gens);
-	X509_NAME_free(subj);
 	X509_REQ_free(req);
 	return rc;
 }

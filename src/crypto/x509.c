@@ -44,6 +44,47 @@ all_space(const char *s, size_t from, size_t to)
 	return 1;
 }
 
+/* The end of the CERTIFICATE block no that begins at b: past its END
+ * line and that line's own line break. */
+static cf_rc
+block_end(const char *pem, size_t len, size_t b, size_t no, size_t *bend,
+	  struct cf_err *err)
+{
+	long e;
+
+	if ((e = find(pem, len, b, pem_end)) < 0)
+		return cf_err_set(err, CF_ERR_PROTO,
+		    "PEM certificate %zu has no END CERTIFICATE line", no);
+	*bend = (size_t)e + strlen(pem_end);
+	if (*bend < len && pem[*bend] == '\r')
+		(*bend)++;
+	if (*bend < len && pem[*bend] == '\n')
+		(*bend)++;
+	if (*bend - b > INT_MAX)
+		return cf_err_set(err, CF_ERR_PROTO,
+		    "PEM certificate %zu is too large", no);
+	return CF_OK;
+}
+
+/* The certificate of block no, pem[b..bend), into *x. */
+static cf_rc
+read_block(const char *pem, size_t b, size_t bend, size_t no, X509 **x,
+	   struct cf_err *err)
+{
+	BIO *bio;
+	struct cf_err oe;
+
+	if ((bio = BIO_new_mem_buf(pem + b, (int)(bend - b))) == NULL)
+		return cf_err_openssl(err, "read PEM");
+	*x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (*x != NULL)
+		return CF_OK;
+	cf_err_openssl(&oe, "OpenSSL");
+	return cf_err_set(err, CF_ERR_PROTO,
+	    "PEM certificate %zu does not parse (%s)", no, oe.msg);
+}
+
 /*
  * Parse up to max (0: all) CERTIFICATE blocks of pem into *out.  With
  * strict set, anything but white space outside the blocks is an error.
@@ -54,18 +95,15 @@ scan_certs(const char *pem, size_t len, int strict, size_t max,
 {
 	STACK_OF(X509) *sk = NULL;
 	X509 *x = NULL;
-	BIO *bio = NULL;
-	size_t pos = 0, nblock = 0, bend;
-	long b, e;
+	size_t pos = 0, nblock = 0, bend = 0;
+	long b;
 	cf_rc rc;
 
 	*out = NULL;
 	if (pem == NULL)
 		len = 0;
-	if ((sk = sk_X509_new_null()) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((sk = sk_X509_new_null()) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	while (max == 0 || nblock < max) {
 		if ((b = find(pem, len, pos, pem_begin)) < 0)
 			break;
@@ -76,40 +114,10 @@ scan_certs(const char *pem, size_t len, int strict, size_t max,
 			    "blocks", nblock + 1, pos);
 			goto out;
 		}
-		if ((e = find(pem, len, (size_t)b, pem_end)) < 0) {
-			rc = cf_err_set(err, CF_ERR_PROTO,
-			    "PEM certificate %zu has no END CERTIFICATE line",
-			    nblock + 1);
+		if ((rc = block_end(pem, len, (size_t)b, nblock + 1, &bend,
+		    err)) != CF_OK || (rc = read_block(pem, (size_t)b, bend,
+		    ++nblock, &x, err)) != CF_OK)
 			goto out;
-		}
-		bend = (size_t)e + strlen(pem_end);
-		/* the END line may be followed by its own line break */
-		if (bend < len && pem[bend] == '\r')
-			bend++;
-		if (bend < len && pem[bend] == '\n')
-			bend++;
-		if (bend - (size_t)b > INT_MAX) {
-			rc = cf_err_set(err, CF_ERR_PROTO,
-			    "PEM certificate %zu is too large", nblock + 1);
-			goto out;
-		}
-		nblock++;
-		if ((bio = BIO_new_mem_buf(pem + b, (int)(bend - (size_t)b))) ==
-		    NULL) {
-			rc = cf_err_openssl(err, "read PEM");
-			goto out;
-		}
-		if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-			struct cf_err oe;
-
-			cf_err_openssl(&oe, "OpenSSL");
-			rc = cf_err_set(err, CF_ERR_PROTO,
-			    "PEM certificate %zu does not parse (%s)", nblock,
-			    oe.msg);
-			goto out;
-		}
-		BIO_free(bio);
-		bio = NULL;
 		if (sk_X509_push(sk, x) <= 0) {
 			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 			goto out;
@@ -135,7 +143,6 @@ scan_certs(const char *pem, size_t len, int strict, size_t max,
 	rc = CF_OK;
 out:
 	X509_free(x);
-	BIO_free(bio);
 	sk_X509_pop_free(sk, X509_free);
 	return rc;
 }

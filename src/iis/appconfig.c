@@ -377,25 +377,19 @@ out:
 	return rc;
 }
 
+/* The name, id and serverAutoStart of the <site> n. */
 static cf_rc
-parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
-	   size_t nvars, struct cf_err *err)
+site_attrs(xmlNode *n, struct cf_iis_site *s, struct cf_err *err)
 {
-	xmlNode *c, *b, *vd;
 	char *v = NULL, *end;
-	size_t nb = 0;
 	cf_rc rc = CF_OK;
 
 	s->server_auto_start = 1;
-	if ((s->name = attr_dup(n, "name")) == NULL) {
-		rc = cf_err_set(err, CF_ERR_USAGE, "a <site> has no name");
-		goto out;
-	}
-	if ((v = attr_dup(n, "id")) == NULL) {
-		rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\" has no id",
+	if ((s->name = attr_dup(n, "name")) == NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "a <site> has no name");
+	if ((v = attr_dup(n, "id")) == NULL)
+		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\" has no id",
 		    s->name);
-		goto out;
-	}
 	errno = 0;
 	s->id = strtoul(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0') {
@@ -406,62 +400,159 @@ parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
 	free(v);
 	if ((v = attr_dup(n, "serverAutoStart")) != NULL)
 		s->server_auto_start = strcasecmp(v, "false") != 0;
-
-	for (c = n->children; c != NULL; c = c->next) {
-		if (is_elem(c, "application") && s->physical_path == NULL) {
-			char *path = attr_dup(c, "path");
-			int root = path != NULL && strcmp(path, "/") == 0;
-			free(path);
-			if (!root)
-				continue;
-			for (vd = c->children; vd != NULL; vd = vd->next) {
-				if (!is_elem(vd, "virtualDirectory"))
-					continue;
-				path = attr_dup(vd, "path");
-				root = path != NULL && strcmp(path, "/") == 0;
-				free(path);
-				if (root) {
-					s->physical_path = attr_dup(vd,
-					    "physicalPath");
-					break;
-				}
-			}
-		} else if (is_elem(c, "bindings")) {
-			/* A second <bindings> adds to the first (the editor
-			 * refuses such a site; reading it keeps every host). */
-			struct cf_iis_binding *grown;
-			nb = 0;
-			for (b = c->children; b != NULL; b = b->next)
-				if (is_elem(b, "binding"))
-					nb++;
-			if (nb == 0)
-				continue;
-			grown = realloc(s->bindings,
-			    (s->nbindings + nb) * sizeof(*s->bindings));
-			if (grown == NULL) {
-				rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			s->bindings = grown;
-			memset(s->bindings + s->nbindings, 0,
-			    nb * sizeof(*s->bindings));
-			for (b = c->children; b != NULL; b = b->next) {
-				if (!is_elem(b, "binding"))
-					continue;
-				rc = parse_binding(b,
-				    &s->bindings[s->nbindings++], s->name, err);
-				if (rc != CF_OK)
-					goto out;
-			}
-		}
-	}
-	if (s->physical_path != NULL &&
-	    (rc = cf_iis_expand_vars(s->physical_path, vars, nvars,
-	    &s->physical_path_expanded, err)) != CF_OK)
-		goto out;
 out:
 	free(v);
 	return rc;
+}
+
+/* 1 when element n has path="/". */
+static int
+is_root_path(xmlNode *n)
+{
+	char *path = attr_dup(n, "path");
+	int root = path != NULL && strcmp(path, "/") == 0;
+
+	free(path);
+	return root;
+}
+
+/* The physicalPath of the root virtual directory of the root
+ * <application> c (malloc'd), or NULL. */
+static char *
+root_physical_path(xmlNode *c)
+{
+	xmlNode *vd;
+
+	if (!is_root_path(c))
+		return NULL;
+	for (vd = c->children; vd != NULL; vd = vd->next) {
+		if (is_elem(vd, "virtualDirectory") && is_root_path(vd))
+			return attr_dup(vd, "physicalPath");
+	}
+	return NULL;
+}
+
+/* The <binding>s of the <bindings> c, added to the site's.  A second
+ * <bindings> adds to the first (the editor refuses such a site; reading
+ * it keeps every host). */
+static cf_rc
+add_bindings(xmlNode *c, struct cf_iis_site *s, struct cf_err *err)
+{
+	struct cf_iis_binding *grown;
+	xmlNode *b;
+	size_t nb = 0;
+	cf_rc rc;
+
+	for (b = c->children; b != NULL; b = b->next)
+		if (is_elem(b, "binding"))
+			nb++;
+	if (nb == 0)
+		return CF_OK;
+	grown = realloc(s->bindings, (s->nbindings + nb) * sizeof(*s->bindings));
+	if (grown == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	s->bindings = grown;
+	memset(s->bindings + s->nbindings, 0, nb * sizeof(*s->bindings));
+	for (b = c->children; b != NULL; b = b->next) {
+		if (!is_elem(b, "binding"))
+			continue;
+		if ((rc = parse_binding(b, &s->bindings[s->nbindings++],
+		    s->name, err)) != CF_OK)
+			return rc;
+	}
+	return CF_OK;
+}
+
+static cf_rc
+parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
+	   size_t nvars, struct cf_err *err)
+{
+	xmlNode *c;
+	cf_rc rc;
+
+	if ((rc = site_attrs(n, s, err)) != CF_OK)
+		return rc;
+	for (c = n->children; c != NULL; c = c->next) {
+		if (is_elem(c, "application") && s->physical_path == NULL)
+			s->physical_path = root_physical_path(c);
+		else if (is_elem(c, "bindings") &&
+		    (rc = add_bindings(c, s, err)) != CF_OK)
+			return rc;
+	}
+	if (s->physical_path != NULL)
+		return cf_iis_expand_vars(s->physical_path, vars, nvars,
+		    &s->physical_path_expanded, err);
+	return CF_OK;
+}
+
+/* Parse the bytes with libxml2 (no network, no entity expansion). */
+static cf_rc
+read_doc(const char *data, size_t len, xmlDoc **doc, struct cf_err *err)
+{
+	const xmlError *xe;
+	char *nl;
+	cf_rc rc;
+
+	/* No XML_PARSE_NOENT: character and predefined entities are decoded
+	 * anyway; external entities are never fetched. */
+	*doc = xmlReadMemory(data, (int)len, "applicationHost.config", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (*doc != NULL)
+		return CF_OK;
+	xe = xmlGetLastError();
+	rc = cf_err_set(err, CF_ERR_USAGE, "applicationHost.config is "
+	    "not well-formed XML%s%s (line %d)", xe ? ": " : "",
+	    xe && xe->message ? xe->message : "", xe ? xe->line : 0);
+	/* libxml2 messages end with a newline */
+	if (err != NULL && (nl = strchr(err->msg, '\n')) != NULL)
+		memmove(nl, nl + 1, strlen(nl + 1) + 1);
+	return rc;
+}
+
+/* One more site in cfg (room grown by doubling in *cap), parsed from s. */
+static cf_rc
+add_site(struct cf_iis_config *cfg, size_t *cap, xmlNode *s,
+	 const struct cf_iis_var *vars, size_t nvars, struct cf_err *err)
+{
+	size_t n = cfg->nsites;
+
+	if (n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *p = realloc(cfg->sites, nc * sizeof(*cfg->sites));
+		if (p == NULL)
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		cfg->sites = p;
+		memset(cfg->sites + *cap, 0, (nc - *cap) * sizeof(*cfg->sites));
+		*cap = nc;
+	}
+	cfg->sites[n].index = n;
+	cfg->nsites = n + 1;
+	return parse_site(s, &cfg->sites[n], vars, nvars, err);
+}
+
+/* Every <site> under <system.applicationHost><sites> of root. */
+static cf_rc
+parse_sites(xmlNode *root, struct cf_iis_config *cfg,
+	    const struct cf_iis_var *vars, size_t nvars, struct cf_err *err)
+{
+	xmlNode *sah, *sites, *s;
+	size_t cap = 0;
+	cf_rc rc;
+
+	for (sah = root->children; sah != NULL; sah = sah->next) {
+		if (!is_elem(sah, "system.applicationHost"))
+			continue;
+		for (sites = sah->children; sites != NULL; sites = sites->next) {
+			if (!is_elem(sites, "sites"))
+				continue;
+			for (s = sites->children; s != NULL; s = s->next) {
+				if (is_elem(s, "site") && (rc = add_site(cfg,
+				    &cap, s, vars, nvars, err)) != CF_OK)
+					return rc;
+			}
+		}
+	}
+	return CF_OK;
 }
 
 cf_rc
@@ -471,8 +562,8 @@ cf_iis_config_parse(const char *data, size_t len, const struct cf_iis_var *vars,
 	struct cf_iis_config *cfg = NULL;
 	struct cf_iis_var *allvars = NULL;
 	xmlDoc *doc = NULL;
-	xmlNode *root, *sah, *sites, *s;
-	size_t ndef, nall, n = 0, cap = 0;
+	xmlNode *root;
+	size_t ndef, nall;
 	const struct cf_iis_var *def = cf_iis_default_vars(&ndef);
 	cf_rc rc = CF_OK;
 
@@ -491,62 +582,16 @@ cf_iis_config_parse(const char *data, size_t len, const struct cf_iis_var *vars,
 	memcpy(allvars, def, ndef * sizeof(*def));
 	if (nvars > 0)
 		memcpy(allvars + ndef, vars, nvars * sizeof(*vars));
-
-	/* No XML_PARSE_NOENT: character and predefined entities are decoded
-	 * anyway; external entities are never fetched. */
-	doc = xmlReadMemory(data, (int)len, "applicationHost.config", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL) {
-		const xmlError *xe = xmlGetLastError();
-		rc = cf_err_set(err, CF_ERR_USAGE, "applicationHost.config is "
-		    "not well-formed XML%s%s (line %d)", xe ? ": " : "",
-		    xe && xe->message ? xe->message : "", xe ? xe->line : 0);
-		/* libxml2 messages end with a newline */
-		if (err != NULL) {
-			char *nl = strchr(err->msg, '\n');
-			if (nl != NULL)
-				memmove(nl, nl + 1, strlen(nl + 1) + 1);
-		}
+	if ((rc = read_doc(data, len, &doc, err)) != CF_OK)
 		goto out;
-	}
 	root = xmlDocGetRootElement(doc);
 	if (!is_elem(root, "configuration")) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "not an applicationHost.config:"
 		    " the root element is not <configuration>");
 		goto out;
 	}
-	for (sah = root->children; sah != NULL; sah = sah->next) {
-		if (!is_elem(sah, "system.applicationHost"))
-			continue;
-		for (sites = sah->children; sites != NULL; sites = sites->next) {
-			if (!is_elem(sites, "sites"))
-				continue;
-			for (s = sites->children; s != NULL; s = s->next) {
-				if (!is_elem(s, "site"))
-					continue;
-				if (n == cap) {
-					size_t nc = cap ? cap * 2 : 16;
-					void *p = realloc(cfg->sites,
-					    nc * sizeof(*cfg->sites));
-					if (p == NULL) {
-						rc = cf_err_set(err,
-						    CF_ERR_NOMEM, "out of memory");
-						goto out;
-					}
-					cfg->sites = p;
-					memset(cfg->sites + cap, 0,
-					    (nc - cap) * sizeof(*cfg->sites));
-					cap = nc;
-				}
-				cfg->sites[n].index = n;
-				cfg->nsites = ++n;
-				rc = parse_site(s, &cfg->sites[n - 1], allvars,
-				    nall, err);
-				if (rc != CF_OK)
-					goto out;
-			}
-		}
-	}
+	if ((rc = parse_sites(root, cfg, allvars, nall, err)) != CF_OK)
+		goto out;
 	*out = cfg;
 	cfg = NULL;
 out:

@@ -154,92 +154,68 @@ in_list(char **list, size_t n, const char *s)
 	return 0;
 }
 
-cf_rc
-cf_iis_check(const struct cf_iis_config *c, const char *ccs_dir,
-	     const char *password, int days, time_t now,
-	     struct cf_iis_check_report **out, struct cf_err *err)
+/* IIS falls back to the wildcard file _.parent.pfx when HOST.pfx is
+ * missing: h->pfx_file becomes that file when it exists. */
+static void
+wildcard_fallback(const char *ccs_dir, struct cf_iis_check_host *h)
 {
-	struct cf_iis_check_report *r = NULL;
-	DIR *d = NULL;
-	struct dirent *de;
-	size_t i, j, cap = 0;
-	cf_rc rc = CF_OK;
+	char wn[600], *wild = NULL;
 
-	*out = NULL;
-	if (now == 0)
-		now = time(NULL);
-	if ((d = opendir(ccs_dir)) == NULL)
-		return cf_err_set(err, CF_ERR_IO, "cannot read the CCS folder "
-		    "%s: %s", ccs_dir, strerror(errno));
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		goto nomem;
-	for (i = 0; i < c->nsites; i++)
-		cap += c->sites[i].nbindings;
-	if (cap > 0 && (r->hosts = calloc(cap, sizeof(*r->hosts))) == NULL)
-		goto nomem;
-
-	for (i = 0; i < c->nsites; i++) {
-		const struct cf_iis_site *s = &c->sites[i];
-		for (j = 0; j < s->nbindings; j++) {
-			const struct cf_iis_binding *b = &s->bindings[j];
-			struct cf_iis_check_host *h;
-			char *wild = NULL;
-
-			if (!b->has_info || strcasecmp(b->protocol, "https") != 0 ||
-			    !(b->ssl_flags & CF_IIS_SSL_CCS))
-				continue;
-			h = &r->hosts[r->nhosts++];
-			h->ssl_flags = b->ssl_flags;
-			if ((h->site_name = strdup(s->name)) == NULL ||
-			    (h->binding_information =
-			    strdup(b->binding_information)) == NULL)
-				goto nomem;
-			if (b->info.host[0] == '\0') {
-				h->status = CF_IIS_CHECK_NO_HOST;
-				h->detail = strdup("a CCS binding needs a host "
-				    "name: IIS looks up HOST.pfx");
-				continue;
-			}
-			if (cf_iis_host_alabel(b->info.host, &h->host,
-			    NULL) != CF_OK ||
-			    cf_ccs_file_name(h->host, &h->pfx_file,
-			    NULL) != CF_OK) {
-				h->status = CF_IIS_CHECK_NO_HOST;
-				h->detail = strdup("the host name is not valid");
-				continue;
-			}
-			/* IIS falls back to the wildcard file _.parent.pfx */
-			if (!file_exists(ccs_dir, h->pfx_file) &&
-			    strncmp(h->host, "*.", 2) != 0 &&
-			    strchr(h->host, '.') != NULL) {
-				char wn[600];
-				snprintf(wn, sizeof(wn), "*%s",
-				    strchr(h->host, '.'));
-				if (cf_ccs_file_name(wn, &wild, NULL) == CF_OK &&
-				    file_exists(ccs_dir, wild)) {
-					free(h->pfx_file);
-					h->pfx_file = wild;
-					wild = NULL;
-				}
-				free(wild);
-			}
-			if (!file_exists(ccs_dir, h->pfx_file)) {
-				h->status = CF_IIS_CHECK_MISSING;
-				free(h->pfx_file);
-				h->pfx_file = NULL;
-				h->detail = strdup("no PFX file in the CCS folder");
-				continue;
-			}
-			judge(ccs_dir, password, days, now, h);
-		}
+	if (file_exists(ccs_dir, h->pfx_file) ||
+	    strncmp(h->host, "*.", 2) == 0 || strchr(h->host, '.') == NULL)
+		return;
+	snprintf(wn, sizeof(wn), "*%s", strchr(h->host, '.'));
+	if (cf_ccs_file_name(wn, &wild, NULL) == CF_OK &&
+	    file_exists(ccs_dir, wild)) {
+		free(h->pfx_file);
+		h->pfx_file = wild;
+		wild = NULL;
 	}
-	for (i = 0; i < r->nhosts; i++)
-		if (r->hosts[i].status != CF_IIS_CHECK_OK)
-			r->problem = 1;
+	free(wild);
+}
 
-	/* files nobody uses */
+/* The report line h of the CCS binding b of site s. */
+static cf_rc
+check_binding(const struct cf_iis_site *s, const struct cf_iis_binding *b,
+	      const char *ccs_dir, const char *password, int days, time_t now,
+	      struct cf_iis_check_host *h, struct cf_err *err)
+{
+	h->ssl_flags = b->ssl_flags;
+	if ((h->site_name = strdup(s->name)) == NULL ||
+	    (h->binding_information = strdup(b->binding_information)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	if (b->info.host[0] == '\0') {
+		h->status = CF_IIS_CHECK_NO_HOST;
+		h->detail = strdup("a CCS binding needs a host name: IIS looks "
+		    "up HOST.pfx");
+		return CF_OK;
+	}
+	if (cf_iis_host_alabel(b->info.host, &h->host, NULL) != CF_OK ||
+	    cf_ccs_file_name(h->host, &h->pfx_file, NULL) != CF_OK) {
+		h->status = CF_IIS_CHECK_NO_HOST;
+		h->detail = strdup("the host name is not valid");
+		return CF_OK;
+	}
+	wildcard_fallback(ccs_dir, h);
+	if (!file_exists(ccs_dir, h->pfx_file)) {
+		h->status = CF_IIS_CHECK_MISSING;
+		free(h->pfx_file);
+		h->pfx_file = NULL;
+		h->detail = strdup("no PFX file in the CCS folder");
+		return CF_OK;
+	}
+	judge(ccs_dir, password, days, now, h);
+	return CF_OK;
+}
+
+/* The .pfx files of the folder d that no binding uses. */
+static cf_rc
+find_unused(DIR *d, struct cf_iis_check_report *r, struct cf_err *err)
+{
+	struct dirent *de;
+
 	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
+		size_t l = strlen(de->d_name), i;
 		int used = 0;
 		char **nu;
 
@@ -253,17 +229,57 @@ cf_iis_check(const struct cf_iis_config *c, const char *ccs_dir,
 			continue;
 		nu = realloc(r->unused_files, (r->nunused + 1) * sizeof(*nu));
 		if (nu == NULL)
-			goto nomem;
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		r->unused_files = nu;
 		if ((nu[r->nunused] = strdup(de->d_name)) == NULL)
-			goto nomem;
+			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		r->nunused++;
 	}
+	return CF_OK;
+}
+
+cf_rc
+cf_iis_check(const struct cf_iis_config *c, const char *ccs_dir,
+	     const char *password, int days, time_t now,
+	     struct cf_iis_check_report **out, struct cf_err *err)
+{
+	struct cf_iis_check_report *r = NULL;
+	DIR *d = NULL;
+	size_t i, j, cap = 0;
+	cf_rc rc = CF_OK;
+
+	*out = NULL;
+	if (now == 0)
+		now = time(NULL);
+	if ((d = opendir(ccs_dir)) == NULL)
+		return cf_err_set(err, CF_ERR_IO, "cannot read the CCS folder "
+		    "%s: %s", ccs_dir, strerror(errno));
+	for (i = 0; i < c->nsites; i++)
+		cap += c->sites[i].nbindings;
+	if ((r = calloc(1, sizeof(*r))) == NULL || (cap > 0 &&
+	    (r->hosts = calloc(cap, sizeof(*r->hosts))) == NULL)) {
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->nsites; i++) {
+		const struct cf_iis_site *s = &c->sites[i];
+		for (j = 0; j < s->nbindings; j++) {
+			const struct cf_iis_binding *b = &s->bindings[j];
+			if (!b->has_info || strcasecmp(b->protocol, "https") != 0 ||
+			    !(b->ssl_flags & CF_IIS_SSL_CCS))
+				continue;
+			if ((rc = check_binding(s, b, ccs_dir, password, days,
+			    now, &r->hosts[r->nhosts++], err)) != CF_OK)
+				goto out;
+		}
+	}
+	for (i = 0; i < r->nhosts; i++)
+		if (r->hosts[i].status != CF_IIS_CHECK_OK)
+			r->problem = 1;
+	if ((rc = find_unused(d, r, err)) != CF_OK)
+		goto out;
 	*out = r;
 	r = NULL;
-	goto out;
-nomem:
-	rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 out:
 	if (d != NULL)
 		closedir(d);

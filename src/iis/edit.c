@@ -770,16 +770,77 @@ cf_iis_apply(const char *config_path, const char *lock_path, const char *site,
 	return cf_iis_apply_ex(config_path, &o, plan, backup, err);
 }
 
+/* The file as it is: its bytes, its mode and its parse. */
+struct config_now {
+	char *data;
+	size_t len;
+	mode_t mode;
+	struct cf_iis_config *cfg;
+};
+
+static cf_rc
+config_read(const char *config_path, struct config_now *cn,
+	    struct cf_err *err)
+{
+	struct stat st;
+	cf_rc rc;
+
+	if ((rc = cf_file_read(config_path, CF_IIS_CONFIG_MAX, &cn->data,
+	    &cn->len, err)) != CF_OK) {
+		cf_err_wrap(err, "IIS configuration");
+		return rc;
+	}
+	if (stat(config_path, &st) != 0)
+		return cf_err_set(err, CF_ERR_IO, "stat %s: %s", config_path,
+		    strerror(errno));
+	cn->mode = st.st_mode & 07777;
+	if ((rc = cf_iis_config_parse(cn->data, cn->len, NULL, 0, &cn->cfg,
+	    err)) != CF_OK)
+		cf_err_wrap(err, "%s", config_path);
+	return rc;
+}
+
+/* Edit the file for plan p: backup, atomic replace, check what was
+ * written.  *backup (may be NULL) gets the backup's path once the file is
+ * replaced. */
+static cf_rc
+config_write(const char *config_path, const struct config_now *cn,
+	     const struct cf_iis_plan *p, char **backup, struct cf_err *err)
+{
+	char *edited = NULL, *bak = NULL;
+	size_t elen = 0;
+	cf_rc rc;
+
+	if ((rc = plan_edit(cn->data, cn->len, cn->cfg, p, &edited, &elen,
+	    err)) != CF_OK) {
+		cf_err_wrap(err, "%s", config_path);
+		goto out;
+	}
+	if ((rc = backup_path(config_path, &bak, err)) != CF_OK ||
+	    (rc = cf_file_write_atomic(bak, cn->data, cn->len, cn->mode,
+	    err)) != CF_OK ||
+	    (rc = cf_file_write_atomic(config_path, edited, elen, cn->mode,
+	    err)) != CF_OK)
+		goto out;
+	if (backup != NULL) {
+		*backup = bak;
+		bak = NULL;
+	}
+	rc = verify_written(config_path, p, err);
+out:
+	free(edited);
+	free(bak);
+	return rc;
+}
+
 cf_rc
 cf_iis_apply_ex(const char *config_path, const struct cf_iis_apply_opts *o,
 		struct cf_iis_plan **plan, char **backup, struct cf_err *err)
 {
-	struct cf_iis_config *cfg = NULL;
+	struct config_now cn = { NULL, 0, 0, NULL };
 	struct cf_iis_plan *p = NULL;
 	const struct cf_iis_site **sites = NULL;
-	char *data = NULL, *edited = NULL, *bak = NULL;
-	size_t len = 0, elen = 0, nsites = 0;
-	struct stat st;
+	size_t nsites = 0;
 	int lockfd = -1;
 	cf_rc rc;
 
@@ -792,48 +853,19 @@ cf_iis_apply_ex(const char *config_path, const struct cf_iis_apply_opts *o,
 		cf_err_wrap(err, "IIS configuration %s", config_path);
 		goto out;
 	}
-	if ((rc = cf_file_read(config_path, CF_IIS_CONFIG_MAX, &data, &len,
-	    err)) != CF_OK) {
-		cf_err_wrap(err, "IIS configuration");
+	if ((rc = config_read(config_path, &cn, err)) != CF_OK)
 		goto out;
-	}
-	if (stat(config_path, &st) != 0) {
-		rc = cf_err_set(err, CF_ERR_IO, "stat %s: %s", config_path,
-		    strerror(errno));
-		goto out;
-	}
-	if ((rc = cf_iis_config_parse(data, len, NULL, 0, &cfg, err)) != CF_OK) {
-		cf_err_wrap(err, "%s", config_path);
-		goto out;
-	}
-	if ((rc = cf_iis_sites_select(cfg, o->sites, o->nsites, &sites,
+	if ((rc = cf_iis_sites_select(cn.cfg, o->sites, o->nsites, &sites,
 	    &nsites, err)) != CF_OK) {
 		cf_err_wrap(err, "%s", config_path);
 		goto out;
 	}
-	if ((rc = cf_iis_plan_sites(cfg, sites, nsites, o->hosts, o->nhosts,
+	if ((rc = cf_iis_plan_sites(cn.cfg, sites, nsites, o->hosts, o->nhosts,
 	    o->https_port, o->flags, &p, err)) != CF_OK)
 		goto out;
-	if (o->dry_run || (p->nadd == 0 && p->nmigrate == 0))
-		goto done;
-	if ((rc = plan_edit(data, len, cfg, p, &edited, &elen, err)) != CF_OK) {
-		cf_err_wrap(err, "%s", config_path);
+	if (!o->dry_run && (p->nadd > 0 || p->nmigrate > 0) &&
+	    (rc = config_write(config_path, &cn, p, backup, err)) != CF_OK)
 		goto out;
-	}
-	if ((rc = backup_path(config_path, &bak, err)) != CF_OK ||
-	    (rc = cf_file_write_atomic(bak, data, len, st.st_mode & 07777,
-	    err)) != CF_OK)
-		goto out;
-	if ((rc = cf_file_write_atomic(config_path, edited, elen,
-	    st.st_mode & 07777, err)) != CF_OK)
-		goto out;
-	if (backup != NULL) {
-		*backup = bak;
-		bak = NULL;
-	}
-	if ((rc = verify_written(config_path, p, err)) != CF_OK)
-		goto out;
-done:
 	if (plan != NULL) {
 		*plan = p;
 		p = NULL;
@@ -841,10 +873,8 @@ done:
 out:
 	cf_file_unlock(lockfd);
 	cf_iis_plan_free(p);
-	cf_iis_config_free(cfg);
+	cf_iis_config_free(cn.cfg);
 	free(sites);
-	free(data);
-	free(edited);
-	free(bak);
+	free(cn.data);
 	return rc;
 }

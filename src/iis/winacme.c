@@ -228,30 +228,38 @@ need_config(struct cf_winacme_import *im, const struct cf_winacme_opts *o,
 		    "give --iis-config FILE", why);
 }
 
+/* A manual target: its common and alternative names. */
 static int
-map_target(struct cf_winacme_import *im, json_t *t,
-	   const struct cf_winacme_opts *o)
+map_manual(struct cf_winacme_import *im, json_t *t)
+{
+	const char *s;
+	json_t *x;
+	size_t i;
+	int r = 0;
+
+	if ((s = jstr(t, "CommonName")) != NULL)
+		r |= add_name(im, s);
+	json_array_foreach(json_object_get(t, "AlternativeNames"), i, x)
+		if (json_is_string(x))
+			r |= add_name(im, json_string_value(x));
+	if (im->spec.nnames == 0)
+		r |= note(im, 1, "the manual target has no names");
+	return r;
+}
+
+/* The sites of an IIS target of kind p (and an IISBinding's host). */
+static int
+map_iis_sites(struct cf_winacme_import *im, json_t *t, enum wa_plugin p,
+	      const char *label, const struct cf_winacme_opts *o)
 {
 	struct cf_cert_spec *sp = &im->spec;
-	const char *label, *s;
+	const char *s;
 	json_t *a, *x;
 	size_t i;
 	int r = 0;
 
-	switch (plugin_of(t, &label)) {
-	case WA_T_MANUAL:
-		if ((s = jstr(t, "CommonName")) != NULL)
-			r |= add_name(im, s);
-		json_array_foreach(json_object_get(t, "AlternativeNames"), i, x)
-			if (json_is_string(x))
-				r |= add_name(im, json_string_value(x));
-		if (sp->nnames == 0)
-			r |= note(im, 1, "the manual target has no names");
-		return r;
+	switch (p) {
 	case WA_T_IIS:
-		r |= need_config(im, o, "the IIS target");
-		if (o->iis_config == NULL)
-			return r;
 		a = json_object_get(t, "IncludeSiteIds");
 		json_array_foreach(a, i, x)
 			if (json_is_integer(x))
@@ -264,9 +272,6 @@ map_target(struct cf_winacme_import *im, json_t *t,
 		break;
 	case WA_T_IIS_SITE:
 	case WA_T_IIS_BINDING:
-		r |= need_config(im, o, "the IIS target");
-		if (o->iis_config == NULL)
-			return r;
 		if (json_is_integer(json_object_get(t, "SiteId")))
 			r |= add_site(im, json_integer_value(json_object_get(t,
 							"SiteId")));
@@ -280,22 +285,27 @@ map_target(struct cf_winacme_import *im, json_t *t,
 		    (sp->iis.host_filter = name_of(s)) == NULL)
 			r |= note(im, 1, "Host '%s' is not a DNS name", s);
 		break;
-	case WA_T_IIS_SITES:
-		r |= need_config(im, o, "the IIS target");
-		if (o->iis_config == NULL)
-			return r;
+	default: /* WA_T_IIS_SITES */
 		json_array_foreach(json_object_get(t, "SiteIds"), i, x)
 			if (json_is_integer(x))
 				r |= add_site(im, json_integer_value(x));
 		if (sp->iis.nsites == 0)
 			r |= note(im, 1, "the IISSites target names no SiteIds");
 		break;
-	default:
-		return note(im, 1, "target plugin %s is not mapped: use "
-			    "'certferry issue -d NAME ...' for this certificate",
-			    label);
 	}
-	/* The filters of the IIS target. */
+	return r;
+}
+
+/* The host filters of an IIS target. */
+static int
+map_filters(struct cf_winacme_import *im, json_t *t)
+{
+	struct cf_cert_spec *sp = &im->spec;
+	const char *s;
+	json_t *a, *x;
+	size_t i;
+	int r = 0;
+
 	if ((s = jstr(t, "IncludePattern")) != NULL) {
 		free(sp->iis.host_filter);
 		if ((sp->iis.host_filter = strdup(s)) == NULL)
@@ -327,6 +337,34 @@ map_target(struct cf_winacme_import *im, json_t *t,
 		r |= note(im, 1, "ExcludeHosts is not mapped: certferry would "
 			  "include those hosts; choose an --iis-host-filter");
 	return r;
+}
+
+static int
+map_target(struct cf_winacme_import *im, json_t *t,
+	   const struct cf_winacme_opts *o)
+{
+	const char *label;
+	enum wa_plugin p = plugin_of(t, &label);
+	int r;
+
+	switch (p) {
+	case WA_T_MANUAL:
+		return map_manual(im, t);
+	case WA_T_IIS:
+	case WA_T_IIS_SITE:
+	case WA_T_IIS_BINDING:
+	case WA_T_IIS_SITES:
+		break;
+	default:
+		return note(im, 1, "target plugin %s is not mapped: use "
+			    "'certferry issue -d NAME ...' for this certificate",
+			    label);
+	}
+	r = need_config(im, o, "the IIS target");
+	if (o->iis_config == NULL)
+		return r;
+	r |= map_iis_sites(im, t, p, label, o);
+	return r | map_filters(im, t);
 }
 
 /* A Windows path through the rules; NULL (and a note) when none covers it. */

@@ -441,12 +441,9 @@ cf_dns01_validator_new(const struct cf_dns01_config *cfg,
 	}
 	if ((rc = check_provider(c, cfg, err)) != CF_OK)
 		goto out;
-	out->challenge_type = "dns-01";
-	out->ctx = c;
-	out->present = dns01_present;
-	out->ready = dns01_ready;
-	out->cleanup = dns01_cleanup;
-	out->destroy = dns01_destroy;
+	*out = (struct cf_validator){ .challenge_type = "dns-01", .ctx = c,
+		.present = dns01_present, .ready = dns01_ready,
+		.cleanup = dns01_cleanup, .destroy = dns01_destroy };
 	c = NULL;
 out:
 	dns01_destroy(c);

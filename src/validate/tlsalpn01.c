@@ -17,6 +17,7 @@
 
 #include "core/ip.h"
 #include "core/log.h"
+#include "crypto/san.h"
 #include "validate/dnsname.h"
 #include "validate/listen.h"
 
@@ -46,49 +47,21 @@ sni_name(const char *identifier, char *buf, size_t len)
 	return snprintf(buf, len, "%s", identifier) < (int)len ? 0 : -1;
 }
 
-cf_rc
-cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
-		       X509 **cert, EVP_PKEY **key, struct cf_err *err)
+/* A self-signed certificate's frame: version 3, a random serial, valid
+ * from an hour ago for a week, subject = issuer = CN identifier, public
+ * key k. */
+static cf_rc
+cert_frame(X509 *x, EVP_PKEY *k, const char *identifier, struct cf_err *err)
 {
-	unsigned char md[32], der[2 + 32], serial[16];
-	unsigned int mdlen = 0;
-	X509 *x = NULL;
-	EVP_PKEY *k = NULL;
+	unsigned char serial[16];
 	X509_NAME *nm = NULL;
-	GENERAL_NAMES *gens = NULL;
-	GENERAL_NAME *gn = NULL;
-	ASN1_IA5STRING *ia5 = NULL;
-	ASN1_OBJECT *obj = NULL;
-	ASN1_OCTET_STRING *os = NULL;
-	X509_EXTENSION *ext = NULL;
 	BIGNUM *bn = NULL;
-	unsigned char addr[16];
-	int alen;
 	cf_rc rc = CF_OK;
 
-	*cert = NULL;
-	*key = NULL;
-	if (EVP_Digest(key_authorization, strlen(key_authorization), md,
-	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
-		rc = cf_err_openssl(err, "tls-alpn-01: SHA-256");
-		goto out;
-	}
-	/* DER OCTET STRING (tag 0x04, length 32) holding the hash. */
-	der[0] = 0x04;
-	der[1] = 0x20;
-	memcpy(der + 2, md, 32);
-	if ((k = EVP_EC_gen("P-256")) == NULL) {
-		rc = cf_err_openssl(err, "tls-alpn-01: generating a P-256 key");
-		goto out;
-	}
-	if ((x = X509_new()) == NULL || !X509_set_version(x, 2)) {
-		rc = cf_err_openssl(err, "tls-alpn-01: X509_new");
-		goto out;
-	}
-	if (RAND_bytes(serial, sizeof(serial)) != 1) {
-		rc = cf_err_openssl(err, "tls-alpn-01: random serial");
-		goto out;
-	}
+	if (!X509_set_version(x, 2))
+		return cf_err_openssl(err, "tls-alpn-01: X509_new");
+	if (RAND_bytes(serial, sizeof(serial)) != 1)
+		return cf_err_openssl(err, "tls-alpn-01: random serial");
 	serial[0] &= 0x7f;
 	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL) {
@@ -107,49 +80,90 @@ cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
 		rc = cf_err_openssl(err, "tls-alpn-01: subject name");
 		goto out;
 	}
-	if (!X509_set_pubkey(x, k)) {
+	if (!X509_set_pubkey(x, k))
 		rc = cf_err_openssl(err, "tls-alpn-01: public key");
+out:
+	X509_NAME_free(nm);
+	BN_free(bn);
+	return rc;
+}
+
+/* The critical acmeIdentifier extension (RFC 8737 §3): a DER OCTET STRING
+ * holding SHA-256 of the key authorization. */
+static cf_rc
+add_acme_identifier(X509 *x, const char *key_authorization,
+		    struct cf_err *err)
+{
+	unsigned char md[32], der[2 + 32];
+	unsigned int mdlen = 0;
+	ASN1_OBJECT *obj = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	cf_rc rc = CF_OK;
+
+	if (EVP_Digest(key_authorization, strlen(key_authorization), md,
+	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		rc = cf_err_openssl(err, "tls-alpn-01: SHA-256");
 		goto out;
 	}
-	if ((gens = sk_GENERAL_NAME_new_null()) == NULL ||
-	    (gn = GENERAL_NAME_new()) == NULL ||
-	    (ia5 = ASN1_IA5STRING_new()) == NULL) {
-		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
-		goto out;
-	}
-	/* RFC 8738 §6: an address is one iPAddress SAN, else a dNSName. */
-	if ((alen = cf_ip_bytes(identifier, addr)) > 0) {
-		if (!ASN1_OCTET_STRING_set(ia5, addr, alen)) {
-			rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
-			goto out;
-		}
-		GENERAL_NAME_set0_value(gn, GEN_IPADD, ia5);
-	} else {
-		if (!ASN1_STRING_set(ia5, identifier, -1)) {
-			rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
-			goto out;
-		}
-		GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
-	}
-	ia5 = NULL;
-	if (!sk_GENERAL_NAME_push(gens, gn)) {
-		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
-		goto out;
-	}
-	gn = NULL;
-	if (X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
-	    X509V3_ADD_DEFAULT) != 1) {
-		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
-		goto out;
-	}
+	/* DER OCTET STRING (tag 0x04, length 32) holding the hash. */
+	der[0] = 0x04;
+	der[1] = 0x20;
+	memcpy(der + 2, md, 32);
 	if ((obj = OBJ_txt2obj(CF_ACME_IDENTIFIER_OID, 1)) == NULL ||
 	    (os = ASN1_OCTET_STRING_new()) == NULL ||
 	    !ASN1_OCTET_STRING_set(os, der, sizeof(der)) ||
 	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, os)) == NULL ||
-	    !X509_add_ext(x, ext, -1)) {
+	    !X509_add_ext(x, ext, -1))
 		rc = cf_err_openssl(err, "tls-alpn-01: acmeIdentifier");
+out:
+	OPENSSL_cleanse(md, sizeof(md));
+	OPENSSL_cleanse(der, sizeof(der));
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(os);
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+/* The subjectAltName: one iPAddress for an address (RFC 8738 §6), else
+ * one dNSName. */
+static cf_rc
+add_san(X509 *x, const char *identifier, struct cf_err *err)
+{
+	X509_EXTENSION *ext = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_san_extension(&identifier, 1, 0,
+	    "tls-alpn-01: subjectAltName", &ext, err)) != CF_OK)
+		return rc;
+	if (!X509_add_ext(x, ext, -1))
+		rc = cf_err_openssl(err, "tls-alpn-01: subjectAltName");
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+cf_rc
+cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
+		       X509 **cert, EVP_PKEY **key, struct cf_err *err)
+{
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	cf_rc rc = CF_OK;
+
+	*cert = NULL;
+	*key = NULL;
+	if ((k = EVP_EC_gen("P-256")) == NULL) {
+		rc = cf_err_openssl(err, "tls-alpn-01: generating a P-256 key");
 		goto out;
 	}
+	if ((x = X509_new()) == NULL) {
+		rc = cf_err_openssl(err, "tls-alpn-01: X509_new");
+		goto out;
+	}
+	if ((rc = cert_frame(x, k, identifier, err)) != CF_OK ||
+	    (rc = add_san(x, identifier, err)) != CF_OK ||
+	    (rc = add_acme_identifier(x, key_authorization, err)) != CF_OK)
+		goto out;
 	if (X509_sign(x, k, EVP_sha256()) == 0) {
 		rc = cf_err_openssl(err, "tls-alpn-01: signing");
 		goto out;
@@ -159,18 +173,8 @@ cf_tlsalpn01_make_cert(const char *identifier, const char *key_authorization,
 	x = NULL;
 	k = NULL;
 out:
-	OPENSSL_cleanse(md, sizeof(md));
-	OPENSSL_cleanse(der, sizeof(der));
 	X509_free(x);
 	EVP_PKEY_free(k);
-	X509_NAME_free(nm);
-	GENERAL_NAME_free(gn);
-	ASN1_IA5STRING_free(ia5);
-	sk_GENERAL_NAME_pop_free(gens, GENERAL_NAME_free);
-	ASN1_OBJECT_free(obj);
-	ASN1_OCTET_STRING_free(os);
-	X509_EXTENSION_free(ext);
-	BN_free(bn);
 	return rc;
 }
 
@@ -394,12 +398,9 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	    "run certferry with --tls-port N and forward port 443 to it",
 	    &alpn_ops, c, &c->resp, err)) != CF_OK)
 		goto out;
-	out->challenge_type = "tls-alpn-01";
-	out->ctx = c;
-	out->present = alpn_present;
-	out->ready = NULL;
-	out->cleanup = alpn_cleanup;
-	out->destroy = alpn_destroy;
+	*out = (struct cf_validator){ .challenge_type = "tls-alpn-01",
+		.ctx = c, .present = alpn_present, .ready = NULL,
+		.cleanup = alpn_cleanup, .destroy = alpn_destroy };
 	c = NULL;
 out:
 	alpn_destroy(c);
