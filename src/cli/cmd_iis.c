@@ -109,7 +109,7 @@ static int
 usage_error(const char *msg, const char *arg)
 {
 	fprintf(stderr, "error: %s%s%s (see --help)\n", msg, arg ? ": " : "",
-	    arg ? arg : "");
+		arg ? arg : "");
 	return EXIT_USAGE;
 }
 
@@ -149,31 +149,31 @@ sites_json(const struct cf_iis_config *c)
 			json_t *o = json_object();
 			json_object_set_new(o, "protocol", json_string(b->protocol));
 			json_object_set_new(o, "bindingInformation",
-			    json_string(b->binding_information));
+					    json_string(b->binding_information));
 			if (b->has_info) {
 				json_object_set_new(o, "ip", json_string(b->info.ip));
 				json_object_set_new(o, "port",
-				    json_integer(b->info.port));
+						    json_integer(b->info.port));
 				json_object_set_new(o, "host",
-				    json_string(b->info.host));
+						    json_string(b->info.host));
 			}
 			if (b->has_ssl_flags) {
 				cf_iis_ssl_flags_describe(b->ssl_flags, flags,
-				    sizeof(flags));
+							  sizeof(flags));
 				json_object_set_new(o, "sslFlags",
-				    json_integer((json_int_t)b->ssl_flags));
+						    json_integer((json_int_t)b->ssl_flags));
 				json_object_set_new(o, "sslFlagNames",
-				    json_string(flags));
+						    json_string(flags));
 			}
 			json_array_append_new(bs, o);
 		}
 		json_array_append_new(arr, json_pack("{s:I,s:s,s:b,s:o,s:o,s:o}",
-		    "id", (json_int_t)s->id, "name", s->name,
-		    "serverAutoStart", s->server_auto_start,
-		    "physicalPath", json_str_or_null(s->physical_path),
-		    "physicalPathExpanded",
-		    json_str_or_null(s->physical_path_expanded),
-		    "bindings", bs));
+				      "id", (json_int_t)s->id, "name", s->name,
+				      "serverAutoStart", s->server_auto_start,
+				      "physicalPath", json_str_or_null(s->physical_path),
+				      "physicalPathExpanded",
+				      json_str_or_null(s->physical_path_expanded),
+				      "bindings", bs));
 	}
 	return print_json(json_pack("{s:o}", "sites", arr));
 }
@@ -185,20 +185,20 @@ sites_table(const struct cf_iis_config *c)
 	size_t i, j;
 
 	printf("%-10s  %-28s  %-10s  %s\n", "ID", "NAME", "AUTO-START",
-	    "ROOT FOLDER");
+	       "ROOT FOLDER");
 	for (i = 0; i < c->nsites; i++) {
 		const struct cf_iis_site *s = &c->sites[i];
 		printf("%-10lu  %-28s  %-10s  %s\n", s->id, s->name,
-		    s->server_auto_start ? "yes" : "no",
-		    s->physical_path_expanded ? s->physical_path_expanded : "-");
+		       s->server_auto_start ? "yes" : "no",
+		       s->physical_path_expanded ? s->physical_path_expanded : "-");
 		for (j = 0; j < s->nbindings; j++) {
 			const struct cf_iis_binding *b = &s->bindings[j];
 			printf("            %-8s %s", b->protocol,
-			    b->binding_information);
+			       b->binding_information);
 			if (b->has_ssl_flags)
 				printf("  sslFlags=%lu (%s)", b->ssl_flags,
-				    cf_iis_ssl_flags_describe(b->ssl_flags,
-				    flags, sizeof(flags)));
+				       cf_iis_ssl_flags_describe(b->ssl_flags,
+				       flags, sizeof(flags)));
 			printf("\n");
 		}
 	}
@@ -278,7 +278,7 @@ read_password(const char *file, char **pw, size_t *pwlen)
 	}
 	if ((env = getenv("CERTFERRY_PFX_PASSWORD")) == NULL) {
 		fprintf(stderr, "error: the CCS PFX password is needed: "
-		    "--pfx-password-file FILE or env CERTFERRY_PFX_PASSWORD\n");
+			"--pfx-password-file FILE or env CERTFERRY_PFX_PASSWORD\n");
 		return EXIT_USAGE;
 	}
 	if ((*pw = strdup(env)) == NULL) {
@@ -311,16 +311,16 @@ check_output(const struct cf_iis_check_report *r, int json)
 			const struct cf_iis_check_host *h = &r->hosts[i];
 			fmt_time(h->not_after, when, sizeof(when));
 			json_array_append_new(hs, json_pack(
-			    "{s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}",
-			    "site", h->site_name,
-			    "bindingInformation", h->binding_information,
-			    "sslFlags", (json_int_t)h->ssl_flags,
-			    "host", json_str_or_null(h->host),
-			    "pfxFile", json_str_or_null(h->pfx_file),
-			    "notAfter", h->not_after ? json_string(when) :
-			    json_null(),
-			    "status", cf_iis_check_status_name(h->status),
-			    "detail", json_str_or_null(h->detail)));
+				"{s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}",
+				"site", h->site_name,
+				"bindingInformation", h->binding_information,
+				"sslFlags", (json_int_t)h->ssl_flags,
+				"host", json_str_or_null(h->host),
+				"pfxFile", json_str_or_null(h->pfx_file),
+				"notAfter", h->not_after ? json_string(when) :
+				json_null(),
+				"status", cf_iis_check_status_name(h->status),
+				"detail", json_str_or_null(h->detail)));
 		}
 		for (i = 0; i < r->nunused; i++)
 			json_array_append_new(un, json_string(r->unused_files[i]));
@@ -330,23 +330,23 @@ check_output(const struct cf_iis_check_report *r, int json)
 		return r->problem ? EXIT_PROBLEM : EXIT_FINE;
 	}
 	printf("%-10s  %-32s  %-28s  %-20s  %s\n", "STATUS", "HOST", "PFX FILE",
-	    "NOT AFTER", "SITE");
+	       "NOT AFTER", "SITE");
 	for (i = 0; i < r->nhosts; i++) {
 		const struct cf_iis_check_host *h = &r->hosts[i];
 		fmt_time(h->not_after, when, sizeof(when));
 		printf("%-10s  %-32s  %-28s  %-20s  %s\n",
-		    cf_iis_check_status_name(h->status),
-		    h->host ? h->host : h->binding_information,
-		    h->pfx_file ? h->pfx_file : "-", when, h->site_name);
+		       cf_iis_check_status_name(h->status),
+		       h->host ? h->host : h->binding_information,
+		       h->pfx_file ? h->pfx_file : "-", when, h->site_name);
 		if (h->detail != NULL && h->status != CF_IIS_CHECK_OK)
 			printf("            %s\n", h->detail);
 	}
 	if (r->nhosts == 0)
 		printf("(no https binding uses the Centralized Certificate "
-		    "Store)\n");
+		       "Store)\n");
 	for (i = 0; i < r->nunused; i++)
 		printf("unused      %s (no binding uses it)\n",
-		    r->unused_files[i]);
+		       r->unused_files[i]);
 	return r->problem ? EXIT_PROBLEM : EXIT_FINE;
 }
 
@@ -408,9 +408,9 @@ netsh_waiting(struct cf_cli *cli, const struct cf_iis_config *c, int json)
 			if (json)
 				continue;
 			printf("%-10s  %-32s  %s\n            HTTP.sys still "
-			    "serves its old certificate: run this netsh script "
-			    "on the IIS server, then delete it\n", "waiting",
-			    hp[i], path);
+			       "serves its old certificate: run this netsh script "
+			       "on the IIS server, then delete it\n", "waiting",
+			       hp[i], path);
 		}
 	}
 out:
@@ -508,15 +508,15 @@ cmd_check(struct cf_cli *cli, int argc, char **argv)
 		} else if (opt_value(argc, argv, &i, "--ccs-dir", &v)) {
 			if ((ccs = v) == NULL)
 				return usage_error("--ccs-dir needs a folder",
-				    NULL);
+						   NULL);
 		} else if (opt_value(argc, argv, &i, "--pfx-password-file", &v)) {
 			if ((pwfile = v) == NULL)
 				return usage_error("--pfx-password-file needs "
-				    "a file", NULL);
+						   "a file", NULL);
 		} else if (opt_value(argc, argv, &i, "--connect", &v)) {
 			if ((target = v) == NULL)
 				return usage_error("--connect needs HOST[:PORT]",
-				    NULL);
+						   NULL);
 		} else if (opt_value(argc, argv, &i, "--days", &v)) {
 			if (v == NULL)
 				return usage_error("--days needs a number", NULL);
@@ -531,7 +531,7 @@ cmd_check(struct cf_cli *cli, int argc, char **argv)
 	}
 	if (config == NULL || ccs == NULL)
 		return usage_error("--config FILE and --ccs-dir DIR are required",
-		    NULL);
+				   NULL);
 	if ((ret = read_password(pwfile, &pw, &pwlen)) != EXIT_FINE)
 		return ret;
 	ret = EXIT_PROBLEM;
@@ -579,6 +579,6 @@ cf_cmd_iis(struct cf_cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(cli, argc - 1, argv + 1);
 	fprintf(stderr, "error: unknown iis action \"%s\" (use sites or "
-	    "check)\n", argv[1]);
+		"check)\n", argv[1]);
 	return EXIT_USAGE;
 }

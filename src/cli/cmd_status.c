@@ -245,7 +245,7 @@ print_line(const char *name, const struct cf_renewal *r, json_t *j,
 	   const struct cert_status *cs)
 {
 	const char *nr = j ? json_string_value(json_object_get(j,
-				"next_renewal")) : NULL;
+					       "next_renewal")) : NULL;
 	char t[32] = "-";
 
 	if (r->not_after)

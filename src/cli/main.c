@@ -120,8 +120,9 @@ helper_process(int argc, char **argv)
 		return cf_keyproc_main(CF_SEP_FD);
 	/* Privilege separation: every connection to a CA is made by a
 	 * network process, the account key is held by a key process, every
-	 * standalone responder runs in a process of its own.  CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for
-	 * debugging only. */
+	 * standalone responder runs in a process of its own.
+	 * CERTFERRY_NO_PRIVSEP=1 keeps them in this process, for debugging
+	 * only. */
 	if (nosep == NULL || strcmp(nosep, "1") != 0)
 		cf_sep_enable("/proc/self/exe");
 	return -1;

@@ -51,8 +51,9 @@ const char *cf_settings_global(const struct cf_settings *s, const char *key);
 /* The argv of command cmd_argv (argv[0] the command) with the settings'
  * options inserted after the command (after "account register"'s second
  * word).  Options already on cmd_argv, or given by their environment
- * variable, are not inserted, nor those left out as said above.  *out is malloc'd (its strings too, until
- * cf_settings_free); *out_argc set.  Unchanged copy for other commands. */
+ * variable, are not inserted, nor those left out as said above.  *out is
+ * malloc'd (its strings too, until cf_settings_free); *out_argc set.
+ * Unchanged copy for other commands. */
 cf_rc cf_settings_command_argv(struct cf_settings *s, int argc, char **argv,
 			       int *out_argc, char ***out,
 			       struct cf_err *err) CF_MUST_CHECK;

@@ -78,12 +78,12 @@ bad_char(struct cf_err *err, size_t pos, unsigned char c)
 {
 	if (c >= 0x21 && c <= 0x7e)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "base64 text has an invalid character '%c' at position "
-		    "%zu; only A-Z a-z 0-9 - _ + / and trailing = are allowed",
-		    c, pos + 1);
+				  "base64 text has an invalid character '%c' at position "
+				  "%zu; only A-Z a-z 0-9 - _ + / and trailing = are allowed",
+				  c, pos + 1);
 	return cf_err_set(err, CF_ERR_USAGE,
-	    "base64 text has an invalid byte 0x%02x at position %zu; only "
-	    "A-Z a-z 0-9 - _ + / and trailing = are allowed", c, pos + 1);
+			  "base64 text has an invalid byte 0x%02x at position %zu; only "
+			  "A-Z a-z 0-9 - _ + / and trailing = are allowed", c, pos + 1);
 }
 
 cf_rc
@@ -120,12 +120,12 @@ cf_b64_decode_any(const char *text, unsigned char **out, size_t *outlen,
 		return bad_char(err, start + ndata, '=');
 	if (ndata % 4 == 1)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "base64 text has an impossible length (%zu characters); "
-		    "it is probably truncated", ndata);
+				  "base64 text has an impossible length (%zu characters); "
+				  "it is probably truncated", ndata);
 	if (npad > 0 && (ndata + npad) % 4 != 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "base64 text has wrong padding: %zu '=' after %zu "
-		    "characters", npad, ndata);
+				  "base64 text has wrong padding: %zu '=' after %zu "
+				  "characters", npad, ndata);
 
 	if ((buf = malloc(ndata / 4 * 3 + 3)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");

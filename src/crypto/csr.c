@@ -28,18 +28,18 @@ check_name(const char *name, size_t i, struct cf_err *err)
 
 	if (name == NULL || *name == '\0')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "certificate name %zu is empty", i + 1);
+				  "certificate name %zu is empty", i + 1);
 	for (p = (const unsigned char *)name; *p != '\0'; p++) {
 		if (*p <= 0x20 || *p >= 0x7f)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "certificate name %zu has a byte 0x%02x that is not "
-			    "printable ASCII; give internationalised names in "
-			    "their xn-- form", i + 1, *p);
+					  "certificate name %zu has a byte 0x%02x that is not "
+					  "printable ASCII; give internationalised names in "
+					  "their xn-- form", i + 1, *p);
 	}
 	if (strlen(name) > 253)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "certificate name %zu is longer than 253 characters",
-		    i + 1);
+				  "certificate name %zu is longer than 253 characters",
+				  i + 1);
 	return CF_OK;
 }
 
@@ -137,7 +137,7 @@ cf_csr_build(EVP_PKEY *key, const char *const *names, size_t n,
 		return cf_err_set(err, CF_ERR_INTERNAL, "CSR without key");
 	if (names == NULL || n == 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "a certificate needs at least one name");
+				  "a certificate needs at least one name");
 	for (i = 0; i < n; i++)
 		if ((rc = check_name(names[i], i, err)) != CF_OK)
 			return rc;
@@ -186,7 +186,7 @@ csr_add_name(struct cf_csr_info *ci, const char *name, size_t len,
 
 	if (len == 0 || len > 253 || memchr(name, '\0', len) != NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "the CSR has an empty, too long or malformed name");
+				  "the CSR has an empty, too long or malformed name");
 	if ((n = strndup(name, len)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	if (cf_ip_canon(n, ip))
@@ -238,8 +238,8 @@ csr_sans(X509_REQ *req, struct cf_csr_info *ci, struct cf_err *err)
 			rc = csr_add_name(ci, buf, strlen(buf), err);
 		} else {
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "the CSR asks for a subjectAltName of another type "
-			    "than DNS or IP, which ACME cannot validate");
+					"the CSR asks for a subjectAltName of another type "
+					"than DNS or IP, which ACME cannot validate");
 		}
 		if (rc != CF_OK)
 			break;
@@ -273,13 +273,13 @@ cf_csr_parse(const char *data, size_t len, struct cf_csr_info *out,
 	ERR_clear_error();
 	if (req == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "not a certificate signing request (PEM \"CERTIFICATE "
-		    "REQUEST\" or DER): make one with openssl req -new");
+				  "not a certificate signing request (PEM \"CERTIFICATE "
+				  "REQUEST\" or DER): make one with openssl req -new");
 	if ((out->pub = X509_REQ_get_pubkey(req)) == NULL ||
 	    X509_REQ_verify(req, out->pub) != 1) {
 		ERR_clear_error();
 		rc = cf_err_set(err, CF_ERR_USAGE,
-		    "the CSR's signature does not verify with its own key");
+				"the CSR's signature does not verify with its own key");
 		goto out;
 	}
 	if ((rc = csr_sans(req, out, err)) != CF_OK)
@@ -288,14 +288,14 @@ cf_csr_parse(const char *data, size_t len, struct cf_csr_info *out,
 	subj = X509_REQ_get_subject_name(req);
 	if ((idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1)) >= 0) {
 		const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(subj, idx));
+			X509_NAME_get_entry(subj, idx));
 		if ((rc = csr_add_name(out, (const char *)ASN1_STRING_get0_data(cn),
 		    (size_t)ASN1_STRING_length(cn), err)) != CF_OK)
 			goto out;
 	}
 	if (out->nnames == 0) {
 		rc = cf_err_set(err, CF_ERR_USAGE,
-		    "the CSR names nothing (no subjectAltName, no CN)");
+				"the CSR names nothing (no subjectAltName, no CN)");
 		goto out;
 	}
 	if ((l = i2d_X509_REQ(req, NULL)) <= 0 ||

@@ -123,7 +123,7 @@ cf_jwk_public(EVP_PKEY *key, json_t **jwk, struct cf_err *err)
 		if (BN_num_bytes(a) > (int)ai.coord_len ||
 		    BN_num_bytes(b) > (int)ai.coord_len) {
 			rc = cf_err_set(err, CF_ERR_CRYPTO,
-			    "EC public key coordinate too long");
+					"EC public key coordinate too long");
 			goto out;
 		}
 		sa = bn_b64url(a, ai.coord_len);
@@ -262,7 +262,7 @@ ecdsa_der_to_raw(const unsigned char *der, size_t der_len, size_t coord_len,
 	if (BN_bn2binpad(r, raw, (int)coord_len) < 0 ||
 	    BN_bn2binpad(s, raw + coord_len, (int)coord_len) < 0) {
 		rc = cf_err_set(err, CF_ERR_CRYPTO,
-		    "ECDSA signature value too long");
+				"ECDSA signature value too long");
 		goto out;
 	}
 	rc = CF_OK;
@@ -427,11 +427,11 @@ cf_jws_eab(const unsigned char *hmac, size_t hmac_len, const char *eab_kid,
 	*out = NULL;
 	if (hmac == NULL || hmac_len == 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "the EAB HMAC key is empty: give the key your CA issued");
+				  "the EAB HMAC key is empty: give the key your CA issued");
 	if (eab_kid == NULL || *eab_kid == '\0')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "the EAB key identifier is empty: give the kid your CA "
-		    "issued");
+				  "the EAB key identifier is empty: give the kid your CA "
+				  "issued");
 	if (new_account_url == NULL || *new_account_url == '\0')
 		return cf_err_set(err, CF_ERR_INTERNAL, "EAB without url");
 	if ((prot = json_object()) == NULL) {
@@ -481,19 +481,19 @@ cf_key_authorization(const char *token, const char *thumbprint, char **out,
 	*out = NULL;
 	if (token == NULL || *token == '\0')
 		return cf_err_set(err, CF_ERR_PROTO,
-		    "the CA sent a challenge without a token");
+				  "the CA sent a challenge without a token");
 	/* The token ends up in file names and URLs: base64url only. */
 	for (p = token; *p != '\0'; p++) {
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			return cf_err_set(err, CF_ERR_PROTO,
-			    "the CA sent a challenge token with a character "
-			    "outside base64url at position %zu",
-			    (size_t)(p - token) + 1);
+					  "the CA sent a challenge token with a character "
+					  "outside base64url at position %zu",
+					  (size_t)(p - token) + 1);
 	}
 	if (thumbprint == NULL || *thumbprint == '\0')
 		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "key authorization without thumbprint");
+				  "key authorization without thumbprint");
 	if ((*out = join_dot(token, thumbprint)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
@@ -506,7 +506,7 @@ cf_dns01_txt_value(const char *key_authorization, char **out,
 	*out = NULL;
 	if (key_authorization == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "dns-01 value without key authorization");
+				  "dns-01 value without key authorization");
 	return sha256_b64url(key_authorization, strlen(key_authorization),
-	    out, err);
+			     out, err);
 }

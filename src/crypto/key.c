@@ -41,8 +41,8 @@ cf_key_type_parse(const char *s, enum cf_key_type *out, struct cf_err *err)
 		}
 	}
 	return cf_err_set(err, CF_ERR_USAGE,
-	    "unknown key type '%.40s': use one of ec256, ec384, rsa2048, "
-	    "rsa3072, rsa4096", s == NULL ? "" : s);
+			  "unknown key type '%.40s': use one of ec256, ec384, rsa2048, "
+			  "rsa3072, rsa4096", s == NULL ? "" : s);
 }
 
 cf_rc
@@ -69,7 +69,7 @@ cf_key_generate(enum cf_key_type t, EVP_PKEY **out, struct cf_err *err)
 		break;
 	default:
 		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "cf_key_generate: bad key type %d", (int)t);
+				  "cf_key_generate: bad key type %d", (int)t);
 	}
 	if (pk == NULL)
 		return cf_err_openssl(err, "generate key");
@@ -106,8 +106,8 @@ cf_key_type_of(EVP_PKEY *key, enum cf_key_type *out, struct cf_err *err)
 			return CF_OK;
 		}
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "unsupported EC curve %.40s: use P-256 (ec256) or P-384 "
-		    "(ec384)", group);
+				  "unsupported EC curve %.40s: use P-256 (ec256) or P-384 "
+				  "(ec384)", group);
 	case EVP_PKEY_RSA:
 		bits = EVP_PKEY_get_bits(key);
 		if (bits == 2048) {
@@ -123,14 +123,14 @@ cf_key_type_of(EVP_PKEY *key, enum cf_key_type *out, struct cf_err *err)
 			return CF_OK;
 		}
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "unsupported RSA key size %d bits: use 2048, 3072 or 4096",
-		    bits);
+				  "unsupported RSA key size %d bits: use 2048, 3072 or 4096",
+				  bits);
 	default:
 		break;
 	}
 	return cf_err_set(err, CF_ERR_USAGE,
-	    "unsupported key algorithm: use an EC P-256/P-384 or RSA "
-	    "2048/3072/4096 key");
+			  "unsupported key algorithm: use an EC P-256/P-384 or RSA "
+			  "2048/3072/4096 key");
 }
 
 cf_rc
@@ -221,8 +221,8 @@ cf_key_from_pem_pass(const char *pem, size_t len, const char *pass,
 	if (pk == NULL) {
 		ERR_clear_error();
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "cannot decrypt the private key: wrong passphrase, or not "
-		    "an encrypted PKCS#8 PEM key");
+				  "cannot decrypt the private key: wrong passphrase, or not "
+				  "an encrypted PKCS#8 PEM key");
 	}
 	*out = pk;
 	return CF_OK;
@@ -243,8 +243,8 @@ cf_key_from_pem(const char *pem, size_t len, EVP_PKEY **out,
 		return cf_err_set(err, CF_ERR_USAGE, "private key PEM too large");
 	if (contains(pem, len, "ENCRYPTED"))
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "the private key is encrypted; certferry needs an "
-		    "unencrypted PEM key (decrypt it with openssl pkey)");
+				  "the private key is encrypted; certferry needs an "
+				  "unencrypted PEM key (decrypt it with openssl pkey)");
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		rc = cf_err_openssl(err, "read private key");
 		goto out;
@@ -252,7 +252,7 @@ cf_key_from_pem(const char *pem, size_t len, EVP_PKEY **out,
 	pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
 	if (pk == NULL) {
 		rc = cf_err_openssl(err, "read private key (expected an "
-		    "unencrypted PEM PKCS#8, EC or RSA private key)");
+				    "unencrypted PEM PKCS#8, EC or RSA private key)");
 		goto out;
 	}
 	*out = pk;

@@ -16,7 +16,7 @@ static const char *const format_names[] = {
 };
 
 _Static_assert(sizeof(format_names) / sizeof(format_names[0]) ==
-    CF_PFX_FORMAT_COUNT, "one name per PFX format");
+	       CF_PFX_FORMAT_COUNT, "one name per PFX format");
 
 const char *
 cf_pfx_format_name(enum cf_pfx_format f)
@@ -38,8 +38,8 @@ cf_pfx_format_parse(const char *s, enum cf_pfx_format *out, struct cf_err *err)
 		}
 	}
 	return cf_err_set(err, CF_ERR_USAGE, "unknown PFX format \"%s\": use "
-	    "\"legacy\" (3DES/SHA-1, any Windows) or \"aes256\" (Windows "
-	    "Server 2019 and newer)", s ? s : "");
+			  "\"legacy\" (3DES/SHA-1, any Windows) or \"aes256\" (Windows "
+			  "Server 2019 and newer)", s ? s : "");
 }
 
 /* Append every certificate of pem to sk. */
@@ -99,7 +99,7 @@ cf_pkcs12_build(EVP_PKEY *key, const char *leaf_pem, const char *chain_pem,
 	*len = 0;
 	if (key == NULL || leaf_pem == NULL || password == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "cf_pkcs12_build: key, certificate and password needed");
+				  "cf_pkcs12_build: key, certificate and password needed");
 	switch (fmt) {
 	case CF_PFX_LEGACY:
 		/* 3DES PBE lives in OpenSSL 3's default provider (only RC2
@@ -113,7 +113,7 @@ cf_pkcs12_build(EVP_PKEY *key, const char *leaf_pem, const char *chain_pem,
 		break;
 	default:
 		return cf_err_set(err, CF_ERR_INTERNAL, "bad PFX format %d",
-		    (int)fmt);
+				  (int)fmt);
 	}
 	if ((leafs = sk_X509_new_null()) == NULL ||
 	    (chain = sk_X509_new_null()) == NULL) {
@@ -125,20 +125,20 @@ cf_pkcs12_build(EVP_PKEY *key, const char *leaf_pem, const char *chain_pem,
 		goto out;
 	if (sk_X509_num(leafs) == 0) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "no certificate in the "
-		    "certificate PEM");
+				"certificate PEM");
 		goto out;
 	}
 	leaf = sk_X509_value(leafs, 0);
 	if (X509_check_private_key(leaf, key) != 1) {
 		ERR_clear_error();
 		rc = cf_err_set(err, CF_ERR_USAGE, "the private key does not "
-		    "belong to the certificate; refusing to build a PFX");
+				"belong to the certificate; refusing to build a PFX");
 		goto out;
 	}
 	/* mac_iter -1: no MAC yet, so that we choose its digest. */
 	p12 = PKCS12_create_ex(password, friendly_name, key, leaf,
-	    sk_X509_num(chain) > 0 ? chain : NULL, nid, nid, CF_PFX_ITER, -1,
-	    0, NULL, NULL);
+			       sk_X509_num(chain) > 0 ? chain : NULL, nid, nid, CF_PFX_ITER, -1,
+			       0, NULL, NULL);
 	if (p12 == NULL) {
 		rc = cf_err_openssl(err, "PKCS12_create");
 		goto out;
@@ -187,7 +187,7 @@ cf_pkcs12_parse(const unsigned char *der, size_t len, const char *password,
 	if (!PKCS12_verify_mac(p12, password, -1)) {
 		ERR_clear_error();
 		rc = cf_err_set(err, CF_ERR_USAGE, "PFX: wrong password (MAC "
-		    "check failed)");
+				"check failed)");
 		goto out;
 	}
 	if (!PKCS12_parse(p12, password, &k, &c, &s)) {

@@ -54,7 +54,7 @@ block_end(const char *pem, size_t len, size_t b, size_t no, size_t *bend,
 
 	if ((e = find(pem, len, b, pem_end)) < 0)
 		return cf_err_set(err, CF_ERR_PROTO,
-		    "PEM certificate %zu has no END CERTIFICATE line", no);
+				  "PEM certificate %zu has no END CERTIFICATE line", no);
 	*bend = (size_t)e + strlen(pem_end);
 	if (*bend < len && pem[*bend] == '\r')
 		(*bend)++;
@@ -62,7 +62,7 @@ block_end(const char *pem, size_t len, size_t b, size_t no, size_t *bend,
 		(*bend)++;
 	if (*bend - b > INT_MAX)
 		return cf_err_set(err, CF_ERR_PROTO,
-		    "PEM certificate %zu is too large", no);
+				  "PEM certificate %zu is too large", no);
 	return CF_OK;
 }
 
@@ -82,7 +82,7 @@ read_block(const char *pem, size_t b, size_t bend, size_t no, X509 **x,
 		return CF_OK;
 	cf_err_openssl(&oe, "OpenSSL");
 	return cf_err_set(err, CF_ERR_PROTO,
-	    "PEM certificate %zu does not parse (%s)", no, oe.msg);
+			  "PEM certificate %zu does not parse (%s)", no, oe.msg);
 }
 
 /*
@@ -109,9 +109,9 @@ scan_certs(const char *pem, size_t len, int strict, size_t max,
 			break;
 		if (strict && !all_space(pem, pos, (size_t)b)) {
 			rc = cf_err_set(err, CF_ERR_PROTO,
-			    "PEM chain has unexpected text before certificate "
-			    "%zu (at byte %zu); expected only CERTIFICATE "
-			    "blocks", nblock + 1, pos);
+					"PEM chain has unexpected text before certificate "
+					"%zu (at byte %zu); expected only CERTIFICATE "
+					"blocks", nblock + 1, pos);
 			goto out;
 		}
 		if ((rc = block_end(pem, len, (size_t)b, nblock + 1, &bend,
@@ -127,15 +127,15 @@ scan_certs(const char *pem, size_t len, int strict, size_t max,
 	}
 	if (nblock == 0) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
-		    "no PEM certificate found (expected a "
-		    "-----BEGIN CERTIFICATE----- block)");
+				"no PEM certificate found (expected a "
+				"-----BEGIN CERTIFICATE----- block)");
 		goto out;
 	}
 	if (strict && !all_space(pem, pos, len)) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
-		    "PEM chain has unexpected text after certificate %zu "
-		    "(at byte %zu); expected only CERTIFICATE blocks", nblock,
-		    pos);
+				"PEM chain has unexpected text after certificate %zu "
+				"(at byte %zu); expected only CERTIFICATE blocks", nblock,
+				pos);
 		goto out;
 	}
 	*out = sk;
@@ -273,7 +273,7 @@ asn1_time(const ASN1_TIME *t, time_t *out, const char *what,
 	memset(&tm, 0, sizeof(tm));
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return cf_err_set(err, CF_ERR_PROTO,
-		    "certificate has an unreadable %s time", what);
+				  "certificate has an unreadable %s time", what);
 	*out = timegm(&tm);
 	return CF_OK;
 }
@@ -365,7 +365,7 @@ name_cn(const X509_NAME *nm, char **out, const char *what, struct cf_err *err)
 	if (idx < 0)
 		return CF_OK;
 	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-	    X509_NAME_get_entry(nm, idx)));
+		X509_NAME_get_entry(nm, idx)));
 	if (n < 0)
 		return cf_err_openssl(err, what);
 	if ((*out = malloc((size_t)n + 1)) == NULL) {
@@ -389,7 +389,7 @@ cf_pem_chain_top_issuer_cn(const char *pem, size_t len, char **cn,
 	if ((rc = cf_pem_read_certs(pem, len, &sk, err)) != CF_OK)
 		return rc;
 	rc = name_cn(X509_get_issuer_name(sk_X509_value(sk,
-	    sk_X509_num(sk) - 1)), cn, "chain's topmost issuer CN", err);
+		     sk_X509_num(sk) - 1)), cn, "chain's topmost issuer CN", err);
 	if (rc == CF_OK && *cn == NULL && (*cn = strdup("")) == NULL)
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	sk_X509_pop_free(sk, X509_free);
@@ -430,7 +430,7 @@ cf_cert_info_from_pem(const char *pem, size_t len, struct cf_cert_info *out,
 			t = san_text(sk_GENERAL_NAME_value(gens, i), &oom);
 			if (oom) {
 				rc = cf_err_set(err, CF_ERR_NOMEM,
-				    "out of memory");
+						"out of memory");
 				goto out;
 			}
 			if (t != NULL)
@@ -510,8 +510,8 @@ cf_cert_ari_id(const char *leaf_pem, size_t len, char **out,
 	    ASN1_STRING_length(akid) <= 0) {
 		ERR_clear_error();
 		rc = cf_err_set(err, CF_ERR_PROTO,
-		    "the certificate has no Authority Key Identifier, so it "
-		    "has no ARI CertID");
+				"the certificate has no Authority Key Identifier, so it "
+				"has no ARI CertID");
 		goto out;
 	}
 	/* DER of the serial INTEGER; keep only its content octets */
@@ -524,7 +524,7 @@ cf_cert_ari_id(const char *leaf_pem, size_t len, char **out,
 	if ((r & 0x80) != 0 || tag != V_ASN1_INTEGER || clen <= 0 ||
 	    clen > dlen - (long)(p - der)) {
 		rc = cf_err_set(err, CF_ERR_PROTO,
-		    "the certificate serial number is malformed");
+				"the certificate serial number is malformed");
 		goto out;
 	}
 	if ((a = cf_b64url_encode(ASN1_STRING_get0_data(akid),

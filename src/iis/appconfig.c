@@ -109,17 +109,17 @@ cf_iis_parse_binding_info(const char *s, struct cf_iis_binding_info *out,
 	memset(out, 0, sizeof(*out));
 	if (s == NULL || *s == '\0')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "empty bindingInformation: expected IP:port:host");
+				  "empty bindingInformation: expected IP:port:host");
 	if (*s == '[') {
 		ipend = strchr(s, ']');
 		if (ipend == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "bindingInformation \"%s\": IPv6 address lacks "
-			    "its closing ']'", s);
+					  "bindingInformation \"%s\": IPv6 address lacks "
+					  "its closing ']'", s);
 		iplen = (size_t)(ipend - s - 1);
 		if (iplen == 0 || iplen >= sizeof(out->ip))
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "bindingInformation \"%s\": bad IPv6 address", s);
+					  "bindingInformation \"%s\": bad IPv6 address", s);
 		memcpy(out->ip, s + 1, iplen);
 		out->ip[iplen] = '\0';
 		out->ip_is_v6 = 1;
@@ -127,55 +127,55 @@ cf_iis_parse_binding_info(const char *s, struct cf_iis_binding_info *out,
 			struct in6_addr a6;
 			if (inet_pton(AF_INET6, out->ip, &a6) != 1)
 				return cf_err_set(err, CF_ERR_USAGE,
-				    "bindingInformation \"%s\": \"%s\" is not "
-				    "an IPv6 address", s, out->ip);
+						  "bindingInformation \"%s\": \"%s\" is not "
+						  "an IPv6 address", s, out->ip);
 		}
 		p = ipend + 1;
 		if (*p != ':')
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "bindingInformation \"%s\": expected ':' after ']'", s);
+					  "bindingInformation \"%s\": expected ':' after ']'", s);
 	} else {
 		p = strchr(s, ':');
 		if (p == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "bindingInformation \"%s\": no port; expected "
-			    "IP:port:host", s);
+					  "bindingInformation \"%s\": no port; expected "
+					  "IP:port:host", s);
 		iplen = (size_t)(p - s);
 		if (iplen == 0 || iplen >= sizeof(out->ip))
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "bindingInformation \"%s\": bad IP part", s);
+					  "bindingInformation \"%s\": bad IP part", s);
 		memcpy(out->ip, s, iplen);
 		out->ip[iplen] = '\0';
 		if (strcmp(out->ip, "*") != 0) {
 			struct in_addr a4;
 			if (inet_pton(AF_INET, out->ip, &a4) != 1)
 				return cf_err_set(err, CF_ERR_USAGE,
-				    "bindingInformation \"%s\": \"%s\" is "
-				    "neither '*' nor an IPv4 address (IPv6 "
-				    "goes in brackets)", s, out->ip);
+						  "bindingInformation \"%s\": \"%s\" is "
+						  "neither '*' nor an IPv4 address (IPv6 "
+						  "goes in brackets)", s, out->ip);
 		}
 	}
 	p++; /* past ':' */
 	if (!isdigit((unsigned char)*p))
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "bindingInformation \"%s\": no port number", s);
+				  "bindingInformation \"%s\": no port number", s);
 	errno = 0;
 	port = strtoul(p, &end, 10);
 	if (errno != 0 || port == 0 || port > 65535)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "bindingInformation \"%s\": port must be 1..65535", s);
+				  "bindingInformation \"%s\": port must be 1..65535", s);
 	if (*end != ':')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "bindingInformation \"%s\": expected ':' after the port "
-		    "(IP:port:host, host may be empty)", s);
+				  "bindingInformation \"%s\": expected ':' after the port "
+				  "(IP:port:host, host may be empty)", s);
 	out->port = (unsigned)port;
 	host = end + 1;
 	if (strlen(host) >= sizeof(out->host))
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "bindingInformation: host name too long");
+				  "bindingInformation: host name too long");
 	if (strpbrk(host, ": /\t") != NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "bindingInformation \"%s\": bad character in host", s);
+				  "bindingInformation \"%s\": bad character in host", s);
 	strcpy(out->host, host);
 	return CF_OK;
 }
@@ -188,10 +188,10 @@ cf_iis_binding_info_format(const struct cf_iis_binding_info *info, char *buf,
 
 	if (info->ip_is_v6)
 		r = snprintf(buf, n, "[%s]:%u:%s", info->ip, info->port,
-		    info->host);
+			     info->host);
 	else
 		r = snprintf(buf, n, "%s:%u:%s", info->ip, info->port,
-		    info->host);
+			     info->host);
 	return (r < 0 || (size_t)r >= n) ? -1 : 0;
 }
 
@@ -214,10 +214,10 @@ cf_iis_ssl_flags_describe(unsigned long flags, char *buf, size_t n)
 			continue;
 		if (i < sizeof(ssl_flag_names) / sizeof(ssl_flag_names[0]))
 			r = snprintf(buf + used, n - used, "%s%s",
-			    used ? "," : "", ssl_flag_names[i]);
+				     used ? "," : "", ssl_flag_names[i]);
 		else
 			r = snprintf(buf + used, n - used, "%s%lu",
-			    used ? "," : "", bit);
+				     used ? "," : "", bit);
 		if (r < 0 || (size_t)r >= n - used)
 			break;
 		used += (size_t)r;
@@ -263,7 +263,7 @@ cf_iis_expand_vars(const char *s, const struct cf_iis_var *vars, size_t nvars,
 			if (n == NULL) {
 				free(res);
 				return cf_err_set(err, CF_ERR_NOMEM,
-				    "out of memory");
+						  "out of memory");
 			}
 			res = n;
 			cap = need * 2;
@@ -340,7 +340,7 @@ parse_binding(xmlNode *n, struct cf_iis_binding *b, const char *site,
 	b->binding_information = attr_dup(n, "bindingInformation");
 	if (b->protocol == NULL || b->binding_information == NULL) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\": a <binding> "
-		    "lacks protocol or bindingInformation", site);
+				"lacks protocol or bindingInformation", site);
 		goto out;
 	}
 	/* Only the HTTP.sys-style protocols use IP:port:host; net.tcp and
@@ -356,7 +356,7 @@ parse_binding(xmlNode *n, struct cf_iis_binding *b, const char *site,
 		b->has_info = 1;
 	} else {
 		b->has_info = cf_iis_parse_binding_info(b->binding_information,
-		    &b->info, &ignored) == CF_OK;
+							&b->info, &ignored) == CF_OK;
 		if (!b->has_info)
 			memset(&b->info, 0, sizeof(b->info));
 	}
@@ -366,8 +366,8 @@ parse_binding(xmlNode *n, struct cf_iis_binding *b, const char *site,
 		b->ssl_flags = strtoul(flags, &end, 10);
 		if (errno != 0 || end == flags || *end != '\0') {
 			rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\": "
-			    "binding %s has sslFlags=\"%s\", expected a "
-			    "number", site, b->binding_information, flags);
+					"binding %s has sslFlags=\"%s\", expected a "
+					"number", site, b->binding_information, flags);
 			goto out;
 		}
 		b->has_ssl_flags = 1;
@@ -389,12 +389,12 @@ site_attrs(xmlNode *n, struct cf_iis_site *s, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_USAGE, "a <site> has no name");
 	if ((v = attr_dup(n, "id")) == NULL)
 		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\" has no id",
-		    s->name);
+				  s->name);
 	errno = 0;
 	s->id = strtoul(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0') {
 		rc = cf_err_set(err, CF_ERR_USAGE, "site \"%s\": id \"%s\" is "
-		    "not a number", s->name, v);
+				"not a number", s->name, v);
 		goto out;
 	}
 	free(v);
@@ -476,12 +476,12 @@ parse_site(xmlNode *n, struct cf_iis_site *s, const struct cf_iis_var *vars,
 		if (is_elem(c, "application") && s->physical_path == NULL)
 			s->physical_path = root_physical_path(c);
 		else if (is_elem(c, "bindings") &&
-		    (rc = add_bindings(c, s, err)) != CF_OK)
+			 (rc = add_bindings(c, s, err)) != CF_OK)
 			return rc;
 	}
 	if (s->physical_path != NULL)
 		return cf_iis_expand_vars(s->physical_path, vars, nvars,
-		    &s->physical_path_expanded, err);
+					  &s->physical_path_expanded, err);
 	return CF_OK;
 }
 
@@ -496,13 +496,13 @@ read_doc(const char *data, size_t len, xmlDoc **doc, struct cf_err *err)
 	/* No XML_PARSE_NOENT: character and predefined entities are decoded
 	 * anyway; external entities are never fetched. */
 	*doc = xmlReadMemory(data, (int)len, "applicationHost.config", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+			     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (*doc != NULL)
 		return CF_OK;
 	xe = xmlGetLastError();
 	rc = cf_err_set(err, CF_ERR_USAGE, "applicationHost.config is "
-	    "not well-formed XML%s%s (line %d)", xe ? ": " : "",
-	    xe && xe->message ? xe->message : "", xe ? xe->line : 0);
+			"not well-formed XML%s%s (line %d)", xe ? ": " : "",
+			xe && xe->message ? xe->message : "", xe ? xe->line : 0);
 	/* libxml2 messages end with a newline */
 	if (err != NULL && (nl = strchr(err->msg, '\n')) != NULL)
 		memmove(nl, nl + 1, strlen(nl + 1) + 1);
@@ -570,7 +570,7 @@ cf_iis_config_parse(const char *data, size_t len, const struct cf_iis_var *vars,
 	*out = NULL;
 	if (len > CF_IIS_CONFIG_MAX)
 		return cf_err_set(err, CF_ERR_USAGE, "applicationHost.config "
-		    "is larger than %u bytes", CF_IIS_CONFIG_MAX);
+				  "is larger than %u bytes", CF_IIS_CONFIG_MAX);
 	if ((rc = xml_ready(err)) != CF_OK)
 		return rc;
 	nall = ndef + nvars;
@@ -587,7 +587,7 @@ cf_iis_config_parse(const char *data, size_t len, const struct cf_iis_var *vars,
 	root = xmlDocGetRootElement(doc);
 	if (!is_elem(root, "configuration")) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "not an applicationHost.config:"
-		    " the root element is not <configuration>");
+				" the root element is not <configuration>");
 		goto out;
 	}
 	if ((rc = parse_sites(root, cfg, allvars, nall, err)) != CF_OK)
@@ -683,17 +683,17 @@ cf_iis_host_alabel(const char *host, char **out, struct cf_err *err)
 	r = idn2_to_ascii_8z(rest, &ascii, IDN2_NONTRANSITIONAL);
 	if (r != IDN2_OK)
 		return cf_err_set(err, CF_ERR_USAGE, "host name \"%s\" is not "
-		    "a valid (internationalised) DNS name: %s", host,
-		    idn2_strerror(r));
+				  "a valid (internationalised) DNS name: %s", host,
+				  idn2_strerror(r));
 	/* UTS #46 maps some characters to ASCII that no host name may hold
 	 * (U+00A0 to a space, U+FF0F to '/'), and leaves ASCII unchecked. */
 	l = strspn(ascii, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789-_.");
+		   "0123456789-_.");
 	if (ascii[l] != '\0' || ascii[0] == '.' || strstr(ascii, "..") != NULL) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "host name \"%s\" is not a "
-		    "DNS name (as \"%s\" it holds characters other than "
-		    "letters, digits, '-', '_' and '.', or an empty label)",
-		    host, ascii);
+				"DNS name (as \"%s\" it holds characters other than "
+				"letters, digits, '-', '_' and '.', or an empty label)",
+				host, ascii);
 		idn2_free(ascii);
 		return rc;
 	}

@@ -40,7 +40,7 @@ cf_ccs_file_name(const char *dns_name_alabel, char **out, struct cf_err *err)
 	}
 	if (!name_is_safe(rest) || strchr(rest, '*') != NULL)
 		return cf_err_set(err, CF_ERR_USAGE, "\"%s\" is not a DNS name "
-		    "that can name a CCS file", dns_name_alabel);
+				  "that can name a CCS file", dns_name_alabel);
 	if ((lower = strdup(rest)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	for (p = lower; *p != '\0'; p++)
@@ -48,7 +48,7 @@ cf_ccs_file_name(const char *dns_name_alabel, char **out, struct cf_err *err)
 	r = idn2_to_unicode_8z8z(lower, &uni, 0);
 	if (r != IDN2_OK) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "DNS name \"%s\": cannot "
-		    "convert to Unicode: %s", dns_name_alabel, idn2_strerror(r));
+				"convert to Unicode: %s", dns_name_alabel, idn2_strerror(r));
 		goto out;
 	}
 	l = strlen(uni) + 7;
@@ -77,7 +77,7 @@ cf_ccs_host_from_file(const char *file_name, char **out, struct cf_err *err)
 	l = strlen(base);
 	if (l <= 4 || strcasecmp(base + l - 4, ".pfx") != 0)
 		return cf_err_set(err, CF_ERR_USAGE, "\"%s\" is not a CCS file "
-		    "name (expected HOST.pfx)", file_name);
+				  "name (expected HOST.pfx)", file_name);
 	if ((host = strndup(base, l - 4)) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	if (strncmp(host, "_.", 2) == 0)
@@ -87,7 +87,7 @@ cf_ccs_host_from_file(const char *file_name, char **out, struct cf_err *err)
 	rest = strncmp(host, "*.", 2) == 0 ? host + 2 : host;
 	if (!name_is_safe(rest) || strchr(rest, '*') != NULL) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "\"%s\" does not name a "
-		    "host", file_name);
+				"host", file_name);
 		goto out;
 	}
 	rc = cf_iis_host_alabel(host, out, err);

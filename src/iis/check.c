@@ -30,7 +30,7 @@ static const char *const status_names[] = {
 };
 
 _Static_assert(sizeof(status_names) / sizeof(status_names[0]) ==
-    CF_IIS_CHECK_STATUS_COUNT, "one name per check status");
+	       CF_IIS_CHECK_STATUS_COUNT, "one name per check status");
 
 const char *
 cf_iis_check_status_name(enum cf_iis_check_status s)
@@ -105,7 +105,7 @@ judge(const char *dir, const char *password, int days, time_t now,
 		ERR_clear_error();
 		h->status = CF_IIS_CHECK_UNREADABLE;
 		snprintf(msg, sizeof(msg), "the PFX lacks the certificate or "
-		    "its matching private key");
+			 "its matching private key");
 		goto out;
 	}
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
@@ -118,7 +118,7 @@ judge(const char *dir, const char *password, int days, time_t now,
 	if (X509_check_host(cert, name, 0, 0, NULL) != 1) {
 		h->status = CF_IIS_CHECK_WRONG_NAME;
 		snprintf(msg, sizeof(msg), "the certificate in %s does not "
-		    "name %s", h->pfx_file, h->host);
+			 "name %s", h->pfx_file, h->host);
 		goto out;
 	}
 	if (h->not_after != 0 && h->not_after <= now) {
@@ -128,7 +128,7 @@ judge(const char *dir, const char *password, int days, time_t now,
 	    h->not_after - now < (time_t)days * 86400) {
 		h->status = CF_IIS_CHECK_EXPIRING;
 		snprintf(msg, sizeof(msg), "expires in %ld days",
-		    (long)((h->not_after - now) / 86400));
+			 (long)((h->not_after - now) / 86400));
 	} else {
 		h->status = CF_IIS_CHECK_OK;
 	}
@@ -187,7 +187,7 @@ check_binding(const struct cf_iis_site *s, const struct cf_iis_binding *b,
 	if (b->info.host[0] == '\0') {
 		h->status = CF_IIS_CHECK_NO_HOST;
 		h->detail = strdup("a CCS binding needs a host name: IIS looks "
-		    "up HOST.pfx");
+				   "up HOST.pfx");
 		return CF_OK;
 	}
 	if (cf_iis_host_alabel(b->info.host, &h->host, NULL) != CF_OK ||
@@ -253,7 +253,7 @@ cf_iis_check(const struct cf_iis_config *c, const char *ccs_dir,
 		now = time(NULL);
 	if ((d = opendir(ccs_dir)) == NULL)
 		return cf_err_set(err, CF_ERR_IO, "cannot read the CCS folder "
-		    "%s: %s", ccs_dir, strerror(errno));
+				  "%s: %s", ccs_dir, strerror(errno));
 	for (i = 0; i < c->nsites; i++)
 		cap += c->sites[i].nbindings;
 	if ((r = calloc(1, sizeof(*r))) == NULL || (cap > 0 &&

@@ -74,7 +74,7 @@ locate_start(struct site_loc *loc, const struct cf_xml_tag *t, size_t level,
 		if (on_path) {
 			if (loc->has_bindings)
 				return cf_err_set(err, CF_ERR_USAGE, "site has "
-				    "two <bindings> elements");
+						  "two <bindings> elements");
 			loc->has_bindings = 1;
 			loc->bindings = *t;
 		}
@@ -102,14 +102,14 @@ locate(const char *d, size_t len, size_t want, struct site_loc *loc,
 		if (t.kind == CF_XML_END)
 			locate_end(loc, &t, level, on_path);
 		else if ((rc = locate_start(loc, &t, level, on_path, want,
-		    err)) != CF_OK)
+			 err)) != CF_OK)
 			return rc;
 	}
 	if (r < 0)
 		return err ? err->rc : CF_ERR_USAGE;
 	if (!loc->found)
 		return cf_err_set(err, CF_ERR_USAGE, "site #%zu not found by "
-		    "the byte scanner", want);
+				  "the byte scanner", want);
 	return CF_OK;
 }
 
@@ -169,7 +169,7 @@ make_indent(char *buf, size_t sz, const char *d, size_t is, size_t ie,
 	    const char *unit, int steps)
 {
 	size_t il = (size_t)snprintf(buf, sz, "%.*s%s%s", (int)(ie - is),
-	    d + is, steps >= 1 ? unit : "", steps >= 2 ? unit : "");
+				     d + is, steps >= 1 ? unit : "", steps >= 2 ? unit : "");
 
 	return il >= sz ? sz - 1 : il;
 }
@@ -227,7 +227,7 @@ open_empty_bindings(const struct edit_in *e, struct cf_buf *b, size_t *tail)
 	while (slash > bt->start && d[slash] != '/')
 		slash--;
 	while (slash > bt->start && (d[slash - 1] == ' ' ||
-	    d[slash - 1] == '\t'))
+	       d[slash - 1] == '\t'))
 		slash--;
 	*tail = bt->end;
 	if ((rc = cf_buf_append(b, d, slash)) != CF_OK ||
@@ -300,12 +300,12 @@ insert_bindings(const struct edit_in *e, const char *site_name,
 		rc = open_empty_bindings(e, b, &tail);
 	else if (loc->site.kind != CF_XML_START)
 		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\" is an empty "
-		    "<site/> element; give it <bindings> in IIS first",
-		    site_name);
+				  "<site/> element; give it <bindings> in IIS first",
+				  site_name);
 	else if (!cf_xml_indent_of(e->d, loc->site_close, &is, &ie))
 		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\" has no "
-		    "<bindings> and its </site> shares a line; add "
-		    "<bindings></bindings> by hand first", site_name);
+				  "<bindings> and its </site> shares a line; add "
+				  "<bindings></bindings> by hand first", site_name);
 	else
 		rc = add_bindings_element(e, b, &tail);
 	if (rc == CF_OK)
@@ -334,12 +334,12 @@ finish_edit(struct cf_buf *b, const struct cf_iis_config *before,
 	if ((rc = cf_iis_config_parse(b->data, b->len, NULL, 0, &after,
 	    err)) != CF_OK) {
 		cf_err_wrap(err, "the edited configuration does not parse "
-		    "(not written)");
+			    "(not written)");
 		goto out;
 	}
 	if (!ok(before, after, arg)) {
 		rc = cf_err_set(err, CF_ERR_INTERNAL, "the edited configuration "
-		    "does not hold the expected %s (not written)", what);
+				"does not hold the expected %s (not written)", what);
 		goto out;
 	}
 	*outlen = b->len;
@@ -385,15 +385,15 @@ cf_iis_edit_add_bindings(const char *data, size_t len, size_t site_index,
 	if (len >= 2 && ((unsigned char)data[0] == 0xff ||
 	    (unsigned char)data[0] == 0xfe))
 		return cf_err_set(err, CF_ERR_USAGE, "applicationHost.config is "
-		    "UTF-16; only UTF-8 files can be edited (save it as UTF-8)");
+				  "UTF-16; only UTF-8 files can be edited (save it as UTF-8)");
 	if ((rc = cf_iis_config_parse(data, len, NULL, 0, &before, err)) != CF_OK)
 		goto out;
 	if ((rc = locate(data, len, site_index, &loc, err)) != CF_OK)
 		goto out;
 	if (loc.nsites != before->nsites || site_index >= before->nsites) {
 		rc = cf_err_set(err, CF_ERR_USAGE, "the byte scanner and the XML "
-		    "parser disagree about the sites (%zu vs %zu); not editing",
-		    loc.nsites, before->nsites);
+				"parser disagree about the sites (%zu vs %zu); not editing",
+				loc.nsites, before->nsites);
 		goto out;
 	}
 	indent_unit(data, &loc, unit, sizeof(unit));
@@ -401,7 +401,7 @@ cf_iis_edit_add_bindings(const char *data, size_t len, size_t site_index,
 	    err)) != CF_OK)
 		goto out;
 	rc = finish_edit(&b, before, bindings_added, &want, "bindings", out,
-	    outlen, err);
+			 outlen, err);
 out:
 	cf_buf_free(&b);
 	cf_iis_config_free(before);
@@ -437,7 +437,7 @@ flags_edit(const char *d, const struct cf_xml_tag *t, unsigned long v,
 	}
 	if (r < 0 || last_end == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "cannot read the attributes "
-		    "of the <binding> at byte %zu; not editing", t->start);
+				  "of the <binding> at byte %zu; not editing", t->start);
 	*from = *to = last_end;
 	snprintf(buf, bn, " sslFlags=%c%lu%c", lastq, v, lastq);
 	return CF_OK;
@@ -464,8 +464,8 @@ check_changes(const struct cf_iis_config *c,
 		if (ch[k].site_index >= c->nsites ||
 		    ch[k].binding_index >= c->sites[ch[k].site_index].nbindings)
 			return cf_err_set(err, CF_ERR_USAGE, "no binding #%zu "
-			    "in site #%zu; not editing", ch[k].binding_index,
-			    ch[k].site_index);
+					  "in site #%zu; not editing", ch[k].binding_index,
+					  ch[k].site_index);
 	}
 	return CF_OK;
 }
@@ -532,7 +532,7 @@ rewrite_flags(const char *data, size_t len,
 		return err ? err->rc : CF_ERR_USAGE;
 	if (fw.done != n || fw.site_no != nsites)
 		return cf_err_set(err, CF_ERR_USAGE, "the byte scanner and the "
-		    "XML parser disagree about the bindings; not editing");
+				  "XML parser disagree about the bindings; not editing");
 	if ((rc = cf_buf_append(b, data + fw.copied, len - fw.copied)) !=
 	    CF_OK)
 		return buf_error(rc, err);
@@ -591,7 +591,7 @@ cf_iis_edit_set_ssl_flags(const char *data, size_t len,
 	    err)) != CF_OK)
 		goto out;
 	rc = finish_edit(&b, before, flags_as_expected, &want, "sslFlags",
-	    out, outlen, err);
+			 out, outlen, err);
 out:
 	cf_buf_free(&b);
 	cf_iis_config_free(before);
@@ -628,7 +628,7 @@ backup_path(const char *path, char **out, struct cf_err *err)
 	}
 	free(b);
 	return cf_err_set(err, CF_ERR_IO, "cannot find a free backup name "
-	    "next to %s", path);
+			  "next to %s", path);
 }
 
 /* Read config_path again and check that the plan's bindings are there. */
@@ -644,8 +644,8 @@ verify_written(const char *config_path, const struct cf_iis_plan *p,
 	cf_iis_config_free(cfg);
 	if (rc != CF_OK && rc != CF_ERR_NOMEM) {
 		cf_err_wrap(err, "%s changed while certferry wrote it (another "
-		    "program edited it?); run again to add what is missing",
-		    config_path);
+			    "program edited it?); run again to add what is missing",
+			    config_path);
 		if (err != NULL)
 			err->rc = CF_ERR_IO;
 		rc = CF_ERR_IO;
@@ -792,7 +792,7 @@ config_read(const char *config_path, struct config_now *cn,
 	}
 	if (stat(config_path, &st) != 0)
 		return cf_err_set(err, CF_ERR_IO, "stat %s: %s", config_path,
-		    strerror(errno));
+				  strerror(errno));
 	cn->mode = st.st_mode & 07777;
 	if ((rc = cf_iis_config_parse(cn->data, cn->len, NULL, 0, &cn->cfg,
 	    err)) != CF_OK)

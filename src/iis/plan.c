@@ -55,7 +55,7 @@ static int
 is_web(const struct cf_iis_binding *b)
 {
 	return b->has_info && (strcasecmp(b->protocol, "http") == 0 ||
-	    strcasecmp(b->protocol, "https") == 0);
+			       strcasecmp(b->protocol, "https") == 0);
 }
 
 static int
@@ -149,23 +149,23 @@ site_notes(struct cf_iis_plan *p, const struct cf_iis_site *site,
 		if (!(flags & CF_IIS_PLAN_F_MIGRATE) || (b->ssl_flags &
 		    CF_IIS_SSL_CCS))
 			rc = add_note(p, err, "site \"%s\" has the default "
-			    "https binding %s without a host name: its "
-			    "certificate is the HTTP.sys certificate for that "
-			    "IP:port, which certferry does not manage; host "
-			    "names get SNI+CCS bindings instead", site->name,
-			    b->binding_information);
+				      "https binding %s without a host name: its "
+				      "certificate is the HTTP.sys certificate for that "
+				      "IP:port, which certferry does not manage; host "
+				      "names get SNI+CCS bindings instead", site->name,
+				      b->binding_information);
 		else
 			rc = add_note(p, err, "site \"%s\": the https binding "
-			    "%s has no host name (non-SNI, sslFlags %lu) and is "
-			    "not changed: CCS finds a certificate by host name. "
-			    "Clients reach the site's host names through their "
-			    "SNI+CCS bindings; remove %s in IIS once no client "
-			    "without SNI needs it (its certificate stays in "
-			    "HTTP.sys: netsh http show sslcert ipport=%s:%u)",
-			    site->name, b->binding_information,
-			    b->ssl_flags, b->binding_information,
-			    strcmp(b->info.ip, "*") == 0 ? "0.0.0.0" :
-			    b->info.ip, b->info.port);
+				      "%s has no host name (non-SNI, sslFlags %lu) and is "
+				      "not changed: CCS finds a certificate by host name. "
+				      "Clients reach the site's host names through their "
+				      "SNI+CCS bindings; remove %s in IIS once no client "
+				      "without SNI needs it (its certificate stays in "
+				      "HTTP.sys: netsh http show sslcert ipport=%s:%u)",
+				      site->name, b->binding_information,
+				      b->ssl_flags, b->binding_information,
+				      strcmp(b->info.ip, "*") == 0 ? "0.0.0.0" :
+				      b->info.ip, b->info.port);
 	}
 	return rc;
 }
@@ -282,11 +282,11 @@ check_clash(const struct cf_iis_config *c, const struct cf_iis_site *site,
 			    !same_ip(&b->info, want) || !binding_is_host(b, h))
 				continue;
 			return cf_err_set(err, CF_ERR_USAGE, "cannot bind %s to "
-			    "site \"%s\": site \"%s\" (id %lu) already has "
-			    "the %s binding %s; remove it there first or leave "
-			    "%s out", host, site->name, c->sites[k].name,
-			    c->sites[k].id, b->protocol,
-			    b->binding_information, host);
+					  "site \"%s\": site \"%s\" (id %lu) already has "
+					  "the %s binding %s; remove it there first or leave "
+					  "%s out", host, site->name, c->sites[k].name,
+					  c->sites[k].id, b->protocol,
+					  b->binding_information, host);
 		}
 	}
 	return CF_OK;
@@ -361,7 +361,7 @@ cf_iis_plan_action_name(enum cf_iis_plan_action a)
 		[CF_IIS_PLAN_MIGRATE] = "migrate",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
-	    CF_IIS_PLAN_ACTION_COUNT, "one name per action");
+		       CF_IIS_PLAN_ACTION_COUNT, "one name per action");
 
 	return (unsigned)a < CF_IIS_PLAN_ACTION_COUNT ? names[a] : "?";
 }
@@ -383,9 +383,9 @@ cf_iis_plan_sites(const struct cf_iis_config *c,
 		return cf_err_set(err, CF_ERR_USAGE, "no IIS site to bind to");
 	if (n == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "site \"%s\": no host names "
-		    "to bind; a CCS binding needs a host name (IIS looks up "
-		    "HOST.pfx): give the site host-name bindings or name the "
-		    "domains", sites[0]->name);
+				  "to bind; a CCS binding needs a host name (IIS looks up "
+				  "HOST.pfx): give the site host-name bindings or name the "
+				  "domains", sites[0]->name);
 	for (size_t k = 0; k < nsites; k++)
 		if ((k > 0 && cf_buf_appends(&names, ", ") != CF_OK) ||
 		    cf_buf_appends(&names, sites[k]->name) != CF_OK)
@@ -461,8 +461,8 @@ cf_iis_sites_select(const struct cf_iis_config *c, const char *const *keys,
 		if (!all && (s = cf_iis_site_find(c, keys[i])) == NULL) {
 			free(v);
 			return cf_err_set(err, CF_ERR_NOTFOUND, "no IIS site "
-			    "\"%s\" (list them with: certferry iis sites "
-			    "--config FILE)", keys[i]);
+					  "\"%s\" (list them with: certferry iis sites "
+					  "--config FILE)", keys[i]);
 		}
 		for (size_t k = 0; k < c->nsites; k++) {
 			const struct cf_iis_site *t = &c->sites[k];
@@ -496,16 +496,16 @@ cf_iis_plan_verify(const struct cf_iis_config *c, const struct cf_iis_plan *p,
 			const struct cf_iis_binding *b = &s->bindings[j];
 			found = strcasecmp(b->protocol, "https") == 0 &&
 			    strcmp(b->binding_information,
-			    it->binding_information) == 0 &&
+				   it->binding_information) == 0 &&
 			    ((it->action != CF_IIS_PLAN_ADD &&
-			    it->action != CF_IIS_PLAN_MIGRATE) ||
-			    (b->ssl_flags & it->ssl_flags) == it->ssl_flags);
+			     it->action != CF_IIS_PLAN_MIGRATE) ||
+			     (b->ssl_flags & it->ssl_flags) == it->ssl_flags);
 		}
 		if (!found)
 			return cf_err_set(err, CF_ERR_NOTFOUND, "the https "
-			    "binding %s of site \"%s\" (for %s) is not in the "
-			    "file", it->binding_information, it->site_name,
-			    it->host);
+					  "binding %s of site \"%s\" (for %s) is not in the "
+					  "file", it->binding_information, it->site_name,
+					  it->host);
 	}
 	return CF_OK;
 }

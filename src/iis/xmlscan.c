@@ -138,7 +138,7 @@ cf_xml_next_tag(const char *d, size_t len, size_t *pos, struct cf_xml_tag *t,
 	t->namelen = (size_t)(d + i - t->name);
 	if (t->namelen == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "malformed tag at byte "
-		    "%zu", t->start), -1;
+				  "%zu", t->start), -1;
 	if ((i = tag_close(d, len, i, &last)) >= len)
 		goto unterminated;
 	if (t->kind == CF_XML_START && last == '/')
@@ -180,7 +180,7 @@ cf_xml_walk_next(struct cf_xml_walk *w, struct cf_xml_tag *t, size_t *level,
 	if (t->kind == CF_XML_END) {
 		if (w->depth == 0)
 			return cf_err_set(err, CF_ERR_USAGE, "unbalanced end "
-			    "tag at byte %zu", t->start), -1;
+					  "tag at byte %zu", t->start), -1;
 		w->depth--;
 		*level = w->depth;
 		*on_path = w->match[w->depth];
@@ -193,7 +193,7 @@ cf_xml_walk_next(struct cf_xml_walk *w, struct cf_xml_tag *t, size_t *level,
 	if (t->kind == CF_XML_START) {
 		if (w->depth >= CF_XML_MAX_DEPTH)
 			return cf_err_set(err, CF_ERR_USAGE, "XML nested too "
-			    "deeply"), -1;
+					  "deeply"), -1;
 		w->match[w->depth++] = *on_path;
 	}
 	return 1;

@@ -1,9 +1,10 @@
 /*
  * msg.h - the messages certferry's processes exchange over a socketpair.
  *
- * Owns: the wire format between the parent (keys, files) and its helper
- * processes (src/sep/netproc.h, src/sep/keyproc.h, src/sep/respproc.h): a message is a type and a list of fields,
- * each a byte string or absent (NULL).  Every message is length-prefixed,
+ * Owns: the wire format between the parent (files) and its helper
+ * processes (src/sep/netproc.h, src/sep/keyproc.h, src/sep/respproc.h): a
+ * message is a type and a list of fields, each a byte string or absent
+ * (NULL).  Every message is length-prefixed,
  * bounded (CF_SEP_MSG_MAX bytes, CF_SEP_FIELDS_MAX fields) and checked in
  * full on receipt: the header, every field length against what is left,
  * no trailing bytes.  The receiver treats the sender as hostile; a message

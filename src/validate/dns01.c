@@ -60,7 +60,7 @@ cf_dns01_record_name(const char *identifier, const char *alias_zone,
 	    identifier;
 	if (base == NULL || base[0] == '\0')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: empty identifier");
+				  "dns-01: empty identifier");
 	if (base == identifier && strncmp(base, "*.", 2) == 0)
 		base += 2;
 	len = strlen(base);
@@ -68,7 +68,7 @@ cf_dns01_record_name(const char *identifier, const char *alias_zone,
 		len--;
 	if (len == 0 || len + sizeof("_acme-challenge..") > 256)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: cannot make a record name from \"%s\"", base);
+				  "dns-01: cannot make a record name from \"%s\"", base);
 	if ((s = malloc(len + sizeof("_acme-challenge.."))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	memcpy(s, "_acme-challenge.", 16);
@@ -183,36 +183,36 @@ dns01_present(void *vctx, const struct cf_challenge_task *t,
 	switch (c->provider) {
 	case CF_DNS_RFC2136:
 		rc = cf_rfc2136_update(c->server, &c->key, rec.zone, rec.name,
-		    rec.value, DNS01_TTL, 0, err);
+				       rec.value, DNS01_TTL, 0, err);
 		break;
 	case CF_DNS_SCRIPT:
 		rc = run_hook(c, "create", &rec, err);
 		break;
 	case CF_DNS_MANUAL:
 		fprintf(c->manual_out,
-		    "Create this DNS TXT record for %s:\n\n"
-		    "    %s %d IN TXT \"%s\"\n\n"
-		    "(name: %s  value: %s)\n"
-		    "Press Enter when the record is in place. ",
-		    rec.identifier, rec.name, DNS01_TTL, rec.value, rec.name,
-		    rec.value);
+			"Create this DNS TXT record for %s:\n\n"
+			"    %s %d IN TXT \"%s\"\n\n"
+			"(name: %s  value: %s)\n"
+			"Press Enter when the record is in place. ",
+			rec.identifier, rec.name, DNS01_TTL, rec.value, rec.name,
+			rec.value);
 		fflush(c->manual_out);
 		if (fgets(line, sizeof(line), c->manual_in) == NULL)
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "dns-01: no confirmation read (end of input) "
-			    "while waiting for the TXT record %s",
-			    rec.name);
+					"dns-01: no confirmation read (end of input) "
+					"while waiting for the TXT record %s",
+					rec.name);
 		break;
 	default:
 		rc = cf_err_set(err, CF_ERR_INTERNAL,
-		    "dns-01: unknown provider");
+				"dns-01: unknown provider");
 	}
 	if (rc != CF_OK) {
 		rec_free(&rec);
 		return rc;
 	}
 	cf_info("dns-01: published TXT %s \"%s\" for %s", rec.name,
-	    rec.value, rec.identifier);
+		rec.value, rec.identifier);
 	c->recs[c->nrecs++] = rec;
 	return CF_OK;
 }
@@ -248,25 +248,25 @@ dns01_cleanup(void *vctx, const struct cf_challenge_task *t)
 	switch (c->provider) {
 	case CF_DNS_RFC2136:
 		rc = cf_rfc2136_update(c->server, &c->key, rec->zone, rec->name,
-		    rec->value, DNS01_TTL, 1, &err);
+				       rec->value, DNS01_TTL, 1, &err);
 		break;
 	case CF_DNS_SCRIPT:
 		rc = run_hook(c, "delete", rec, &err);
 		break;
 	case CF_DNS_MANUAL:
 		fprintf(c->manual_out,
-		    "You may now remove the DNS TXT record %s \"%s\".\n",
-		    rec->name, rec->value);
+			"You may now remove the DNS TXT record %s \"%s\".\n",
+			rec->name, rec->value);
 		fflush(c->manual_out);
 		break;
 	}
 	if (rc == CF_OK)
 		cf_debug("dns-01: removed TXT %s \"%s\"", rec->name,
-		    rec->value);
+			 rec->value);
 	rec_free(rec);
 	if (i < c->nrecs) {
 		memmove(&c->recs[i], &c->recs[i + 1],
-		    (c->nrecs - i - 1) * sizeof(*c->recs));
+			(c->nrecs - i - 1) * sizeof(*c->recs));
 		c->nrecs--;
 	}
 out:
@@ -383,8 +383,8 @@ check_provider(struct dns01_ctx *c, const struct cf_dns01_config *cfg,
 	case CF_DNS_RFC2136:
 		if (c->server == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "--dns rfc2136 needs --dns-server HOST[:PORT] "
-			    "(the primary name server that accepts updates)");
+					  "--dns rfc2136 needs --dns-server HOST[:PORT] "
+					  "(the primary name server that accepts updates)");
 		if ((rc = cf_dns_hostport_parse(c->server, host, sizeof(host),
 		    &port, err)) != CF_OK) {
 			cf_err_wrap(err, "--dns-server");
@@ -392,21 +392,21 @@ check_provider(struct dns01_ctx *c, const struct cf_dns01_config *cfg,
 		}
 		if (cfg->tsig_key_file != NULL)
 			return cf_tsig_key_load(cfg->tsig_key_file, &c->key,
-			    err);
+						err);
 		return CF_OK;
 	case CF_DNS_SCRIPT:
 		if (c->script == NULL || c->script[0] == '\0')
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "--dns script needs --dns-script CMD");
+					  "--dns script needs --dns-script CMD");
 		return CF_OK;
 	case CF_DNS_MANUAL:
 		if (c->manual_in == NULL || c->manual_out == NULL)
 			return cf_err_set(err, CF_ERR_INTERNAL,
-			    "--dns manual needs an input and an output");
+					  "--dns manual needs an input and an output");
 		return CF_OK;
 	}
 	return cf_err_set(err, CF_ERR_USAGE,
-	    "unknown DNS provider: use rfc2136, script or manual");
+			  "unknown DNS provider: use rfc2136, script or manual");
 }
 
 cf_rc
@@ -436,7 +436,7 @@ cf_dns01_validator_new(const struct cf_dns01_config *cfg,
 	}
 	if (cfg->propagation_timeout < 0 || cfg->script_timeout < 0) {
 		rc = cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: timeouts must not be negative");
+				"dns-01: timeouts must not be negative");
 		goto out;
 	}
 	if ((rc = check_provider(c, cfg, err)) != CF_OK)

@@ -60,7 +60,7 @@ make_argv(const struct cf_dns_hook_call *h, const char *argv[8],
 	if ((size_t)snprintf(shcmd, shcmdsz, "%s \"$@\"", h->script) >=
 	    shcmdsz)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: the --dns-script command is too long");
+				  "dns-01: the --dns-script command is too long");
 	argv[0] = "/bin/sh";
 	argv[1] = "-c";
 	argv[2] = shcmd;
@@ -80,22 +80,22 @@ explain_failure(const struct cf_dns_hook_call *h, unsigned timeout,
 {
 	if (timed_out)
 		return cf_err_set(err, CF_ERR_IO,
-		    "dns-01: the DNS script %s (%s %s) did not finish within "
-		    "%u s and was killed", h->script, h->action, h->record,
-		    timeout);
+				  "dns-01: the DNS script %s (%s %s) did not finish within "
+				  "%u s and was killed", h->script, h->action, h->record,
+				  timeout);
 	if (WIFSIGNALED(status))
 		return cf_err_set(err, CF_ERR_IO,
-		    "dns-01: the DNS script %s (%s %s) was killed by signal "
-		    "%d", h->script, h->action, h->record, WTERMSIG(status));
+				  "dns-01: the DNS script %s (%s %s) was killed by signal "
+				  "%d", h->script, h->action, h->record, WTERMSIG(status));
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		return cf_err_set(err, CF_ERR_IO,
-		    "dns-01: the DNS script %s (%s %s) failed with exit "
-		    "status %d%s", h->script, h->action, h->record,
-		    WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
-		    " (command not found?)" : "; run with -v to see its "
-		    "output");
+				  "dns-01: the DNS script %s (%s %s) failed with exit "
+				  "status %d%s", h->script, h->action, h->record,
+				  WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
+				  " (command not found?)" : "; run with -v to see its "
+				  "output");
 	return cf_err_set(err, cerr->rc, "dns-01: the DNS script %s: %s",
-	    h->script, cerr->msg);
+			  h->script, cerr->msg);
 }
 
 cf_rc
@@ -118,11 +118,11 @@ cf_dns_hook_run(const struct cf_dns_hook_call *h, struct cf_err *err)
 	    (rc = make_argv(h, argv, shcmd, sizeof(shcmd), err)) != CF_OK)
 		goto out;
 	cf_debug("dns-01: running %s %s %s %s", h->script, h->action,
-	    h->record, h->value);
+		 h->record, h->value);
 	rc = cf_child_run_opts(argv, &o, &cerr);
 	if (out != NULL && *out != '\0')
 		cf_debug("dns-01: output of %s %s:\n%s", h->script, h->action,
-		    out);
+			 out);
 	if (rc != CF_OK)
 		rc = explain_failure(h, timeout, timed_out, status, &cerr, err);
 out:

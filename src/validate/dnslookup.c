@@ -31,17 +31,17 @@ cf_dns_hostport_parse(const char *s, char *host, size_t hostsz, int *port,
 	*port = 53;
 	if (s == NULL || s[0] == '\0')
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "empty DNS server address: give HOST[:PORT]");
+				  "empty DNS server address: give HOST[:PORT]");
 	if (s[0] == '[') {
 		h = s + 1;
 		if ((end = strchr(h, ']')) == NULL)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "DNS server \"%s\": missing ']'", s);
+					  "DNS server \"%s\": missing ']'", s);
 		if (end[1] == ':')
 			colon = end + 1;
 		else if (end[1] != '\0')
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "DNS server \"%s\": expected [ADDRESS]:PORT", s);
+					  "DNS server \"%s\": expected [ADDRESS]:PORT", s);
 	} else {
 		colon = strchr(s, ':');
 		if (colon != NULL && strchr(colon + 1, ':') != NULL)
@@ -51,7 +51,7 @@ cf_dns_hostport_parse(const char *s, char *host, size_t hostsz, int *port,
 	hlen = (size_t)(end - h);
 	if (hlen == 0 || hlen >= hostsz)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "DNS server \"%s\": bad host part", s);
+				  "DNS server \"%s\": bad host part", s);
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	if (colon != NULL) {
@@ -60,8 +60,8 @@ cf_dns_hostport_parse(const char *s, char *host, size_t hostsz, int *port,
 		if (colon[1] == '\0' || *ep != '\0' || errno != 0 || v < 1 ||
 		    v > 65535)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "DNS server \"%s\": the port must be a number "
-			    "from 1 to 65535", s);
+					  "DNS server \"%s\": the port must be a number "
+					  "from 1 to 65535", s);
 		*port = (int)v;
 	}
 	return CF_OK;
@@ -94,19 +94,19 @@ cf_dns_resolver_for(const char *hostport, int rd,
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((gai = getaddrinfo(host, NULL, &hints, &ai)) != 0) {
 		rc = cf_err_set(err, CF_ERR_NET,
-		    "cannot resolve the DNS server name \"%s\": %s", host,
-		    gai_strerror(gai));
+				"cannot resolve the DNS server name \"%s\": %s", host,
+				gai_strerror(gai));
 		goto out;
 	}
 	if (ai->ai_family == AF_INET) {
 		inet_ntop(AF_INET,
-		    &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr,
-		    addr, sizeof(addr));
+			  &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr,
+			  addr, sizeof(addr));
 		ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, addr);
 	} else {
 		inet_ntop(AF_INET6,
-		    &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr,
-		    addr, sizeof(addr));
+			  &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr,
+			  addr, sizeof(addr));
 		ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, addr);
 	}
 	if (ns == NULL || (r = ldns_resolver_new()) == NULL) {
@@ -165,9 +165,9 @@ cf_dns_resolver_system(ldns_resolver **out, struct cf_err *err)
 	st = ldns_resolver_new_frm_file(out, NULL);
 	if (st != LDNS_STATUS_OK)
 		return cf_err_set(err, CF_ERR_NET,
-		    "cannot set up the system DNS resolver from "
-		    "/etc/resolv.conf: %s (give --dns-resolver)",
-		    ldns_get_errorstr_by_id(st));
+				  "cannot set up the system DNS resolver from "
+				  "/etc/resolv.conf: %s (give --dns-resolver)",
+				  ldns_get_errorstr_by_id(st));
 	ldns_resolver_set_dnssec(*out, false);
 	return CF_OK;
 }
@@ -184,7 +184,7 @@ cf_dns_query(ldns_resolver *r, const char *name, ldns_rr_type type,
 	*out = NULL;
 	if ((dname = ldns_dname_new_frm_str(name)) == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "\"%s\" is not a valid DNS name", name);
+				  "\"%s\" is not a valid DNS name", name);
 	flags = ldns_resolver_recursive(r) ? LDNS_RD : 0;
 	st = ldns_resolver_send(out, r, dname, type, LDNS_RR_CLASS_IN, flags);
 	ldns_rdf_deep_free(dname);
@@ -192,11 +192,11 @@ cf_dns_query(ldns_resolver *r, const char *name, ldns_rr_type type,
 		ldns_pkt_free(*out);
 		*out = NULL;
 		return cf_err_set(err, CF_ERR_NET,
-		    "DNS query for %s %s at %s failed: %s", name,
-		    type == LDNS_RR_TYPE_TXT ? "TXT" : type ==
-		    LDNS_RR_TYPE_SOA ? "SOA" : type == LDNS_RR_TYPE_NS ? "NS" :
-		    "CNAME", where,
-		    ldns_get_errorstr_by_id(st));
+				  "DNS query for %s %s at %s failed: %s", name,
+				  type == LDNS_RR_TYPE_TXT ? "TXT" : type ==
+				  LDNS_RR_TYPE_SOA ? "SOA" : type == LDNS_RR_TYPE_NS ? "NS" :
+				  "CNAME", where,
+				  ldns_get_errorstr_by_id(st));
 	}
 	return CF_OK;
 }
@@ -257,7 +257,7 @@ cname_target(ldns_pkt *pkt, const char *cur, char **next, struct cf_err *err)
 			if ((*next = cf_dns_dname_str(ldns_rr_rdf(rr, 0))) ==
 			    NULL)
 				return cf_err_set(err, CF_ERR_NOMEM,
-				    "out of memory");
+						  "out of memory");
 			break;
 		}
 	}
@@ -274,15 +274,15 @@ check_chain(char *const *seen, size_t nseen, const char *cur,
 	for (j = 0; j < nseen; j++) {
 		if (strcmp(seen[j], cur) == 0)
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "dns-01: CNAME loop: %s points back to %s;"
-			    " fix the CNAME records of %s", seen[nseen - 1],
-			    cur, name);
+					  "dns-01: CNAME loop: %s points back to %s;"
+					  " fix the CNAME records of %s", seen[nseen - 1],
+					  cur, name);
 	}
 	if (nseen >= DNS_CNAME_MAX)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: the CNAME chain from %s is longer than %d"
-		    " hops; point %s closer to the record's zone",
-		    name, DNS_CNAME_MAX, name);
+				  "dns-01: the CNAME chain from %s is longer than %d"
+				  " hops; point %s closer to the record's zone",
+				  name, DNS_CNAME_MAX, name);
 	return CF_OK;
 }
 
@@ -308,8 +308,8 @@ cf_dns_follow_cname(ldns_resolver *r, const char *where, const char *name,
 			 * working DNS here); the propagation check or the CA
 			 * will tell if the name was wrong. */
 			cf_warn("dns-01: cannot check whether %s is a CNAME "
-			    "(%s); using it as the record name", cur,
-			    qerr.msg);
+				"(%s); using it as the record name", cur,
+				qerr.msg);
 			break;
 		}
 		rc = cname_target(pkt, cur, &next, err);
@@ -393,9 +393,9 @@ cf_dns_find_zone(ldns_resolver *r, const char *where, const char *name,
 		cf_err_wrap(err, "dns-01: finding the zone of %s", name);
 	} else {
 		rc = cf_err_set(err, CF_ERR_PROTO,
-		    "dns-01: %s is not authoritative for any zone holding %s "
-		    "(no SOA found): check the server and the name", where,
-		    name);
+				"dns-01: %s is not authoritative for any zone holding %s "
+				"(no SOA found): check the server and the name", where,
+				name);
 	}
 	goto out;
 found:

@@ -74,17 +74,17 @@ add_ns_addresses(struct prop_server **v, size_t *n, const char *ns,
 	hints.ai_socktype = SOCK_DGRAM;
 	if (getaddrinfo(ns, NULL, &hints, &ai) != 0) {
 		cf_warn("dns-01: cannot resolve the name server %s of "
-		    "%s; not checking it", ns, zone);
+			"%s; not checking it", ns, zone);
 		return CF_OK;
 	}
 	for (a = ai; a != NULL && rc == CF_OK; a = a->ai_next) {
 		if (a->ai_family == AF_INET) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)
-			    (void *)a->ai_addr)->sin_addr, ip, sizeof(ip));
+				  (void *)a->ai_addr)->sin_addr, ip, sizeof(ip));
 			snprintf(addr, sizeof(addr), "%s", ip);
 		} else if (a->ai_family == AF_INET6) {
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)
-			    (void *)a->ai_addr)->sin6_addr, ip, sizeof(ip));
+				  (void *)a->ai_addr)->sin6_addr, ip, sizeof(ip));
 			snprintf(addr, sizeof(addr), "[%s]", ip);
 		} else
 			continue;
@@ -164,11 +164,11 @@ check_record(struct prop_server *v, size_t n, const char *name,
 			v[i].ok = 1;
 		} else {
 			ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes,
-			    (int)ldns_pkt_get_rcode(pkt));
+								  (int)ldns_pkt_get_rcode(pkt));
 			snprintf(v[i].last, sizeof(v[i].last),
-			    "last answer: %s, %zu TXT records",
-			    lt != NULL ? lt->name : "?",
-			    ldns_rr_list_rr_count(ldns_pkt_answer(pkt)));
+				 "last answer: %s, %zu TXT records",
+				 lt != NULL ? lt->name : "?",
+				 ldns_rr_list_rr_count(ldns_pkt_answer(pkt)));
 			all = 0;
 		}
 		ldns_pkt_free(pkt);
@@ -193,8 +193,8 @@ add_zone_servers(struct prop_server **v, size_t *n, const char *name,
 	rc = add_ns_servers(v, n, sys, zone, err);
 	if (rc == CF_OK && *n == 0)
 		rc = cf_err_set(err, CF_ERR_NET,
-		    "dns-01: found no name server address for the zone %s: "
-		    "give --dns-resolver", zone);
+				"dns-01: found no name server address for the zone %s: "
+				"give --dns-resolver", zone);
 out:
 	free(zone);
 	cf_dns_resolver_free(sys);
@@ -247,10 +247,10 @@ cf_dns_prop_wait(const struct cf_dns_prop *p, const char *name,
 			for (i = 0; i < nsv && sv[i].ok; i++)
 				;
 			rc = cf_err_set(err, CF_ERR_NET,
-			    "dns-01: the DNS server %s did not serve TXT %s "
-			    "\"%s\" within %d s (%s): check the record or "
-			    "raise --dns-propagation-timeout", sv[i].label,
-			    name, value, p->timeout_s, sv[i].last);
+					"dns-01: the DNS server %s did not serve TXT %s "
+					"\"%s\" within %d s (%s): check the record or "
+					"raise --dns-propagation-timeout", sv[i].label,
+					name, value, p->timeout_s, sv[i].last);
 			goto out;
 		}
 		sleep_sec(delay);

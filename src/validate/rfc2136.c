@@ -35,13 +35,13 @@ build_rr(const char *name, const char *value, int ttl, int del,
 
 	*out = NULL;
 	snprintf(rrtext, sizeof(rrtext), "%s %d IN TXT \"%s\"", name, ttl,
-	    value);
+		 value);
 	st = ldns_rr_new_frm_str(out, rrtext, 0, NULL, NULL);
 	OPENSSL_cleanse(rrtext, sizeof(rrtext));
 	if (st != LDNS_STATUS_OK)
 		return cf_err_set(err, CF_ERR_INTERNAL,
-		    "dns-01: cannot build the TXT record %s: %s", name,
-		    ldns_get_errorstr_by_id(st));
+				  "dns-01: cannot build the TXT record %s: %s", name,
+				  ldns_get_errorstr_by_id(st));
 	if (del) {
 		/* RFC 2136 §2.5.4: delete an RR from an RRset. */
 		ldns_rr_set_class(*out, LDNS_RR_CLASS_NONE);
@@ -81,11 +81,11 @@ build_update(const char *zone, ldns_rr *rr, const struct cf_tsig_key *key,
 		goto out;
 	snprintf(alg, sizeof(alg), "%s.", key->algorithm);
 	st = ldns_pkt_tsig_sign(*out, key->name, key->secret,
-	    RFC2136_TSIG_FUDGE, alg, NULL);
+				RFC2136_TSIG_FUDGE, alg, NULL);
 	if (st != LDNS_STATUS_OK)
 		rc = cf_err_set(err, CF_ERR_CRYPTO,
-		    "dns-01: cannot sign the update with the TSIG key %s: %s",
-		    key->name, ldns_get_errorstr_by_id(st));
+				"dns-01: cannot sign the update with the TSIG key %s: %s",
+				key->name, ldns_get_errorstr_by_id(st));
 out:
 	ldns_rr_free(rr);
 	ldns_rr_list_deep_free(up);
@@ -104,32 +104,32 @@ check_answer(const char *server, ldns_status st, ldns_pkt *ans,
 
 	if (ans != NULL && rcode_is_auth_failure(ldns_pkt_get_rcode(ans)))
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: the DNS server %s refused the update (%s) to %s "
-		    "in zone %s: check the TSIG key name/secret and the "
-		    "zone's update policy", server,
-		    ldns_pkt_get_rcode(ans) == LDNS_RCODE_NOTAUTH ?
-		    "NOTAUTH: bad or unknown TSIG key" : "REFUSED", what, zone);
+				  "dns-01: the DNS server %s refused the update (%s) to %s "
+				  "in zone %s: check the TSIG key name/secret and the "
+				  "zone's update policy", server,
+				  ldns_pkt_get_rcode(ans) == LDNS_RCODE_NOTAUTH ?
+				  "NOTAUTH: bad or unknown TSIG key" : "REFUSED", what, zone);
 	if (st == LDNS_STATUS_CRYPTO_TSIG_BOGUS)
 		/* A server that does not know the key or finds a bad
 		 * signature answers NOTAUTH unsigned (RFC 8945 §5.3.2);
 		 * ldns reports that as a bogus answer signature. */
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "dns-01: the DNS server %s refused the update (%s %s in "
-		    "zone %s; its answer has no valid TSIG signature): check "
-		    "the TSIG key name/secret and the zone's update policy",
-		    server, what, name, zone);
+				  "dns-01: the DNS server %s refused the update (%s %s in "
+				  "zone %s; its answer has no valid TSIG signature): check "
+				  "the TSIG key name/secret and the zone's update policy",
+				  server, what, name, zone);
 	if (st != LDNS_STATUS_OK || ans == NULL)
 		return cf_err_set(err, CF_ERR_NET,
-		    "dns-01: sending the update (%s %s) to %s failed: %s",
-		    what, name, server, ldns_get_errorstr_by_id(st));
+				  "dns-01: sending the update (%s %s) to %s failed: %s",
+				  what, name, server, ldns_get_errorstr_by_id(st));
 	rcode = ldns_pkt_get_rcode(ans);
 	if (rcode == LDNS_RCODE_NOERROR)
 		return CF_OK;
 	lt = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
 	return cf_err_set(err, CF_ERR_PROTO,
-	    "dns-01: the DNS server %s answered the update (%s %s in "
-	    "zone %s) with %s", server, what, name, zone,
-	    lt != NULL ? lt->name : "an unknown rcode");
+			  "dns-01: the DNS server %s answered the update (%s %s in "
+			  "zone %s) with %s", server, what, name, zone,
+			  lt != NULL ? lt->name : "an unknown rcode");
 }
 
 cf_rc
@@ -157,7 +157,7 @@ cf_rfc2136_update(const char *server, const struct cf_tsig_key *key,
 	    CF_OK)
 		goto out;
 	cf_debug("dns-01: %s TXT %s \"%s\" in zone %s at %s: done",
-	    what, name, value, zone, server);
+		 what, name, value, zone, server);
 out:
 	ldns_rr_free(rr);
 	ldns_pkt_free(q);

@@ -294,14 +294,14 @@ alpn_present(void *vctx, const struct cf_challenge_task *t,
 
 	if (t->wildcard)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "tls-alpn-01 cannot validate the wildcard *.%s: use "
-		    "--validation dns-01", t->identifier);
+				  "tls-alpn-01 cannot validate the wildcard *.%s: use "
+				  "--validation dns-01", t->identifier);
 	if (!cf_ip_canon(t->identifier, NULL) &&
 	    (rc = cf_dns_name_check(t->identifier, 0, err)) != CF_OK)
 		return rc;
 	if (sni_name(t->identifier, sni, sizeof(sni)) != 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "tls-alpn-01: the name %.64s... is too long", t->identifier);
+				  "tls-alpn-01: the name %.64s... is too long", t->identifier);
 	if ((rc = cf_tlsalpn01_make_cert(t->identifier, t->key_authorization,
 	    &e.cert, &e.key, err)) != CF_OK)
 		return rc;
@@ -321,7 +321,7 @@ alpn_present(void *vctx, const struct cf_challenge_task *t,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
 	cf_info("tls-alpn-01: answering for %s on port %d", t->identifier,
-	    c->port);
+		c->port);
 	return CF_OK;
 }
 
@@ -339,7 +339,7 @@ alpn_cleanup(void *vctx, const struct cf_challenge_task *t)
 		if (strcasecmp(c->ents[i].name, sni) == 0) {
 			entry_free(&c->ents[i]);
 			memmove(&c->ents[i], &c->ents[i + 1],
-			    (c->nents - i - 1) * sizeof(*c->ents));
+				(c->nents - i - 1) * sizeof(*c->ents));
 			c->nents--;
 			break;
 		}
@@ -375,8 +375,8 @@ cf_tlsalpn01_validator_new(const char *bind_addr, int port,
 	memset(out, 0, sizeof(*out));
 	if (port <= 0 || port > 65535)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "tls-alpn-01: the port must be from 1 to 65535 (got %d)",
-		    port);
+				  "tls-alpn-01: the port must be from 1 to 65535 (got %d)",
+				  port);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	c->port = port;

@@ -112,7 +112,7 @@ lex_next(struct lexer *lx)
 		break;
 	default:
 		while (*p != '\0' && strchr(" \t\r\n{};\"#", *p) == NULL &&
-		    !(p[0] == '/' && (p[1] == '/' || p[1] == '*')))
+		       !(p[0] == '/' && (p[1] == '/' || p[1] == '*')))
 			p++;
 		lx->kind = TOK_WORD;
 		lx->len = (size_t)(p - lx->start);
@@ -148,7 +148,7 @@ tok_desc(const struct lexer *lx, char *buf, size_t sz)
 		return lx->start;
 	case TOK_WORD:
 		snprintf(buf, sz, "\"%.*s\"", lx->len > 40 ? 40 : (int)lx->len,
-		    lx->start);
+			 lx->start);
 		return buf;
 	}
 	return "?";
@@ -163,8 +163,8 @@ lex_expect(struct lexer *lx, enum tok_kind kind, const char *what,
 	lex_next(lx);
 	if (lx->kind != kind)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: expected %s, found %s", lx->source, lx->tline, what,
-		    tok_desc(lx, b, sizeof(b)));
+				  "%s:%d: expected %s, found %s", lx->source, lx->tline, what,
+				  tok_desc(lx, b, sizeof(b)));
 	return CF_OK;
 }
 
@@ -236,16 +236,16 @@ parse_key_name(struct lexer *lx, struct cf_tsig_key *k, struct cf_err *err)
 	if ((lx->kind != TOK_STRING && lx->kind != TOK_WORD) ||
 	    lx->len == 0 || lx->len > 253)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: expected the key name after \"key\", "
-		    "found %s", lx->source, lx->tline,
-		    tok_desc(lx, b, sizeof(b)));
+				  "%s:%d: expected the key name after \"key\", "
+				  "found %s", lx->source, lx->tline,
+				  tok_desc(lx, b, sizeof(b)));
 	if ((rc = tok_dup_into(lx, &k->name, err)) != CF_OK)
 		return rc;
 	for (const char *q = k->name; *q != '\0'; q++) {
 		if ((unsigned char)*q <= ' ' || *q == '\\')
 			return cf_err_set(err, CF_ERR_USAGE,
-			    "%s:%d: the key name contains a space or "
-			    "control character", lx->source, lx->tline);
+					  "%s:%d: the key name contains a space or "
+					  "control character", lx->source, lx->tline);
 	}
 	if (k->name[strlen(k->name) - 1] != '.')
 		strcat(k->name, ".");
@@ -261,13 +261,13 @@ parse_algorithm(struct lexer *lx, struct cf_tsig_key *k, int *alg_line,
 
 	if (k->algorithm != NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: \"algorithm\" given twice", lx->source, lx->tline);
+				  "%s:%d: \"algorithm\" given twice", lx->source, lx->tline);
 	lex_next(lx);
 	*alg_line = lx->tline;
 	if (lx->kind != TOK_WORD && lx->kind != TOK_STRING)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: expected an algorithm name, found %s", lx->source,
-		    lx->tline, tok_desc(lx, b, sizeof(b)));
+				  "%s:%d: expected an algorithm name, found %s", lx->source,
+				  lx->tline, tok_desc(lx, b, sizeof(b)));
 	return tok_dup_into(lx, &k->algorithm, err);
 }
 
@@ -277,19 +277,19 @@ parse_secret(struct lexer *lx, struct cf_tsig_key *k, struct cf_err *err)
 {
 	if (k->secret != NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: \"secret\" given twice", lx->source, lx->tline);
+				  "%s:%d: \"secret\" given twice", lx->source, lx->tline);
 	lex_next(lx);
 	if (lx->kind != TOK_STRING)
 		/* never echo what was found: it may be the secret */
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: expected the secret as a quoted base64 string "
-		    "(secret \"...\";)%s%s", lx->source, lx->tline,
-		    lx->kind == TOK_BAD ? ", found " : "",
-		    lx->kind == TOK_BAD ? lx->start : "");
+				  "%s:%d: expected the secret as a quoted base64 string "
+				  "(secret \"...\";)%s%s", lx->source, lx->tline,
+				  lx->kind == TOK_BAD ? ", found " : "",
+				  lx->kind == TOK_BAD ? lx->start : "");
 	if (!base64_valid(lx->start, lx->len))
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: the secret is not valid base64", lx->source,
-		    lx->tline);
+				  "%s:%d: the secret is not valid base64", lx->source,
+				  lx->tline);
 	return tok_dup_into(lx, &k->secret, err);
 }
 
@@ -313,9 +313,9 @@ parse_key_body(struct lexer *lx, struct cf_tsig_key *k, int *alg_line,
 			rc = parse_secret(lx, k, err);
 		else
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "%s:%d: expected \"algorithm\", \"secret\" or '}', "
-			    "found %s", lx->source, lx->tline,
-			    tok_desc(lx, b, sizeof(b)));
+					"%s:%d: expected \"algorithm\", \"secret\" or '}', "
+					"found %s", lx->source, lx->tline,
+					tok_desc(lx, b, sizeof(b)));
 		if (rc != CF_OK)
 			return rc;
 		if ((rc = lex_expect(lx, TOK_SEMI, "';'", err)) != CF_OK)
@@ -332,22 +332,22 @@ check_key(const struct lexer *lx, struct cf_tsig_key *k, int nkeys,
 {
 	if (nkeys == 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s: no key clause found (expected: key \"NAME\" { "
-		    "algorithm hmac-sha256; secret \"BASE64\"; };)", lx->source);
+				  "%s: no key clause found (expected: key \"NAME\" { "
+				  "algorithm hmac-sha256; secret \"BASE64\"; };)", lx->source);
 	if (k->algorithm == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s: the key has no \"algorithm\" statement", lx->source);
+				  "%s: the key has no \"algorithm\" statement", lx->source);
 	if (k->secret == NULL)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s: the key has no \"secret\" statement", lx->source);
+				  "%s: the key has no \"secret\" statement", lx->source);
 	cf_dns_name_normalize(k->algorithm);
 	if (strcmp(k->algorithm, "hmac-sha256") != 0 &&
 	    strcmp(k->algorithm, "hmac-sha384") != 0 &&
 	    strcmp(k->algorithm, "hmac-sha512") != 0)
 		return cf_err_set(err, CF_ERR_USAGE,
-		    "%s:%d: unsupported TSIG algorithm \"%s\": use "
-		    "hmac-sha256, hmac-sha384 or hmac-sha512", lx->source,
-		    alg_line, k->algorithm);
+				  "%s:%d: unsupported TSIG algorithm \"%s\": use "
+				  "hmac-sha256, hmac-sha384 or hmac-sha512", lx->source,
+				  alg_line, k->algorithm);
 	return CF_OK;
 }
 
@@ -373,15 +373,15 @@ cf_tsig_key_parse(const char *text, const char *source,
 			break;
 		if (!tok_is(&lx, "key")) {
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "%s:%d: expected \"key\", found %s (the file must "
-			    "hold a key clause as written by tsig-keygen)",
-			    lx.source, lx.tline, tok_desc(&lx, b, sizeof(b)));
+					"%s:%d: expected \"key\", found %s (the file must "
+					"hold a key clause as written by tsig-keygen)",
+					lx.source, lx.tline, tok_desc(&lx, b, sizeof(b)));
 			goto out;
 		}
 		if (++nkeys > 1) {
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "%s:%d: a second key clause: the file must hold "
-			    "exactly one key", lx.source, lx.tline);
+					"%s:%d: a second key clause: the file must hold "
+					"exactly one key", lx.source, lx.tline);
 			goto out;
 		}
 		if ((rc = parse_key_name(&lx, &k, err)) != CF_OK ||
@@ -412,8 +412,8 @@ cf_tsig_key_load(const char *path, struct cf_tsig_key *out,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		/* A file named on the command line: bad input. */
 		rc = cf_err_set(err, CF_ERR_USAGE,
-		    "cannot open the TSIG key file %s: %s: give --tsig-key-file "
-		    "the path of a readable key file", path, strerror(errno));
+				"cannot open the TSIG key file %s: %s: give --tsig-key-file "
+				"the path of a readable key file", path, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -422,24 +422,24 @@ cf_tsig_key_load(const char *path, struct cf_tsig_key *out,
 			continue;
 		if (n == -1) {
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "cannot read the TSIG key file %s: %s: give "
-			    "--tsig-key-file the path of a readable key file",
-			    path, strerror(errno));
+					"cannot read the TSIG key file %s: %s: give "
+					"--tsig-key-file the path of a readable key file",
+					path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		if (cf_buf_append(&b, chunk, (size_t)n) != CF_OK) {
 			rc = cf_err_set(err, CF_ERR_USAGE,
-			    "the TSIG key file %s is larger than %d bytes: is "
-			    "it the right file?", path, TSIG_KEYFILE_MAX);
+					"the TSIG key file %s is larger than %d bytes: is "
+					"it the right file?", path, TSIG_KEYFILE_MAX);
 			goto out;
 		}
 	}
 	if (b.data != NULL && memchr(b.data, '\0', b.len) != NULL) {
 		rc = cf_err_set(err, CF_ERR_USAGE,
-		    "the TSIG key file %s contains a NUL byte: is it the "
-		    "right file?", path);
+				"the TSIG key file %s contains a NUL byte: is it the "
+				"right file?", path);
 		goto out;
 	}
 	rc = cf_tsig_key_parse(b.data != NULL ? b.data : "", path, out, err);

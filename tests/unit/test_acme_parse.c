@@ -100,19 +100,19 @@ test_order_load(void **state)
 
 	(void)state;
 	assert_int_equal(acme_order_load(&o, js("{\"status\":\"pending\","
-		"\"finalize\":\"f\",\"authorizations\":[\"a1\",\"a2\"]}"), &err),
+			 "\"finalize\":\"f\",\"authorizations\":[\"a1\",\"a2\"]}"), &err),
 			 CF_OK);
 	assert_int_equal(o.nauthz, 2);
 	assert_string_equal(o.authz_urls[1], "a2");
 	assert_null(o.certificate);
 	/* loaded again over the first answer */
 	assert_int_equal(acme_order_load(&o, js("{\"status\":\"valid\","
-		"\"finalize\":\"f\",\"certificate\":\"c\",\"authorizations\":[]}"),
+			 "\"finalize\":\"f\",\"certificate\":\"c\",\"authorizations\":[]}"),
 					 &err), CF_OK);
 	assert_int_equal(o.nauthz, 0);
 	assert_string_equal(o.certificate, "c");
 	assert_int_equal(acme_order_load(&o, js("{\"status\":\"valid\","
-		"\"finalize\":\"f\",\"authorizations\":[1]}"), &err),
+			 "\"finalize\":\"f\",\"authorizations\":[1]}"), &err),
 			 CF_ERR_PROTO);
 	assert_int_equal(acme_order_load(&o, js("{\"status\":\"valid\"}"), &err),
 			 CF_ERR_PROTO);
@@ -128,10 +128,10 @@ test_authz_load(void **state)
 
 	(void)state;
 	assert_int_equal(acme_authz_load(&z, "u", js("{\"status\":\"invalid\","
-		"\"identifier\":{\"type\":\"dns\",\"value\":\"x.example\"},"
-		"\"wildcard\":true,\"challenges\":[{\"type\":\"http-01\","
-		"\"url\":\"c\",\"token\":\"t\",\"error\":{\"type\":\"e\","
-		"\"detail\":\"\\u001b[2Jgone\"}}]}"), &err), CF_OK);
+			 "\"identifier\":{\"type\":\"dns\",\"value\":\"x.example\"},"
+			 "\"wildcard\":true,\"challenges\":[{\"type\":\"http-01\","
+			 "\"url\":\"c\",\"token\":\"t\",\"error\":{\"type\":\"e\","
+			 "\"detail\":\"\\u001b[2Jgone\"}}]}"), &err), CF_OK);
 	assert_string_equal(z.identifier, "x.example");
 	assert_int_equal(z.wildcard, 1);
 	assert_non_null(cf_acme_authz_challenge(&z, "http-01"));

@@ -33,7 +33,7 @@ test_encode_rfc4648(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(rfc4648) / sizeof(rfc4648[0]); i++) {
 		s = cf_b64url_encode(rfc4648[i].plain,
-		    strlen(rfc4648[i].plain));
+				     strlen(rfc4648[i].plain));
 		assert_non_null(s);
 		assert_string_equal(s, rfc4648[i].b64url);
 		free(s);
@@ -86,7 +86,7 @@ test_decode_forms(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		out = NULL;
 		assert_int_equal(cf_b64_decode_any(v[i].text, &out, &outlen,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		assert_non_null(out);
 		assert_int_equal(outlen, strlen(v[i].plain));
 		if (outlen > 0)
@@ -114,7 +114,7 @@ test_roundtrip(void **state)
 		assert_null(strchr(s, '+'));
 		assert_null(strchr(s, '/'));
 		assert_int_equal(cf_b64_decode_any(s, &out, &outlen, &err),
-		    CF_OK);
+				 CF_OK);
 		assert_int_equal(outlen, n);
 		if (n > 0)
 			assert_memory_equal(out, in, n);
@@ -150,12 +150,12 @@ test_decode_rejects(void **state)
 		out = (unsigned char *)"sentinel";
 		memset(&err, 0, sizeof(err));
 		assert_int_equal(cf_b64_decode_any(v[i].text, &out, &outlen,
-		    &err), CF_ERR_USAGE);
+				 &err), CF_ERR_USAGE);
 		assert_null(out);
 		assert_int_equal(err.rc, CF_ERR_USAGE);
 		if (strstr(err.msg, v[i].msg_part) == NULL)
 			fail_msg("'%s': message '%s' lacks '%s'", v[i].text,
-			    err.msg, v[i].msg_part);
+				 err.msg, v[i].msg_part);
 	}
 }
 
@@ -170,7 +170,7 @@ test_decode_error_hides_input(void **state)
 
 	(void)state;
 	assert_int_equal(cf_b64_decode_any(secret, &out, &outlen, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_null(strstr(err.msg, "c2VjcmV0"));
 	assert_non_null(strstr(err.msg, "position 29"));
 }

@@ -50,13 +50,13 @@ gn_text(const GENERAL_NAME *gn, char *out, size_t outlen)
 
 	if (type == GEN_DNS) {
 		snprintf(out, outlen, "DNS:%.*s", ASN1_STRING_length(s),
-		    (const char *)ASN1_STRING_get0_data(s));
+			 (const char *)ASN1_STRING_get0_data(s));
 	} else if (type == GEN_IPADD) {
 		assert_true(ASN1_STRING_length(s) == 4 ||
-		    ASN1_STRING_length(s) == 16);
+			    ASN1_STRING_length(s) == 16);
 		assert_non_null(inet_ntop(ASN1_STRING_length(s) == 4 ?
-		    AF_INET : AF_INET6, ASN1_STRING_get0_data(s), addr,
-		    sizeof(addr)));
+				AF_INET : AF_INET6, ASN1_STRING_get0_data(s), addr,
+				sizeof(addr)));
 		snprintf(out, outlen, "IP:%s", addr);
 	} else {
 		snprintf(out, outlen, "other:%d", type);
@@ -82,7 +82,7 @@ check_csr(enum cf_key_type kt, size_t c)
 
 	assert_int_equal(cf_key_generate(kt, &key, &err), CF_OK);
 	assert_int_equal(cf_csr_build(key, cases[c].names, cases[c].n, &der,
-	    &der_len, &err), CF_OK);
+			 &der_len, &err), CF_OK);
 	p = der;
 	req = d2i_X509_REQ(NULL, &p, (long)der_len);
 	assert_non_null(req);
@@ -95,13 +95,13 @@ check_csr(enum cf_key_type kt, size_t c)
 	assert_int_equal(EVP_PKEY_eq(pub, key), 1);
 	assert_int_equal(X509_REQ_verify(req, pub), 1);
 	assert_int_equal(X509_REQ_get_signature_nid(req),
-	    kt >= CF_KEY_RSA2048 ? NID_sha256WithRSAEncryption :
-	    NID_ecdsa_with_SHA256);
+			 kt >= CF_KEY_RSA2048 ? NID_sha256WithRSAEncryption :
+			 NID_ecdsa_with_SHA256);
 
 	/* CN */
 	subj = X509_REQ_get_subject_name(req);
 	cnlen = X509_NAME_get_text_by_NID(subj, NID_commonName, cn,
-	    sizeof(cn));
+					  sizeof(cn));
 	if (cases[c].cn != NULL) {
 		assert_int_equal(cnlen, (int)strlen(cases[c].cn));
 		assert_string_equal(cn, cases[c].cn);
@@ -117,9 +117,9 @@ check_csr(enum cf_key_type kt, size_t c)
 	assert_int_equal(sk_X509_EXTENSION_num(exts), 1);
 	ext = sk_X509_EXTENSION_value(exts, 0);
 	assert_int_equal(OBJ_obj2nid(X509_EXTENSION_get_object(ext)),
-	    NID_subject_alt_name);
+			 NID_subject_alt_name);
 	assert_int_equal(X509_EXTENSION_get_critical(ext),
-	    cases[c].cn == NULL);
+			 cases[c].cn == NULL);
 	gens = X509V3_EXT_d2i(ext);
 	assert_non_null(gens);
 	assert_int_equal(sk_GENERAL_NAME_num(gens), (int)cases[c].n);
@@ -177,13 +177,13 @@ test_cn_boundary(void **state)
 	n64[64] = '\0';
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
 	assert_int_equal(cf_csr_build(key, names, 1, &der, &der_len, &err),
-	    CF_OK);
+			 CF_OK);
 	p = der;
 	req = d2i_X509_REQ(NULL, &p, (long)der_len);
 	assert_non_null(req);
 	assert_int_equal(X509_NAME_get_text_by_NID(
-	    X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof(cn)),
-	    64);
+		X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof(cn)),
+			 64);
 	X509_REQ_free(req);
 	free(der);
 	EVP_PKEY_free(key);
@@ -203,15 +203,15 @@ test_csr_bad_names(void **state)
 	(void)state;
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
 	assert_int_equal(cf_csr_build(key, empty, 1, &der, &der_len, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_null(der);
 	assert_int_equal(cf_csr_build(key, utf8, 1, &der, &der_len, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "xn--"));
 	assert_int_equal(cf_csr_build(key, space, 1, &der, &der_len, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_int_equal(cf_csr_build(key, one, 0, &der, &der_len, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	EVP_PKEY_free(key);
 }
 

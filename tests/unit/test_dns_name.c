@@ -56,19 +56,19 @@ test_name_table(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cf_err_clear(&err);
 		cf_rc rc = cf_dns_name_check(cases[i].name,
-		    cases[i].allow_wildcard, &err);
+					     cases[i].allow_wildcard, &err);
 		if (rc != cases[i].want)
 			fail_msg("case %zu \"%s\": rc %d, want %d (%s)", i,
-			    cases[i].name, rc, cases[i].want, err.msg);
+				 cases[i].name, rc, cases[i].want, err.msg);
 		if (cases[i].msg != NULL && strstr(err.msg, cases[i].msg) ==
 		    NULL)
 			fail_msg("case %zu: message \"%s\" lacks \"%s\"", i,
-			    err.msg, cases[i].msg);
+				 err.msg, cases[i].msg);
 		if (rc != CF_OK && cases[i].name[0] != '\0' &&
 		    strlen(cases[i].name) < 60 &&
 		    strstr(err.msg, cases[i].name) == NULL)
 			fail_msg("case %zu: message \"%s\" does not name the "
-			    "name", i, err.msg);
+				 "name", i, err.msg);
 	}
 }
 
@@ -105,20 +105,20 @@ test_alabel(void **state)
 	char *out = NULL;
 
 	assert_int_equal(cf_dns_name_to_alabel("b\xc3\xbc" "cher.example",
-	    &out, &err), CF_OK);
+			 &out, &err), CF_OK);
 	assert_string_equal(out, "xn--bcher-kva.example");
 	free(out);
 	/* non-transitional: sharp s stays (not mapped to "ss") */
 	assert_int_equal(cf_dns_name_to_alabel("fa\xc3\x9f.de", &out, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_string_equal(out, "xn--fa-hia.de");
 	free(out);
 	assert_int_equal(cf_dns_name_to_alabel("Plain.Example", &out, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_string_equal(out, "plain.example");
 	free(out);
 	assert_int_equal(cf_dns_name_to_alabel("\xff\xfe.example", &out,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_null(out);
 	assert_non_null(strstr(err.msg, "A-label"));
 	assert_int_equal(cf_dns_name_to_alabel("", &out, &err), CF_ERR_USAGE);

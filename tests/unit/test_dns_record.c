@@ -40,15 +40,15 @@ test_record_names(void **state)
 	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
 		out = NULL;
 		assert_int_equal(cf_dns01_record_name(rcases[i].identifier,
-		    rcases[i].alias, &out, &err), CF_OK);
+				 rcases[i].alias, &out, &err), CF_OK);
 		assert_string_equal(out, rcases[i].want);
 		free(out);
 	}
 	assert_int_equal(cf_dns01_record_name("", NULL, &out, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_null(out);
 	assert_int_equal(cf_dns01_record_name(".", NULL, &out, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 }
 
 struct cfg_case {
@@ -91,10 +91,10 @@ test_config_errors(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cf_err_clear(&err);
 		assert_int_not_equal(cf_dns01_validator_new(&cases[i].cfg, &v,
-		    &err), CF_OK);
+				     &err), CF_OK);
 		if (strstr(err.msg, cases[i].msg) == NULL)
 			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.msg,
-			    cases[i].msg);
+				 cases[i].msg);
 		assert_null(v.ctx);
 	}
 	assert_int_equal(cf_dns01_validator_new(&good, &v, &err), CF_OK);

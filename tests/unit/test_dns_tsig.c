@@ -82,7 +82,7 @@ test_tsig_table(void **state)
 		cf_rc rc = cf_tsig_key_parse(cases[i].text, "f.key", &k, &err);
 		if (rc != cases[i].want)
 			fail_msg("case %zu: rc %d want %d (%s)", i, rc,
-			    cases[i].want, err.msg);
+				 cases[i].want, err.msg);
 		if (rc == CF_OK) {
 			assert_string_equal(k.name, cases[i].name);
 			assert_string_equal(k.algorithm, cases[i].alg);
@@ -90,7 +90,7 @@ test_tsig_table(void **state)
 		} else {
 			if (strstr(err.msg, cases[i].msg) == NULL)
 				fail_msg("case %zu: \"%s\" lacks \"%s\"", i,
-				    err.msg, cases[i].msg);
+					 err.msg, cases[i].msg);
 			/* the secret never appears in a message */
 			assert_null(strstr(err.msg, "c2VjcmV0"));
 			assert_null(k.name);

@@ -35,12 +35,12 @@ check_eab(enum cf_key_type type)
 	char *s, *input;
 
 	assert_int_equal(cf_b64_decode_any(hmac_text, &hmac, &hmac_len, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(hmac_len, 48);
 	assert_int_equal(cf_key_generate(type, &key, &err), CF_OK);
 	assert_int_equal(cf_jwk_public(key, &acct_jwk, &err), CF_OK);
 	assert_int_equal(cf_jws_eab(hmac, hmac_len, kid, url, acct_jwk, &eab,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	json_decref(acct_jwk);
 	assert_true(json_is_object(eab));
 	assert_int_equal(json_object_size(eab), 3);
@@ -59,11 +59,11 @@ check_eab(enum cf_key_type type)
 	free(s);
 	assert_int_equal(json_object_size(hdr), 3);
 	assert_string_equal(json_string_value(json_object_get(hdr, "alg")),
-	    "HS256");
+			    "HS256");
 	assert_string_equal(json_string_value(json_object_get(hdr, "kid")),
-	    kid);
+			    kid);
 	assert_string_equal(json_string_value(json_object_get(hdr, "url")),
-	    url);
+			    url);
 	assert_null(json_object_get(hdr, "nonce"));
 	json_decref(hdr);
 
@@ -85,7 +85,7 @@ check_eab(enum cf_key_type type)
 		abort();
 	snprintf(input, n, "%s.%s", prot, payload);
 	assert_non_null(HMAC(EVP_sha256(), hmac, (int)hmac_len,
-	    (unsigned char *)input, strlen(input), mac, &maclen));
+			(unsigned char *)input, strlen(input), mac, &maclen));
 	assert_int_equal(maclen, 32);
 	sig = tu_b64url_decode(sig_b64, &siglen);
 	assert_non_null(sig);
@@ -95,7 +95,7 @@ check_eab(enum cf_key_type type)
 	/* a different key gives a different MAC */
 	hmac[0] ^= 1;
 	assert_non_null(HMAC(EVP_sha256(), hmac, (int)hmac_len,
-	    (unsigned char *)input, strlen(input), mac, &maclen));
+			(unsigned char *)input, strlen(input), mac, &maclen));
 	assert_memory_not_equal(sig, mac, 32);
 
 	free(sig);
@@ -138,12 +138,12 @@ test_eab_bad_input(void **state)
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
 	assert_int_equal(cf_jwk_public(key, &jwk, &err), CF_OK);
 	assert_int_equal(cf_jws_eab(k, 0, "kid", "https://a/", jwk, &eab,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_null(eab);
 	assert_int_equal(cf_jws_eab(k, sizeof(k), "", "https://a/", jwk, &eab,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_int_equal(cf_jws_eab(k, sizeof(k), NULL, "https://a/", jwk,
-	    &eab, &err), CF_ERR_USAGE);
+			 &eab, &err), CF_ERR_USAGE);
 	json_decref(jwk);
 	EVP_PKEY_free(key);
 }

@@ -93,7 +93,7 @@ test_check(void **state)
 	(void)liar;
 
 	assert_int_equal(cf_iis_config_parse(xml, sizeof(xml) - 1, NULL, 0, &c,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	if (cf_iis_check(c, dir, "pw", 30, 0, &r, &err) != CF_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(r->nhosts, 8); /* not the HTTP.sys one */
@@ -103,14 +103,14 @@ test_check(void **state)
 	assert_string_equal(h->pfx_file, "good.example.pfx");
 	assert_true(h->not_after > time(NULL) + 79 * 86400);
 	assert_int_equal(host(r, "*:443:soon.example")->status,
-	    CF_IIS_CHECK_EXPIRING);
+			 CF_IIS_CHECK_EXPIRING);
 	assert_int_equal(host(r, "*:443:old.example")->status,
-	    CF_IIS_CHECK_EXPIRED);
+			 CF_IIS_CHECK_EXPIRED);
 	h = host(r, "*:443:gone.example");
 	assert_int_equal(h->status, CF_IIS_CHECK_MISSING);
 	assert_null(h->pfx_file);
 	assert_int_equal(host(r, "*:443:liar.example")->status,
-	    CF_IIS_CHECK_WRONG_NAME);
+			 CF_IIS_CHECK_WRONG_NAME);
 	h = host(r, "*:443:a.wild.example");
 	assert_int_equal(h->status, CF_IIS_CHECK_OK);
 	assert_string_equal(h->pfx_file, "_.wild.example.pfx");
@@ -124,16 +124,16 @@ test_check(void **state)
 
 	/* wrong password: unreadable, and never in the message */
 	assert_int_equal(cf_iis_check(c, dir, "s3cr3t-wrong", 30, 0, &r, &err),
-	    CF_OK);
+			 CF_OK);
 	h = host(r, "*:443:good.example");
 	assert_int_equal(h->status, CF_IIS_CHECK_UNREADABLE);
 	assert_null(strstr(h->detail, "s3cr3t"));
 	cf_iis_check_report_free(r);
 
 	assert_int_equal(cf_iis_check(c, "/nonexistent/ccs", "pw", 30, 0, &r,
-	    &err), CF_ERR_IO);
+			 &err), CF_ERR_IO);
 	assert_string_equal(cf_iis_check_status_name(CF_IIS_CHECK_WRONG_NAME),
-	    "wrong-name");
+			    "wrong-name");
 	cf_iis_config_free(c);
 	scratch_remove(dir);
 }

@@ -32,7 +32,7 @@ check_pure_insert(const char *orig, size_t len, const char *out, size_t outlen,
 		p++;
 	/* the insertion may start earlier when bytes repeat: slide back */
 	while (p > 0 && memcmp(out + p - 1 + il, orig + p - 1, 1) == 0 &&
-	    memcmp(out + p, ins, il) != 0)
+	       memcmp(out + p, ins, il) != 0)
 		p--;
 	if (memcmp(out + p, ins, il) != 0)
 		fail_msg("inserted bytes differ: got \"%.*s\"", (int)il, out + p);
@@ -92,20 +92,20 @@ test_farm_insert_crlf_bom(void **state)
 	char *orig = fixture_read(FARM, &len);
 	const char *hosts[] = { "foxtrot-shop.example.com" };
 	char *out = plan_edit(orig, len, "Tenant 06 - foxtrot", hosts, 1,
-	    &outlen, 1);
+			      &outlen, 1);
 	struct cf_iis_config *c;
 	const struct cf_iis_site *s;
 
 	check_pure_insert(orig, len, out, outlen, "          <binding "
-	    "protocol=\"https\" bindingInformation=\"*:443:foxtrot-shop."
-	    "example.com\" sslFlags=\"3\" />\r\n");
+			  "protocol=\"https\" bindingInformation=\"*:443:foxtrot-shop."
+			  "example.com\" sslFlags=\"3\" />\r\n");
 	assert_memory_equal(out, "\xef\xbb\xbf<?xml", 8);
 	c = parse(out, outlen);
 	assert_int_equal(c->nsites, 40);
 	s = cf_iis_site_find(c, "Tenant 06 - foxtrot");
 	assert_int_equal(s->nbindings, 2);
 	assert_string_equal(s->bindings[1].binding_information,
-	    "*:443:foxtrot-shop.example.com");
+			    "*:443:foxtrot-shop.example.com");
 	assert_int_equal(s->bindings[1].ssl_flags, 3);
 	cf_iis_config_free(c);
 
@@ -113,7 +113,7 @@ test_farm_insert_crlf_bom(void **state)
 	{
 		size_t l2 = 0;
 		char *again = plan_edit(out, outlen, "Tenant 06 - foxtrot",
-		    hosts, 1, &l2, 0);
+					hosts, 1, &l2, 0);
 		assert_null(again);
 	}
 	free(out);
@@ -134,22 +134,22 @@ test_farm_odd_sites(void **state)
 	/* explicit end tag and trailing spaces before */
 	out = plan_edit(orig, len, "blog", blog, 1, &outlen, 1);
 	check_pure_insert(orig, len, out, outlen, "          <binding "
-	    "protocol=\"https\" bindingInformation=\"*:443:new.example.com\" "
-	    "sslFlags=\"3\" />\r\n");
+			  "protocol=\"https\" bindingInformation=\"*:443:new.example.com\" "
+			  "sslFlags=\"3\" />\r\n");
 	free(out);
 
 	/* tabs and split attributes; docs.example.com already CCS */
 	out = plan_edit(orig, len, "CCS Docs", docs, 2, &outlen, 1);
 	check_pure_insert(orig, len, out, outlen, "\t  <binding "
-	    "protocol=\"https\" bindingInformation=\"*:443:extra.example.com\" "
-	    "sslFlags=\"3\" />\r\n");
+			  "protocol=\"https\" bindingInformation=\"*:443:extra.example.com\" "
+			  "sslFlags=\"3\" />\r\n");
 	free(out);
 
 	/* after a commented-out binding; two names already covered */
 	out = plan_edit(orig, len, "CCS Marketing", mk, 3, &outlen, 1);
 	check_pure_insert(orig, len, out, outlen, "          <binding "
-	    "protocol=\"https\" bindingInformation=\"*:443:shop.example.com\" "
-	    "sslFlags=\"3\" />\r\n");
+			  "protocol=\"https\" bindingInformation=\"*:443:shop.example.com\" "
+			  "sslFlags=\"3\" />\r\n");
 	free(out);
 	free(orig);
 }
@@ -170,7 +170,7 @@ test_plan_decisions(void **state)
 
 	/* https without CCS: HTTP.sys holds the cert, report only */
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "Tenant 04 - delta"),
-	    delta, 2, 443, &p, &err), CF_OK);
+			 delta, 2, 443, &p, &err), CF_OK);
 	assert_int_equal(p->nadd, 0);
 	assert_int_equal(p->items[0].action, CF_IIS_PLAN_HTTPSYS);
 	assert_int_equal(p->items[1].action, CF_IIS_PLAN_HTTPSYS);
@@ -179,20 +179,20 @@ test_plan_decisions(void **state)
 
 	/* IDN covered by the U-label CCS binding */
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "Buecher Shop"),
-	    idn, 1, 443, &p, &err), CF_OK);
+			 idn, 1, 443, &p, &err), CF_OK);
 	assert_int_equal(p->items[0].action, CF_IIS_PLAN_COVERED);
 	assert_string_equal(p->items[0].site_name, "Buecher Shop");
 	cf_iis_plan_free(p);
 
 	/* same IP:port:host in another site: refused, naming it */
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "Tenant 06 - foxtrot"),
-	    conflict, 1, 443, &p, &err), CF_ERR_USAGE);
+			 conflict, 1, 443, &p, &err), CF_ERR_USAGE);
 	assert_null(p);
 	assert_non_null(strstr(err.msg, "Tenant 05 - echo"));
 
 	/* default binding without host: a note */
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "Default Web Site"),
-	    def, 1, 443, &p, &err), CF_OK);
+			 def, 1, 443, &p, &err), CF_OK);
 	assert_int_equal(p->nadd, 1);
 	assert_int_equal(p->nnotes, 1);
 	assert_non_null(strstr(p->notes[0], "*:443:"));
@@ -200,14 +200,14 @@ test_plan_decisions(void **state)
 
 	/* no hosts at all */
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "Default Web Site"),
-	    NULL, 0, 443, &p, &err), CF_ERR_USAGE);
+			 NULL, 0, 443, &p, &err), CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "host name"));
 
 	/* port 8443: the admin binding is HTTP.sys's */
 	{
 		const char *adm[] = { "admin.example.com" };
 		assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c,
-		    "Admin Console"), adm, 1, 8443, &p, &err), CF_OK);
+				 "Admin Console"), adm, 1, 8443, &p, &err), CF_OK);
 		assert_int_equal(p->items[0].action, CF_IIS_PLAN_HTTPSYS);
 		cf_iis_plan_free(p);
 	}
@@ -249,24 +249,24 @@ test_synthetic_shapes(void **state)
 
 	out = plan_edit(ip_lf, len, "w", w, 2, &outlen, 1);
 	check_pure_insert(ip_lf, len, out, outlen, "          <binding "
-	    "protocol=\"https\" bindingInformation=\"*:443:a.b.w.example\" "
-	    "sslFlags=\"3\" />\n");
+			  "protocol=\"https\" bindingInformation=\"*:443:a.b.w.example\" "
+			  "sslFlags=\"3\" />\n");
 	free(out);
 
 	out = plan_edit(ip_lf, len, "a", a, 2, &outlen, 2);
 	check_pure_insert(ip_lf, len, out, outlen,
-	    "          <binding protocol=\"https\" bindingInformation="
-	    "\"192.0.2.5:443:a.example\" sslFlags=\"3\" />\n"
-	    "          <binding protocol=\"https\" bindingInformation="
-	    "\"[2001:db8::5]:443:b.example\" sslFlags=\"3\" />\n");
+			  "          <binding protocol=\"https\" bindingInformation="
+			  "\"192.0.2.5:443:a.example\" sslFlags=\"3\" />\n"
+			  "          <binding protocol=\"https\" bindingInformation="
+			  "\"[2001:db8::5]:443:b.example\" sslFlags=\"3\" />\n");
 	free(out);
 
 	/* <bindings /> is opened up */
 	out = plan_edit(ip_lf, len, "empty", e, 1, &outlen, 1);
 	assert_non_null(strstr(out, "      <site name=\"empty\" id=\"3\">\n"
-	    "        <bindings>\n          <binding protocol=\"https\" "
-	    "bindingInformation=\"*:443:e.example\" sslFlags=\"3\" />\n"
-	    "        </bindings>\n      </site>\n"));
+			"        <bindings>\n          <binding protocol=\"https\" "
+			"bindingInformation=\"*:443:e.example\" sslFlags=\"3\" />\n"
+			"        </bindings>\n      </site>\n"));
 	c = parse(out, outlen);
 	assert_int_equal(cf_iis_site_find(c, "empty")->nbindings, 1);
 	cf_iis_config_free(c);
@@ -275,14 +275,14 @@ test_synthetic_shapes(void **state)
 	/* no <bindings>: one is added */
 	out = plan_edit(ip_lf, len, "none", e, 1, &outlen, 1);
 	check_pure_insert(ip_lf, len, out, outlen, "        <bindings>\n"
-	    "          <binding protocol=\"https\" bindingInformation="
-	    "\"*:443:e.example\" sslFlags=\"3\" />\n        </bindings>\n");
+			  "          <binding protocol=\"https\" bindingInformation="
+			  "\"*:443:e.example\" sslFlags=\"3\" />\n        </bindings>\n");
 	free(out);
 
 	/* everything on one line */
 	out = plan_edit(ip_lf, len, "inline", i, 1, &outlen, 1);
 	check_pure_insert(ip_lf, len, out, outlen, "<binding protocol="
-	    "\"https\" bindingInformation=\"*:443:i.example\" sslFlags=\"3\" />");
+			  "\"https\" bindingInformation=\"*:443:i.example\" sslFlags=\"3\" />");
 	free(out);
 }
 
@@ -298,9 +298,9 @@ test_edit_refuses(void **state)
 	char *orig = fixture_read(FARM, &len);
 
 	assert_int_equal(cf_iis_edit_add_bindings(utf16, sizeof(utf16) - 1, 0,
-	    &nb, 1, &out, &ol, &err), CF_ERR_USAGE);
+			 &nb, 1, &out, &ol, &err), CF_ERR_USAGE);
 	assert_int_equal(cf_iis_edit_add_bindings(orig, len, 40, &nb, 1, &out,
-	    &ol, &err), CF_ERR_USAGE);
+			 &ol, &err), CF_ERR_USAGE);
 	assert_null(out);
 	free(orig);
 }
@@ -336,7 +336,7 @@ test_apply(void **state)
 
 	/* dry run: plan only, nothing written */
 	assert_int_equal(cf_iis_apply(path, NULL, "1015", hosts, 1, 443, 1, &p, &bak,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(p->nadd, 1);
 	assert_null(bak);
 	cf_iis_plan_free(p);
@@ -353,7 +353,7 @@ test_apply(void **state)
 	assert_non_null(bak);
 	assert_non_null(strstr(bak, "applicationHost.config.certferry-"));
 	assert_int_equal(strlen(strstr(bak, "certferry-")),
-	    strlen("certferry-YYYYMMDDTHHMMSS.bak"));
+			 strlen("certferry-YYYYMMDDTHHMMSS.bak"));
 	assert_int_equal(cf_file_read(bak, 1 << 24, &bakdata, &blen, NULL), CF_OK);
 	assert_int_equal(blen, len);
 	assert_memory_equal(bakdata, orig, len);
@@ -366,7 +366,7 @@ test_apply(void **state)
 
 	/* again: nothing to do, nothing written */
 	assert_int_equal(cf_iis_apply(path, NULL, "Tenant 06 - foxtrot", hosts, 1,
-	    443, 0, &p, &bak, &err), CF_OK);
+			 443, 0, &p, &bak, &err), CF_OK);
 	assert_int_equal(p->nadd, 0);
 	assert_int_equal(p->items[0].action, CF_IIS_PLAN_COVERED);
 	assert_null(bak);
@@ -375,11 +375,11 @@ test_apply(void **state)
 
 	/* unknown site, conflicting host */
 	assert_int_equal(cf_iis_apply(path, NULL, "nope", hosts, 1, 443, 0, &p, &bak,
-	    &err), CF_ERR_NOTFOUND);
+			 &err), CF_ERR_NOTFOUND);
 	{
 		const char *echo[] = { "echo.example.net" };
 		assert_int_equal(cf_iis_apply(path, NULL, "Tenant 06 - foxtrot", echo,
-		    1, 443, 0, &p, &bak, &err), CF_ERR_USAGE);
+				 1, 443, 0, &p, &bak, &err), CF_ERR_USAGE);
 		assert_int_equal(count_files(dir), 2);
 	}
 	free(orig);
@@ -418,7 +418,7 @@ apply_thread(void *arg)
 	const char *hosts[1] = { j->host };
 
 	j->rc = cf_iis_apply(j->path, j->lock, "1015", hosts, 1, 443, 0, NULL,
-	    NULL, &j->err);
+			     NULL, &j->err);
 	return NULL;
 }
 
@@ -440,11 +440,11 @@ test_apply_lock_threads(void **state)
 	snprintf(path, sizeof(path), "%s/applicationHost.config", dir);
 	snprintf(lock, sizeof(lock), "%s/iis.lock", dir);
 	assert_int_equal(cf_file_write_atomic(path, orig, len, 0644, NULL),
-	    CF_OK);
+			 CF_OK);
 	for (int round = 0; round < 50; round++) {
 		for (int k = 0; k < 2; k++) {
 			snprintf(hosts[k], sizeof(hosts[k]),
-			    "r%d-t%d.locktest.example", round, k);
+				 "r%d-t%d.locktest.example", round, k);
 			memset(&j[k], 0, sizeof(j[k]));
 			j[k].path = path;
 			j[k].lock = lock;
@@ -452,14 +452,14 @@ test_apply_lock_threads(void **state)
 		}
 		for (int k = 0; k < 2; k++)
 			assert_int_equal(pthread_create(&t[k], NULL,
-			    apply_thread, &j[k]), 0);
+					 apply_thread, &j[k]), 0);
 		for (int k = 0; k < 2; k++) {
 			pthread_join(t[k], NULL);
 			if (j[k].rc != CF_OK)
 				fail_msg("round %d: %s", round, j[k].err.msg);
 		}
 		assert_int_equal(cf_iis_config_load(path, NULL, 0, &c, NULL),
-		    CF_OK);
+				 CF_OK);
 		for (int k = 0; k < 2; k++) {
 			const struct cf_iis_site *s = cf_iis_site_find(c, "1015");
 			char want[256];
@@ -467,7 +467,7 @@ test_apply_lock_threads(void **state)
 			snprintf(want, sizeof(want), "*:443:%s", hosts[k]);
 			for (size_t b = 0; b < s->nbindings; b++)
 				found |= strcmp(s->bindings[b].binding_information,
-				    want) == 0;
+						want) == 0;
 			if (!found)
 				fail_msg("round %d: binding %s lost", round, want);
 		}
@@ -493,9 +493,9 @@ test_plan_verify(void **state)
 
 	orig = fixture_read(FARM, &len);
 	assert_int_equal(cf_iis_config_parse(orig, len, NULL, 0, &c, NULL),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(cf_iis_plan(c, cf_iis_site_find(c, "1015"), hosts, 1,
-	    443, &p, NULL), CF_OK);
+			 443, &p, NULL), CF_OK);
 	assert_int_equal(p->nadd, 1);
 	/* not added yet: named as missing */
 	assert_int_equal(cf_iis_plan_verify(c, p, &err), CF_ERR_NOTFOUND);
@@ -504,18 +504,18 @@ test_plan_verify(void **state)
 	nb.binding_information = p->items[0].binding_information;
 	nb.ssl_flags = p->items[0].ssl_flags;
 	assert_int_equal(cf_iis_edit_add_bindings(orig, len, p->site_index,
-	    &nb, 1, &out, &outlen, NULL), CF_OK);
+			 &nb, 1, &out, &outlen, NULL), CF_OK);
 	assert_int_equal(cf_iis_config_parse(out, outlen, NULL, 0, &after,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	assert_int_equal(cf_iis_plan_verify(after, p, &err), CF_OK);
 	cf_iis_config_free(after);
 	free(out);
 	/* added without the CCS flag: not what was planned */
 	nb.ssl_flags = CF_IIS_SSL_SNI;
 	assert_int_equal(cf_iis_edit_add_bindings(orig, len, p->site_index,
-	    &nb, 1, &out, &outlen, NULL), CF_OK);
+			 &nb, 1, &out, &outlen, NULL), CF_OK);
 	assert_int_equal(cf_iis_config_parse(out, outlen, NULL, 0, &after,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	assert_int_equal(cf_iis_plan_verify(after, p, &err), CF_ERR_NOTFOUND);
 	cf_iis_config_free(after);
 	free(out);

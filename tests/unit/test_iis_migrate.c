@@ -93,19 +93,19 @@ test_set_flags_farm(void **state)
 	ch[2] = (struct cf_iis_flag_change){ blog->index,
 	    binding_index(blog, "*:443:blog.example.com"), 3 };
 	assert_int_equal(cf_iis_edit_set_ssl_flags(orig, len, ch, 3, &out, &olen,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	/* BOM, CRLF, quotes, everything else: the same bytes */
 	only_flag_bytes(orig, len, out, olen, '1', '3', 3);
 	after = parse(out, olen);
 	assert_int_equal(cf_iis_site_find(after, "Blog")->bindings[ch[2]
-	    .binding_index].ssl_flags, 3);
+			 .binding_index].ssl_flags, 3);
 	cf_iis_config_free(after);
 	free(out);
 
 	/* a binding that is not there */
 	ch[0].binding_index = 99;
 	assert_int_equal(cf_iis_edit_set_ssl_flags(orig, len, ch, 1, &out, &olen,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_null(out);
 	cf_iis_config_free(c);
 	free(orig);
@@ -136,7 +136,7 @@ test_set_flags_insert(void **state)
 
 	(void)state;
 	assert_int_equal(cf_iis_edit_set_ssl_flags(x, strlen(x), ch, 2, &out,
-	    &olen, &err), CF_OK);
+			 &olen, &err), CF_OK);
 	assert_int_equal(olen, strlen(want));
 	assert_string_equal(out, want);
 	free(out);
@@ -160,13 +160,13 @@ test_plan_migrate(void **state)
 	s[1] = cf_iis_site_find(c, "Hardened API");
 	/* without the flag: reported, nothing to migrate */
 	assert_int_equal(cf_iis_plan_sites(c, s, 2, hosts, 4, 443, 0, &p, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(p->nhttpsys, 3);
 	assert_int_equal(p->nmigrate, 0);
 	cf_iis_plan_free(p);
 
 	assert_int_equal(cf_iis_plan_sites(c, s, 2, hosts, 4, 443,
-	    CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
+			 CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
 	assert_int_equal(p->nmigrate, 3);
 	assert_int_equal(p->nadd, 1);
 	assert_int_equal(p->items[0].action, CF_IIS_PLAN_MIGRATE);
@@ -187,7 +187,7 @@ test_plan_migrate(void **state)
 	/* a non-SNI binding without host is not changed: advice instead */
 	s[0] = cf_iis_site_find(c, "IPv6 Portal");
 	assert_int_equal(cf_iis_plan_sites(c, s, 1, v6, 1, 443,
-	    CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
+			 CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
 	assert_int_equal(p->nmigrate, 1);
 	assert_int_equal(p->nnotes, 1);
 	assert_non_null(strstr(p->notes[0], "[2001:db8:10::25]:443:"));
@@ -230,7 +230,7 @@ test_sites_select(void **state)
 	assert_string_equal(v[1]->name, "Staging");
 	free(v);
 	assert_int_equal(cf_iis_sites_select(c, bad, 2, &v, &n, &err),
-	    CF_ERR_NOTFOUND);
+			 CF_ERR_NOTFOUND);
 	assert_non_null(strstr(err.msg, "nope"));
 	cf_iis_config_free(c);
 	free(orig);
@@ -289,22 +289,22 @@ test_netsh_script(void **state)
 
 	(void)state;
 	assert_int_equal(cf_iis_plan_sites(c, &s, 1, hosts, 2, 443,
-	    CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
+			 CF_IIS_PLAN_F_MIGRATE, &p, &err), CF_OK);
 	assert_int_equal(cf_iis_netsh_script(p, "delta", "/mnt/iis/aH.config",
-	    &text, &err), CF_OK);
+			 &text, &err), CF_OK);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "@echo off\r\n"));
 	assert_non_null(strstr(text, "\r\nnetsh http delete sslcert "
-	    "hostnameport=delta-shop.example.com:443\r\n"));
+			"hostnameport=delta-shop.example.com:443\r\n"));
 	assert_non_null(strstr(text, "\r\nnetsh http delete sslcert "
-	    "hostnameport=www.delta-shop.example.com:443\r\n"));
+			"hostnameport=www.delta-shop.example.com:443\r\n"));
 	/* the farm has CCS bindings on 443: IIS made the ccs record */
 	assert_null(strstr(text, "netsh http add sslcert"));
 	/* CRLF only */
 	for (const char *q = text; (q = strchr(q, '\n')) != NULL; q++)
 		assert_true(q > text && q[-1] == '\r');
 	assert_int_equal(cf_iis_netsh_pending(text, strlen(text), &hp, &n, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(hp[0], "delta-shop.example.com:443");
 	cf_iis_hosts_free(hp, n);
@@ -314,19 +314,19 @@ test_netsh_script(void **state)
 	/* no CCS binding on the port yet: the one-time ccs record */
 	p->ccs_record_known = 0;
 	assert_int_equal(cf_iis_netsh_script(p, "delta", "/x", &text, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_non_null(strstr(text, "\r\nnetsh http show sslcert ccs=443 >nul "
-	    "2>&1 || netsh http add sslcert ccs=443 appid="
-	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"));
+			"2>&1 || netsh http add sslcert ccs=443 appid="
+			"{4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"));
 	free(text);
 	text = NULL;
 	cf_iis_plan_free(p);
 
 	/* nothing migrated: no script */
 	assert_int_equal(cf_iis_plan_sites(c, &s, 1, hosts, 2, 443, 0, &p, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(cf_iis_netsh_script(p, "delta", "/x", &text, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_null(text);
 	cf_iis_plan_free(p);
 	cf_iis_config_free(c);

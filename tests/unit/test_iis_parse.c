@@ -68,12 +68,12 @@ test_binding_info_table(void **state)
 		{
 			char back[600];
 			assert_int_equal(cf_iis_binding_info_format(&bi, back,
-			    sizeof(back)), 0);
+					 sizeof(back)), 0);
 			assert_string_equal(back, t[i].in);
 		}
 	}
 	assert_int_equal(cf_iis_parse_binding_info(NULL, &(struct
-	    cf_iis_binding_info){0}, NULL), CF_ERR_USAGE);
+			 cf_iis_binding_info){0}, NULL), CF_ERR_USAGE);
 }
 
 static void
@@ -84,12 +84,12 @@ test_ssl_flags_names(void **state)
 	assert_string_equal(cf_iis_ssl_flags_describe(0, b, sizeof(b)), "none");
 	assert_string_equal(cf_iis_ssl_flags_describe(3, b, sizeof(b)), "SNI,CCS");
 	assert_string_equal(cf_iis_ssl_flags_describe(65, b, sizeof(b)),
-	    "SNI,DisableLegacyTLS");
+			    "SNI,DisableLegacyTLS");
 	assert_string_equal(cf_iis_ssl_flags_describe(4 | 8 | 16 | 32, b,
-	    sizeof(b)), "DisableHTTP2,DisableOCSPStapling,DisableQUIC,"
-	    "DisableTLS13");
+			    sizeof(b)), "DisableHTTP2,DisableOCSPStapling,DisableQUIC,"
+			    "DisableTLS13");
 	assert_string_equal(cf_iis_ssl_flags_describe(128 | 2, b, sizeof(b)),
-	    "CCS,128");
+			    "CCS,128");
 }
 
 static void
@@ -102,15 +102,15 @@ test_expand_vars(void **state)
 	char *o = NULL;
 
 	assert_int_equal(cf_iis_expand_vars("%SYSTEMDRIVE%\\inetpub", v, 2,
-	    &o, NULL), CF_OK);
+			 &o, NULL), CF_OK);
 	assert_string_equal(o, "C:\\inetpub");
 	free(o);
 	assert_int_equal(cf_iis_expand_vars("%systemdrive%\\x", v, 3, &o, NULL),
-	    CF_OK);
+			 CF_OK);
 	assert_string_equal(o, "D:\\x"); /* later wins */
 	free(o);
 	assert_int_equal(cf_iis_expand_vars("%WebRoot%\\blog %NOPE% 100%", v,
-	    2, &o, NULL), CF_OK);
+			 2, &o, NULL), CF_OK);
 	assert_string_equal(o, "E:\\web\\blog %NOPE% 100%");
 	free(o);
 	assert_int_equal(cf_iis_expand_vars("%%", v, 2, &o, NULL), CF_OK);
@@ -251,7 +251,7 @@ test_farm_fixture(void **state)
 
 	s = cf_iis_site_find(c, "Entity Test");
 	assert_string_equal(s->bindings[0].binding_information,
-	    "*:80:entity.example.com");
+			    "*:80:entity.example.com");
 	assert_string_equal(s->bindings[0].info.ip, "*");
 
 	s = cf_iis_site_find(c, "795425564");
@@ -289,7 +289,7 @@ test_bad_configs(void **state)
 		struct cf_iis_config *c = NULL;
 		struct cf_err err;
 		cf_rc rc = cf_iis_config_parse(bad[i], strlen(bad[i]), NULL, 0,
-		    &c, &err);
+					       &c, &err);
 		if (rc == CF_OK) {
 			/* the external entity one may parse; it must not
 			 * have been fetched and has no sites */
@@ -364,9 +364,9 @@ test_site_hosts_synthetic(void **state)
 	size_t n = 0;
 
 	assert_int_equal(cf_iis_config_parse(xml, sizeof(xml) - 1, NULL, 0, &c,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	assert_int_equal(cf_iis_site_hosts(&c->sites[0], NULL, &h, &n, NULL),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(h[0], "www.example.com");
 	/* non-transitional: sharp s stays, it is not mapped to "ss" */
@@ -393,12 +393,12 @@ test_two_bindings_elements(void **state)
 	size_t n = 0, i;
 
 	assert_int_equal(cf_iis_config_parse(xml, sizeof(xml) - 1, NULL, 0, &c,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	assert_int_equal(c->sites[0].nbindings, 3);
 	for (i = 0; i < c->sites[0].nbindings; i++)
 		assert_non_null(c->sites[0].bindings[i].protocol);
 	assert_int_equal(cf_iis_site_hosts(&c->sites[0], NULL, &h, &n, NULL),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(n, 3);
 	assert_string_equal(h[0], "a.example");
 	assert_string_equal(h[1], "b.example");
@@ -445,7 +445,7 @@ test_ccs_names(void **state)
 	{
 		char *h = NULL;
 		assert_int_equal(cf_ccs_host_from_file("/srv/ccs/WWW.Example.com.PFX",
-		    &h, NULL), CF_OK);
+				 &h, NULL), CF_OK);
 		assert_string_equal(h, "www.example.com");
 		free(h);
 	}

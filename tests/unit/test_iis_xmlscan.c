@@ -51,12 +51,12 @@ test_tags(void **state)
 
 		cf_err_clear(&err);
 		while ((r = cf_xml_next_tag(d, strlen(d), &pos, &t, &err)) ==
-		    1) {
+		       1) {
 			size_t l = strlen(got);
 			snprintf(got + l, sizeof(got) - l, "%s%s%.*s%s",
-			    l > 0 ? " " : "", t.kind == CF_XML_END ? "</" :
-			    "<", (int)t.namelen, t.name,
-			    t.kind == CF_XML_EMPTY ? "/" : "");
+				 l > 0 ? " " : "", t.kind == CF_XML_END ? "</" :
+				 "<", (int)t.namelen, t.name,
+				 t.kind == CF_XML_EMPTY ? "/" : "");
 			assert_int_equal(d[t.start], '<');
 			assert_int_equal(d[t.end - 1], '>');
 		}
@@ -66,7 +66,7 @@ test_tags(void **state)
 			assert_int_equal(err.rc, CF_ERR_USAGE);
 		if (strcmp(got, tcases[i].tags) != 0)
 			fail_msg("case %zu (%s): tags \"%s\", want \"%s\"", i,
-			    d, got, tcases[i].tags);
+				 d, got, tcases[i].tags);
 	}
 }
 
@@ -86,13 +86,13 @@ test_walk(void **state)
 	while ((r = cf_xml_walk_next(&w, &t, &level, &on_path, &err)) == 1) {
 		size_t l = strlen(got);
 		snprintf(got + l, sizeof(got) - l, "%s%.*s%zu%s",
-		    t.kind == CF_XML_END ? "/" : "", (int)t.namelen, t.name,
-		    level, on_path ? "+ " : " ");
+			 t.kind == CF_XML_END ? "/" : "", (int)t.namelen, t.name,
+			 level, on_path ? "+ " : " ");
 	}
 	assert_int_equal(r, 0);
 	/* <s> inside <x> is off the path, and so is its <b>. */
 	assert_string_equal(got, "c0+ x1 s2 b3 /s2 /x1 s1+ b2+ /b2+ q2 /s1+ "
-	    "/c0+ ");
+			    "/c0+ ");
 
 	d = "<c></c></c>";
 	cf_xml_walk_init(&w, d, strlen(d), path, 3);
@@ -143,10 +143,10 @@ test_layout(void **state)
 	assert_int_equal(s, 5);
 	assert_int_equal(e, off);
 	assert_int_equal(cf_xml_indent_of(d, (size_t)(strstr(d, "<c/>") - d),
-	    &s, &e), 0);
+			 &s, &e), 0);
 	assert_string_equal(cf_xml_newline_at(d, strlen(d), 0), "\r\n");
 	assert_string_equal(cf_xml_newline_at(d, strlen(d), strlen(d) - 2),
-	    "\n");
+			    "\n");
 	assert_string_equal(cf_xml_newline_at("<a/>", 4, 0), "\n");
 
 	cf_buf_init(&b, 1024);

@@ -77,9 +77,9 @@ verify_jws(const char *jws_text, EVP_PKEY *key, const char *md,
 	ctx = EVP_MD_CTX_new();
 	assert_non_null(ctx);
 	assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL,
-	    key, NULL), 1);
+			 key, NULL), 1);
 	ok = EVP_DigestVerify(ctx, der, derlen, (unsigned char *)input,
-	    strlen(input)) == 1;
+			      strlen(input)) == 1;
 	EVP_MD_CTX_free(ctx);
 	free(input);
 	OPENSSL_free(der);
@@ -98,7 +98,7 @@ protected_of(const char *jws_text)
 	jws = json_loads(jws_text, 0, NULL);
 	assert_non_null(jws);
 	s = tu_b64url_decode_str(json_string_value(json_object_get(jws,
-	    "protected")));
+				 "protected")));
 	assert_non_null(s);
 	hdr = json_loads(s, 0, NULL);
 	assert_non_null(hdr);
@@ -116,7 +116,7 @@ payload_of(const char *jws_text)
 	jws = json_loads(jws_text, 0, NULL);
 	assert_non_null(jws);
 	s = tu_b64url_decode_str(json_string_value(json_object_get(jws,
-	    "payload")));
+				 "payload")));
 	json_decref(jws);
 	return s;
 }
@@ -149,38 +149,38 @@ test_sign_and_verify(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		assert_int_equal(cf_key_generate(algs[i].type, &key, &err),
-		    CF_OK);
+				 CF_OK);
 		assert_string_equal(cf_jws_alg(key), algs[i].alg);
 		/* several rounds: ECDSA R/S sometimes need left padding */
 		for (round = 0; round < 8; round++) {
 			/* with kid */
 			assert_int_equal(cf_jws_sign(key, url, "nonce-abc", kid,
-			    payload, &out, &err), CF_OK);
+					 payload, &out, &err), CF_OK);
 			hdr = protected_of(out);
 			assert_string_equal(json_string_value(json_object_get(
-			    hdr, "alg")), algs[i].alg);
+				hdr, "alg")), algs[i].alg);
 			assert_string_equal(json_string_value(json_object_get(
-			    hdr, "nonce")), "nonce-abc");
+				hdr, "nonce")), "nonce-abc");
 			assert_string_equal(json_string_value(json_object_get(
-			    hdr, "url")), url);
+				hdr, "url")), url);
 			assert_string_equal(json_string_value(json_object_get(
-			    hdr, "kid")), kid);
+				hdr, "kid")), kid);
 			assert_null(json_object_get(hdr, "jwk"));
 			assert_int_equal(json_object_size(hdr), 4);
 			pl = payload_of(out);
 			assert_string_equal(pl, payload);
 			free(pl);
 			assert_int_equal(verify_jws(out, key, algs[i].md,
-			    algs[i].coord, NULL), 1);
+					 algs[i].coord, NULL), 1);
 			assert_int_equal(verify_jws(out, key, algs[i].md,
-			    algs[i].coord, "eyJ4IjoxfQ"), 0);
+					 algs[i].coord, "eyJ4IjoxfQ"), 0);
 			json_decref(hdr);
 			free(out);
 		}
 
 		/* with jwk, no nonce, POST-as-GET */
 		assert_int_equal(cf_jws_sign(key, url, NULL, NULL, NULL, &out,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		assert_non_null(strstr(out, "\"payload\":\"\""));
 		hdr = protected_of(out);
 		assert_null(json_object_get(hdr, "nonce"));
@@ -192,18 +192,18 @@ test_sign_and_verify(void **state)
 		json_decref(expect);
 		assert_int_equal(json_object_size(hdr), 3);
 		assert_int_equal(verify_jws(out, key, algs[i].md,
-		    algs[i].coord, NULL), 1);
+				 algs[i].coord, NULL), 1);
 		assert_int_equal(verify_jws(out, key, algs[i].md,
-		    algs[i].coord, "e30"), 0);
+				 algs[i].coord, "e30"), 0);
 		json_decref(hdr);
 		free(out);
 
 		/* "" is the same as NULL */
 		assert_int_equal(cf_jws_sign(key, url, "n", kid, "", &out,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		assert_non_null(strstr(out, "\"payload\":\"\""));
 		assert_int_equal(verify_jws(out, key, algs[i].md,
-		    algs[i].coord, NULL), 1);
+				 algs[i].coord, NULL), 1);
 		free(out);
 		EVP_PKEY_free(key);
 	}
@@ -228,19 +228,19 @@ test_ec_leading_zero(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(cf_key_generate(algs[i].type, &key, &err),
-		    CF_OK);
+				 CF_OK);
 		r_short = s_short = 0;
 		for (k = 0; k < 20000 && !(r_short && s_short); k++) {
 			assert_int_equal(cf_jws_sign(key, "https://a/", "n",
-			    "k", "{}", &out, &err), CF_OK);
+					 "k", "{}", &out, &err), CF_OK);
 			jws = json_loads(out, 0, NULL);
 			raw = tu_b64url_decode(json_string_value(
-			    json_object_get(jws, "signature")), &rawlen);
+				json_object_get(jws, "signature")), &rawlen);
 			assert_int_equal(rawlen, 2 * algs[i].coord);
 			r_short |= raw[0] == 0;
 			s_short |= raw[algs[i].coord] == 0;
 			assert_int_equal(verify_jws(out, key, algs[i].md,
-			    algs[i].coord, NULL), 1);
+					 algs[i].coord, NULL), 1);
 			free(raw);
 			json_decref(jws);
 			free(out);
@@ -263,17 +263,17 @@ test_jwk_members(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(cf_key_generate(algs[i].type, &key, &err),
-		    CF_OK);
+				 CF_OK);
 		assert_int_equal(cf_jwk_public(key, &jwk, &err), CF_OK);
 		assert_int_equal(json_object_size(jwk), 4);
 		assert_string_equal(json_string_value(json_object_get(jwk,
-		    "kty")), "EC");
+				    "kty")), "EC");
 		assert_string_equal(json_string_value(json_object_get(jwk,
-		    "crv")), i == 0 ? "P-256" : "P-384");
+				    "crv")), i == 0 ? "P-256" : "P-384");
 		x = tu_b64url_decode(json_string_value(json_object_get(jwk,
-		    "x")), &xl);
+				     "x")), &xl);
 		y = tu_b64url_decode(json_string_value(json_object_get(jwk,
-		    "y")), &yl);
+				     "y")), &yl);
 		assert_int_equal(xl, algs[i].coord);
 		assert_int_equal(yl, algs[i].coord);
 		{
@@ -282,9 +282,9 @@ test_jwk_members(void **state)
 			BIGNUM *ex = NULL, *ey = NULL;
 
 			assert_int_equal(EVP_PKEY_get_bn_param(key,
-			    OSSL_PKEY_PARAM_EC_PUB_X, &ex), 1);
+					 OSSL_PKEY_PARAM_EC_PUB_X, &ex), 1);
 			assert_int_equal(EVP_PKEY_get_bn_param(key,
-			    OSSL_PKEY_PARAM_EC_PUB_Y, &ey), 1);
+					 OSSL_PKEY_PARAM_EC_PUB_Y, &ey), 1);
 			assert_int_equal(BN_cmp(t, ex), 0);
 			assert_int_equal(BN_cmp(u, ey), 0);
 			BN_free(t);
@@ -327,16 +327,16 @@ rfc7638_key(void)
 	bld = OSSL_PARAM_BLD_new();
 	assert_non_null(bld);
 	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N,
-	    n), 1);
+			 n), 1);
 	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E,
-	    e), 1);
+			 e), 1);
 	params = OSSL_PARAM_BLD_to_param(bld);
 	assert_non_null(params);
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	assert_non_null(ctx);
 	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
 	assert_int_equal(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
+			 params), 1);
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -361,11 +361,11 @@ test_thumbprint_rfc7638(void **state)
 	assert_string_equal(cf_jws_alg(key), "RS256");
 	assert_int_equal(cf_jwk_public(key, &jwk, &err), CF_OK);
 	assert_string_equal(json_string_value(json_object_get(jwk, "n")),
-	    rfc7638_n);
+			    rfc7638_n);
 	assert_string_equal(json_string_value(json_object_get(jwk, "e")),
-	    "AQAB");
+			    "AQAB");
 	assert_string_equal(json_string_value(json_object_get(jwk, "kty")),
-	    "RSA");
+			    "RSA");
 	json_decref(jwk);
 	assert_int_equal(cf_jwk_thumbprint(key, &tp, &err), CF_OK);
 	assert_string_equal(tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
@@ -390,15 +390,15 @@ test_thumbprint_ec(void **state)
 	(void)state;
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(cf_key_generate(algs[i].type, &key, &err),
-		    CF_OK);
+				 CF_OK);
 		assert_int_equal(cf_jwk_public(key, &jwk, &err), CF_OK);
 		snprintf(canon, sizeof(canon),
-		    "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-		    json_string_value(json_object_get(jwk, "crv")),
-		    json_string_value(json_object_get(jwk, "x")),
-		    json_string_value(json_object_get(jwk, "y")));
+			 "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+			 json_string_value(json_object_get(jwk, "crv")),
+			 json_string_value(json_object_get(jwk, "x")),
+			 json_string_value(json_object_get(jwk, "y")));
 		assert_int_equal(EVP_Digest(canon, strlen(canon), md, &mdlen,
-		    EVP_sha256(), NULL), 1);
+				 EVP_sha256(), NULL), 1);
 		/* 32 bytes -> 43 chars, no padding */
 		expect = calloc(1, 44);
 		for (k = 0; k < 43; k++) {
@@ -430,13 +430,13 @@ test_keyauth_dns01(void **state)
 	(void)state;
 	assert_int_equal(cf_key_authorization(token, tp, &ka, &err), CF_OK);
 	assert_string_equal(ka, "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA."
-	    "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+			    "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 	assert_int_equal(cf_dns01_txt_value(ka, &txt, &err), CF_OK);
 	/* fixed vector (computed with Python hashlib) */
 	assert_string_equal(txt, "ZTRx1Ckl1-tM05o5zaizTTA0yUy5AGereMgSNWC6Ll8");
 	/* and independently with OpenSSL */
 	assert_int_equal(EVP_Digest(ka, strlen(ka), md, &mdlen, EVP_sha256(),
-	    NULL), 1);
+			 NULL), 1);
 	dec = tu_b64url_decode(txt, &declen);
 	assert_non_null(dec);
 	assert_int_equal(declen, 32);
@@ -447,10 +447,10 @@ test_keyauth_dns01(void **state)
 
 	/* tokens outside base64url are refused (they become file names) */
 	assert_int_equal(cf_key_authorization("../etc/passwd", tp, &ka, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	assert_null(ka);
 	assert_int_equal(cf_key_authorization("", tp, &ka, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 }
 
 static void
@@ -465,7 +465,7 @@ test_unsupported_key(void **state)
 	assert_non_null(key);
 	assert_null(cf_jws_alg(key));
 	assert_int_equal(cf_jws_sign(key, "https://x/", "n", NULL, "", &out,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_null(out);
 	EVP_PKEY_free(key);
 }

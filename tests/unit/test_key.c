@@ -28,14 +28,14 @@ test_type_names(void **state)
 	(void)state;
 	for (i = 0; i < CF_KEY_TYPE_COUNT; i++) {
 		assert_string_equal(cf_key_type_name((enum cf_key_type)i),
-		    names[i]);
+				    names[i]);
 		assert_int_equal(cf_key_type_parse(names[i], &t, &err), CF_OK);
 		assert_int_equal(t, (enum cf_key_type)i);
 	}
 	assert_int_equal(cf_key_type_parse("EC384", &t, &err), CF_OK);
 	assert_int_equal(t, CF_KEY_EC384);
 	assert_int_equal(cf_key_type_parse("rsa1024", &t, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "ec256"));
 	assert_int_equal(cf_key_type_parse("", &t, &err), CF_ERR_USAGE);
 	assert_string_equal(cf_key_type_name(CF_KEY_TYPE_COUNT), "unknown");
@@ -54,7 +54,7 @@ test_generate_roundtrip(void **state)
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &other, &err), CF_OK);
 	for (i = 0; i < CF_KEY_TYPE_COUNT; i++) {
 		assert_int_equal(cf_key_generate((enum cf_key_type)i, &k,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		assert_int_equal(cf_key_type_of(k, &t, &err), CF_OK);
 		assert_int_equal(t, (enum cf_key_type)i);
 		assert_int_equal(cf_key_to_pem(k, &pem, &len, &err), CF_OK);
@@ -67,8 +67,8 @@ test_generate_roundtrip(void **state)
 		assert_int_equal(t, (enum cf_key_type)i);
 		if (i >= CF_KEY_RSA2048)
 			assert_int_equal(EVP_PKEY_get_bits(k),
-			    i == CF_KEY_RSA2048 ? 2048 :
-			    i == CF_KEY_RSA3072 ? 3072 : 4096);
+					 i == CF_KEY_RSA2048 ? 2048 :
+					 i == CF_KEY_RSA3072 ? 3072 : 4096);
 		OPENSSL_clear_free(pem, len);
 		EVP_PKEY_free(k);
 		EVP_PKEY_free(k2);
@@ -115,7 +115,7 @@ test_traditional_pem(void **state)
 	b = BIO_new(BIO_s_mem());
 	assert_non_null(b);
 	assert_int_equal(PEM_write_bio_PrivateKey_traditional(b, k, NULL,
-	    NULL, 0, NULL, NULL), 1);
+			 NULL, 0, NULL, NULL), 1);
 	n = BIO_get_mem_data(b, &data);
 	assert_true(n > 0);
 	assert_non_null(strstr(data, "BEGIN EC PRIVATE KEY"));
@@ -137,7 +137,7 @@ test_bad_pem(void **state)
 
 	(void)state;
 	assert_int_equal(cf_key_from_pem("hello", 5, &k2, &err),
-	    CF_ERR_CRYPTO);
+			 CF_ERR_CRYPTO);
 	assert_null(k2);
 	assert_int_equal(cf_key_from_pem("", 0, &k2, &err), CF_ERR_USAGE);
 
@@ -146,10 +146,10 @@ test_bad_pem(void **state)
 	b = BIO_new(BIO_s_mem());
 	assert_non_null(b);
 	assert_int_equal(PEM_write_bio_PKCS8PrivateKey(b, k,
-	    EVP_aes_128_cbc(), "pw", 2, NULL, NULL), 1);
+			 EVP_aes_128_cbc(), "pw", 2, NULL, NULL), 1);
 	n = BIO_get_mem_data(b, &data);
 	assert_int_equal(cf_key_from_pem(data, (size_t)n, &k2, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "encrypted"));
 	BIO_free(b);
 	EVP_PKEY_free(k);

@@ -49,18 +49,18 @@ pbe_nid(const X509_ALGOR *alg)
 	nid = OBJ_obj2nid(obj);
 	if (nid == NID_pbes2) {
 		PBE2PARAM *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM),
-		    alg->parameter);
+							  alg->parameter);
 		assert_non_null(p2);
 		nid = OBJ_obj2nid(p2->encryption->algorithm);
 		/* the key derivation must be PBKDF2 with HMAC-SHA256 */
 		assert_int_equal(OBJ_obj2nid(p2->keyfunc->algorithm), NID_id_pbkdf2);
 		{
 			PBKDF2PARAM *kdf = ASN1_TYPE_unpack_sequence(
-			    ASN1_ITEM_rptr(PBKDF2PARAM), p2->keyfunc->parameter);
+				ASN1_ITEM_rptr(PBKDF2PARAM), p2->keyfunc->parameter);
 			assert_non_null(kdf);
 			assert_non_null(kdf->prf);
 			assert_int_equal(OBJ_obj2nid(kdf->prf->algorithm),
-			    NID_hmacWithSHA256);
+					 NID_hmacWithSHA256);
 			PBKDF2PARAM_free(kdf);
 		}
 		PBE2PARAM_free(p2);
@@ -93,7 +93,7 @@ check_algorithms(const unsigned char *der, size_t len, int want_bag_nid,
 		if (nid == NID_pkcs7_encrypted) {
 			/* the certificate bags */
 			assert_int_equal(pbe_nid(p7->d.encrypted->enc_data->algorithm),
-			    want_bag_nid);
+					 want_bag_nid);
 			bags = PKCS12_unpack_p7encdata(p7, "s3cret pass", -1);
 			assert_non_null(bags);
 			seen_certs += sk_PKCS12_SAFEBAG_num(bags);
@@ -105,9 +105,9 @@ check_algorithms(const unsigned char *der, size_t len, int want_bag_nid,
 				PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, j);
 				const X509_ALGOR *a;
 				assert_int_equal(PKCS12_SAFEBAG_get_nid(bag),
-				    NID_pkcs8ShroudedKeyBag);
+						 NID_pkcs8ShroudedKeyBag);
 				X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &a,
-				    NULL);
+					      NULL);
 				assert_int_equal(pbe_nid(a), want_bag_nid);
 				seen_key++;
 			}
@@ -142,7 +142,7 @@ check_cli(const unsigned char *der, size_t len, const char *want)
 	fputs("s3cret pass\n", f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "openssl pkcs12 -info -noout -in '%s' "
-	    "-passin 'file:%s' 2>&1", path, pw);
+		 "-passin 'file:%s' 2>&1", path, pw);
 	pp = popen(cmd, "r");
 	while (fgets(line, sizeof(line), pp) != NULL)
 		if (strstr(line, want) != NULL)
@@ -197,16 +197,16 @@ build_and_check(enum cf_pfx_format fmt, int bag_nid, int mac_nid,
 	}
 	/* and with ours */
 	assert_int_equal(cf_pkcs12_parse(der, len, "s3cret pass", &k, &c, &ca,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 	assert_int_equal(EVP_PKEY_eq(k, b.key), 1);
 	EVP_PKEY_free(k);
 	X509_free(c);
 	sk_X509_pop_free(ca, X509_free);
 	assert_int_equal(cf_pkcs12_parse(der, len, "wrong", NULL, NULL, NULL,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	assert_null(strstr(err.msg, "s3cret"));
 	assert_int_equal(cf_pkcs12_parse((const unsigned char *)"junk", 4,
-	    "x", NULL, NULL, NULL, NULL), CF_ERR_USAGE);
+			 "x", NULL, NULL, NULL, NULL), CF_ERR_USAGE);
 
 	check_algorithms(der, len, bag_nid, mac_nid);
 	check_cli(der, len, cli_word);
@@ -218,14 +218,14 @@ static void
 test_legacy(void **state)
 {
 	build_and_check(CF_PFX_LEGACY, NID_pbe_WithSHA1And3_Key_TripleDES_CBC,
-	    NID_sha1, "pbeWithSHA1And3-KeyTripleDES-CBC");
+			NID_sha1, "pbeWithSHA1And3-KeyTripleDES-CBC");
 }
 
 static void
 test_aes256(void **state)
 {
 	build_and_check(CF_PFX_AES256, NID_aes_256_cbc, NID_sha256,
-	    "AES-256-CBC");
+			"AES-256-CBC");
 }
 
 static void
@@ -240,14 +240,14 @@ test_mismatch_and_no_chain(void **state)
 
 	test_bundle_make(&b, names, 1, 90);
 	assert_int_equal(cf_pkcs12_build(other, b.leaf_pem, b.chain_pem, "p",
-	    CF_PFX_LEGACY, NULL, &der, &len, &err), CF_ERR_USAGE);
+			 CF_PFX_LEGACY, NULL, &der, &len, &err), CF_ERR_USAGE);
 	assert_null(der);
 	assert_int_not_equal(cf_pkcs12_build(b.key, "not pem", NULL, "p",
-	    CF_PFX_LEGACY, NULL, &der, &len, &err), CF_OK);
+			     CF_PFX_LEGACY, NULL, &der, &len, &err), CF_OK);
 	assert_int_equal(cf_pkcs12_build(b.key, b.leaf_pem, "", "p",
-	    CF_PFX_AES256, NULL, &der, &len, &err), CF_OK);
+			 CF_PFX_AES256, NULL, &der, &len, &err), CF_OK);
 	assert_int_equal(cf_pkcs12_parse(der, len, "p", NULL, NULL, &ca, NULL),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(sk_X509_num(ca), 0);
 	sk_X509_pop_free(ca, X509_free);
 	OPENSSL_free(der);

@@ -259,7 +259,8 @@ test_method(void **state)
 static void
 test_issue_keys(void **state)
 {
-	struct cf_settings *s = load_ok("[issue]\nvalidation = tls-alpn-01\n"
+	struct cf_settings *s = load_ok(
+		"[issue]\nvalidation = tls-alpn-01\n"
 		"tls-port = 8443\ntls-address = 127.0.0.1\nhttp-port = 8080\n"
 		"dns-alias = _acme.alias.test\nprofile = shortlived\n"
 		"preferred-chain = RootX2\ndeploy-hook = /usr/bin/true\n");

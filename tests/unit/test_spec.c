@@ -680,7 +680,7 @@ test_no_secrets(void **state)
 		stores, 1), "password_file")), "/etc/certferry/pfx.pass");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 		json_object_get(j, "validation"), "dns"), "tsig_key_file")),
-		"/etc/certferry/tsig.key");
+			    "/etc/certferry/tsig.key");
 	text = json_dumps(j, 0);
 	assert_null(strstr(text, "\"password\""));
 	assert_null(strstr(text, "BEGIN"));
@@ -722,7 +722,8 @@ test_served_by(void **state)
 	(void)state;
 	assert_int_equal(cf_spec_served_by(&s, "/var/lib/certferry/certs/shop",
 					   NULL, &text, &err), CF_OK);
-	assert_string_equal(text,
+	assert_string_equal(
+		text,
 		"state folder: /var/lib/certferry/certs/shop\n"
 		"PEM folder: /etc/nginx/tls\n"
 		"PFX file: /srv/shop.pfx\n"
@@ -738,18 +739,18 @@ test_served_by(void **state)
 					     &err), CF_OK);
 	assert_int_equal(cf_spec_served_by(&s, NULL, cfg, &text, &err), CF_OK);
 	assert_string_equal(text,
-		"IIS site 'Shop' (C:/applicationHost.config): https binding "
-		"*:443:shop.example (sslFlags SNI,CCS)\n"
-		"IIS site 'Shop' (C:/applicationHost.config): https binding "
-		"*:443:www.example (sslFlags SNI)\n"
-		"IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
+			    "IIS site 'Shop' (C:/applicationHost.config): https binding "
+			    "*:443:shop.example (sslFlags SNI,CCS)\n"
+			    "IIS site 'Shop' (C:/applicationHost.config): https binding "
+			    "*:443:www.example (sslFlags SNI)\n"
+			    "IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
 	free(text);
 
 	/* The configuration could not be read: the sites, by name. */
 	assert_int_equal(cf_spec_served_by(&s, NULL, NULL, &text, &err), CF_OK);
 	assert_string_equal(text,
-		"IIS site 'Shop' (C:/applicationHost.config): its https bindings\n"
-		"IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
+			    "IIS site 'Shop' (C:/applicationHost.config): its https bindings\n"
+			    "IIS site 'Gone' (C:/applicationHost.config): its https bindings\n");
 	free(text);
 	cf_iis_config_free(cfg);
 }

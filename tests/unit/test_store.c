@@ -81,7 +81,7 @@ put(const char *dir, const char *name, const char *data, mode_t mode)
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	unlink(p);
 	assert_int_equal(cf_file_write_atomic(p, data, strlen(data), mode,
-	    NULL), CF_OK);
+			 NULL), CF_OK);
 }
 
 /* The text of the link dir/name ("" when it is not a link). */
@@ -159,7 +159,7 @@ test_pem(void **state)
 	assert_int_equal(mode_of(dir, "cert.pem"), 0644);
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(target, sizeof(target), ".certferry/current/%s",
-		    pem_names[i]);
+			 pem_names[i]);
 		assert_string_equal(link_of(dir, pem_names[i]), target);
 	}
 	assert_string_equal(link_of(meta, "current"), "gen-1");
@@ -224,7 +224,7 @@ test_pem_migrate(void **state)
 	if (cf_store_pem_write(dir, &b, &err) != CF_OK)
 		fail_msg("%s", err.msg);
 	assert_string_equal(link_of(dir, "cert.pem"),
-	    ".certferry/current/cert.pem");
+			    ".certferry/current/cert.pem");
 	assert_string_equal(link_of(meta, "current"), "gen-2");
 	assert_int_equal(stat(meta, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0750);
@@ -275,7 +275,7 @@ test_pem_crash(void **state)
 		for (size_t i = 0; i < k; i++) {
 			snprintf(p, sizeof(p), "%s/%s", dir, pem_names[i]);
 			snprintf(t, sizeof(t), ".certferry/current/%s",
-			    pem_names[i]);
+				 pem_names[i]);
 			assert_int_equal(unlink(p), 0);
 			assert_int_equal(symlink(t, p), 0);
 		}
@@ -290,7 +290,7 @@ test_pem_crash(void **state)
 			fail_msg("%s", err.msg);
 		if (pem_health(dir, tb2.leaf_pem, &st) != CF_STORE_HEALTHY)
 			fail_msg("after %zu links, then a delivery: %s", k,
-			    st.detail);
+				 st.detail);
 		snprintf(gen, sizeof(gen), "%s/gen-2", meta);
 		assert_int_not_equal(access(gen, F_OK), 0); /* pruned */
 	}
@@ -353,7 +353,7 @@ test_pem_check(void **state)
 	assert_int_equal(pem_health(dir, tb.leaf_pem, &st), CF_STORE_HEALTHY);
 	/* not a certificate to compare with: an error, not a status */
 	assert_int_equal(cf_store_pem_check(dir, "nope", &st, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	test_bundle_free(&tb);
 	test_bundle_free(&other);
 	scratch_remove(tmp);
@@ -375,57 +375,57 @@ test_pfx_ccs_check(void **state)
 	b.nnames = 3;
 	snprintf(file, sizeof(file), "%s/site.pfx", tmp);
 	assert_int_equal(cf_store_pfx_check(file, tb.leaf_pem, "pw", &st, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(st.health, CF_STORE_MISSING);
 	assert_int_equal(cf_store_pfx_write(file, &b, "pw", CF_PFX_LEGACY,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(cf_store_pfx_check(file, tb.leaf_pem, "pw", &st, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(st.health, CF_STORE_HEALTHY);
 	assert_int_equal(cf_store_pfx_check(file, tb.leaf_pem, "S3cr3t-x", &st,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_BROKEN);
 	assert_non_null(strstr(st.detail, "password"));
 	assert_null(strstr(st.detail, "S3cr3t")); /* no secret in the detail */
 	assert_int_equal(cf_store_pfx_check(file, tb.leaf_pem, NULL, &st,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_BROKEN);
 	assert_int_equal(cf_store_pfx_check(file, other.leaf_pem, "pw", &st,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_STALE);
 	put(tmp, "site.pfx", "garbage", 0600);
 	assert_int_equal(cf_store_pfx_check(file, tb.leaf_pem, "pw", &st, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(st.health, CF_STORE_BROKEN);
 
 	/* CCS: three files; then one tampered, one stale, one missing */
 	snprintf(dir, sizeof(dir), "%s/ccs", tmp);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(cf_store_ccs_write(dir, &b, "pw", CF_PFX_AES256, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(cf_store_ccs_check(dir, names, 3, tb.leaf_pem, "pw",
-	    &st, &err), CF_OK);
+			 &st, &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_HEALTHY);
 	{
 		struct cf_cert_bundle ob;
 		bundle_of(&ob, &other);
 		assert_int_equal(cf_store_ccs_write(dir, &ob, "pw",
-		    CF_PFX_LEGACY, &err), CF_OK); /* www.example.com.pfx */
+				 CF_PFX_LEGACY, &err), CF_OK); /* www.example.com.pfx */
 	}
 	assert_int_equal(cf_store_ccs_check(dir, names, 3, tb.leaf_pem, "pw",
-	    &st, &err), CF_OK);
+			 &st, &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_STALE);
 	assert_non_null(strstr(st.detail, "www.example.com.pfx"));
 	put(dir, "_.example.com.pfx", "tampered", 0600);
 	assert_int_equal(cf_store_ccs_check(dir, names, 3, tb.leaf_pem, "pw",
-	    &st, &err), CF_OK);
+			 &st, &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_BROKEN);
 	assert_non_null(strstr(st.detail, "_.example.com.pfx"));
 	assert_non_null(strstr(st.detail, "and 1 other file"));
 	snprintf(p, sizeof(p), "%s/_.example.com.pfx", dir);
 	unlink(p);
 	assert_int_equal(cf_store_ccs_check(dir, names, 3, tb.leaf_pem, "pw",
-	    &st, &err), CF_OK);
+			 &st, &err), CF_OK);
 	assert_int_equal(st.health, CF_STORE_MISSING);
 	assert_non_null(strstr(st.detail, "_.example.com.pfx does not exist"));
 	test_bundle_free(&tb);
@@ -459,14 +459,14 @@ test_pfx_and_ccs(void **state)
 	assert_int_equal(mode_of(tmp, "site.pfx"), 0600);
 	d = slurp(tmp, "site.pfx", &len);
 	assert_int_equal(cf_pkcs12_parse((unsigned char *)d, len, "pw", NULL, &c,
-	    NULL, NULL), CF_OK);
+			 NULL, NULL), CF_OK);
 	assert_int_equal(X509_cmp(c, tb.leaf), 0);
 	X509_free(c);
 	free(d);
 
 	snprintf(dir, sizeof(dir), "%s/ccs", tmp);
 	assert_int_equal(cf_store_ccs_write(dir, &b, "pw", CF_PFX_AES256, &err),
-	    CF_ERR_USAGE); /* folder missing */
+			 CF_ERR_USAGE); /* folder missing */
 	mkdir(dir, 0755);
 	if (cf_store_ccs_write(dir, &b, "pw", CF_PFX_AES256, &err) != CF_OK)
 		fail_msg("%s", err.msg);
@@ -475,7 +475,7 @@ test_pfx_and_ccs(void **state)
 		assert_int_equal(mode_of(dir, files[i]), 0600);
 		d = slurp(dir, files[i], &len);
 		assert_int_equal(cf_pkcs12_parse((unsigned char *)d, len, "pw",
-		    NULL, &c, NULL, NULL), CF_OK);
+				 NULL, &c, NULL, NULL), CF_OK);
 		assert_int_equal(X509_cmp(c, tb.leaf), 0);
 		X509_free(c);
 		free(d);
@@ -487,25 +487,25 @@ test_pfx_and_ccs(void **state)
 		struct cf_cert_bundle ob = { .key = other.key,
 		    .leaf_pem = other.leaf_pem, .names = names, .nnames = 1 };
 		assert_int_equal(cf_store_ccs_write(dir, &ob, "pw",
-		    CF_PFX_LEGACY, &err), CF_OK);
+				 CF_PFX_LEGACY, &err), CF_OK);
 	}
 	assert_int_equal(cf_store_ccs_remove(dir, names, 3, tb.leaf_pem, "pw",
-	    &removed, &err), CF_OK);
+			 &removed, &err), CF_OK);
 	assert_int_equal(removed, 2);
 	only_files(dir, files, 1);
 	/* wrong password: nothing removed, no error */
 	assert_int_equal(cf_store_ccs_remove(dir, names, 1, other.leaf_pem,
-	    "nope", &removed, &err), CF_OK);
+			 "nope", &removed, &err), CF_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(cf_store_ccs_remove(dir, names, 1, other.leaf_pem,
-	    "pw", &removed, &err), CF_OK);
+			 "pw", &removed, &err), CF_OK);
 	assert_int_equal(removed, 1);
 	only_files(dir, NULL, 0);
 
 	/* a key that does not match is refused, nothing written */
 	b.key_pem = other.key_pem;
 	assert_int_equal(cf_store_ccs_write(dir, &b, "pw", CF_PFX_LEGACY, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	only_files(dir, NULL, 0);
 	test_bundle_free(&other);
 	test_bundle_free(&tb);

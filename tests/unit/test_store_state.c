@@ -885,7 +885,7 @@ test_port_lock(void **state)
 	assert_int_equal(cf_state_port_lock(&st, "http-01", 8080, 0, &a, &err),
 			 CF_OK);
 	assert_int_equal(mode_of(path_in(f,
-	    "state/locks/_responder-http-01-8080.lock")), 0600);
+			 "state/locks/_responder-http-01-8080.lock")), 0600);
 	assert_int_equal(cf_state_port_lock(&st, "http-01", 8080, 0, &b, &err),
 			 CF_ERR_LOCKED);
 	assert_int_equal(b, -1);

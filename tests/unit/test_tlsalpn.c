@@ -36,7 +36,7 @@ test_cert_content(void **state)
 	int idx, derlen, crit = -1;
 
 	assert_int_equal(cf_tlsalpn01_make_cert("alpn.example.com", ka, &x,
-	    &k, &err), CF_OK);
+			 &k, &err), CF_OK);
 	/* round trip through DER, as a client would see it */
 	derlen = i2d_X509(x, &der);
 	assert_true(derlen > 0);
@@ -62,7 +62,7 @@ test_cert_content(void **state)
 	gn = sk_GENERAL_NAME_value(gens, 0);
 	assert_int_equal(gn->type, GEN_DNS);
 	assert_string_equal((const char *)ASN1_STRING_get0_data(
-	    gn->d.dNSName), "alpn.example.com");
+		gn->d.dNSName), "alpn.example.com");
 	GENERAL_NAMES_free(gens);
 
 	/* critical acmeIdentifier = DER OCTET STRING of SHA-256(ka) */
@@ -75,7 +75,7 @@ test_cert_content(void **state)
 	val = X509_EXTENSION_get_data(ext);
 	assert_int_equal(ASN1_STRING_length(val), 34);
 	assert_true(EVP_Digest(ka, strlen(ka), md, &mdlen, EVP_sha256(),
-	    NULL) == 1);
+		    NULL) == 1);
 	assert_int_equal(ASN1_STRING_get0_data(val)[0], 0x04);
 	assert_int_equal(ASN1_STRING_get0_data(val)[1], 0x20);
 	assert_memory_equal(ASN1_STRING_get0_data(val) + 2, md, 32);
@@ -92,9 +92,9 @@ test_fresh_key_each_time(void **state)
 	struct cf_err err;
 
 	assert_int_equal(cf_tlsalpn01_make_cert("a.example", "t.k", &x1, &k1,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_int_equal(cf_tlsalpn01_make_cert("a.example", "t.k", &x2, &k2,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_true(EVP_PKEY_eq(k1, k2) != 1);
 	X509_free(x1);
 	X509_free(x2);
@@ -114,9 +114,9 @@ test_responder_setup(void **state)
 	int fd, port;
 
 	assert_int_equal(cf_tlsalpn01_validator_new(NULL, 0, &v, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 	assert_int_equal(cf_tlsalpn01_validator_new(NULL, 70000, &v, &err),
-	    CF_ERR_USAGE);
+			 CF_ERR_USAGE);
 
 	/* a busy port: hold one, then ask for it */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -128,18 +128,18 @@ test_responder_setup(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	port = ntohs(sa.sin_port);
 	assert_int_equal(cf_tlsalpn01_validator_new("127.0.0.1", port, &v,
-	    &err), CF_ERR_USAGE);
+			 &err), CF_ERR_USAGE);
 	{
 		char want[64];
 		snprintf(want, sizeof(want), "port %d is already in use",
-		    port);
+			 port);
 		assert_non_null(strstr(err.msg, want));
 	}
 	close(fd);
 
 	/* start, refuse a wildcard, stop */
 	assert_int_equal(cf_tlsalpn01_validator_new("127.0.0.1", port, &v,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_string_equal(v.challenge_type, "tls-alpn-01");
 	assert_int_equal(v.present(v.ctx, &t, &err), CF_ERR_USAGE);
 	assert_non_null(strstr(err.msg, "dns-01"));
@@ -152,7 +152,7 @@ test_responder_setup(void **state)
 
 	/* the port is free again after destroy */
 	assert_int_equal(cf_tlsalpn01_validator_new("127.0.0.1", port, &v2,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	cf_validator_destroy(&v2);
 }
 

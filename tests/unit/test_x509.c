@@ -36,12 +36,12 @@ mkname(const char *cn)
 
 	assert_non_null(n);
 	assert_int_equal(X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC,
-	    (const unsigned char *)"DE", -1, -1, 0), 1);
+			 (const unsigned char *)"DE", -1, -1, 0), 1);
 	assert_int_equal(X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-	    (const unsigned char *)"Certferry Test", -1, -1, 0), 1);
+			 (const unsigned char *)"Certferry Test", -1, -1, 0), 1);
 	if (cn != NULL)
 		assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN",
-		    MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0), 1);
+				 MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0), 1);
 	return n;
 }
 
@@ -79,7 +79,7 @@ mkcert(const struct certspec *cs, EVP_PKEY *key, EVP_PKEY *signer)
 	if (cs->san != NULL) {
 		X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-		    cs->san);
+					  cs->san);
 		assert_non_null(ext);
 		assert_int_equal(X509_add_ext(x, ext, -1), 1);
 		X509_EXTENSION_free(ext);
@@ -91,10 +91,10 @@ mkcert(const struct certspec *cs, EVP_PKEY *key, EVP_PKEY *signer)
 		ak->keyid = ASN1_OCTET_STRING_new();
 		assert_non_null(ak->keyid);
 		assert_int_equal(ASN1_OCTET_STRING_set(ak->keyid, cs->aki,
-		    (int)cs->aki_len), 1);
+				 (int)cs->aki_len), 1);
 		assert_int_equal(X509_add1_ext_i2d(x,
-		    NID_authority_key_identifier, ak, 0, X509V3_ADD_DEFAULT),
-		    1);
+				 NID_authority_key_identifier, ak, 0, X509V3_ADD_DEFAULT),
+				 1);
 		AUTHORITY_KEYID_free(ak);
 	}
 	assert_true(X509_sign(x, signer, EVP_sha256()) > 0);
@@ -155,13 +155,13 @@ test_cert_info(void **state)
 		assert_int_equal(cf_key_generate(v[i].kt, &key, &err), CF_OK);
 		pem = mkcert(&cs, key, key);
 		assert_int_equal(cf_cert_info_from_pem(pem, strlen(pem), &ci,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		if (v[i].cn != NULL)
 			assert_string_equal(ci.subject_cn, v[i].cn);
 		else
 			assert_null(ci.subject_cn);
 		assert_string_equal(ci.issuer,
-		    "CN=Test CA,O=Certferry Test,C=DE");
+				    "CN=Test CA,O=Certferry Test,C=DE");
 		assert_string_equal(ci.serial_hex, v[i].serial_out);
 		assert_int_equal(ci.nnames, v[i].nnames);
 		for (k = 0; k < v[i].nnames; k++)
@@ -193,7 +193,7 @@ test_cert_time_2050(void **state)
 	assert_int_equal(cf_key_generate(CF_KEY_EC256, &key, &err), CF_OK);
 	pem = mkcert(&cs, key, key);
 	assert_int_equal(cf_cert_info_from_pem(pem, strlen(pem), &ci, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(ci.not_before, 946684800);
 	assert_int_equal(ci.not_after, 2556143999);
 	cf_cert_info_free(&ci);
@@ -220,7 +220,7 @@ chain3_make(struct chain3 *c)
 
 	for (i = 0; i < 3; i++)
 		assert_int_equal(cf_key_generate(CF_KEY_EC256, &c->k[i], &err),
-		    CF_OK);
+				 CF_OK);
 	for (i = 0; i < 3; i++) {
 		memset(&cs, 0, sizeof(cs));
 		cs.cn = cns[i];
@@ -263,7 +263,7 @@ test_split_chain(void **state)
 	(void)state;
 	chain3_make(&c);
 	assert_int_equal(cf_pem_split_chain(c.all, strlen(c.all), &leaf,
-	    &chain, &err), CF_OK);
+			 &chain, &err), CF_OK);
 	assert_string_equal(leaf, c.pem[0]);
 	two = malloc(strlen(c.pem[1]) + strlen(c.pem[2]) + 1);
 	assert_non_null(two);
@@ -271,11 +271,11 @@ test_split_chain(void **state)
 	strcat(two, c.pem[2]);
 	assert_string_equal(chain, two);
 	assert_int_equal(cf_pem_read_certs(chain, strlen(chain), &sk, &err),
-	    CF_OK);
+			 CF_OK);
 	assert_int_equal(sk_X509_num(sk), 2);
 	sk_X509_pop_free(sk, X509_free);
 	assert_int_equal(cf_cert_info_from_pem(chain, strlen(chain), &ci,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_string_equal(ci.subject_cn, "Inter");
 	assert_string_equal(ci.issuer, "CN=Root,O=Certferry Test,C=DE");
 	cf_cert_info_free(&ci);
@@ -291,7 +291,7 @@ test_split_chain(void **state)
 
 	/* one certificate: empty chain */
 	assert_int_equal(cf_pem_split_chain(c.pem[0], strlen(c.pem[0]),
-	    &leaf, &chain, &err), CF_OK);
+			 &leaf, &chain, &err), CF_OK);
 	assert_string_equal(leaf, c.pem[0]);
 	assert_string_equal(chain, "");
 	free(leaf);
@@ -312,7 +312,7 @@ test_split_chain(void **state)
 	}
 	crlf[j] = '\0';
 	assert_int_equal(cf_pem_split_chain(crlf, strlen(crlf), &leaf, &chain,
-	    &err), CF_OK);
+			 &err), CF_OK);
 	assert_string_equal(leaf, c.pem[0]);
 	free(leaf);
 	free(chain);
@@ -341,12 +341,12 @@ test_split_rejects(void **state)
 		snprintf(buf, sizeof(buf), fmt[i], c.pem[0]);
 		leaf = chain = (char *)"x";
 		assert_int_equal(cf_pem_split_chain(buf, strlen(buf), &leaf,
-		    &chain, &err), CF_ERR_PROTO);
+				 &chain, &err), CF_ERR_PROTO);
 		assert_null(leaf);
 		assert_null(chain);
 		/* the lenient reader takes the certificate out anyway */
 		assert_int_equal(cf_pem_read_certs(buf, strlen(buf), &sk,
-		    &err), CF_OK);
+				 &err), CF_OK);
 		assert_int_equal(sk_X509_num(sk), 1);
 		sk_X509_pop_free(sk, X509_free);
 	}
@@ -354,16 +354,16 @@ test_split_rejects(void **state)
 	/* junk between two certificates */
 	snprintf(buf, sizeof(buf), "%s\nhello\n%s", c.pem[0], c.pem[1]);
 	assert_int_equal(cf_pem_split_chain(buf, strlen(buf), &leaf, &chain,
-	    &err), CF_ERR_PROTO);
+			 &err), CF_ERR_PROTO);
 	assert_non_null(strstr(err.msg, "certificate 2"));
 
 	/* no certificate at all */
 	assert_int_equal(cf_pem_split_chain("", 0, &leaf, &chain, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	assert_int_equal(cf_pem_split_chain(" \n\t", 3, &leaf, &chain, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	assert_int_equal(cf_pem_read_certs("hello", 5, &sk, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	assert_null(sk);
 
 	/* truncated: no END line */
@@ -372,7 +372,7 @@ test_split_rejects(void **state)
 	assert_non_null(bad);
 	bad[l0 - 10] = '\0';
 	assert_int_equal(cf_pem_split_chain(bad, strlen(bad), &leaf, &chain,
-	    &err), CF_ERR_PROTO);
+			 &err), CF_ERR_PROTO);
 	assert_non_null(strstr(err.msg, "END"));
 	free(bad);
 
@@ -381,14 +381,14 @@ test_split_rejects(void **state)
 	assert_non_null(bad);
 	memcpy(bad + 40, "!!!!", 4);
 	assert_int_equal(cf_pem_split_chain(bad, strlen(bad), &leaf, &chain,
-	    &err), CF_ERR_PROTO);
+			 &err), CF_ERR_PROTO);
 	assert_int_equal(cf_pem_read_certs(bad, strlen(bad), &sk, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	free(bad);
 
 	/* the length bounds the text: half a certificate is no certificate */
 	assert_int_equal(cf_pem_split_chain(c.all, l0 / 2, &leaf, &chain,
-	    &err), CF_ERR_PROTO);
+			 &err), CF_ERR_PROTO);
 	chain3_free(&c);
 }
 
@@ -426,7 +426,7 @@ test_ari_id(void **state)
 	cs.aki = NULL;
 	pem = mkcert(&cs, key, key);
 	assert_int_equal(cf_cert_ari_id(pem, strlen(pem), &id, &err),
-	    CF_ERR_PROTO);
+			 CF_ERR_PROTO);
 	assert_null(id);
 	free(pem);
 	EVP_PKEY_free(key);
