@@ -104,6 +104,7 @@ test: build-tests
 
 checksrc:
 	@scripts/checksrc
+	@scripts/checkdeps
 
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \

@@ -15,7 +15,8 @@
 #    corpus tests/fuzz/corpus/<target>/ and past crashes
 #    tests/fuzz/crashes/<target>/ are fed to it; one result per target.
 # 4. scripts/checksrc, the style checker (docs/CONTRIBUTING.md): one result
-#    named "checksrc".
+#    named "checksrc"; scripts/checkdeps, which way the modules may depend
+#    (docs/ARCHITECTURE.md): one result named "checkdeps".
 # PATTERN, when given, keeps only binaries/scripts whose name contains it.
 # The output of every failing binary or script is shown.  Exit 1 if anything
 # failed (or nothing ran).
@@ -190,6 +191,19 @@ if matches checksrc; then
 		echo "not ok - checksrc: $(tail -n 1 "$out" | sed 's/^checksrc: //')"
 		record_fail "checksrc"
 		show_output "checksrc"
+	fi
+fi
+
+# ---- boundaries: scripts/checkdeps over src/ (one result) ----
+if matches checkdeps; then
+	ran=$((ran + 1))
+	if scripts/checkdeps >"$out" 2>&1; then
+		echo "ok - checkdeps: $(tail -n 1 "$out" | sed 's/^checkdeps: //')"
+		passed=$((passed + 1))
+	else
+		echo "not ok - checkdeps: $(tail -n 1 "$out" | sed 's/^checkdeps: //')"
+		record_fail "checkdeps"
+		show_output "checkdeps"
 	fi
 fi
 

@@ -18,7 +18,7 @@
 #include "engine/deliver.h"
 #include "engine/renewal.h"
 #include "iis/pathmap.h"
-#include "iis/winacme.h"
+#include "engine/winacme.h"
 #include "store/atomic.h"
 #include "store/paths.h"
 #include "store/state.h"

@@ -11,7 +11,7 @@
 
 #include <openssl/crypto.h>
 
-#include "iis/winacme.h"
+#include "engine/winacme.h"
 
 #define CONFIG "tests/fixtures/iis/applicationHost-webroot.config"
 #define FIXDIR "tests/fixtures/winacme/acme-v02.api.letsencrypt.org/"

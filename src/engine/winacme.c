@@ -1,5 +1,5 @@
 /* winacme.c - see winacme.h */
-#include "iis/winacme.h"
+#include "engine/winacme.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,8 +12,8 @@
  * nothing.  Secrets win-acme kept with DPAPI ("enc-...") cannot be read
  * off Windows: they are reported, never guessed.
  */
-#ifndef CF_IIS_WINACME_H
-#define CF_IIS_WINACME_H
+#ifndef CF_ENGINE_WINACME_H
+#define CF_ENGINE_WINACME_H
 
 #include <stddef.h>
 
