@@ -34,12 +34,6 @@ struct cf_keyproc {
 	int broken;
 };
 
-static struct cf_sep_field
-fld(const char *s)
-{
-	struct cf_sep_field f = { s, s ? strlen(s) : 0 };
-	return f;
-}
 
 /* ---- parent side ---- */
 
@@ -149,9 +143,9 @@ cf_keyproc_spawn(const char *keyfile, int create, enum cf_key_type type,
 		goto out;
 	{
 		struct cf_sep_field f[INIT_N] = {
-			[INIT_PATH] = fld(keyfile),
-			[INIT_CREATE] = fld(create ? "1" : "0"),
-			[INIT_TYPE] = fld(cf_key_type_name(type)),
+			[INIT_PATH] = cf_sep_text(keyfile),
+			[INIT_CREATE] = cf_sep_text(create ? "1" : "0"),
+			[INIT_TYPE] = cf_sep_text(cf_key_type_name(type)),
 		};
 		if ((rc = cf_sep_send(kp->fd, CF_SEP_KEY_INIT, f, INIT_N, err)) !=
 		    CF_OK) {
@@ -175,10 +169,10 @@ cf_keyproc_sign(struct cf_keyproc *kp, const char *url, const char *nonce,
 		struct cf_err *err)
 {
 	struct cf_sep_field f[SIGN_N] = {
-		[SIGN_URL] = fld(url),
-		[SIGN_NONCE] = fld(nonce),
-		[SIGN_KID] = fld(kid),
-		[SIGN_PAYLOAD] = fld(payload),
+		[SIGN_URL] = cf_sep_text(url),
+		[SIGN_NONCE] = cf_sep_text(nonce),
+		[SIGN_KID] = cf_sep_text(kid),
+		[SIGN_PAYLOAD] = cf_sep_text(payload),
 	};
 	struct cf_sep_msg m = { 0 };
 	cf_rc rc;
@@ -314,13 +308,13 @@ key_start(int fd, EVP_PKEY **key, struct cf_err *err)
 	snprintf(rcbuf, sizeof(rcbuf), "%d", (int)rc);
 	{
 		struct cf_sep_field f[READY_N] = {
-			[READY_RC] = fld(rcbuf),
-			[READY_ERR] = fld(rc == CF_OK ? NULL : kerr.msg),
-			[READY_JWK] = fld(jtext),
-			[READY_THUMB] = fld(thumb),
-			[READY_TYPE] = fld(cf_key_type_name(type)),
-			[READY_NOTICE1] = fld(notice[0][0] ? notice[0] : NULL),
-			[READY_NOTICE2] = fld(notice[1][0] ? notice[1] : NULL),
+			[READY_RC] = cf_sep_text(rcbuf),
+			[READY_ERR] = cf_sep_text(rc == CF_OK ? NULL : kerr.msg),
+			[READY_JWK] = cf_sep_text(jtext),
+			[READY_THUMB] = cf_sep_text(thumb),
+			[READY_TYPE] = cf_sep_text(cf_key_type_name(type)),
+			[READY_NOTICE1] = cf_sep_text(notice[0][0] ? notice[0] : NULL),
+			[READY_NOTICE2] = cf_sep_text(notice[1][0] ? notice[1] : NULL),
 		};
 		cf_rc srv = cf_sep_send(fd, CF_SEP_KEY_READY, f, READY_N, err);
 		if (rc == CF_OK)
@@ -357,9 +351,9 @@ serve_sign(int fd, EVP_PKEY *key, const struct cf_sep_msg *m,
 	snprintf(rcbuf, sizeof(rcbuf), "%d", (int)rc);
 	{
 		struct cf_sep_field f[SIGNED_N] = {
-			[SIGNED_RC] = fld(rcbuf),
-			[SIGNED_ERR] = fld(rc == CF_OK ? NULL : serr.msg),
-			[SIGNED_JWS] = fld(rc == CF_OK ? jws : NULL),
+			[SIGNED_RC] = cf_sep_text(rcbuf),
+			[SIGNED_ERR] = cf_sep_text(rc == CF_OK ? NULL : serr.msg),
+			[SIGNED_JWS] = cf_sep_text(rc == CF_OK ? jws : NULL),
 		};
 		rc = cf_sep_send(fd, CF_SEP_KEY_SIGNED, f, SIGNED_N, err);
 	}

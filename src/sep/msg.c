@@ -207,3 +207,11 @@ bad:
 			  "bad %s in a message from the other certferry process",
 			  what);
 }
+
+struct cf_sep_field
+cf_sep_text(const char *s)
+{
+	struct cf_sep_field f = { s, s ? strlen(s) : 0 };
+
+	return f;
+}

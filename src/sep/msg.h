@@ -57,6 +57,9 @@ struct cf_sep_msg {
 	unsigned char *buf;    /* owned: the payload */
 };
 
+/* A text field: s and its length (absent when s is NULL). */
+struct cf_sep_field cf_sep_text(const char *s);
+
 /* Send one message; blocks until it is written.  CF_ERR_IO when the peer
  * is gone; CF_ERR_INTERNAL when the message would break the bounds. */
 cf_rc cf_sep_send(int fd, uint32_t type, const struct cf_sep_field *f,

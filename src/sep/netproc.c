@@ -43,12 +43,6 @@ struct cf_netproc {
 	int ready_pending;        /* READY not read yet (see spawn) */
 };
 
-static struct cf_sep_field
-fld(const char *s)
-{
-	struct cf_sep_field f = { s, s ? strlen(s) : 0 };
-	return f;
-}
 
 /* ---- parent side ---- */
 
@@ -91,11 +85,11 @@ cf_netproc_spawn(const struct cf_http_opts *opts, struct cf_netproc **out,
 	snprintf(lvl, sizeof(lvl), "%d", (int)cf_log_get_level());
 	{
 		struct cf_sep_field f[INIT_N] = {
-			[INIT_CA_BUNDLE] = fld(opts->ca_bundle),
-			[INIT_CONNECT_TIMEOUT] = fld(cto),
-			[INIT_TIMEOUT] = fld(to),
-			[INIT_USER_AGENT] = fld(opts->user_agent),
-			[INIT_LOG_LEVEL] = fld(lvl),
+			[INIT_CA_BUNDLE] = cf_sep_text(opts->ca_bundle),
+			[INIT_CONNECT_TIMEOUT] = cf_sep_text(cto),
+			[INIT_TIMEOUT] = cf_sep_text(to),
+			[INIT_USER_AGENT] = cf_sep_text(opts->user_agent),
+			[INIT_LOG_LEVEL] = cf_sep_text(lvl),
 		};
 		if ((rc = cf_sep_send(np->fd, CF_SEP_NET_INIT, f, INIT_N, err)) !=
 			    CF_OK) {
@@ -291,12 +285,12 @@ cf_netproc_request(struct cf_netproc *np, const char *method, const char *url,
 	if (np->ready_pending && (rc = await_ready(np, err)) != CF_OK)
 		return rc;
 	snprintf(capbuf, sizeof(capbuf), "%zu", cap);
-	f[REQ_METHOD] = fld(method);
-	f[REQ_URL] = fld(url);
-	f[REQ_CTYPE] = fld(content_type);
+	f[REQ_METHOD] = cf_sep_text(method);
+	f[REQ_URL] = cf_sep_text(url);
+	f[REQ_CTYPE] = cf_sep_text(content_type);
 	f[REQ_BODY].p = body;
 	f[REQ_BODY].len = body ? body_len : 0;
-	f[REQ_CAP] = fld(capbuf);
+	f[REQ_CAP] = cf_sep_text(capbuf);
 	if ((rc = cf_sep_send(np->fd, CF_SEP_NET_REQ, f, REQ_N, err)) != CF_OK)
 		return rc == CF_ERR_IO ? channel_lost(np, err) : rc;
 	wait_answer(np->fd, method, url);
@@ -403,19 +397,19 @@ serve_one(int fd, struct cf_http *h, const struct cf_sep_msg *m,
 	snprintf(st, sizeof(st), "%ld", resp.status);
 	snprintf(el, sizeof(el), "%ld", resp.elapsed_ms < 0 ? 0 : resp.elapsed_ms);
 	snprintf(conns, sizeof(conns), "%ld", cf_http_connections(h));
-	f[RESP_RC] = fld(rcbuf);
-	f[RESP_ERR] = fld(rc == CF_OK ? NULL : rerr.msg);
-	f[RESP_STATUS] = fld(st);
-	f[RESP_CTYPE] = fld(resp.content_type);
-	f[RESP_LOCATION] = fld(resp.location);
-	f[RESP_NONCE] = fld(resp.replay_nonce);
-	f[RESP_RETRY_AFTER] = fld(resp.retry_after);
-	f[RESP_ELAPSED] = fld(el);
-	f[RESP_CONNS] = fld(conns);
+	f[RESP_RC] = cf_sep_text(rcbuf);
+	f[RESP_ERR] = cf_sep_text(rc == CF_OK ? NULL : rerr.msg);
+	f[RESP_STATUS] = cf_sep_text(st);
+	f[RESP_CTYPE] = cf_sep_text(resp.content_type);
+	f[RESP_LOCATION] = cf_sep_text(resp.location);
+	f[RESP_NONCE] = cf_sep_text(resp.replay_nonce);
+	f[RESP_RETRY_AFTER] = cf_sep_text(resp.retry_after);
+	f[RESP_ELAPSED] = cf_sep_text(el);
+	f[RESP_CONNS] = cf_sep_text(conns);
 	f[RESP_BODY].p = resp.body ? resp.body : "";
 	f[RESP_BODY].len = resp.body ? resp.body_len : 0;
 	for (size_t i = 0; rc == CF_OK && i < resp.nlinks && i < RESP_LINKS_MAX; i++)
-		f[n++] = fld(resp.links[i]);
+		f[n++] = cf_sep_text(resp.links[i]);
 	rc = cf_sep_send(fd, CF_SEP_NET_RESP, f, n, err);
 	cf_http_resp_free(&resp);
 	return rc;
@@ -474,9 +468,9 @@ ready:
 		 * reports (this process's stderr is /dev/null). */
 		int failed = rc != CF_OK && rc != CF_ERR_NOTFOUND;
 		struct cf_sep_field f[READY_N] = {
-			fld(notice[0][0] ? notice[0] : NULL),
-			fld(notice[1][0] ? notice[1] : NULL),
-			fld(failed ? nerr.msg : NULL),
+			cf_sep_text(notice[0][0] ? notice[0] : NULL),
+			cf_sep_text(notice[1][0] ? notice[1] : NULL),
+			cf_sep_text(failed ? nerr.msg : NULL),
 		};
 		if (cf_sep_send(fd, CF_SEP_NET_READY, f, READY_N, &err) != CF_OK)
 			goto out;

@@ -27,12 +27,6 @@ struct respproc {
 	int broken;
 };
 
-static struct cf_sep_field
-fld(const char *s)
-{
-	struct cf_sep_field f = { s, s ? strlen(s) : 0 };
-	return f;
-}
 
 /* The one validator type string for type, or NULL. */
 static const char *
@@ -87,11 +81,11 @@ task_send(struct respproc *p, uint32_t type, const struct cf_challenge_task *t,
 	  struct cf_err *err)
 {
 	struct cf_sep_field f[TASK_N] = {
-		[TASK_IDENT] = fld(t->identifier),
-		[TASK_WILDCARD] = fld(t->wildcard ? "1" : "0"),
-		[TASK_TYPE] = fld(t->type),
-		[TASK_TOKEN] = fld(t->token),
-		[TASK_KEYAUTH] = fld(t->key_authorization),
+		[TASK_IDENT] = cf_sep_text(t->identifier),
+		[TASK_WILDCARD] = cf_sep_text(t->wildcard ? "1" : "0"),
+		[TASK_TYPE] = cf_sep_text(t->type),
+		[TASK_TOKEN] = cf_sep_text(t->token),
+		[TASK_KEYAUTH] = cf_sep_text(t->key_authorization),
 	};
 
 	cf_rc rc;
@@ -160,10 +154,10 @@ cf_respproc_validator_new(const char *type, const char *bind_addr, int port,
 	snprintf(lvl, sizeof(lvl), "%d", (int)cf_log_get_level());
 	{
 		struct cf_sep_field f[INIT_N] = {
-			[INIT_TYPE] = fld(vt),
-			[INIT_ADDR] = fld(bind_addr),
-			[INIT_PORT] = fld(portbuf),
-			[INIT_LOG_LEVEL] = fld(lvl),
+			[INIT_TYPE] = cf_sep_text(vt),
+			[INIT_ADDR] = cf_sep_text(bind_addr),
+			[INIT_PORT] = cf_sep_text(portbuf),
+			[INIT_LOG_LEVEL] = cf_sep_text(lvl),
 		};
 		if ((rc = cf_sep_send(p->fd, CF_SEP_RSP_INIT, f, INIT_N, err)) !=
 			    CF_OK ||
@@ -191,8 +185,8 @@ result_send(int fd, cf_rc rc, const struct cf_err *e, struct cf_err *err)
 	struct cf_sep_field f[RES_N];
 
 	snprintf(rcbuf, sizeof(rcbuf), "%d", (int)rc);
-	f[RES_RC] = fld(rcbuf);
-	f[RES_MSG] = fld(rc == CF_OK ? NULL : e->msg);
+	f[RES_RC] = cf_sep_text(rcbuf);
+	f[RES_MSG] = cf_sep_text(rc == CF_OK ? NULL : e->msg);
 	return cf_sep_send(fd, CF_SEP_RSP_RESULT, f, RES_N, err);
 }
 
