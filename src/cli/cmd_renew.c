@@ -285,7 +285,7 @@ select_items(char **all, size_t nall, const char **only, size_t nonly,
 			if (strcmp(all[k], only[i]) == 0)
 				break;
 		if (k == nall)
-			return cf_err_set(err, CF_ERR_NOTFOUND,
+			return cf_err_set(err, CF_ERR_USAGE,
 					  "no renewal definition for '%s' (see "
 					  "'certferry list')", only[i]);
 		items[(*n)++] = all[k];

@@ -75,7 +75,7 @@ fi
 t_check "renew --name a --force" cf_run renew --name a.renew.test --force
 [ "$(serial_of a.renew.test)" != "$sa" ] && [ "$(serial_of b.renew.test)" = "$sb" ] &&
 	t_pass "--name --force renews only that one" || t_fail "--name --force renews only that one"
-t_expect_rc "renew --name unknown (exit 1)" 1 cf_run renew --name nope.renew.test
+t_expect_rc "renew --name unknown is bad input (exit 2)" 2 cf_run renew --name nope.renew.test
 
 # A failing renewal (nothing answers on its http-01 port) fails alone,
 # with exit status 1, and backs off on the next run.
