@@ -209,11 +209,12 @@ server_check(const struct cf_cert_spec *s, struct cf_err *err)
 	return CF_OK;
 }
 
-cf_rc
-cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
-	      size_t n, struct cf_err *err)
+/* Each name: a DNS name or an IP address, given once, with a method
+ * that can validate it. */
+static cf_rc
+check_names(const struct cf_validation_spec *v, const char *const *names,
+	    size_t n, struct cf_err *err)
 {
-	const struct cf_validation_spec *v = &s->validation;
 	cf_rc rc;
 
 	if (n == 0)
@@ -240,6 +241,16 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 				return cf_err_set(err, CF_ERR_USAGE,
 						  "%s is given twice", names[i]);
 	}
+	return CF_OK;
+}
+
+/* The validation method's own settings. */
+static cf_rc
+check_validation(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+	cf_rc rc;
+
 	if (v->method == CF_VAL_HTTP01 && v->webroot != NULL &&
 	    (v->http_port != 0 || v->http_address != NULL))
 		return cf_err_set(err, CF_ERR_USAGE,
@@ -256,6 +267,14 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "dns-01 with a script needs --dns-script CMD");
 	}
+	return CF_OK;
+}
+
+/* Each store has its path and, for PFX and CCS, a password renewals can
+ * read (or none on purpose). */
+static cf_rc
+check_stores(const struct cf_cert_spec *s, struct cf_err *err)
+{
 	for (size_t i = 0; i < s->nstores; i++) {
 		const struct cf_store_spec *st = &s->stores[i];
 		if (st->path == NULL)
@@ -275,16 +294,13 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 					  "--pfx-no-password to write it unprotected",
 					  cf_store_kind_name(st->kind), st->path);
 	}
-	/* A bring-your-own CSR without its key: only the state folder. */
-	if (s->csr_file != NULL && s->key_file == NULL &&
-	    (s->nstores > 0 || s->iis.install))
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "the %s store %s needs the certificate's private "
-				  "key, which --csr alone does not give: add --key "
-				  "FILE (the CSR's key), or drop the store",
-				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
-					       "iis",
-				  s->nstores ? s->stores[0].path : "binding");
+	return CF_OK;
+}
+
+/* --install iis: a CCS store, the configuration and the sites. */
+static cf_rc
+check_iis_install(const struct cf_cert_spec *s, struct cf_err *err)
+{
 	if (s->iis.install) {
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)
@@ -297,6 +313,31 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 	if (s->iis.migrate && !s->iis.install)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--iis-migrate needs --install iis");
+	return CF_OK;
+}
+
+cf_rc
+cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
+	      size_t n, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if ((rc = check_names(&s->validation, names, n, err)) != CF_OK ||
+	    (rc = check_validation(s, err)) != CF_OK ||
+	    (rc = check_stores(s, err)) != CF_OK)
+		return rc;
+	/* A bring-your-own CSR without its key: only the state folder. */
+	if (s->csr_file != NULL && s->key_file == NULL &&
+	    (s->nstores > 0 || s->iis.install))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the %s store %s needs the certificate's private "
+				  "key, which --csr alone does not give: add --key "
+				  "FILE (the CSR's key), or drop the store",
+				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
+					       "iis",
+				  s->nstores ? s->stores[0].path : "binding");
+	if ((rc = check_iis_install(s, err)) != CF_OK)
+		return rc;
 	return server_check(s, err);
 }
 
