@@ -291,9 +291,12 @@ out:
 	return ret;
 }
 
-/* update / rollover / deactivate: open the stored account, then act. */
+/* The options of update (--email), rollover (--key-type) and deactivate
+ * (--yes), each only for its command.  -1 to go on, else the exit
+ * status. */
 static int
-account_manage(struct cf_cli *cli, int argc, char **argv)
+manage_parse(int argc, char **argv, struct cf_account_cli *ac,
+	     const char **key_type)
 {
 	static const struct option longopts[] = {
 		{ "email", required_argument, NULL, OPT_EMAIL },
@@ -302,17 +305,10 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cf_account_cli ac;
-	struct cf_state st = { 0 };
-	struct cf_engine e;
 	struct cf_err err = { 0 };
-	const char *cmd = argv[0], *key_type = NULL;
-	enum cf_key_type kt;
-	int ch, have = 0, yes = 0, ret;
-	cf_rc rc;
+	const char *cmd = argv[0];
+	int ch, yes = 0;
 
-	memset(&ac, 0, sizeof(ac));
-	memset(&e, 0, sizeof(e));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -320,10 +316,10 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_OK;
 		}
 		if (ch == OPT_EMAIL && strcmp(cmd, "update") == 0) {
-			if (cf_account_cli_opt(&ac, ch, optarg, &err) < 0)
+			if (cf_account_cli_opt(ac, ch, optarg, &err) < 0)
 				return cf_cli_fail(&err);
 		} else if (ch == 'k' && strcmp(cmd, "rollover") == 0) {
-			key_type = optarg;
+			*key_type = optarg;
 		} else if (ch == 'y' && strcmp(cmd, "deactivate") == 0) {
 			yes = 1;
 		} else {
@@ -331,9 +327,9 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
-		return ret;
-	if (strcmp(cmd, "update") == 0 && ac.nemails == 0) {
+	if (cf_cli_no_more_args(argc, argv) != CF_EXIT_OK)
+		return CF_EXIT_USAGE;
+	if (strcmp(cmd, "update") == 0 && ac->nemails == 0) {
 		fprintf(stderr, "error: account update needs --email ADDR\n");
 		return CF_EXIT_USAGE;
 	}
@@ -341,7 +337,53 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: deactivation cannot be undone: add --yes\n");
 		return CF_EXIT_USAGE;
 	}
-	if ((rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK) {
+	return -1;
+}
+
+/* update, rollover (to key_type, default the same type) or deactivate
+ * the open account e; says what was done. */
+static cf_rc
+manage_act(struct cf_engine *e, const char *cmd,
+	   const struct cf_account_cli *ac, const char *key_type,
+	   struct cf_err *err)
+{
+	enum cf_key_type kt = e->account_key_type;
+	cf_rc rc;
+
+	if (strcmp(cmd, "update") == 0) {
+		if ((rc = cf_engine_account_update(e, ac->emails, ac->nemails,
+						   err)) == CF_OK)
+			printf("account %s: contacts updated\n", e->account_url);
+	} else if (strcmp(cmd, "rollover") == 0) {
+		if ((key_type != NULL &&
+		     (rc = cf_key_type_parse(key_type, &kt, err)) != CF_OK) ||
+		    (rc = cf_engine_account_rollover(e, kt, err)) != CF_OK)
+			return rc;
+		printf("account %s: key rolled over to a new %s key (%s)\n",
+		       e->account_url, cf_key_type_name(kt), e->account_dir);
+	} else {
+		if ((rc = cf_engine_account_deactivate(e, err)) == CF_OK)
+			printf("account %s: deactivated\n", e->account_url);
+	}
+	return rc;
+}
+
+/* update / rollover / deactivate: open the stored account, then act. */
+static int
+account_manage(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_account_cli ac;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	const char *key_type = NULL;
+	int have = 0, ret;
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&e, 0, sizeof(e));
+	if ((ret = manage_parse(argc, argv, &ac, &key_type)) >= 0)
+		goto out;
+	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -352,27 +394,8 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
-	if (strcmp(cmd, "update") == 0) {
-		rc = cf_engine_account_update(&e, ac.emails, ac.nemails, &err);
-		if (rc == CF_OK)
-			printf("account %s: contacts updated\n", e.account_url);
-	} else if (strcmp(cmd, "rollover") == 0) {
-		kt = e.account_key_type;
-		if (key_type != NULL &&
-		    (rc = cf_key_type_parse(key_type, &kt, &err)) != CF_OK) {
-			ret = cf_cli_fail(&err);
-			goto out;
-		}
-		rc = cf_engine_account_rollover(&e, kt, &err);
-		if (rc == CF_OK)
-			printf("account %s: key rolled over to a new %s key (%s)\n",
-			       e.account_url, cf_key_type_name(kt), e.account_dir);
-	} else {
-		rc = cf_engine_account_deactivate(&e, &err);
-		if (rc == CF_OK)
-			printf("account %s: deactivated\n", e.account_url);
-	}
-	ret = rc == CF_OK ? CF_EXIT_OK : cf_cli_fail(&err);
+	ret = manage_act(&e, argv[0], &ac, key_type, &err) == CF_OK ?
+	      CF_EXIT_OK : cf_cli_fail(&err);
 out:
 	cf_account_cli_free(&ac);
 	cf_engine_close(&e);
