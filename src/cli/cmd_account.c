@@ -235,6 +235,24 @@ out:
 	return ret;
 }
 
+/* Open the state folder and the engine with the stored account of the
+ * server; CF_ERR_NOTFOUND when there is none. */
+static cf_rc
+account_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
+	     struct cf_err *err)
+{
+	int have = 0;
+	cf_rc rc;
+
+	if ((rc = cf_cli_engine_open(cli, st, e, 0, &have, err)) != CF_OK)
+		return rc;
+	if (!have)
+		return cf_err_set(err, CF_ERR_NOTFOUND, "no account for %s in %s: "
+				  "run 'certferry account register' first",
+				  e->dir_url, st->root);
+	return CF_OK;
+}
+
 static int
 account_show(struct cf_cli *cli, int argc, char **argv)
 {
@@ -243,7 +261,7 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 	struct cf_err err = { 0 };
 	json_t *acct = NULL, *c;
 	char safe[1024];
-	int have = 0, ret;
+	int ret;
 	size_t i;
 
 	memset(&e, 0, sizeof(e));
@@ -256,14 +274,7 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: unexpected argument '%s'\n", argv[1]);
 		return CF_EXIT_USAGE;
 	}
-	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	if (!have) {
-		cf_err_set(&err, CF_ERR_NOTFOUND,
-			   "no account for %s in %s: run 'certferry account "
-			   "register' first", e.dir_url, st.root);
+	if (account_open(cli, &st, &e, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -377,20 +388,13 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 	struct cf_engine e;
 	struct cf_err err = { 0 };
 	const char *key_type = NULL;
-	int have = 0, ret;
+	int ret;
 
 	memset(&ac, 0, sizeof(ac));
 	memset(&e, 0, sizeof(e));
 	if ((ret = manage_parse(argc, argv, &ac, &key_type)) >= 0)
 		goto out;
-	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	if (!have) {
-		cf_err_set(&err, CF_ERR_NOTFOUND,
-			   "no account for %s in %s: run 'certferry account "
-			   "register' first", e.dir_url, st.root);
+	if (account_open(cli, &st, &e, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
