@@ -197,11 +197,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 	memset(&ac, 0, sizeof(ac));
 	memset(&e, 0, sizeof(e));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			account_usage(stdout);
-			return CF_EXIT_OK;
-		}
+	while ((ch = cf_cli_getopt(argc, argv, longopts, account_usage,
+				   &ret)) >= 0) {
 		int r = cf_account_cli_opt(&ac, ch, optarg, &err);
 		if (r < 0)
 			return cf_cli_fail(&err);
@@ -210,6 +207,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
 		return ret;
 	if ((rc = cf_account_cli_resolve(&ac, &ao, &err)) != CF_OK ||
@@ -318,14 +317,11 @@ manage_parse(int argc, char **argv, struct cf_account_cli *ac,
 	};
 	struct cf_err err = { 0 };
 	const char *cmd = argv[0];
-	int ch, yes = 0;
+	int ch, yes = 0, ret;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			account_usage(stdout);
-			return CF_EXIT_OK;
-		}
+	while ((ch = cf_cli_getopt(argc, argv, longopts, account_usage,
+				   &ret)) >= 0) {
 		if (ch == OPT_EMAIL && strcmp(cmd, "update") == 0) {
 			if (cf_account_cli_opt(ac, ch, optarg, &err) < 0)
 				return cf_cli_fail(&err);
@@ -338,6 +334,8 @@ manage_parse(int argc, char **argv, struct cf_account_cli *ac,
 			return CF_EXIT_USAGE;
 		}
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if (cf_cli_no_more_args(argc, argv) != CF_EXIT_OK)
 		return CF_EXIT_USAGE;
 	if (strcmp(cmd, "update") == 0 && ac->nemails == 0) {

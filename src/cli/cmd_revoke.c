@@ -135,29 +135,18 @@ revoke_parse(int argc, char **argv, struct revoke_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	int ch, ret;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			if (!reason_set(o, optarg))
-				return CF_EXIT_USAGE;
-			break;
-		case 'k':
-			o->with_key = 1;
-			break;
-		case 'y':
-			o->yes = 1;
-			break;
-		case 'h':
-			revoke_usage(stdout);
-			return CF_EXIT_OK;
-		default:
-			revoke_usage(stderr);
+	while ((ch = cf_cli_getopt(argc, argv, longopts, revoke_usage,
+				   &ret)) >= 0) {
+		if (ch == 'r' && !reason_set(o, optarg))
 			return CF_EXIT_USAGE;
-		}
+		o->with_key |= ch == 'k';
+		o->yes |= ch == 'y';
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if (optind + 1 != argc) {
 		fprintf(stderr, "error: give exactly one certificate NAME (see "
 			"'certferry list')\n");

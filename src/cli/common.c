@@ -81,6 +81,25 @@ cf_cli_definition_open(struct cf_cli *cli, struct cf_state *st,
 }
 
 int
+cf_cli_getopt(int argc, char **argv, const struct option *lo,
+	      void (*usage)(FILE *), int *ret)
+{
+	int ch = getopt_long(argc, argv, "h", lo, NULL);
+
+	if (ch == 'h') {
+		usage(stdout);
+		*ret = CF_EXIT_OK;
+		return CF_CLI_OPT_EXIT;
+	}
+	if (ch == '?' || ch == ':') {
+		usage(stderr);
+		*ret = CF_EXIT_USAGE;
+		return CF_CLI_OPT_EXIT;
+	}
+	return ch;
+}
+
+int
 cf_cli_no_more_args(int argc, char **argv)
 {
 	if (optind >= argc)
