@@ -18,7 +18,8 @@
  *
  * Files: sites.c (the spec's IIS sites and names, where a certificate is
  * served from, CCS clashes), deliver.c (writing the stores, IIS, servers,
- * hooks; verify and repair, with the fast path).
+ * hooks; verify and repair), verified.c (the stat-only fast path,
+ * engine/verified.h).
  */
 #ifndef CF_DELIVER_H
 #define CF_DELIVER_H
