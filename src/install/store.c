@@ -714,22 +714,31 @@ pem_read(const char *dir, struct pem_found *s, struct cf_store_status *out,
 	return CF_OK;
 }
 
+/* After a parser's result r: out of memory is an error, any other
+ * failure the verdict "broken: why". */
+static cf_rc
+parsed(cf_rc r, const char *why, struct cf_store_status *out,
+       struct cf_err *err)
+{
+	if (r == CF_ERR_NOMEM)
+		return cf_err_set(err, r, "out of memory");
+	if (r != CF_OK)
+		status_set(out, CF_STORE_BROKEN, "%s", why);
+	return CF_OK;
+}
+
 /* privkey.pem and cert.pem: readable, and the key the certificate's. */
 static cf_rc
 pem_key_cert(struct pem_found *s, struct cf_store_status *out,
 	     struct cf_err *err)
 {
 	struct cf_err e2;
-	cf_rc rc, r;
+	cf_rc rc;
 
-	if ((r = cf_key_from_pem(s->buf[0], s->len[0], &s->key, &e2)) ==
-	    CF_ERR_NOMEM)
-		return cf_err_set(err, r, "out of memory");
-	if (r != CF_OK) {
-		status_set(out, CF_STORE_BROKEN, "privkey.pem holds no readable "
-		    "private key");
-		return CF_OK;
-	}
+	if ((rc = parsed(cf_key_from_pem(s->buf[0], s->len[0], &s->key, &e2),
+			 "privkey.pem holds no readable private key", out,
+			 err)) != CF_OK || DECIDED(out))
+		return rc;
 	if ((rc = first_cert_of(s->buf[1], s->len[1], &s->cert, err)) != CF_OK)
 		return rc;
 	if (s->cert == NULL)
@@ -747,14 +756,11 @@ pem_certs(struct pem_found *s, size_t i, STACK_OF(X509) **certs,
 	  struct cf_store_status *out, struct cf_err *err)
 {
 	struct cf_err e2;
-	cf_rc r = cf_pem_read_certs(s->buf[i], s->len[i], certs, &e2);
 
-	if (r == CF_ERR_NOMEM)
-		return cf_err_set(err, r, "out of memory");
-	if (r != CF_OK)
-		status_set(out, CF_STORE_BROKEN, "%s does not hold readable "
-		    "certificates", pem_files[i]);
-	return CF_OK;
+	return parsed(cf_pem_read_certs(s->buf[i], s->len[i], certs, &e2),
+		      i == 2 ? "chain.pem does not hold readable certificates" :
+		      "fullchain.pem does not hold readable certificates", out,
+		      err);
 }
 
 /* chain.pem (may be blank) and fullchain.pem: readable, and fullchain.pem
