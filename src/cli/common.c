@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/time.h"
 #include "engine/renewal.h"
 #include "store/atomic.h"
@@ -115,8 +116,7 @@ cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 	cf_rc rc;
 
 	if ((rc = cf_secret_file_read(path, out, &loose, err)) == CF_OK && loose)
-		fprintf(stderr, "warning: %s is readable by others; "
-			"chmod 600 it\n", path);
+		cf_warn("%s is readable by others; chmod 600 it", path);
 	return rc;
 }
 
