@@ -10,6 +10,7 @@
 #define CF_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -64,6 +65,16 @@ cf_rc cf_cli_definition_open(struct cf_cli *cli, struct cf_state *st,
 			     const char *name, int *lockfd,
 			     struct cf_renewal *r,
 			     struct cf_err *err) CF_MUST_CHECK;
+
+/*
+ * The next option of a subcommand: getopt_long(argc, argv, "h", lo) from
+ * argv[1] on (set optind to 0 before the loop).  --help prints
+ * usage(stdout) and an option not in lo usage(stderr): both return
+ * CF_CLI_OPT_EXIT with the exit status in *ret.  -1 after the last option.
+ */
+#define CF_CLI_OPT_EXIT (-2)
+int cf_cli_getopt(int argc, char **argv, const struct option *lo,
+		  void (*usage)(FILE *), int *ret);
 
 /* After getopt: CF_EXIT_OK when no argument is left (optind == argc),
  * else "error: unexpected argument '...'" on stderr and CF_EXIT_USAGE. */

@@ -197,11 +197,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 	memset(&ac, 0, sizeof(ac));
 	memset(&e, 0, sizeof(e));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			account_usage(stdout);
-			return CF_EXIT_OK;
-		}
+	while ((ch = cf_cli_getopt(argc, argv, longopts, account_usage,
+				   &ret)) >= 0) {
 		int r = cf_account_cli_opt(&ac, ch, optarg, &err);
 		if (r < 0)
 			return cf_cli_fail(&err);
@@ -210,6 +207,8 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
 		return ret;
 	if ((rc = cf_account_cli_resolve(&ac, &ao, &err)) != CF_OK ||
@@ -235,6 +234,24 @@ out:
 	return ret;
 }
 
+/* Open the state folder and the engine with the stored account of the
+ * server; CF_ERR_NOTFOUND when there is none. */
+static cf_rc
+account_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
+	     struct cf_err *err)
+{
+	int have = 0;
+	cf_rc rc;
+
+	if ((rc = cf_cli_engine_open(cli, st, e, 0, &have, err)) != CF_OK)
+		return rc;
+	if (!have)
+		return cf_err_set(err, CF_ERR_NOTFOUND, "no account for %s in %s: "
+				  "run 'certferry account register' first",
+				  e->dir_url, st->root);
+	return CF_OK;
+}
+
 static int
 account_show(struct cf_cli *cli, int argc, char **argv)
 {
@@ -243,7 +260,7 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 	struct cf_err err = { 0 };
 	json_t *acct = NULL, *c;
 	char safe[1024];
-	int have = 0, ret;
+	int ret;
 	size_t i;
 
 	memset(&e, 0, sizeof(e));
@@ -256,14 +273,7 @@ account_show(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: unexpected argument '%s'\n", argv[1]);
 		return CF_EXIT_USAGE;
 	}
-	if (cf_cli_engine_open(cli, &st, &e, 0, &have, &err) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	if (!have) {
-		cf_err_set(&err, CF_ERR_NOTFOUND,
-			   "no account for %s in %s: run 'certferry account "
-			   "register' first", e.dir_url, st.root);
+	if (account_open(cli, &st, &e, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}
@@ -291,9 +301,12 @@ out:
 	return ret;
 }
 
-/* update / rollover / deactivate: open the stored account, then act. */
+/* The options of update (--email), rollover (--key-type) and deactivate
+ * (--yes), each only for its command.  -1 to go on, else the exit
+ * status. */
 static int
-account_manage(struct cf_cli *cli, int argc, char **argv)
+manage_parse(int argc, char **argv, struct cf_account_cli *ac,
+	     const char **key_type)
 {
 	static const struct option longopts[] = {
 		{ "email", required_argument, NULL, OPT_EMAIL },
@@ -302,28 +315,18 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cf_account_cli ac;
-	struct cf_state st = { 0 };
-	struct cf_engine e;
 	struct cf_err err = { 0 };
-	const char *cmd = argv[0], *key_type = NULL;
-	enum cf_key_type kt;
-	int ch, have = 0, yes = 0, ret;
-	cf_rc rc;
+	const char *cmd = argv[0];
+	int ch, yes = 0, ret;
 
-	memset(&ac, 0, sizeof(ac));
-	memset(&e, 0, sizeof(e));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			account_usage(stdout);
-			return CF_EXIT_OK;
-		}
+	while ((ch = cf_cli_getopt(argc, argv, longopts, account_usage,
+				   &ret)) >= 0) {
 		if (ch == OPT_EMAIL && strcmp(cmd, "update") == 0) {
-			if (cf_account_cli_opt(&ac, ch, optarg, &err) < 0)
+			if (cf_account_cli_opt(ac, ch, optarg, &err) < 0)
 				return cf_cli_fail(&err);
 		} else if (ch == 'k' && strcmp(cmd, "rollover") == 0) {
-			key_type = optarg;
+			*key_type = optarg;
 		} else if (ch == 'y' && strcmp(cmd, "deactivate") == 0) {
 			yes = 1;
 		} else {
@@ -331,9 +334,11 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 			return CF_EXIT_USAGE;
 		}
 	}
-	if ((ret = cf_cli_no_more_args(argc, argv)) != CF_EXIT_OK)
+	if (ch == CF_CLI_OPT_EXIT)
 		return ret;
-	if (strcmp(cmd, "update") == 0 && ac.nemails == 0) {
+	if (cf_cli_no_more_args(argc, argv) != CF_EXIT_OK)
+		return CF_EXIT_USAGE;
+	if (strcmp(cmd, "update") == 0 && ac->nemails == 0) {
 		fprintf(stderr, "error: account update needs --email ADDR\n");
 		return CF_EXIT_USAGE;
 	}
@@ -341,38 +346,58 @@ account_manage(struct cf_cli *cli, int argc, char **argv)
 		fprintf(stderr, "error: deactivation cannot be undone: add --yes\n");
 		return CF_EXIT_USAGE;
 	}
-	if ((rc = cf_cli_engine_open(cli, &st, &e, 0, &have, &err)) != CF_OK) {
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
-	if (!have) {
-		cf_err_set(&err, CF_ERR_NOTFOUND,
-			   "no account for %s in %s: run 'certferry account "
-			   "register' first", e.dir_url, st.root);
-		ret = cf_cli_fail(&err);
-		goto out;
-	}
+	return -1;
+}
+
+/* update, rollover (to key_type, default the same type) or deactivate
+ * the open account e; says what was done. */
+static cf_rc
+manage_act(struct cf_engine *e, const char *cmd,
+	   const struct cf_account_cli *ac, const char *key_type,
+	   struct cf_err *err)
+{
+	enum cf_key_type kt = e->account_key_type;
+	cf_rc rc;
+
 	if (strcmp(cmd, "update") == 0) {
-		rc = cf_engine_account_update(&e, ac.emails, ac.nemails, &err);
-		if (rc == CF_OK)
-			printf("account %s: contacts updated\n", e.account_url);
+		if ((rc = cf_engine_account_update(e, ac->emails, ac->nemails,
+						   err)) == CF_OK)
+			printf("account %s: contacts updated\n", e->account_url);
 	} else if (strcmp(cmd, "rollover") == 0) {
-		kt = e.account_key_type;
-		if (key_type != NULL &&
-		    (rc = cf_key_type_parse(key_type, &kt, &err)) != CF_OK) {
-			ret = cf_cli_fail(&err);
-			goto out;
-		}
-		rc = cf_engine_account_rollover(&e, kt, &err);
-		if (rc == CF_OK)
-			printf("account %s: key rolled over to a new %s key (%s)\n",
-			       e.account_url, cf_key_type_name(kt), e.account_dir);
+		if ((key_type != NULL &&
+		     (rc = cf_key_type_parse(key_type, &kt, err)) != CF_OK) ||
+		    (rc = cf_engine_account_rollover(e, kt, err)) != CF_OK)
+			return rc;
+		printf("account %s: key rolled over to a new %s key (%s)\n",
+		       e->account_url, cf_key_type_name(kt), e->account_dir);
 	} else {
-		rc = cf_engine_account_deactivate(&e, &err);
-		if (rc == CF_OK)
-			printf("account %s: deactivated\n", e.account_url);
+		if ((rc = cf_engine_account_deactivate(e, err)) == CF_OK)
+			printf("account %s: deactivated\n", e->account_url);
 	}
-	ret = rc == CF_OK ? CF_EXIT_OK : cf_cli_fail(&err);
+	return rc;
+}
+
+/* update / rollover / deactivate: open the stored account, then act. */
+static int
+account_manage(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_account_cli ac;
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	const char *key_type = NULL;
+	int ret;
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&e, 0, sizeof(e));
+	if ((ret = manage_parse(argc, argv, &ac, &key_type)) >= 0)
+		goto out;
+	if (account_open(cli, &st, &e, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
+	ret = manage_act(&e, argv[0], &ac, key_type, &err) == CF_OK ?
+	      CF_EXIT_OK : cf_cli_fail(&err);
 out:
 	cf_account_cli_free(&ac);
 	cf_engine_close(&e);

@@ -237,16 +237,51 @@ warn_ccs_claims(const struct cf_state *st, char **defs, size_t n)
 	return warned;
 }
 
-int
-cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
+/* One certificate's line of the table, from its list entry j. */
+static void
+print_line(const struct cf_state *st, const struct cf_renewal *r, json_t *j)
 {
-	struct cf_state st = { 0 };
-	struct cf_err err = { 0 };
-	char **names = NULL;
-	size_t n = 0;
-	int as_json = 0, first = 1, ret = CF_EXIT_OK;
-	time_t now = cf_cli_now();
+	const char *na = json_string_value(json_object_get(j, "not_after"));
+	const char *nr = json_string_value(json_object_get(j, "next_renewal"));
+	json_t *l = json_object_get(j, "last_result"), *x;
+	json_t *ids = json_object_get(j, "identifiers");
+	char days[16] = "-", last[64] = "-";
+	size_t k;
 
+	if (json_object_get(j, "days_left"))
+		snprintf(days, sizeof(days), "%lld", (long long)
+			 json_integer_value(json_object_get(j, "days_left")));
+	if (l)
+		snprintf(last, sizeof(last), "%s %s",
+			 json_string_value(json_object_get(l, "action")),
+			 json_string_value(json_object_get(l, "outcome")));
+	if (has_saved_order(st, r->spec.name))
+		snprintf(last, sizeof(last), "order pending");
+	printf("%-28s %-9s %-20s %5s %-20s %-14s ", r->spec.name,
+	       cf_renewal_state_name(r->state), na ? na : "-", days,
+	       nr ? nr : "-", last);
+	json_array_foreach(ids, k, x)
+		printf("%s%s", k ? "," : "", json_string_value(x));
+	print_sites(r);
+	printf("\n");
+}
+
+/* Streamed: one entry at a time, nothing kept; *first until one is out. */
+static void
+print_json_entry(json_t *j, int *first)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (text != NULL)
+		printf("%s\n%s", *first ? "" : ",", text);
+	*first = 0;
+	free(text);
+}
+
+/* The options of "list" (--json).  -1 to go on, else the exit status. */
+static int
+list_parse(int argc, char **argv, int *as_json)
+{
 	if (help_asked(argc, argv)) {
 		printf("usage: certferry [global options] list [--json]\n\n"
 		       "The certificates certferry manages: name, state, not-after,\n"
@@ -256,12 +291,28 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
-			as_json = 1;
+			*as_json = 1;
 		} else {
 			fprintf(stderr, "error: unexpected argument '%s'\n", argv[i]);
 			return CF_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int
+cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
+{
+	struct cf_state st = { 0 };
+	struct cf_err err = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+	int as_json = 0, first = 1, ret;
+	time_t now = cf_cli_now();
+
+	if ((ret = list_parse(argc, argv, &as_json)) >= 0)
+		return ret;
+	ret = CF_EXIT_OK;
 	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
 	    cf_renewal_list(&st, &names, &n, &err) != CF_OK) {
 		ret = cf_cli_fail(&err);
@@ -281,42 +332,10 @@ cf_cmd_list(struct cf_cli *cli, int argc, char **argv)
 			ret = CF_EXIT_FAIL;
 			continue;
 		}
-		j = cf_cli_list_entry(&st, &r, now);
-		if (as_json && j != NULL) {
-			/* Streamed: one entry at a time, nothing kept. */
-			char *text = json_dumps(j, JSON_INDENT(2) |
-						   JSON_PRESERVE_ORDER);
-			if (text != NULL)
-				printf("%s\n%s", first ? "" : ",", text);
-			first = 0;
-			free(text);
-		} else if (j != NULL) {
-			const char *na = json_string_value(json_object_get(j, "not_after"));
-			const char *nr = json_string_value(json_object_get(j, "next_renewal"));
-			json_t *l = json_object_get(j, "last_result");
-			char days[16] = "-", last[64] = "-";
-			if (json_object_get(j, "days_left"))
-				snprintf(days, sizeof(days), "%lld", (long long)
-					 json_integer_value(json_object_get(j, "days_left")));
-			if (l)
-				snprintf(last, sizeof(last), "%s %s",
-					 json_string_value(json_object_get(l, "action")),
-					 json_string_value(json_object_get(l, "outcome")));
-			if (has_saved_order(&st, r.spec.name))
-				snprintf(last, sizeof(last), "order pending");
-			printf("%-28s %-9s %-20s %5s %-20s %-14s ", r.spec.name,
-			       cf_renewal_state_name(r.state), na ? na : "-", days,
-			       nr ? nr : "-", last);
-			{
-				json_t *ids = json_object_get(j, "identifiers"), *x;
-				size_t k;
-				json_array_foreach(ids, k, x)
-					printf("%s%s", k ? "," : "",
-					       json_string_value(x));
-			}
-			print_sites(&r);
-			printf("\n");
-		}
+		if ((j = cf_cli_list_entry(&st, &r, now)) != NULL && as_json)
+			print_json_entry(j, &first);
+		else if (j != NULL)
+			print_line(&st, &r, j);
 		json_decref(j);
 		cf_renewal_free(&r);
 	}

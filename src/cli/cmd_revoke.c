@@ -100,8 +100,33 @@ out:
 	free(certs);
 }
 
-int
-cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
+/* What "revoke" was asked for. */
+struct revoke_opts {
+	const char *name;
+	const char *reason_name;
+	int reason, with_key, yes;
+};
+
+/* --reason NAME: its code.  0 when unknown (after saying so). */
+static int
+reason_set(struct revoke_opts *o, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(arg, reasons[i].name) == 0) {
+			o->reason = reasons[i].code;
+			o->reason_name = reasons[i].name;
+			return 1;
+		}
+	fprintf(stderr, "error: unknown --reason '%s': use unspecified, "
+		"keyCompromise, superseded, cessationOfOperation or "
+		"affiliationChanged\n", arg);
+	return 0;
+}
+
+/* The options and the NAME, checked before anything is opened or locked.
+ * -1 to go on, else the exit status. */
+static int
+revoke_parse(int argc, char **argv, struct revoke_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
@@ -110,68 +135,59 @@ cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cf_state st = { 0 };
-	struct cf_engine e;
-	struct cf_err err = { 0 };
-	struct cf_renewal r;
-	const char *name, *reason_name = "unspecified";
-	char *serial = NULL;
-	int ch, reason = 0, with_key = 0, have = 0, lockfd = -1, ret, found;
-	int yes = 0;
-	size_t i;
+	int ch, ret;
 
-	memset(&e, 0, sizeof(e));
-	memset(&r, 0, sizeof(r));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			found = 0;
-			for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-				if (strcmp(optarg, reasons[i].name) == 0) {
-					reason = reasons[i].code;
-					reason_name = reasons[i].name;
-					found = 1;
-				}
-			if (!found) {
-				fprintf(stderr, "error: unknown --reason '%s': use "
-					"unspecified, keyCompromise, superseded, "
-					"cessationOfOperation or affiliationChanged\n",
-					optarg);
-				return CF_EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			with_key = 1;
-			break;
-		case 'y':
-			yes = 1;
-			break;
-		case 'h':
-			revoke_usage(stdout);
-			return CF_EXIT_OK;
-		default:
-			revoke_usage(stderr);
+	while ((ch = cf_cli_getopt(argc, argv, longopts, revoke_usage,
+				   &ret)) >= 0) {
+		if (ch == 'r' && !reason_set(o, optarg))
 			return CF_EXIT_USAGE;
-		}
+		o->with_key |= ch == 'k';
+		o->yes |= ch == 'y';
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if (optind + 1 != argc) {
 		fprintf(stderr, "error: give exactly one certificate NAME (see "
 			"'certferry list')\n");
 		return CF_EXIT_USAGE;
 	}
-	name = argv[optind];
+	o->name = argv[optind];
 	/* Nobody to ask: refused before anything is opened or locked. */
-	if (!yes && !isatty(STDIN_FILENO)) {
+	if (!o->yes && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "error: revoking %s cannot be undone and stdin is "
-			"not a terminal to confirm it on: add --yes\n", name);
+			"not a terminal to confirm it on: add --yes\n", o->name);
 		return CF_EXIT_USAGE;
 	}
-	if (with_key && reason != 1) {
+	if (o->with_key && o->reason != 1) {
 		fprintf(stderr, "error: --with-cert-key goes with --reason "
 			"keyCompromise\n");
 		return CF_EXIT_USAGE;
 	}
+	return -1;
+}
+
+int
+cf_cmd_revoke(struct cf_cli *cli, int argc, char **argv)
+{
+	struct revoke_opts o = { .reason_name = "unspecified" };
+	struct cf_state st = { 0 };
+	struct cf_engine e;
+	struct cf_err err = { 0 };
+	struct cf_renewal r;
+	const char *name, *reason_name;
+	char *serial = NULL;
+	int reason, with_key, yes, have = 0, lockfd = -1, ret;
+
+	if ((ret = revoke_parse(argc, argv, &o)) >= 0)
+		return ret;
+	name = o.name;
+	reason_name = o.reason_name;
+	reason = o.reason;
+	with_key = o.with_key;
+	yes = o.yes;
+	memset(&e, 0, sizeof(e));
+	memset(&r, 0, sizeof(r));
 	if (cf_cli_definition_open(cli, &st, name, &lockfd, &r, &err) !=
 	    CF_OK) {
 		ret = cf_cli_fail(&err);

@@ -159,7 +159,7 @@ schedule_parse(int argc, char **argv, struct schedule *s)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	int ch, ret;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
@@ -173,23 +173,17 @@ schedule_parse(int argc, char **argv, struct schedule *s)
 		return CF_EXIT_USAGE;
 	}
 	optind = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'u':
+	while ((ch = cf_cli_getopt(argc - 1, argv + 1, longopts, schedule_usage,
+				   &ret)) >= 0) {
+		if (ch == 'u') {
 			s->dir = optarg;
 			s->dflt = 0;
-			break;
-		case 'c':
+		} else {
 			s->cron = 1;
-			break;
-		case 'h':
-			schedule_usage(stdout);
-			return CF_EXIT_OK;
-		default:
-			schedule_usage(stderr);
-			return CF_EXIT_USAGE;
 		}
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if (cf_cli_no_more_args(argc - 1, argv + 1) != CF_EXIT_OK)
 		return CF_EXIT_USAGE;
 	return -1;

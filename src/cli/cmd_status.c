@@ -147,25 +147,18 @@ status_parse(int argc, char **argv, int *as_json, const char **prom)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	int ch, ret;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
+	while ((ch = cf_cli_getopt(argc, argv, longopts, status_usage,
+				   &ret)) >= 0) {
+		if (ch == 'j')
 			*as_json = 1;
-			break;
-		case 'p':
+		else
 			*prom = optarg;
-			break;
-		case 'h':
-			status_usage(stdout);
-			return CF_EXIT_OK;
-		default:
-			status_usage(stderr);
-			return CF_EXIT_USAGE;
-		}
 	}
+	if (ch == CF_CLI_OPT_EXIT)
+		return ret;
 	if (cf_cli_no_more_args(argc, argv) != CF_EXIT_OK)
 		return CF_EXIT_USAGE;
 	return -1;

@@ -76,8 +76,11 @@ connect_checks(char *const *targets, size_t nt, const char *const *names,
 	return bad;
 }
 
-int
-cf_cmd_verify(struct cf_cli *cli, int argc, char **argv)
+/* The options of "verify": --repair, each --connect target (into
+ * *targets, borrowed from argv) and the NAME.  -1 to go on, else the exit
+ * status. */
+static int
+verify_parse(int argc, char **argv, int *repair, char ***targets, size_t *nt)
 {
 	static const struct option opts[] = {
 		{ "repair", no_argument, NULL, 'r' },
@@ -85,45 +88,57 @@ cf_cmd_verify(struct cf_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	char **nv;
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			*repair = 1;
+			break;
+		case 'c':
+			if ((nv = realloc(*targets, (*nt + 1) * sizeof(*nv))) ==
+			    NULL) {
+				fprintf(stderr, "error: out of memory\n");
+				return CF_EXIT_FAIL;
+			}
+			*targets = nv;
+			(*targets)[(*nt)++] = optarg;
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return CF_EXIT_OK;
+		default:
+			fprintf(stderr, "error: bad option: see 'certferry verify "
+				"--help'\n");
+			return CF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "error: usage: certferry verify NAME [--repair] "
+			"[--connect HOST[:PORT]]\n");
+		return CF_EXIT_USAGE;
+	}
+	return -1;
+}
+
+int
+cf_cmd_verify(struct cf_cli *cli, int argc, char **argv)
+{
 	struct cf_state st = { 0 };
 	struct cf_err err = { 0 };
 	struct cf_renewal r;
 	struct cf_verify_report rep;
 	char **names = NULL, **targets = NULL, *leaf = NULL, *path = NULL;
 	size_t n = 0, nt = 0, len;
-	int repair = 0, ch, ret = CF_EXIT_OK, bad;
+	int repair = 0, ret = CF_EXIT_OK, bad;
 
 	memset(&r, 0, sizeof(r));
 	memset(&rep, 0, sizeof(rep));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char **nv;
-		switch (ch) {
-		case 'r':
-			repair = 1;
-			break;
-		case 'c':
-			if ((nv = realloc(targets, (nt + 1) * sizeof(*nv))) == NULL)
-				goto nomem;
-			targets = nv;
-			targets[nt++] = optarg;
-			break;
-		case 'h':
-			verify_usage(stdout);
-			goto out;
-		default:
-			fprintf(stderr, "error: bad option: see 'certferry verify "
-				"--help'\n");
-			ret = CF_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "error: usage: certferry verify NAME [--repair] "
-			"[--connect HOST[:PORT]]\n");
-		ret = CF_EXIT_USAGE;
+	if ((ret = verify_parse(argc, argv, &repair, &targets, &nt)) >= 0)
 		goto out;
-	}
+	ret = CF_EXIT_OK;
 	if (cf_cli_state_open(cli, &st, &err) != CF_OK ||
 	    cf_renewal_load(&st, argv[optind], &r, &err) != CF_OK ||
 	    cf_spec_resolve_names(&r.spec, &names, &n, &err) != CF_OK ||
@@ -143,10 +158,6 @@ cf_cmd_verify(struct cf_cli *cli, int argc, char **argv)
 	}
 	if (bad > 0 || rep.failed > 0 || rep.drifted > rep.repaired)
 		ret = CF_EXIT_FAIL;
-	goto out;
-nomem:
-	fprintf(stderr, "error: out of memory\n");
-	ret = CF_EXIT_FAIL;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

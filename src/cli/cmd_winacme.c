@@ -76,8 +76,9 @@ import_cli_free(struct import_cli *c)
 	free(c->dir);
 }
 
+/* The options and the folder: 1 after --help, 0, or -1 and err set. */
 static int
-parse(struct import_cli *c, int argc, char **argv, struct cf_err *err)
+parse_args(struct import_cli *c, int argc, char **argv, struct cf_err *err)
 {
 	enum { O_CONFIG = 1000, O_MAP, O_PFXPW, O_DNS, O_APPLY, O_DRY };
 	static const struct option lo[] = {
@@ -139,7 +140,14 @@ parse(struct import_cli *c, int argc, char **argv, struct cf_err *err)
 	}
 	for (size_t l = strlen(c->dir); l > 1 && c->dir[l - 1] == '/'; l--)
 		c->dir[l - 1] = '\0';
-	/* Recorded in the definitions: absolute, and checked now. */
+	return 0;
+}
+
+/* The paths recorded in the definitions: absolute, and checked now.
+ * 0, or -1 and err set. */
+static int
+check_paths(struct import_cli *c, struct cf_err *err)
+{
 	if (cf_path_abs_inplace(&c->iis_config, err) != CF_OK ||
 	    cf_path_abs_inplace(&c->pfx_password_file, err) != CF_OK)
 		return -1;
@@ -163,6 +171,15 @@ parse(struct import_cli *c, int argc, char **argv, struct cf_err *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* "iis import-winacme": 1 after --help, 0, or -1 and err set. */
+static int
+parse(struct import_cli *c, int argc, char **argv, struct cf_err *err)
+{
+	int r = parse_args(c, argc, argv, err);
+
+	return r != 0 ? r : check_paths(c, err);
 }
 
 static int

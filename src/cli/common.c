@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/time.h"
 #include "engine/renewal.h"
 #include "store/atomic.h"
@@ -81,6 +82,25 @@ cf_cli_definition_open(struct cf_cli *cli, struct cf_state *st,
 }
 
 int
+cf_cli_getopt(int argc, char **argv, const struct option *lo,
+	      void (*usage)(FILE *), int *ret)
+{
+	int ch = getopt_long(argc, argv, "h", lo, NULL);
+
+	if (ch == 'h') {
+		usage(stdout);
+		*ret = CF_EXIT_OK;
+		return CF_CLI_OPT_EXIT;
+	}
+	if (ch == '?' || ch == ':') {
+		usage(stderr);
+		*ret = CF_EXIT_USAGE;
+		return CF_CLI_OPT_EXIT;
+	}
+	return ch;
+}
+
+int
 cf_cli_no_more_args(int argc, char **argv)
 {
 	if (optind >= argc)
@@ -96,8 +116,7 @@ cf_cli_read_secret_file(const char *path, char **out, struct cf_err *err)
 	cf_rc rc;
 
 	if ((rc = cf_secret_file_read(path, out, &loose, err)) == CF_OK && loose)
-		fprintf(stderr, "warning: %s is readable by others; "
-			"chmod 600 it\n", path);
+		cf_warn("%s is readable by others; chmod 600 it", path);
 	return rc;
 }
 

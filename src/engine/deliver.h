@@ -15,6 +15,11 @@
  * and saying where a certificate of the spec is served
  * from (revoke).  Store passwords are read from their files at the moment
  * of use and wiped.
+ *
+ * Files: sites.c (the spec's IIS sites and names, where a certificate is
+ * served from, CCS clashes), deliver.c (writing the stores, IIS, servers,
+ * hooks; verify and repair), verified.c (the stat-only fast path,
+ * engine/verified.h).
  */
 #ifndef CF_DELIVER_H
 #define CF_DELIVER_H
@@ -41,6 +46,14 @@ cf_rc cf_spec_resolve_names(const struct cf_cert_spec *s, char ***out,
  * CF_ERR_USAGE naming the sites with its name or hosts and how to repair
  * the definition.
  */
+
+/* The sites of s in cfg (see above): by recorded id first, else by the
+ * key given; a recorded id that is gone is an error naming candidates.
+ * *out: malloc'd array of borrowed sites. */
+cf_rc cf_spec_iis_sites(const struct cf_cert_spec *s,
+			const struct cf_iis_config *cfg,
+			const struct cf_iis_site ***out, size_t *n,
+			struct cf_err *err) CF_MUST_CHECK;
 
 /* Record in s->iis the id, name and hosts of each of its sites as they
  * are in its applicationHost.config now (issue does, before saving). */

@@ -455,6 +455,49 @@ placeholder(const char *p, size_t len, const struct cf_hook_vars *v,
 	return NULL;
 }
 
+/* One word of a deploy hook command from *pp on into w: quotes removed,
+ * backslash escapes, {placeholders} replaced (hook_vars); *pp moves past
+ * it.  *inword is 0 when only white space was left.  CF_ERR_NOMEM, or
+ * CF_ERR_USAGE (no message) for an unbalanced quote. */
+static cf_rc
+hook_word(const char **pp, const struct cf_hook_vars *v,
+	  const struct leaf_facts *f, const char *cache, struct cf_buf *w,
+	  int *inword)
+{
+	const char *p = *pp, *close, *val;
+	char q = 0;
+
+	*inword = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p != '\0' && (q || (*p != ' ' && *p != '\t')); p++) {
+		*inword = 1;
+		if (q == 0 && (*p == '"' || *p == '\'')) {
+			q = *p;
+			continue;
+		}
+		if (q != 0 && *p == q) {
+			q = 0;
+			continue;
+		}
+		if (*p == '\\' && q != '\'' && p[1] != '\0') {
+			p++;
+		} else if (*p == '{' && q != '\'' &&
+			   (close = strchr(p, '}')) != NULL &&
+			   (val = placeholder(p + 1, (size_t)(close - p - 1), v,
+					      f, cache)) != NULL) {
+			if (cf_buf_appends(w, val) != CF_OK)
+				return CF_ERR_NOMEM;
+			p = close;
+			continue;
+		}
+		if (cf_buf_append(w, p, 1) != CF_OK)
+			return CF_ERR_NOMEM;
+	}
+	*pp = p;
+	return q != 0 ? CF_ERR_USAGE : CF_OK;
+}
+
 cf_rc
 cf_hook_argv(const char *cmd, const struct cf_hook_vars *v, char ***argv,
 	     struct cf_err *err)
@@ -464,6 +507,7 @@ cf_hook_argv(const char *cmd, const struct cf_hook_vars *v, char ***argv,
 	size_t k = 0;
 	struct cf_buf w;
 	const char *p = cmd;
+	int inword;
 	cf_rc rc;
 
 	*argv = NULL;
@@ -474,40 +518,12 @@ cf_hook_argv(const char *cmd, const struct cf_hook_vars *v, char ***argv,
 		     cf_strfmt("%s/fullchain.pem", v->lineage)) == NULL)
 		goto nomem;
 	for (;;) {
-		int inword = 0;
-		char q = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
 		cf_buf_free(&w);
 		cf_buf_init(&w, 64 * 1024);
-		for (; *p != '\0' && (q || (*p != ' ' && *p != '\t')); p++) {
-			const char *close, *val;
-			inword = 1;
-			if (q == 0 && (*p == '"' || *p == '\'')) {
-				q = *p;
-				continue;
-			}
-			if (q != 0 && *p == q) {
-				q = 0;
-				continue;
-			}
-			if (*p == '\\' && q != '\'' && p[1] != '\0') {
-				p++;
-			} else if (*p == '{' && q != '\'' &&
-				   (close = strchr(p, '}')) != NULL &&
-				   (val = placeholder(p + 1, (size_t)(close - p - 1),
-						      v, &f, cache)) != NULL) {
-				if (cf_buf_appends(&w, val) != CF_OK)
-					goto nomem;
-				p = close;
-				continue;
-			}
-			if (cf_buf_append(&w, p, 1) != CF_OK)
-				goto nomem;
-		}
-		if (q != 0) {
+		if ((rc = hook_word(&p, v, &f, cache, &w, &inword)) ==
+		    CF_ERR_NOMEM)
+			goto nomem;
+		if (rc != CF_OK) {
 			rc = cf_err_set(err, CF_ERR_USAGE, "--deploy-hook '%s': "
 					"unbalanced quote", cmd);
 			goto fail;

@@ -173,14 +173,92 @@ fail:
 	return rc;
 }
 
+/* "state": active (also when absent), cancelled or revoked. */
+static cf_rc
+state_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
+{
+	const char *state = json_string_value(json_object_get(j, "state"));
+
+	r->state = CF_REN_ACTIVE;
+	if (state == NULL || strcmp(state, "active") == 0)
+		return CF_OK;
+	if (strcmp(state, "cancelled") == 0)
+		r->state = CF_REN_CANCELLED;
+	else if (strcmp(state, "revoked") == 0)
+		r->state = CF_REN_REVOKED;
+	else
+		return cf_err_set(err, CF_ERR_USAGE, "unknown state '%.32s'",
+				  state);
+	return CF_OK;
+}
+
+/* "current": the certificate now in the state folder, with the chains
+ * the CA offered and the one chosen.  Nonzero for a bad member. */
+static int
+current_from_json(json_t *cur, struct cf_renewal *r)
+{
+	json_t *ch = json_object_get(cur, "chains"), *x;
+	size_t k;
+	int bad = 0;
+
+	bad |= get_str(cur, "serial", &r->serial);
+	bad |= get_time(cur, "not_before", &r->not_before);
+	bad |= get_time(cur, "not_after", &r->not_after);
+	bad |= get_str(cur, "ari_cert_id", &r->ari_cert_id);
+	if (!json_is_array(ch))
+		return bad;
+	r->chains = calloc(json_array_size(ch) + 1, sizeof(char *));
+	bad |= r->chains == NULL;
+	json_array_foreach(ch, k, x) {
+		if (r->chains == NULL || !json_is_string(x))
+			break;
+		if ((r->chains[r->nchains] = strdup(json_string_value(x))) ==
+		    NULL) {
+			bad = 1;
+			break;
+		}
+		r->nchains++;
+	}
+	r->chain = (size_t)json_integer_value(json_object_get(cur, "chain"));
+	if (r->chain >= r->nchains)
+		r->chain = 0;
+	return bad;
+}
+
+/* "history": the events, oldest first.  Nonzero for a bad member; *rc
+ * set when out of memory. */
+static int
+history_from_json(json_t *hist, struct cf_renewal *r, cf_rc *rc)
+{
+	json_t *e;
+	size_t i;
+	int bad = 0;
+
+	if (!json_is_array(hist) || json_array_size(hist) == 0)
+		return 0;
+	if ((r->history = calloc(json_array_size(hist),
+				 sizeof(*r->history))) == NULL) {
+		*rc = CF_ERR_NOMEM;
+		return 0;
+	}
+	json_array_foreach(hist, i, e) {
+		struct cf_renewal_event *ev = &r->history[r->nhistory++];
+		bad |= get_time(e, "time", &ev->time);
+		bad |= get_str(e, "action", &ev->action);
+		bad |= get_str(e, "outcome", &ev->outcome);
+		bad |= get_str(e, "serial", &ev->serial);
+		bad |= get_time(e, "not_after", &ev->not_after);
+		bad |= get_str(e, "detail", &ev->detail);
+	}
+	return bad;
+}
+
 cf_rc
 cf_renewal_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
 {
-	json_t *cur, *ari, *hist, *e, *v;
-	const char *state;
-	size_t i;
+	json_t *ari, *v;
 	int bad = 0;
-	cf_rc rc;
+	cf_rc rc = CF_OK;
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(j))
@@ -190,46 +268,13 @@ cf_renewal_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "unsupported renewal definition version (this "
 				  "certferry reads version %d)", CF_RENEWAL_VERSION);
-	if ((rc = cf_spec_from_json(json_object_get(j, "spec"), &r->spec, err)) !=
+	if (cf_spec_from_json(json_object_get(j, "spec"), &r->spec, err) !=
 	    CF_OK)
 		return cf_err_wrap(err, "spec");
-	state = json_string_value(json_object_get(j, "state"));
-	r->state = CF_REN_ACTIVE;
-	if (state != NULL) {
-		if (strcmp(state, "cancelled") == 0)
-			r->state = CF_REN_CANCELLED;
-		else if (strcmp(state, "revoked") == 0)
-			r->state = CF_REN_REVOKED;
-		else if (strcmp(state, "active") != 0)
-			return cf_err_set(err, CF_ERR_USAGE,
-					  "unknown state '%.32s'", state);
-	}
+	if ((rc = state_from_json(j, r, err)) != CF_OK)
+		return rc;
 	bad |= get_str(j, "account_url", &r->account_url);
-	cur = json_object_get(j, "current");
-	bad |= get_str(cur, "serial", &r->serial);
-	bad |= get_time(cur, "not_before", &r->not_before);
-	bad |= get_time(cur, "not_after", &r->not_after);
-	bad |= get_str(cur, "ari_cert_id", &r->ari_cert_id);
-	if (json_is_array(json_object_get(cur, "chains"))) {
-		json_t *ch = json_object_get(cur, "chains"), *x;
-		size_t k;
-		r->chains = calloc(json_array_size(ch) + 1, sizeof(char *));
-		bad |= r->chains == NULL;
-		json_array_foreach(ch, k, x) {
-			if (r->chains == NULL || !json_is_string(x))
-				break;
-			if ((r->chains[r->nchains] = strdup(json_string_value(x))) ==
-			    NULL) {
-				bad = 1;
-				break;
-			}
-			r->nchains++;
-		}
-		r->chain = (size_t)json_integer_value(json_object_get(cur,
-								     "chain"));
-		if (r->chain >= r->nchains)
-			r->chain = 0;
-	}
+	bad |= current_from_json(json_object_get(j, "current"), r);
 	ari = json_object_get(j, "ari");
 	bad |= get_time(ari, "window_start", &r->ari_start);
 	bad |= get_time(ari, "window_end", &r->ari_end);
@@ -241,21 +286,9 @@ cf_renewal_from_json(json_t *j, struct cf_renewal *r, struct cf_err *err)
 	r->failures = json_is_integer(v) ? (int)json_integer_value(v) : 0;
 	if (r->failures < 0 || r->failures > 1000000)
 		r->failures = 0;
-	hist = json_object_get(j, "history");
-	if (json_is_array(hist) && json_array_size(hist) > 0) {
-		r->history = calloc(json_array_size(hist), sizeof(*r->history));
-		if (r->history == NULL)
-			return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		json_array_foreach(hist, i, e) {
-			struct cf_renewal_event *ev = &r->history[r->nhistory++];
-			bad |= get_time(e, "time", &ev->time);
-			bad |= get_str(e, "action", &ev->action);
-			bad |= get_str(e, "outcome", &ev->outcome);
-			bad |= get_str(e, "serial", &ev->serial);
-			bad |= get_time(e, "not_after", &ev->not_after);
-			bad |= get_str(e, "detail", &ev->detail);
-		}
-	}
+	bad |= history_from_json(json_object_get(j, "history"), r, &rc);
+	if (rc != CF_OK)
+		return cf_err_set(err, rc, "out of memory");
 	if (bad)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "a member has the wrong type or a malformed time");
@@ -606,59 +639,18 @@ fmt_time(time_t t, char out[32])
 	cf_rfc3339_format(t, out);
 }
 
-void
-cf_renewal_due(const struct cf_renewal *r, time_t now, int force,
-	       long override_days, struct cf_due *out)
+/* Due by the CA's renewal information (ARI), when it has chosen a time:
+ * at that time when it is before the lifetime rule's t, else at t (ARI
+ * can only bring renewal earlier, never past the lifetime rule: a window
+ * after expiry would let the certificate lapse). */
+static void
+due_ari(const struct cf_renewal *r, time_t now, time_t t, struct cf_due *out)
 {
-	char when[32];
-	time_t t;
+	char when[32], ws[32], we[32];
 
-	memset(out, 0, sizeof(*out));
-	if (r->state != CF_REN_ACTIVE) {
-		snprintf(out->why, sizeof(out->why), "%s: not renewed",
-			 cf_renewal_state_name(r->state));
-		return;
-	}
-	if (force) {
-		out->due = 1;
-		out->when = now;
-		snprintf(out->why, sizeof(out->why), "forced (--force)");
-		return;
-	}
-	if (r->retry_not_before > now) {
-		fmt_time(r->retry_not_before, when);
-		out->when = r->retry_not_before;
-		if (r->failures > 0)
-			snprintf(out->why, sizeof(out->why),
-				 "backing off after %d failed attempt%s until %s",
-				 r->failures, r->failures == 1 ? "" : "s", when);
-		else
-			snprintf(out->why, sizeof(out->why),
-				 "the CA asked to wait until %s", when);
-		return;
-	}
-	if (r->serial == NULL || r->not_after == 0) {
-		out->due = 1;
-		out->when = now;
-		snprintf(out->why, sizeof(out->why),
-			 r->failures > 0 ? "no certificate yet; retrying" :
-					   "no certificate yet (order pending)");
-		return;
-	}
-	if (override_days > 0) {
-		t = cf_renewal_lifetime_due(r, override_days);
-		fmt_time(t, when);
-		out->when = t;
-		out->due = now >= t;
-		snprintf(out->why, sizeof(out->why),
-			 "--renew-before %ld days: due at %s", override_days, when);
-		return;
-	}
-	t = cf_renewal_lifetime_due(r, 0);
-	if (r->ari_selected != 0 && r->ari_selected <= t) {
-		char ws[32], we[32];
+	fmt_time(r->ari_start, ws);
+	if (r->ari_selected <= t) {
 		fmt_time(r->ari_selected, when);
-		fmt_time(r->ari_start, ws);
 		fmt_time(r->ari_end, we);
 		out->when = r->ari_selected;
 		out->due = now >= r->ari_selected;
@@ -667,27 +659,79 @@ cf_renewal_due(const struct cf_renewal *r, time_t now, int force,
 			 "chosen %s", ws, we, when);
 		return;
 	}
-	if (r->ari_selected != 0) {
-		/* ARI can only bring renewal earlier, never past the lifetime
-		 * rule (a window after expiry would let the certificate lapse). */
-		char ws[32];
-		fmt_time(r->ari_start, ws);
-		fmt_time(t, when);
-		out->when = t;
-		out->due = now >= t;
-		snprintf(out->why, sizeof(out->why),
-			 "renewal information from the CA suggests %s, later than "
-			 "the lifetime rule: due at %s", ws, when);
-		return;
-	}
 	fmt_time(t, when);
 	out->when = t;
 	out->due = now >= t;
-	if (r->spec.renew_before_days > 0)
+	snprintf(out->why, sizeof(out->why),
+		 "renewal information from the CA suggests %s, later than "
+		 "the lifetime rule: due at %s", ws, when);
+}
+
+/* Due by the certificate's lifetime: --renew-before (override_days), the
+ * definition's days before expiry, or a third of the lifetime left. */
+static void
+due_lifetime(const struct cf_renewal *r, time_t now, long override_days,
+	     struct cf_due *out)
+{
+	char when[32];
+	time_t t = cf_renewal_lifetime_due(r, override_days > 0 ?
+					   override_days : 0);
+
+	fmt_time(t, when);
+	out->when = t;
+	out->due = now >= t;
+	if (override_days > 0)
+		snprintf(out->why, sizeof(out->why),
+			 "--renew-before %ld days: due at %s", override_days, when);
+	else if (r->spec.renew_before_days > 0)
 		snprintf(out->why, sizeof(out->why),
 			 "%ld days before expiry: due at %s",
 			 r->spec.renew_before_days, when);
 	else
 		snprintf(out->why, sizeof(out->why),
 			 "a third of the lifetime left: due at %s", when);
+}
+
+/* Waiting: a backoff after failures, or the CA's Retry-After. */
+static void
+due_wait(const struct cf_renewal *r, struct cf_due *out)
+{
+	char when[32];
+
+	fmt_time(r->retry_not_before, when);
+	out->when = r->retry_not_before;
+	if (r->failures > 0)
+		snprintf(out->why, sizeof(out->why),
+			 "backing off after %d failed attempt%s until %s",
+			 r->failures, r->failures == 1 ? "" : "s", when);
+	else
+		snprintf(out->why, sizeof(out->why),
+			 "the CA asked to wait until %s", when);
+}
+
+void
+cf_renewal_due(const struct cf_renewal *r, time_t now, int force,
+	       long override_days, struct cf_due *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r->state != CF_REN_ACTIVE) {
+		snprintf(out->why, sizeof(out->why), "%s: not renewed",
+			 cf_renewal_state_name(r->state));
+	} else if (force) {
+		out->due = 1;
+		out->when = now;
+		snprintf(out->why, sizeof(out->why), "forced (--force)");
+	} else if (r->retry_not_before > now) {
+		due_wait(r, out);
+	} else if (r->serial == NULL || r->not_after == 0) {
+		out->due = 1;
+		out->when = now;
+		snprintf(out->why, sizeof(out->why),
+			 r->failures > 0 ? "no certificate yet; retrying" :
+					   "no certificate yet (order pending)");
+	} else if (override_days <= 0 && r->ari_selected != 0) {
+		due_ari(r, now, cf_renewal_lifetime_due(r, 0), out);
+	} else {
+		due_lifetime(r, now, override_days, out);
+	}
 }

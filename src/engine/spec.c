@@ -209,11 +209,12 @@ server_check(const struct cf_cert_spec *s, struct cf_err *err)
 	return CF_OK;
 }
 
-cf_rc
-cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
-	      size_t n, struct cf_err *err)
+/* Each name: a DNS name or an IP address, given once, with a method
+ * that can validate it. */
+static cf_rc
+check_names(const struct cf_validation_spec *v, const char *const *names,
+	    size_t n, struct cf_err *err)
 {
-	const struct cf_validation_spec *v = &s->validation;
 	cf_rc rc;
 
 	if (n == 0)
@@ -240,6 +241,16 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 				return cf_err_set(err, CF_ERR_USAGE,
 						  "%s is given twice", names[i]);
 	}
+	return CF_OK;
+}
+
+/* The validation method's own settings. */
+static cf_rc
+check_validation(const struct cf_cert_spec *s, struct cf_err *err)
+{
+	const struct cf_validation_spec *v = &s->validation;
+	cf_rc rc;
+
 	if (v->method == CF_VAL_HTTP01 && v->webroot != NULL &&
 	    (v->http_port != 0 || v->http_address != NULL))
 		return cf_err_set(err, CF_ERR_USAGE,
@@ -256,6 +267,14 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 			return cf_err_set(err, CF_ERR_USAGE,
 					  "dns-01 with a script needs --dns-script CMD");
 	}
+	return CF_OK;
+}
+
+/* Each store has its path and, for PFX and CCS, a password renewals can
+ * read (or none on purpose). */
+static cf_rc
+check_stores(const struct cf_cert_spec *s, struct cf_err *err)
+{
 	for (size_t i = 0; i < s->nstores; i++) {
 		const struct cf_store_spec *st = &s->stores[i];
 		if (st->path == NULL)
@@ -275,16 +294,13 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 					  "--pfx-no-password to write it unprotected",
 					  cf_store_kind_name(st->kind), st->path);
 	}
-	/* A bring-your-own CSR without its key: only the state folder. */
-	if (s->csr_file != NULL && s->key_file == NULL &&
-	    (s->nstores > 0 || s->iis.install))
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "the %s store %s needs the certificate's private "
-				  "key, which --csr alone does not give: add --key "
-				  "FILE (the CSR's key), or drop the store",
-				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
-					       "iis",
-				  s->nstores ? s->stores[0].path : "binding");
+	return CF_OK;
+}
+
+/* --install iis: a CCS store, the configuration and the sites. */
+static cf_rc
+check_iis_install(const struct cf_cert_spec *s, struct cf_err *err)
+{
 	if (s->iis.install) {
 		int ccs = 0;
 		for (size_t i = 0; i < s->nstores; i++)
@@ -297,6 +313,31 @@ cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
 	if (s->iis.migrate && !s->iis.install)
 		return cf_err_set(err, CF_ERR_USAGE,
 				  "--iis-migrate needs --install iis");
+	return CF_OK;
+}
+
+cf_rc
+cf_spec_check(const struct cf_cert_spec *s, const char *const *names,
+	      size_t n, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if ((rc = check_names(&s->validation, names, n, err)) != CF_OK ||
+	    (rc = check_validation(s, err)) != CF_OK ||
+	    (rc = check_stores(s, err)) != CF_OK)
+		return rc;
+	/* A bring-your-own CSR without its key: only the state folder. */
+	if (s->csr_file != NULL && s->key_file == NULL &&
+	    (s->nstores > 0 || s->iis.install))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the %s store %s needs the certificate's private "
+				  "key, which --csr alone does not give: add --key "
+				  "FILE (the CSR's key), or drop the store",
+				  s->nstores ? cf_store_kind_name(s->stores[0].kind) :
+					       "iis",
+				  s->nstores ? s->stores[0].path : "binding");
+	if ((rc = check_iis_install(s, err)) != CF_OK)
+		return rc;
 	return server_check(s, err);
 }
 
@@ -353,25 +394,35 @@ server_to_json(const struct cf_cert_spec *s, json_t *j)
 	return bad;
 }
 
-cf_rc
-cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
+/* The dns-01 settings into val's "dns"; nonzero when out of memory. */
+static int
+dns_to_json(const struct cf_validation_spec *v, json_t *val)
 {
-	const struct cf_validation_spec *v = &s->validation;
-	json_t *j = json_object(), *val = json_object(), *dns = NULL,
-	       *stores = json_array(), *iis = NULL;
-	int bad = j == NULL || val == NULL || stores == NULL;
+	json_t *dns = json_object();
+	int bad = dns == NULL;
 
-	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
-	bad |= set_str(j, "ca_bundle", s->ca_bundle);
-	bad |= set_str(j, "profile", s->profile);
-	bad |= set_str(j, "preferred_chain", s->preferred_chain);
-	bad |= set_str(j, "csr_file", s->csr_file);
-	bad |= set_str(j, "key_file", s->key_file);
-	bad |= set_str(j, "account", s->account);
-	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
-	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
-	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
-	bad |= set_int(j, "renew_before_days", s->renew_before_days);
+	bad |= set_str(dns, "provider", cf_dns_provider_name(v->dns_provider));
+	bad |= set_str(dns, "server", v->dns_server);
+	bad |= set_str(dns, "tsig_key_file", v->tsig_key_file);
+	bad |= set_str(dns, "script", v->dns_script);
+	bad |= set_str(dns, "alias", v->dns_alias);
+	if (v->ndns_resolvers)
+		bad |= json_object_set_new(dns, "resolvers",
+					   strv_json(v->dns_resolvers, v->ndns_resolvers));
+	if (v->dns_propagation_timeout >= 0)
+		bad |= json_object_set_new(dns, "propagation_timeout",
+					   json_integer(v->dns_propagation_timeout));
+	bad |= json_object_set_new(val, "dns", dns);
+	return bad;
+}
+
+/* The validation part as j's "validation"; nonzero when out of memory. */
+static int
+validation_to_json(const struct cf_validation_spec *v, json_t *j)
+{
+	json_t *val = json_object();
+	int bad = val == NULL;
+
 	bad |= set_str(val, "method", cf_val_method_name(v->method));
 	bad |= set_str(val, "http_address", v->http_address);
 	bad |= set_int(val, "http_port", v->http_port);
@@ -384,27 +435,21 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 						     v->niis_path_maps));
 		bad |= json_object_set_new(val, "iis_webroot", iw);
 	}
-	if (v->method == CF_VAL_DNS01) {
-		dns = json_object();
-		bad |= dns == NULL;
-		bad |= set_str(dns, "provider", cf_dns_provider_name(v->dns_provider));
-		bad |= set_str(dns, "server", v->dns_server);
-		bad |= set_str(dns, "tsig_key_file", v->tsig_key_file);
-		bad |= set_str(dns, "script", v->dns_script);
-		bad |= set_str(dns, "alias", v->dns_alias);
-		if (v->ndns_resolvers)
-			bad |= json_object_set_new(
-				dns, "resolvers",
-				strv_json(v->dns_resolvers, v->ndns_resolvers));
-		if (v->dns_propagation_timeout >= 0)
-			bad |= json_object_set_new(
-				dns, "propagation_timeout",
-				json_integer(v->dns_propagation_timeout));
-		bad |= json_object_set_new(val, "dns", dns);
-	}
+	if (v->method == CF_VAL_DNS01)
+		bad |= dns_to_json(v, val);
 	bad |= set_str(val, "tls_address", v->tls_address);
 	bad |= set_int(val, "tls_port", v->tls_port);
 	bad |= json_object_set_new(j, "validation", val);
+	return bad;
+}
+
+/* The stores as j's "stores"; nonzero when out of memory. */
+static int
+stores_to_json(const struct cf_cert_spec *s, json_t *j)
+{
+	json_t *stores = json_array();
+	int bad = stores == NULL;
+
 	for (size_t i = 0; i < s->nstores; i++) {
 		json_t *st = json_object();
 		bad |= st == NULL;
@@ -419,37 +464,79 @@ cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
 		bad |= json_array_append_new(stores, st);
 	}
 	bad |= json_object_set_new(j, "stores", stores);
-	/* Whatever from_json reads is written back: sites without a config
-	 * too, or the definition could not be read after the next save. */
-	if (s->iis.config != NULL || s->iis.nsites > 0 ||
-	    s->iis.host_filter != NULL || s->iis.install ||
-	    s->iis.https_port != 0) {
-		iis = json_object();
-		bad |= iis == NULL;
-		bad |= set_str(iis, "config", s->iis.config);
-		bad |= json_object_set_new(iis, "sites",
-					   strv_json(s->iis.sites, s->iis.nsites));
-		bad |= set_str(iis, "host_filter", s->iis.host_filter);
-		bad |= json_object_set_new(iis, "install",
-					   json_boolean(s->iis.install));
-		bad |= set_int(iis, "https_port", s->iis.https_port);
-		if (s->iis.migrate)
-			bad |= json_object_set_new(iis, "migrate", json_true());
-		if (s->iis.site_ids != NULL && s->iis.site_names != NULL) {
-			bad |= json_object_set_new(iis, "site_ids",
-						   strv_json(s->iis.site_ids,
-							     s->iis.nsites));
-			bad |= json_object_set_new(iis, "site_names",
-						   strv_json(s->iis.site_names,
-							     s->iis.nsites));
-			if (s->iis.site_hosts != NULL)
-				bad |= json_object_set_new(
-					iis, "site_hosts",
-					strv_json(s->iis.site_hosts,
-						  s->iis.nsites));
-		}
-		bad |= json_object_set_new(j, "iis", iis);
+	return bad;
+}
+
+/* The IIS sites (and what was recorded of them) as j's "iis"; nonzero
+ * when out of memory. */
+static int
+iis_sites_to_json(const struct cf_cert_spec *s, json_t *iis)
+{
+	int bad = 0;
+
+	if (s->iis.site_ids != NULL && s->iis.site_names != NULL) {
+		bad |= json_object_set_new(iis, "site_ids",
+					   strv_json(s->iis.site_ids,
+						     s->iis.nsites));
+		bad |= json_object_set_new(iis, "site_names",
+					   strv_json(s->iis.site_names,
+						     s->iis.nsites));
+		if (s->iis.site_hosts != NULL)
+			bad |= json_object_set_new(
+				iis, "site_hosts",
+				strv_json(s->iis.site_hosts, s->iis.nsites));
 	}
+	return bad;
+}
+
+/* The IIS part as j's "iis", when there is one.  Whatever from_json reads
+ * is written back: sites without a config too, or the definition could
+ * not be read after the next save.  Nonzero when out of memory. */
+static int
+iis_to_json(const struct cf_cert_spec *s, json_t *j)
+{
+	json_t *iis;
+	int bad;
+
+	if (s->iis.config == NULL && s->iis.nsites == 0 &&
+	    s->iis.host_filter == NULL && !s->iis.install &&
+	    s->iis.https_port == 0)
+		return 0;
+	iis = json_object();
+	bad = iis == NULL;
+	bad |= set_str(iis, "config", s->iis.config);
+	bad |= json_object_set_new(iis, "sites",
+				   strv_json(s->iis.sites, s->iis.nsites));
+	bad |= set_str(iis, "host_filter", s->iis.host_filter);
+	bad |= json_object_set_new(iis, "install", json_boolean(s->iis.install));
+	bad |= set_int(iis, "https_port", s->iis.https_port);
+	if (s->iis.migrate)
+		bad |= json_object_set_new(iis, "migrate", json_true());
+	bad |= iis_sites_to_json(s, iis);
+	bad |= json_object_set_new(j, "iis", iis);
+	return bad;
+}
+
+cf_rc
+cf_spec_to_json(const struct cf_cert_spec *s, json_t **out, struct cf_err *err)
+{
+	json_t *j = json_object();
+	int bad = j == NULL;
+
+	bad |= set_str(j, "name", s->name) | set_str(j, "directory", s->directory_url);
+	bad |= set_str(j, "ca_bundle", s->ca_bundle);
+	bad |= set_str(j, "profile", s->profile);
+	bad |= set_str(j, "preferred_chain", s->preferred_chain);
+	bad |= set_str(j, "csr_file", s->csr_file);
+	bad |= set_str(j, "key_file", s->key_file);
+	bad |= set_str(j, "account", s->account);
+	bad |= json_object_set_new(j, "names", strv_json(s->names, s->nnames));
+	bad |= set_str(j, "key_type", cf_key_type_name(s->key_type));
+	bad |= json_object_set_new(j, "reuse_key", json_boolean(s->reuse_key));
+	bad |= set_int(j, "renew_before_days", s->renew_before_days);
+	bad |= validation_to_json(&s->validation, j);
+	bad |= stores_to_json(s, j);
+	bad |= iis_to_json(s, j);
 	bad |= server_to_json(s, j);
 	if (bad) {
 		json_decref(j);
@@ -523,19 +610,125 @@ server_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 				"lists") : CF_OK;
 }
 
+/* The dns-01 settings of val's "dns"; *bad set when out of memory. */
+static cf_rc
+dns_from_json(json_t *dns, struct cf_validation_spec *v, int *bad,
+	      struct cf_err *err)
+{
+	const char *str;
+	cf_rc rc;
+
+	if ((str = json_string_value(json_object_get(dns, "provider"))) &&
+	    (rc = cf_dns_provider_parse(str, &v->dns_provider, err)) != CF_OK)
+		return rc;
+	*bad |= get_str(dns, "server", &v->dns_server);
+	*bad |= get_str(dns, "tsig_key_file", &v->tsig_key_file);
+	*bad |= get_str(dns, "script", &v->dns_script);
+	*bad |= get_str(dns, "alias", &v->dns_alias);
+	*bad |= get_strv(dns, "resolvers", &v->dns_resolvers,
+			 &v->ndns_resolvers);
+	if (json_is_integer(json_object_get(dns, "propagation_timeout")))
+		v->dns_propagation_timeout = (int)json_integer_value(
+			json_object_get(dns, "propagation_timeout"));
+	return CF_OK;
+}
+
+/* The "validation" part; *bad set when out of memory. */
+static cf_rc
+validation_from_json(json_t *val, struct cf_validation_spec *v, int *bad,
+		     struct cf_err *err)
+{
+	json_t *dns;
+	const char *str;
+	cf_rc rc;
+
+	if ((str = json_string_value(json_object_get(val, "method"))) != NULL &&
+	    (rc = cf_val_method_parse(str, &v->method, err)) != CF_OK)
+		return rc;
+	*bad |= get_str(val, "http_address", &v->http_address);
+	v->http_port = (int)json_integer_value(json_object_get(val, "http_port"));
+	*bad |= get_str(val, "webroot", &v->webroot);
+	if (json_is_object(json_object_get(val, "iis_webroot"))) {
+		v->iis_webroot = 1;
+		*bad |= get_strv(json_object_get(val, "iis_webroot"), "path_maps",
+				 &v->iis_path_maps, &v->niis_path_maps);
+	}
+	if ((dns = json_object_get(val, "dns")) != NULL &&
+	    (rc = dns_from_json(dns, v, bad, err)) != CF_OK)
+		return rc;
+	*bad |= get_str(val, "tls_address", &v->tls_address);
+	v->tls_port = (int)json_integer_value(json_object_get(val, "tls_port"));
+	return CF_OK;
+}
+
+/* The "stores" list; *bad set when out of memory. */
+static cf_rc
+stores_from_json(json_t *stores, struct cf_cert_spec *s, int *bad,
+		 struct cf_err *err)
+{
+	json_t *st;
+	const char *str;
+	size_t i;
+	cf_rc rc;
+
+	if (json_array_size(stores) > 0 &&
+	    (s->stores = calloc(json_array_size(stores), sizeof(*s->stores))) ==
+		    NULL) {
+		*bad = 1;
+		return CF_OK;
+	}
+	json_array_foreach(stores, i, st) {
+		struct cf_store_spec *ss = &s->stores[s->nstores++];
+		if ((str = json_string_value(json_object_get(st, "kind"))) == NULL)
+			return cf_err_set(err, CF_ERR_USAGE, "a store lacks its "
+					  "kind");
+		if ((rc = cf_store_kind_parse(str, &ss->kind, err)) != CF_OK)
+			return rc;
+		*bad |= get_str(st, "path", &ss->path);
+		*bad |= get_str(st, "password_file", &ss->password_file);
+		ss->no_password = json_is_true(json_object_get(st, "no_password"));
+		if ((str = json_string_value(json_object_get(st, "pfx_format"))) &&
+		    (rc = cf_pfx_format_parse(str, &ss->pfx_format, err)) != CF_OK)
+			return rc;
+	}
+	return CF_OK;
+}
+
+/* The "iis" part (NULL: none); *bad set when out of memory. */
+static void
+iis_from_json(json_t *iis, struct cf_cert_spec *s, int *bad)
+{
+	size_t ni = 0, nn = 0;
+
+	if (iis == NULL)
+		return;
+	*bad |= get_str(iis, "config", &s->iis.config);
+	*bad |= get_strv(iis, "sites", &s->iis.sites, &s->iis.nsites);
+	*bad |= get_str(iis, "host_filter", &s->iis.host_filter);
+	s->iis.install = json_is_true(json_object_get(iis, "install"));
+	s->iis.https_port =
+		(int)json_integer_value(json_object_get(iis, "https_port"));
+	s->iis.migrate = json_is_true(json_object_get(iis, "migrate"));
+	if (json_array_size(json_object_get(iis, "site_ids")) != s->iis.nsites ||
+	    json_array_size(json_object_get(iis, "site_names")) !=
+		    s->iis.nsites || s->iis.nsites == 0)
+		return;
+	*bad |= get_strv(iis, "site_ids", &s->iis.site_ids, &ni);
+	*bad |= get_strv(iis, "site_names", &s->iis.site_names, &nn);
+	if (json_array_size(json_object_get(iis, "site_hosts")) == s->iis.nsites)
+		*bad |= get_strv(iis, "site_hosts", &s->iis.site_hosts, &nn);
+}
+
 cf_rc
 cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 {
-	struct cf_validation_spec *v = &s->validation;
-	json_t *val = json_object_get(j, "validation"), *dns, *stores, *st,
-	       *iis = json_object_get(j, "iis");
+	json_t *iis = json_object_get(j, "iis");
 	const char *str;
-	size_t i;
 	cf_rc rc = CF_OK;
 	int bad = 0;
 
 	memset(s, 0, sizeof(*s));
-	v->dns_propagation_timeout = -1;
+	s->validation.dns_propagation_timeout = -1;
 	bad |= get_str(j, "name", &s->name) | get_str(j, "directory", &s->directory_url);
 	bad |= get_str(j, "ca_bundle", &s->ca_bundle);
 	bad |= get_str(j, "profile", &s->profile);
@@ -560,75 +753,12 @@ cf_spec_from_json(json_t *j, struct cf_cert_spec *s, struct cf_err *err)
 	s->reuse_key = json_is_true(json_object_get(j, "reuse_key"));
 	s->renew_before_days =
 		(long)json_integer_value(json_object_get(j, "renew_before_days"));
-	if ((str = json_string_value(json_object_get(val, "method"))) != NULL &&
-	    (rc = cf_val_method_parse(str, &v->method, err)) != CF_OK)
+	if ((rc = validation_from_json(json_object_get(j, "validation"),
+				       &s->validation, &bad, err)) != CF_OK ||
+	    (rc = stores_from_json(json_object_get(j, "stores"), s, &bad,
+				   err)) != CF_OK)
 		goto fail;
-	bad |= get_str(val, "http_address", &v->http_address);
-	v->http_port = (int)json_integer_value(json_object_get(val, "http_port"));
-	bad |= get_str(val, "webroot", &v->webroot);
-	if (json_is_object(json_object_get(val, "iis_webroot"))) {
-		v->iis_webroot = 1;
-		bad |= get_strv(json_object_get(val, "iis_webroot"), "path_maps",
-				&v->iis_path_maps, &v->niis_path_maps);
-	}
-	if ((dns = json_object_get(val, "dns")) != NULL) {
-		if ((str = json_string_value(json_object_get(dns, "provider"))) &&
-		    (rc = cf_dns_provider_parse(str, &v->dns_provider, err)) != CF_OK)
-			goto fail;
-		bad |= get_str(dns, "server", &v->dns_server);
-		bad |= get_str(dns, "tsig_key_file", &v->tsig_key_file);
-		bad |= get_str(dns, "script", &v->dns_script);
-		bad |= get_str(dns, "alias", &v->dns_alias);
-		bad |= get_strv(dns, "resolvers", &v->dns_resolvers,
-				&v->ndns_resolvers);
-		if (json_is_integer(json_object_get(dns, "propagation_timeout")))
-			v->dns_propagation_timeout = (int)json_integer_value(
-				json_object_get(dns, "propagation_timeout"));
-	}
-	bad |= get_str(val, "tls_address", &v->tls_address);
-	v->tls_port = (int)json_integer_value(json_object_get(val, "tls_port"));
-	stores = json_object_get(j, "stores");
-	if (json_array_size(stores) > 0 &&
-	    (s->stores = calloc(json_array_size(stores), sizeof(*s->stores))) ==
-		    NULL)
-		goto nomem;
-	json_array_foreach(stores, i, st) {
-		struct cf_store_spec *ss = &s->stores[s->nstores++];
-		if ((str = json_string_value(json_object_get(st, "kind"))) == NULL ||
-		    (rc = cf_store_kind_parse(str, &ss->kind, err)) != CF_OK) {
-			if (str == NULL)
-				rc = cf_err_set(err, CF_ERR_USAGE, "a store lacks its kind");
-			goto fail;
-		}
-		bad |= get_str(st, "path", &ss->path);
-		bad |= get_str(st, "password_file", &ss->password_file);
-		ss->no_password = json_is_true(json_object_get(st, "no_password"));
-		if ((str = json_string_value(json_object_get(st, "pfx_format"))) &&
-		    (rc = cf_pfx_format_parse(str, &ss->pfx_format, err)) != CF_OK)
-			goto fail;
-	}
-	if (iis != NULL) {
-		bad |= get_str(iis, "config", &s->iis.config);
-		bad |= get_strv(iis, "sites", &s->iis.sites, &s->iis.nsites);
-		bad |= get_str(iis, "host_filter", &s->iis.host_filter);
-		s->iis.install = json_is_true(json_object_get(iis, "install"));
-		s->iis.https_port =
-			(int)json_integer_value(json_object_get(iis, "https_port"));
-		s->iis.migrate = json_is_true(json_object_get(iis, "migrate"));
-		if (json_array_size(json_object_get(iis, "site_ids")) ==
-			    s->iis.nsites &&
-		    json_array_size(json_object_get(iis, "site_names")) ==
-			    s->iis.nsites && s->iis.nsites > 0) {
-			size_t ni = 0, nn = 0;
-			bad |= get_strv(iis, "site_ids", &s->iis.site_ids, &ni);
-			bad |= get_strv(iis, "site_names", &s->iis.site_names,
-					&nn);
-			if (json_array_size(json_object_get(iis, "site_hosts")) ==
-			    s->iis.nsites)
-				bad |= get_strv(iis, "site_hosts",
-						&s->iis.site_hosts, &nn);
-		}
-	}
+	iis_from_json(iis, s, &bad);
 	if (bad)
 		goto nomem;
 	if ((rc = server_from_json(j, s, err)) != CF_OK)

@@ -554,126 +554,167 @@ nomem:
 	return CF_OK;
 }
 
+/* What planning for every name shares. */
+struct planner {
+	const struct cf_srv_config *c;
+	const char *const *names;
+	size_t n;
+	const char *cert_file, *key_file;
+	int configure;
+	struct cf_srv_plan *p;
+	struct edit *edits;          /* owned, with each text */
+	size_t nedits;
+	unsigned char *planned;      /* per block: its edits are planned */
+};
+
+/* Whether block b serves name; *sni is the name to check it with (for a
+ * wildcard, a host of the block that the wildcard covers). */
+static int
+block_serves(const struct cf_srv_block *b, const char *name, const char **sni)
+{
+	int m = 0;
+
+	*sni = name;
+	for (size_t j = 0; j < b->nnames && !m; j++)
+		if ((m = cf_srv_name_matches(b->names[j], name)) &&
+		    name[0] == '*' && b->names[j][0] != '*')
+			*sni = b->names[j]; /* a host the wildcard covers */
+	return m;
+}
+
+/* What to do with TLS block k that serves it->name: nothing (it uses the
+ * files already), refuse (several certificates, names not carried), ask
+ * for --configure, or plan its edits. */
+static cf_rc
+plan_block(struct planner *pl, struct cf_srv_item *it, size_t k,
+	   struct cf_err *err)
+{
+	const struct cf_srv_config *c = pl->c;
+	const struct cf_srv_block *b = &c->blocks[k];
+	const char *other, *file = c->files[b->file];
+	cf_rc rc;
+
+	if (uses_files(b, pl->cert_file, pl->key_file))
+		return CF_OK;
+	if (b->ncert > 1 || b->nkey > 1) {
+		it->action = CF_SRV_UNSUPPORTED;
+		it->block = k;
+		snprintf(it->detail, sizeof(it->detail), "%s:%zu has more than "
+			 "one certificate (one per key type?): point them at "
+			 "%s by hand", file, b->line, pl->cert_file);
+	} else if ((other = uncovered_name(b, pl->names, pl->n)) != NULL) {
+		it->action = CF_SRV_UNSUPPORTED;
+		it->block = k;
+		snprintf(it->detail, sizeof(it->detail), "%s:%zu also serves "
+			 "%s, which the certificate does not carry: add -d %s "
+			 "or split the block", file, b->line, other, other);
+	} else if (!pl->configure) {
+		if (it->action == CF_SRV_OK)
+			it->action = CF_SRV_NEEDS_CONFIGURE;
+		it->block = k;
+		snprintf(it->detail, sizeof(it->detail), "%s:%zu uses %s, not "
+			 "%s: add --configure to let certferry point it there",
+			 file, b->line, b->cert.value ? b->cert.value :
+			 "no certificate of its own", pl->cert_file);
+	} else {
+		if (it->action == CF_SRV_OK)
+			it->action = CF_SRV_EDIT;
+		snprintf(it->detail, sizeof(it->detail), "%s:%zu", file,
+			 b->line);
+		if (!pl->planned[k] &&
+		    (rc = block_edits(c, b, pl->cert_file, pl->key_file,
+				      &pl->edits, &pl->nedits, err)) != CF_OK)
+			return rc;
+		pl->planned[k] = 1;
+	}
+	return CF_OK;
+}
+
+/* A name no TLS block serves: served over http only, or not at all. */
+static void
+no_tls(const struct cf_srv_config *c, struct cf_srv_item *it, int http,
+       size_t http_block)
+{
+	it->action = CF_SRV_NO_TLS;
+	if (http)
+		snprintf(it->detail, sizeof(it->detail), "served only without "
+			 "TLS (%s:%zu): add a TLS server for it (see "
+			 "docs/LINUX.md)", c->files[c->blocks[http_block].file],
+			 c->blocks[http_block].line);
+	else
+		snprintf(it->detail, sizeof(it->detail), "no server block or "
+			 "virtual host has this name");
+}
+
+/* The plan's item for names[i]: every block that serves it. */
+static cf_rc
+plan_name(struct planner *pl, size_t i, struct cf_err *err)
+{
+	const struct cf_srv_config *c = pl->c;
+	struct cf_srv_item *it = &pl->p->items[pl->p->n++];
+	int found = 0, http = 0;
+	size_t http_block = 0;
+	const char *sni;
+	cf_rc rc;
+
+	if ((it->name = strdup(pl->names[i])) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	it->action = CF_SRV_OK;
+	for (size_t k = 0; k < c->nblocks; k++) {
+		const struct cf_srv_block *b = &c->blocks[k];
+
+		if (!block_serves(b, pl->names[i], &sni))
+			continue;
+		if (!b->tls) {
+			if (!http)
+				http_block = k;
+			http = 1;
+			continue;
+		}
+		if (!found)
+			it->block = k;
+		found = 1;
+		if ((rc = add_target(pl->p, b, sni, err)) != CF_OK ||
+		    (rc = plan_block(pl, it, k, err)) != CF_OK)
+			return rc;
+	}
+	if (!found)
+		no_tls(c, it, http, http_block);
+	if (it->action != CF_SRV_OK && it->action != CF_SRV_EDIT)
+		pl->p->problems++;
+	return CF_OK;
+}
+
 cf_rc
 cf_server_plan(const struct cf_srv_config *c, const char *const *names,
 	       size_t n, const char *cert_file, const char *key_file,
 	       int configure, struct cf_srv_plan **out, struct cf_err *err)
 {
+	struct planner pl = { .c = c, .names = names, .n = n,
+			      .cert_file = cert_file, .key_file = key_file,
+			      .configure = configure };
 	struct cf_srv_plan *p;
-	struct edit *edits = NULL;
-	size_t nedits = 0;
-	unsigned char *planned = NULL;
 	cf_rc rc = CF_OK;
 
 	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	if ((pl.p = p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->items = calloc(n + 1, sizeof(*p->items))) == NULL ||
 	    (p->new_texts = calloc(c->nfiles + 1, sizeof(char *))) == NULL ||
 	    (p->new_lens = calloc(c->nfiles + 1, sizeof(size_t))) == NULL ||
-	    (planned = calloc(c->nblocks + 1, 1)) == NULL) {
+	    (pl.planned = calloc(c->nblocks + 1, 1)) == NULL) {
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	p->nfiles = c->nfiles;
-	for (size_t i = 0; i < n && rc == CF_OK; i++) {
-		struct cf_srv_item *it = &p->items[p->n++];
-		int found = 0, http = 0;
-		size_t http_block = 0;
-
-		if ((it->name = strdup(names[i])) == NULL) {
-			rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-			break;
-		}
-		it->action = CF_SRV_OK;
-		for (size_t k = 0; k < c->nblocks && rc == CF_OK; k++) {
-			const struct cf_srv_block *b = &c->blocks[k];
-			const char *other, *sni = names[i];
-			int m = 0;
-			for (size_t j = 0; j < b->nnames && !m; j++)
-				if ((m = cf_srv_name_matches(b->names[j], names[i])) &&
-				    names[i][0] == '*' && b->names[j][0] != '*')
-					sni = b->names[j]; /* a host the wildcard
-							      covers */
-			if (!m)
-				continue;
-			if (!b->tls) {
-				if (!http)
-					http_block = k;
-				http = 1;
-				continue;
-			}
-			if (!found)
-				it->block = k;
-			found = 1;
-			if ((rc = add_target(p, b, sni, err)) != CF_OK)
-				break;
-			if (uses_files(b, cert_file, key_file))
-				continue;
-			if (b->ncert > 1 || b->nkey > 1) {
-				it->action = CF_SRV_UNSUPPORTED;
-				it->block = k;
-				snprintf(it->detail, sizeof(it->detail), "%s:%zu has "
-					 "more than one certificate (one per key "
-					 "type?): point them at %s by hand",
-					 c->files[b->file], b->line, cert_file);
-				continue;
-			}
-			if ((other = uncovered_name(b, names, n)) != NULL) {
-				it->action = CF_SRV_UNSUPPORTED;
-				it->block = k;
-				snprintf(it->detail, sizeof(it->detail), "%s:%zu "
-					 "also serves %s, which the certificate "
-					 "does not carry: add -d %s or split the "
-					 "block", c->files[b->file], b->line,
-					 other, other);
-				continue;
-			}
-			if (!configure) {
-				if (it->action == CF_SRV_OK)
-					it->action = CF_SRV_NEEDS_CONFIGURE;
-				it->block = k;
-				snprintf(it->detail, sizeof(it->detail), "%s:%zu "
-					 "uses %s, not %s: add --configure to "
-					 "let certferry point it there",
-					 c->files[b->file], b->line,
-					 b->cert.value ? b->cert.value :
-							 "no certificate of its own",
-					 cert_file);
-				continue;
-			}
-			if (it->action == CF_SRV_OK)
-				it->action = CF_SRV_EDIT;
-			snprintf(it->detail, sizeof(it->detail), "%s:%zu",
-				 c->files[b->file], b->line);
-			if (!planned[k] &&
-			    (rc = block_edits(c, b, cert_file, key_file, &edits,
-					      &nedits, err)) != CF_OK)
-				break;
-			planned[k] = 1;
-		}
-		if (!found) {
-			it->action = CF_SRV_NO_TLS;
-			if (http)
-				snprintf(it->detail, sizeof(it->detail), "served "
-					 "only without TLS (%s:%zu): add a TLS "
-					 "server for it (see docs/LINUX.md)",
-					 c->files[c->blocks[http_block].file],
-					 c->blocks[http_block].line);
-			else
-				snprintf(it->detail, sizeof(it->detail), "no "
-					 "server block or virtual host has this "
-					 "name");
-		}
-		if (it->action != CF_SRV_OK && it->action != CF_SRV_EDIT)
-			p->problems++;
-	}
+	for (size_t i = 0; i < n && rc == CF_OK; i++)
+		rc = plan_name(&pl, i, err);
 	if (rc == CF_OK)
-		rc = apply_edits(c, p, edits, nedits, err);
+		rc = apply_edits(c, p, pl.edits, pl.nedits, err);
 out:
-	for (size_t i = 0; i < nedits; i++)
-		free(edits[i].text);
-	free(edits);
-	free(planned);
+	for (size_t i = 0; i < pl.nedits; i++)
+		free(pl.edits[i].text);
+	free(pl.edits);
+	free(pl.planned);
 	if (rc != CF_OK) {
 		cf_srv_plan_free(p);
 		return rc;

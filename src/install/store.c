@@ -663,110 +663,159 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
-cf_rc
-cf_store_pem_check(const char *dir, const char *leaf_pem,
-		   struct cf_store_status *out, struct cf_err *err)
+/* A PEM folder's four files, read and parsed (pem_files order). */
+struct pem_found {
+	char *buf[PEM_NFILES];       /* owned, wiped when freed */
+	size_t len[PEM_NFILES];
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *chain, *full;
+};
+
+/* Each step below fills *out when it finds the store missing or broken
+ * (out->detail no longer empty: the verdict is in) and returns an error
+ * only when out of memory. */
+#define DECIDED(out) ((out)->detail[0] != '\0')
+
+/* Read the four files: all missing, some missing, or one unreadable. */
+static cf_rc
+pem_read(const char *dir, struct pem_found *s, struct cf_store_status *out,
+	 struct cf_err *err)
 {
-	char path[PATH_MAX], *buf[PEM_NFILES] = { 0 };
-	size_t len[PEM_NFILES] = { 0 }, missing = 0, nfull, nchain;
-	STACK_OF(X509) *chain = NULL, *full = NULL;
-	X509 *want = NULL, *cert = NULL;
-	EVP_PKEY *key = NULL;
-	struct cf_err e2;
+	char path[PATH_MAX];
+	size_t missing = 0;
 	int first_missing = -1;
+	struct cf_err e2;
 	cf_rc rc, r;
 
-	memset(out, 0, sizeof(*out));
-	if ((rc = wanted_cert(leaf_pem, &want, err)) != CF_OK)
-		return rc;
 	for (size_t i = 0; i < PEM_NFILES; i++) {
 		if ((rc = join(dir, pem_files[i], path, sizeof(path),
 		    err)) != CF_OK)
-			goto out;
-		r = cf_file_read(path, PEM_FILE_MAX, &buf[i], &len[i], &e2);
-		if (r == CF_ERR_NOMEM) {
-			rc = cf_err_set(err, r, "out of memory");
-			goto out;
-		}
+			return rc;
+		r = cf_file_read(path, PEM_FILE_MAX, &s->buf[i], &s->len[i],
+				 &e2);
+		if (r == CF_ERR_NOMEM)
+			return cf_err_set(err, r, "out of memory");
 		if (r == CF_ERR_NOTFOUND) {
 			if (missing++ == 0)
 				first_missing = (int)i;
 		} else if (r != CF_OK) {
 			status_set(out, CF_STORE_BROKEN, "%s is unreadable: %s",
 			    pem_files[i], e2.msg);
-			goto out;
+			return CF_OK;
 		}
 	}
-	if (missing == PEM_NFILES) {
+	if (missing == PEM_NFILES)
 		status_set(out, CF_STORE_MISSING, "no privkey.pem, cert.pem, "
 		    "chain.pem nor fullchain.pem in the folder");
-		goto out;
-	}
-	if (missing > 0) {
+	else if (missing > 0)
 		status_set(out, CF_STORE_BROKEN, "%s is missing (a half-written "
 		    "folder?)", pem_files[first_missing]);
-		goto out;
-	}
-	if ((r = cf_key_from_pem(buf[0], len[0], &key, &e2)) == CF_ERR_NOMEM) {
-		rc = cf_err_set(err, r, "out of memory");
-		goto out;
-	} else if (r != CF_OK) {
-		status_set(out, CF_STORE_BROKEN, "privkey.pem holds no readable "
-		    "private key");
-		goto out;
-	}
-	if ((rc = first_cert_of(buf[1], len[1], &cert, err)) != CF_OK)
-		goto out;
-	if (cert == NULL) {
+	return CF_OK;
+}
+
+/* After a parser's result r: out of memory is an error, any other
+ * failure the verdict "broken: why". */
+static cf_rc
+parsed(cf_rc r, const char *why, struct cf_store_status *out,
+       struct cf_err *err)
+{
+	if (r == CF_ERR_NOMEM)
+		return cf_err_set(err, r, "out of memory");
+	if (r != CF_OK)
+		status_set(out, CF_STORE_BROKEN, "%s", why);
+	return CF_OK;
+}
+
+/* privkey.pem and cert.pem: readable, and the key the certificate's. */
+static cf_rc
+pem_key_cert(struct pem_found *s, struct cf_store_status *out,
+	     struct cf_err *err)
+{
+	struct cf_err e2;
+	cf_rc rc;
+
+	if ((rc = parsed(cf_key_from_pem(s->buf[0], s->len[0], &s->key, &e2),
+			 "privkey.pem holds no readable private key", out,
+			 err)) != CF_OK || DECIDED(out))
+		return rc;
+	if ((rc = first_cert_of(s->buf[1], s->len[1], &s->cert, err)) != CF_OK)
+		return rc;
+	if (s->cert == NULL)
 		status_set(out, CF_STORE_BROKEN, "cert.pem holds no readable "
 		    "certificate");
-		goto out;
-	}
-	if (!cf_key_public_equal(key, X509_get0_pubkey(cert))) {
+	else if (!cf_key_public_equal(s->key, X509_get0_pubkey(s->cert)))
 		status_set(out, CF_STORE_BROKEN, "privkey.pem does not match "
 		    "cert.pem");
-		goto out;
-	}
-	if (!blank(buf[2], len[2]) &&
-	    (r = cf_pem_read_certs(buf[2], len[2], &chain, &e2)) != CF_OK) {
-		if (r == CF_ERR_NOMEM) {
-			rc = cf_err_set(err, r, "out of memory");
-			goto out;
-		}
-		status_set(out, CF_STORE_BROKEN, "chain.pem does not hold "
-		    "readable certificates");
-		goto out;
-	}
-	if ((r = cf_pem_read_certs(buf[3], len[3], &full, &e2)) != CF_OK) {
-		if (r == CF_ERR_NOMEM) {
-			rc = cf_err_set(err, r, "out of memory");
-			goto out;
-		}
-		status_set(out, CF_STORE_BROKEN, "fullchain.pem does not hold "
-		    "readable certificates");
-		goto out;
-	}
-	nfull = (size_t)sk_X509_num(full);
-	nchain = chain != NULL ? (size_t)sk_X509_num(chain) : 0;
-	if (nfull != nchain + 1 || X509_cmp(sk_X509_value(full, 0), cert) != 0)
+	return CF_OK;
+}
+
+/* The certificates of file i (chain.pem or fullchain.pem) into *certs. */
+static cf_rc
+pem_certs(struct pem_found *s, size_t i, STACK_OF(X509) **certs,
+	  struct cf_store_status *out, struct cf_err *err)
+{
+	struct cf_err e2;
+
+	return parsed(cf_pem_read_certs(s->buf[i], s->len[i], certs, &e2),
+		      i == 2 ? "chain.pem does not hold readable certificates" :
+		      "fullchain.pem does not hold readable certificates", out,
+		      err);
+}
+
+/* chain.pem (may be blank) and fullchain.pem: readable, and fullchain.pem
+ * is cert.pem followed by chain.pem. */
+static cf_rc
+pem_chains(struct pem_found *s, struct cf_store_status *out,
+	   struct cf_err *err)
+{
+	size_t nfull, nchain;
+	cf_rc rc;
+
+	if (!blank(s->buf[2], s->len[2]) &&
+	    ((rc = pem_certs(s, 2, &s->chain, out, err)) != CF_OK ||
+	     DECIDED(out)))
+		return rc;
+	if ((rc = pem_certs(s, 3, &s->full, out, err)) != CF_OK || DECIDED(out))
+		return rc;
+	nfull = (size_t)sk_X509_num(s->full);
+	nchain = s->chain != NULL ? (size_t)sk_X509_num(s->chain) : 0;
+	if (nfull != nchain + 1 ||
+	    X509_cmp(sk_X509_value(s->full, 0), s->cert) != 0)
 		goto bad_full;
 	for (size_t i = 0; i < nchain; i++)
-		if (X509_cmp(sk_X509_value(full, (int)i + 1),
-		    sk_X509_value(chain, (int)i)) != 0)
+		if (X509_cmp(sk_X509_value(s->full, (int)i + 1),
+		    sk_X509_value(s->chain, (int)i)) != 0)
 			goto bad_full;
-	rc = compare_cert(cert, want, "cert.pem", out, err);
-	goto out;
+	return CF_OK;
 bad_full:
 	status_set(out, CF_STORE_BROKEN, "fullchain.pem is not cert.pem "
 	    "followed by chain.pem");
-out:
+	return CF_OK;
+}
+
+cf_rc
+cf_store_pem_check(const char *dir, const char *leaf_pem,
+		   struct cf_store_status *out, struct cf_err *err)
+{
+	struct pem_found s = { 0 };
+	X509 *want = NULL;
+	cf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = wanted_cert(leaf_pem, &want, err)) != CF_OK)
+		return rc;
+	if ((rc = pem_read(dir, &s, out, err)) == CF_OK && !DECIDED(out) &&
+	    (rc = pem_key_cert(&s, out, err)) == CF_OK && !DECIDED(out) &&
+	    (rc = pem_chains(&s, out, err)) == CF_OK && !DECIDED(out))
+		rc = compare_cert(s.cert, want, "cert.pem", out, err);
 	for (size_t i = 0; i < PEM_NFILES; i++)
-		wipe_free(buf[i], len[i]);
-	sk_X509_pop_free(chain, X509_free);
-	sk_X509_pop_free(full, X509_free);
-	X509_free(cert);
+		wipe_free(s.buf[i], s.len[i]);
+	sk_X509_pop_free(s.chain, X509_free);
+	sk_X509_pop_free(s.full, X509_free);
+	X509_free(s.cert);
 	X509_free(want);
-	EVP_PKEY_free(key);
+	EVP_PKEY_free(s.key);
 	return rc;
 }
 

@@ -42,4 +42,26 @@ else
 fi
 
 t_expect_rc "unknown subcommand fails (exit 2)" 2 "$CF" --state-dir "$STATE" no-such-command
+
+# A secret file others can read: a warning (not an error), which -q
+# ("errors only") silences.  Found before any network use: the export
+# file named does not exist (exit 2).
+loose="$STATE/loose-passphrase"
+mkdir -p "$STATE" && chmod 700 "$STATE"
+printf 'secret\n' >"$loose" && chmod 644 "$loose"
+t_run "$CF" --state-dir "$STATE" account import "$STATE/no-such-export" \
+	--passphrase-file "$loose"
+if [ "$T_RC" -eq 2 ] && grep -q "^warning: $loose is readable by others" "$T_ERR"; then
+	t_pass "a loose secret file is warned about"
+else
+	t_fail "a loose secret file is warned about" "status $T_RC, stderr: $(head -c 300 "$T_ERR")"
+fi
+t_run "$CF" -q --state-dir "$STATE" account import "$STATE/no-such-export" \
+	--passphrase-file "$loose"
+if [ "$T_RC" -eq 2 ] && ! grep -q "readable by others" "$T_ERR"; then
+	t_pass "-q silences the loose secret file warning"
+else
+	t_fail "-q silences the loose secret file warning" "status $T_RC, stderr: $(head -c 300 "$T_ERR")"
+fi
+
 t_done

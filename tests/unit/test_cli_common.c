@@ -29,6 +29,57 @@ test_no_more_args(void **state)
 	assert_int_equal(cf_cli_no_more_args(2, argv), CF_EXIT_OK);
 }
 
+static int usage_calls;
+static FILE *usage_to;
+
+static void
+usage_spy(FILE *f)
+{
+	usage_calls++;
+	usage_to = f;
+}
+
+/* Options in order, then -1; --help and an unknown option end the loop
+ * with the usage on stdout (exit 0) or stderr (exit 2). */
+static void
+test_getopt(void **state)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char a0[] = "status", a1[] = "--json", a2[] = "--file", a3[] = "x",
+	     a4[] = "--help", a5[] = "--bogus";
+	char *ok[] = { a0, a1, a2, a3, NULL };
+	char *help[] = { a0, a1, a4, NULL };
+	char *bad[] = { a0, a5, NULL };
+	int ret = -1, saved = opterr;
+
+	(void)state;
+	opterr = 0; /* no getopt message in the test's output */
+	optind = 0;
+	assert_int_equal(cf_cli_getopt(4, ok, lo, usage_spy, &ret), 'j');
+	assert_int_equal(cf_cli_getopt(4, ok, lo, usage_spy, &ret), 'f');
+	assert_string_equal(optarg, "x");
+	assert_int_equal(cf_cli_getopt(4, ok, lo, usage_spy, &ret), -1);
+	assert_int_equal(usage_calls, 0);
+	optind = 0;
+	assert_int_equal(cf_cli_getopt(3, help, lo, usage_spy, &ret), 'j');
+	assert_int_equal(cf_cli_getopt(3, help, lo, usage_spy, &ret),
+			 CF_CLI_OPT_EXIT);
+	assert_int_equal(ret, CF_EXIT_OK);
+	assert_ptr_equal(usage_to, stdout);
+	optind = 0;
+	assert_int_equal(cf_cli_getopt(2, bad, lo, usage_spy, &ret),
+			 CF_CLI_OPT_EXIT);
+	assert_int_equal(ret, CF_EXIT_USAGE);
+	assert_ptr_equal(usage_to, stderr);
+	assert_int_equal(usage_calls, 2);
+	opterr = saved;
+}
+
 /* Open, check the name, lock, load: each step's error, and the lock held
  * on success of the first three. */
 static void
@@ -71,6 +122,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_more_args),
+		cmocka_unit_test(test_getopt),
 		cmocka_unit_test(test_definition_open),
 	};
 
