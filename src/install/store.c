@@ -45,7 +45,7 @@ join(const char *dir, const char *name, char *out, size_t n,
 
 	if (r < 0 || (size_t)r >= n)
 		return cf_err_set(err, CF_ERR_USAGE, "path too long: %s/%s",
-		    dir, name);
+				  dir, name);
 	return CF_OK;
 }
 
@@ -105,7 +105,7 @@ key_of(const struct cf_cert_bundle *b, EVP_PKEY **key, EVP_PKEY **own,
 	if ((rc = cf_key_from_pem(b->key_pem, strlen(b->key_pem), own,
 	    err)) != CF_OK)
 		return rc == CF_ERR_NOMEM ? rc : cf_err_set(err, CF_ERR_USAGE,
-		    "the private key PEM cannot be read");
+							    "the private key PEM cannot be read");
 	*key = *own;
 	return CF_OK;
 }
@@ -137,7 +137,7 @@ pem_meta_attrs(const char *dir, mode_t *mode, gid_t *gid, struct cf_err *err)
 
 	if (stat(dir, &st) != 0)
 		return cf_err_set(err, CF_ERR_IO, "stat %s: %s", dir,
-		    strerror(errno));
+				  strerror(errno));
 	*mode = (st.st_mode & 0755) | 0700;
 	*gid = st.st_gid;
 	return CF_OK;
@@ -152,17 +152,17 @@ pem_mkdir(const char *path, mode_t mode, gid_t gid, struct cf_err *err)
 
 	if (mkdir(path, mode) != 0 && errno != EEXIST)
 		return cf_err_set(err, CF_ERR_IO, "create folder %s: %s", path,
-		    strerror(errno));
+				  strerror(errno));
 	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cf_err_set(err, CF_ERR_IO, "%s is not a folder: move it "
-		    "away", path);
+				  "away", path);
 	if ((st.st_mode & 07777) != mode && chmod(path, mode) != 0)
 		return cf_err_set(err, CF_ERR_IO, "chmod %s: %s", path,
-		    strerror(errno));
+				  strerror(errno));
 	if (st.st_gid != gid && chown(path, (uid_t)-1, gid) != 0)
 		cf_warn("%s: cannot give it the group of its parent folder "
-		    "(%s); readers of that group may not reach the files", path,
-		    strerror(errno));
+			"(%s); readers of that group may not reach the files", path,
+			strerror(errno));
 	return CF_OK;
 }
 
@@ -224,7 +224,7 @@ gen_write(const char *meta, long g, const struct pem_set *set, mode_t mode,
 		return rc;
 	if (mkdir(gen, mode) != 0)
 		return cf_err_set(err, CF_ERR_IO, "create folder %s: %s", gen,
-		    strerror(errno));
+				  strerror(errno));
 	if ((rc = pem_mkdir(gen, mode, gid, err)) != CF_OK)
 		return rc;
 	for (size_t i = 0; i < PEM_NFILES; i++) {
@@ -323,7 +323,7 @@ pem_migrate(const char *dir, const char *meta, mode_t mode, gid_t gid,
 			continue;
 		if (r != CF_OK) {
 			rc = cf_err_set(err, r, "%s (moving it into %s/%s)",
-			    e2.msg, dir, PEM_META);
+					e2.msg, dir, PEM_META);
 			goto out;
 		}
 		old.data[i] = buf[i];
@@ -396,7 +396,7 @@ cf_store_pem_write(const char *dir, const struct cf_cert_bundle *b,
 
 	if (b->leaf_pem == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL, "bundle without a "
-		    "certificate");
+				  "certificate");
 	if ((rc = cf_mkdir_p(dir, 0700, 0, err)) != CF_OK ||
 	    (rc = pem_meta_attrs(dir, &mode, &gid, err)) != CF_OK ||
 	    (rc = join(dir, PEM_META, meta, sizeof(meta), err)) != CF_OK)
@@ -449,7 +449,7 @@ build_pfx(const struct cf_cert_bundle *b, const char *password,
 	if ((rc = key_of(b, &key, &own, err)) != CF_OK)
 		return rc;
 	rc = cf_pkcs12_build(key, b->leaf_pem, b->chain_pem, password, fmt,
-	    b->nnames > 0 ? b->names[0] : NULL, der, len, err);
+			     b->nnames > 0 ? b->names[0] : NULL, der, len, err);
 	EVP_PKEY_free(own);
 	return rc;
 }
@@ -483,11 +483,11 @@ cf_store_ccs_write(const char *ccs_dir, const struct cf_cert_bundle *b,
 
 	if (b->nnames == 0)
 		return cf_err_set(err, CF_ERR_USAGE, "no DNS names to name the "
-		    "CCS files after");
+				  "CCS files after");
 	if (stat(ccs_dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cf_err_set(err, CF_ERR_USAGE, "CCS folder %s does not "
-		    "exist or is not a folder: mount the Windows share first",
-		    ccs_dir);
+				  "exist or is not a folder: mount the Windows share first",
+				  ccs_dir);
 	if ((rc = build_pfx(b, password, fmt, &der, &len, err)) != CF_OK)
 		return rc;
 	for (i = 0; i < b->nnames; i++) {
@@ -525,7 +525,7 @@ cf_store_ccs_remove(const char *ccs_dir, const char *const *names, size_t n,
 	    (want = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		ERR_clear_error();
 		rc = cf_err_set(err, CF_ERR_USAGE, "the certificate to remove "
-		    "is not a PEM certificate");
+				"is not a PEM certificate");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -541,7 +541,7 @@ cf_store_ccs_remove(const char *ccs_dir, const char *const *names, size_t n,
 		    &have, NULL, &ignored) == CF_OK && X509_cmp(have, want) == 0) {
 			if (unlink(path) != 0 && errno != ENOENT) {
 				rc = cf_err_set(err, CF_ERR_IO, "remove %s: %s",
-				    path, strerror(errno));
+						path, strerror(errno));
 				goto out;
 			}
 			count++;
@@ -620,12 +620,12 @@ wanted_cert(const char *leaf_pem, X509 **out, struct cf_err *err)
 
 	if (leaf_pem == NULL)
 		return cf_err_set(err, CF_ERR_INTERNAL, "no current certificate "
-		    "to compare the store with");
+				  "to compare the store with");
 	if ((rc = first_cert_of(leaf_pem, strlen(leaf_pem), out, err)) != CF_OK)
 		return rc;
 	if (*out == NULL)
 		return cf_err_set(err, CF_ERR_USAGE, "the current certificate is "
-		    "not a PEM certificate");
+				  "not a PEM certificate");
 	return CF_OK;
 }
 
@@ -638,7 +638,7 @@ compare_cert(X509 *have, X509 *want, const char *what,
 
 	if (X509_cmp(have, want) == 0) {
 		status_set(out, CF_STORE_HEALTHY, "%s holds the current "
-		    "certificate", what);
+			   "certificate", what);
 		return CF_OK;
 	}
 	if ((hs = cf_cert_serial_hex(have)) == NULL ||
@@ -647,7 +647,7 @@ compare_cert(X509 *have, X509 *want, const char *what,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
 	status_set(out, CF_STORE_STALE, "%s holds serial %s, not the current "
-	    "%s", what, hs, ws);
+		   "%s", what, hs, ws);
 	free(hs);
 	free(ws);
 	return CF_OK;
@@ -701,16 +701,16 @@ pem_read(const char *dir, struct pem_found *s, struct cf_store_status *out,
 				first_missing = (int)i;
 		} else if (r != CF_OK) {
 			status_set(out, CF_STORE_BROKEN, "%s is unreadable: %s",
-			    pem_files[i], e2.msg);
+				   pem_files[i], e2.msg);
 			return CF_OK;
 		}
 	}
 	if (missing == PEM_NFILES)
 		status_set(out, CF_STORE_MISSING, "no privkey.pem, cert.pem, "
-		    "chain.pem nor fullchain.pem in the folder");
+			   "chain.pem nor fullchain.pem in the folder");
 	else if (missing > 0)
 		status_set(out, CF_STORE_BROKEN, "%s is missing (a half-written "
-		    "folder?)", pem_files[first_missing]);
+			   "folder?)", pem_files[first_missing]);
 	return CF_OK;
 }
 
@@ -743,10 +743,10 @@ pem_key_cert(struct pem_found *s, struct cf_store_status *out,
 		return rc;
 	if (s->cert == NULL)
 		status_set(out, CF_STORE_BROKEN, "cert.pem holds no readable "
-		    "certificate");
+			   "certificate");
 	else if (!cf_key_public_equal(s->key, X509_get0_pubkey(s->cert)))
 		status_set(out, CF_STORE_BROKEN, "privkey.pem does not match "
-		    "cert.pem");
+			   "cert.pem");
 	return CF_OK;
 }
 
@@ -790,7 +790,7 @@ pem_chains(struct pem_found *s, struct cf_store_status *out,
 	return CF_OK;
 bad_full:
 	status_set(out, CF_STORE_BROKEN, "fullchain.pem is not cert.pem "
-	    "followed by chain.pem");
+		   "followed by chain.pem");
 	return CF_OK;
 }
 
@@ -842,11 +842,11 @@ pfx_status(const char *path, const char *what, X509 *want,
 	}
 	if (r != CF_OK) {
 		status_set(out, CF_STORE_BROKEN, "%s is unreadable: %s", what,
-		    e2.msg);
+			   e2.msg);
 		return CF_OK;
 	}
 	r = cf_pkcs12_parse((unsigned char *)data, len,
-	    password != NULL ? password : "", &key, &cert, NULL, &e2);
+			    password != NULL ? password : "", &key, &cert, NULL, &e2);
 	if (r == CF_ERR_NOMEM) {
 		rc = cf_err_set(err, r, "out of memory");
 		goto out;
@@ -854,17 +854,17 @@ pfx_status(const char *path, const char *what, X509 *want,
 	if (r != CF_OK) {
 		/* cf_pkcs12_parse never puts the password in a message */
 		status_set(out, CF_STORE_BROKEN, "%s cannot be opened with the "
-		    "store's password: %s", what, e2.msg);
+			   "store's password: %s", what, e2.msg);
 		goto out;
 	}
 	if (key == NULL || cert == NULL) {
 		status_set(out, CF_STORE_BROKEN, "%s holds no %s", what,
-		    key == NULL ? "private key" : "certificate");
+			   key == NULL ? "private key" : "certificate");
 		goto out;
 	}
 	if (!cf_key_public_equal(key, X509_get0_pubkey(cert))) {
 		status_set(out, CF_STORE_BROKEN, "the key in %s does not match "
-		    "its certificate", what);
+			   "its certificate", what);
 		goto out;
 	}
 	rc = compare_cert(cert, want, what, out, err);
@@ -905,11 +905,11 @@ cf_store_ccs_check(const char *ccs_dir, const char *const *names, size_t n,
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return cf_err_set(err, CF_ERR_INTERNAL, "no names to check the "
-		    "CCS store %s for", ccs_dir);
+				  "CCS store %s for", ccs_dir);
 	if ((rc = wanted_cert(leaf_pem, &want, err)) != CF_OK)
 		return rc;
 	status_set(out, CF_STORE_HEALTHY, "every file holds the current "
-	    "certificate");
+		   "certificate");
 	for (size_t i = 0; i < n; i++) {
 		if ((rc = cf_ccs_file_name(names[i], &fname, err)) != CF_OK ||
 		    (rc = join(ccs_dir, fname, path, sizeof(path),
@@ -928,7 +928,7 @@ cf_store_ccs_check(const char *ccs_dir, const char *const *names, size_t n,
 	if (bad > 1) {
 		size_t l = strlen(out->detail);
 		snprintf(out->detail + l, sizeof(out->detail) - l, " (and %zu "
-		    "other file%s not healthy)", bad - 1, bad > 2 ? "s" : "");
+			 "other file%s not healthy)", bad - 1, bad > 2 ? "s" : "");
 	}
 out:
 	free(fname);
