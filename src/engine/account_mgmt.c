@@ -197,17 +197,152 @@ new_key_known(struct cf_engine *e, EVP_PKEY *nk, int *applied,
 	return rc;
 }
 
+/* The rollover's new key in *nk: account.key.new left by an earlier
+ * rollover whose outcome was unknown (settled first: when the CA has it
+ * already, it is adopted and *done set), else a new key of type written
+ * there (0600) before the CA hears of it, so a crash right after the CA's
+ * answer does not lose it. */
+static cf_rc
+rollover_new_key(struct cf_engine *e, enum cf_key_type type,
+		 const char *newpath, const char *keypath, EVP_PKEY **nk,
+		 int *done, struct cf_err *err)
+{
+	char *pem = NULL;
+	size_t plen = 0;
+	int applied = 0;
+	cf_rc rc;
+
+	*done = 0;
+	rc = cf_file_read(newpath, 64 * 1024, &pem, &plen, err);
+	if (rc == CF_ERR_NOTFOUND) {
+		cf_err_clear(err);
+		if ((rc = cf_key_generate(type, nk, err)) == CF_OK &&
+		    (rc = cf_key_to_pem(*nk, &pem, &plen, err)) == CF_OK)
+			rc = cf_file_write_atomic(newpath, pem, plen, 0600, err);
+		goto out;
+	}
+	if (rc != CF_OK)
+		goto out;
+	if ((rc = cf_key_from_pem(pem, plen, nk, err)) != CF_OK) {
+		cf_err_wrap(err, "%s (left by an earlier rollover)", newpath);
+		goto out;
+	}
+	cf_info("%s is left by a key rollover whose outcome was unknown: "
+		"asking the CA which key it holds", newpath);
+	if ((rc = new_key_known(e, *nk, &applied, err)) != CF_OK) {
+		cf_err_wrap(err, "checking %s at the CA (both keys are kept: %s "
+			    "is the key in use, %s the new one; run 'certferry "
+			    "account rollover' again)", newpath, keypath, newpath);
+		goto out;
+	}
+	if (applied) {
+		cf_info("the CA had applied the earlier key change: %s becomes "
+			"%s", newpath, keypath);
+		*done = 1;
+		rc = adopt_new_key(e, nk, newpath, keypath, err);
+		goto out;
+	}
+	cf_info("the CA does not have the key of %s: changing to it now",
+		newpath);
+out:
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, plen);
+	return rc;
+}
+
+/* The keyChange request's inner JWS: {account, oldKey} signed by the NEW
+ * key, its JWK embedded, no nonce (RFC 8555 §7.3.5). */
+static cf_rc
+key_change_inner(struct cf_engine *e, EVP_PKEY *nk, const char *url,
+		 json_t **out, struct cf_err *err)
+{
+	json_t *oldjwk = NULL, *payload = NULL;
+	char *ptext = NULL, *inner = NULL;
+	cf_rc rc;
+
+	if ((rc = cf_engine_account_jwk(e, &oldjwk, err)) != CF_OK)
+		return rc;
+	payload = json_pack("{s:s,s:O}", "account", e->account_url, "oldKey",
+			    oldjwk);
+	if (payload == NULL ||
+	    (ptext = json_dumps(payload, JSON_COMPACT)) == NULL)
+		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	else if ((rc = cf_jws_sign(nk, url, NULL, NULL, ptext, &inner, err)) ==
+			 CF_OK &&
+		 (*out = json_loads(inner, 0, NULL)) == NULL)
+		rc = cf_err_set(err, CF_ERR_INTERNAL, "inner JWS is not JSON");
+	json_decref(oldjwk);
+	json_decref(payload);
+	free(ptext);
+	free(inner);
+	return rc;
+}
+
+/* The CA refused the key change (CF_ERR_ACME in err), but which attempt?
+ * libcurl resends a request whose reused connection died unanswered, and
+ * a badNonce is retried: the CA may have applied an earlier copy and
+ * refused the next one.  Ask it.  *keep: account.key.new must stay. */
+static cf_rc
+key_change_refused(struct cf_engine *e, EVP_PKEY **nk, const char *newpath,
+		   const char *keypath, int *keep, struct cf_err *err)
+{
+	struct cf_err chk = { 0 };
+	int applied = 0;
+
+	if (new_key_known(e, *nk, &applied, &chk) != CF_OK) {
+		*keep = 1;
+		return cf_err_wrap(err, "key change refused (%s could not be "
+				   "checked: %s); %s (the old key) and %s (the "
+				   "new key) are both kept: run 'certferry "
+				   "account rollover' again", newpath, chk.msg,
+				   keypath, newpath);
+	}
+	if (applied) {
+		*keep = 1;
+		cf_err_clear(err);
+		cf_info("the CA has the new key although it refused the key "
+			"change's last answer");
+		return adopt_new_key(e, nk, newpath, keypath, err);
+	}
+	/* A definite refusal: the old key stays the key. */
+	return cf_err_wrap(err, "key change refused by the CA; %s is still the "
+			   "account key", keypath);
+}
+
+/* Send the key change (the outer JWS is signed by the old key, as every
+ * request; sent once, see cf_acme_key_change) and settle its outcome. */
+static cf_rc
+key_change_send(struct cf_engine *e, EVP_PKEY **nk, json_t *inner,
+		const char *newpath, const char *keypath, int *keep,
+		struct cf_err *err)
+{
+	cf_rc rc = cf_acme_key_change(e->acme, inner, err);
+
+	if (rc == CF_ERR_ACME)
+		return key_change_refused(e, nk, newpath, keypath, keep, err);
+	/* From here on the new key may be the only working key. */
+	*keep = 1;
+	if (rc != CF_OK)
+		/* Unknown outcome: the CA may have the new key now.  Losing
+		 * it would lock the account out, so both are kept. */
+		return cf_err_wrap(err, "key change: the outcome is unknown; %s "
+				   "(the old key) and %s (the new key) are both "
+				   "kept: run 'certferry account rollover' "
+				   "again, it asks the CA which one it holds",
+				   keypath, newpath);
+	/* Accepted: the new key becomes the account key, atomically. */
+	return adopt_new_key(e, nk, newpath, keypath, err);
+}
+
 cf_rc
 cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 			   struct cf_err *err)
 {
 	const struct cf_acme_directory *dir;
 	EVP_PKEY *nk = NULL;
-	char *newpath = NULL, *keypath = NULL, *pem = NULL, *inner = NULL,
-	     *ptext = NULL;
-	size_t plen = 0;
-	json_t *oldjwk = NULL, *payload = NULL, *innerj = NULL;
-	int written = 0, applied = 0;
+	char *newpath = NULL, *keypath = NULL;
+	json_t *inner = NULL;
+	int done = 0, keep = 0;
 	cf_rc rc;
 
 	if (e->account_url == NULL)
@@ -223,115 +358,19 @@ cf_engine_account_rollover(struct cf_engine *e, enum cf_key_type type,
 		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = cf_file_read(newpath, 64 * 1024, &pem, &plen, err);
-	if (rc == CF_OK) {
-		/* An earlier rollover's outcome is unknown: settle it first. */
-		if ((rc = cf_key_from_pem(pem, plen, &nk, err)) != CF_OK) {
-			cf_err_wrap(err, "%s (left by an earlier rollover)",
-				    newpath);
-			goto out;
-		}
-		cf_info("%s is left by a key rollover whose outcome was unknown: "
-			"asking the CA which key it holds", newpath);
-		if ((rc = new_key_known(e, nk, &applied, err)) != CF_OK) {
-			cf_err_wrap(err, "checking %s at the CA (both keys are "
-				    "kept: %s is the key in use, %s the new one; "
-				    "run 'certferry account rollover' again)",
-				    newpath, keypath, newpath);
-			goto out;
-		}
-		if (applied) {
-			cf_info("the CA had applied the earlier key change: %s "
-				"becomes %s", newpath, keypath);
-			rc = adopt_new_key(e, &nk, newpath, keypath, err);
-			goto out;
-		}
-		cf_info("the CA does not have the key of %s: changing to it now",
-			newpath);
-	} else if (rc == CF_ERR_NOTFOUND) {
-		cf_err_clear(err);
-		/* The new key is on disk (0600) before the CA hears of it, so
-		 * a crash right after the CA's answer does not lose it. */
-		if ((rc = cf_key_generate(type, &nk, err)) != CF_OK ||
-		    (rc = cf_key_to_pem(nk, &pem, &plen, err)) != CF_OK ||
-		    (rc = cf_file_write_atomic(newpath, pem, plen, 0600, err)) !=
-			    CF_OK)
-			goto out;
-	} else {
+	if ((rc = rollover_new_key(e, type, newpath, keypath, &nk, &done,
+				   err)) != CF_OK || done) {
+		keep = 1; /* never written here, or settled */
 		goto out;
 	}
-	written = 1;
-	if ((rc = cf_engine_account_jwk(e, &oldjwk, err)) != CF_OK)
-		goto out;
-	payload = json_pack("{s:s,s:O}", "account", e->account_url, "oldKey",
-			    oldjwk);
-	if (payload == NULL ||
-	    (ptext = json_dumps(payload, JSON_COMPACT)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* Inner JWS: signed by the NEW key, its JWK embedded, no nonce. */
-	if ((rc = cf_jws_sign(nk, dir->key_change, NULL, NULL, ptext, &inner,
-			      err)) != CF_OK)
-		goto out;
-	if ((innerj = json_loads(inner, 0, NULL)) == NULL) {
-		rc = cf_err_set(err, CF_ERR_INTERNAL, "inner JWS is not JSON");
-		goto out;
-	}
-	/* Outer JWS: signed by the old key (kid), as every request; sent
-	 * once (see cf_acme_key_change). */
-	if ((rc = cf_acme_key_change(e->acme, innerj, err)) != CF_OK) {
-		if (rc == CF_ERR_ACME) {
-			/* A refusal, but of which attempt?  libcurl resends a
-			 * request whose reused connection died unanswered, and
-			 * a badNonce is retried: the CA may have applied an
-			 * earlier copy and refused the next one.  Ask it. */
-			struct cf_err chk = { 0 };
-			if (new_key_known(e, nk, &applied, &chk) != CF_OK) {
-				written = 0;
-				cf_err_wrap(err, "key change refused (%s could not "
-					    "be checked: %s); %s (the old key) and "
-					    "%s (the new key) are both kept: run "
-					    "'certferry account rollover' again",
-					    newpath, chk.msg, keypath, newpath);
-				goto out;
-			}
-			if (applied) {
-				written = 0;
-				cf_err_clear(err);
-				cf_info("the CA has the new key although it refused "
-					"the key change's last answer");
-				rc = adopt_new_key(e, &nk, newpath, keypath, err);
-				goto out;
-			}
-			/* A definite refusal: the old key stays the key. */
-			cf_err_wrap(err, "key change refused by the CA; %s is "
-				    "still the account key", keypath);
-			goto out;
-		}
-		/* Unknown outcome: the CA may have the new key now.  Losing
-		 * it would lock the account out, so both are kept. */
-		written = 0;
-		cf_err_wrap(err, "key change: the outcome is unknown; %s (the "
-			    "old key) and %s (the new key) are both kept: run "
-			    "'certferry account rollover' again, it asks the CA "
-			    "which one it holds", keypath, newpath);
-		goto out;
-	}
-	/* Accepted: the new key becomes the account key, atomically. */
-	written = 0;  /* from here on it may be the only working key */
-	rc = adopt_new_key(e, &nk, newpath, keypath, err);
+	if ((rc = key_change_inner(e, nk, dir->key_change, &inner, err)) ==
+	    CF_OK)
+		rc = key_change_send(e, &nk, inner, newpath, keypath, &keep, err);
 out:
-	if (written)
+	if (!keep)
 		(void)unlink(newpath);
-	if (pem != NULL)
-		OPENSSL_clear_free(pem, plen);
 	EVP_PKEY_free(nk);
-	json_decref(oldjwk);
-	json_decref(payload);
-	json_decref(innerj);
-	free(inner);
-	free(ptext);
+	json_decref(inner);
 	free(newpath);
 	free(keypath);
 	return rc;

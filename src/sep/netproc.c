@@ -415,6 +415,75 @@ serve_one(int fd, struct cf_http *h, const struct cf_sep_msg *m,
 	return rc;
 }
 
+/* The settings of INIT into o (its strings borrowed from m). */
+static cf_rc
+init_take(const struct cf_sep_msg *m, struct cf_http_opts *o,
+	  struct cf_err *err)
+{
+	long lvl = CF_LOG_INFO;
+	int bad = 0;
+
+	o->ca_bundle = cf_sep_str(m, INIT_CA_BUNDLE, &bad);
+	o->user_agent = cf_sep_str(m, INIT_USER_AGENT, &bad);
+	if (bad || m->n != INIT_N)
+		return cf_err_set(err, CF_ERR_PROTO, "malformed start");
+	if (cf_sep_long(m, INIT_CONNECT_TIMEOUT, "timeout", 0, 86400,
+			&o->connect_timeout_s, err) != CF_OK ||
+	    cf_sep_long(m, INIT_TIMEOUT, "timeout", 0, 86400, &o->timeout_s,
+			err) != CF_OK ||
+	    cf_sep_long(m, INIT_LOG_LEVEL, "log level", CF_LOG_QUIET,
+			CF_LOG_TRACE, &lvl, err) != CF_OK)
+		return err->rc;
+	/* Its stderr is /dev/null: the parent logs (lvl is kept for a
+	 * debugger's eyes only). */
+	cf_log_set_level((enum cf_log_level)lvl);
+	return CF_OK;
+}
+
+/* Restrict: read-only access to the trust anchors and what libcurl,
+ * OpenSSL and the resolver read, then the system call filter.  A kernel
+ * without Landlock or seccomp leaves a notice (CF_OK); another failure
+ * is returned. */
+static cf_rc
+net_sandbox(const char *ca_bundle, char notice[2][CF_ERR_MSG_MAX],
+	    struct cf_err *err)
+{
+	const char *paths[64];
+	size_t np = 0;
+	cf_rc rc;
+
+	if (ca_bundle != NULL)
+		paths[np++] = ca_bundle;
+	for (size_t i = 0; cf_sandbox_net_read_paths[i] != NULL &&
+			   np < sizeof(paths) / sizeof(paths[0]); i++)
+		paths[np++] = cf_sandbox_net_read_paths[i];
+	rc = cf_sandbox_landlock(paths, np, err);
+	if (rc == CF_ERR_NOTFOUND)
+		snprintf(notice[0], CF_ERR_MSG_MAX, "%s", err->msg);
+	else if (rc != CF_OK)
+		return rc;
+	rc = cf_sandbox_seccomp_net(err);
+	if (rc == CF_ERR_NOTFOUND)
+		snprintf(notice[1], CF_ERR_MSG_MAX, "%s", err->msg);
+	else if (rc != CF_OK)
+		return rc;
+	return CF_OK;
+}
+
+/* READY: sandboxed (with the notices), or why not (failed). */
+static cf_rc
+ready_send(int fd, char notice[2][CF_ERR_MSG_MAX], const char *failed,
+	   struct cf_err *err)
+{
+	struct cf_sep_field f[READY_N] = {
+		cf_sep_text(notice[0][0] ? notice[0] : NULL),
+		cf_sep_text(notice[1][0] ? notice[1] : NULL),
+		cf_sep_text(failed),
+	};
+
+	return cf_sep_send(fd, CF_SEP_NET_READY, f, READY_N, err);
+}
+
 int
 cf_netproc_main(int fd)
 {
@@ -422,62 +491,25 @@ cf_netproc_main(int fd)
 	struct cf_err err = { 0 }, nerr = { 0 };
 	struct cf_http_opts o = { 0 };
 	struct cf_http *h = NULL;
-	const char *paths[64];
 	char notice[2][CF_ERR_MSG_MAX] = { "", "" };
-	size_t np = 0;
-	long lvl = CF_LOG_INFO;
-	int bad = 0, ret = 1;
+	int ret = 1;
 	cf_rc rc;
 
-	if (cf_sep_recv(fd, CF_SEP_NET_INIT, &m, &err) != CF_OK)
+	if (cf_sep_recv(fd, CF_SEP_NET_INIT, &m, &err) != CF_OK ||
+	    init_take(&m, &o, &err) != CF_OK)
 		goto out;
-	o.ca_bundle = cf_sep_str(&m, INIT_CA_BUNDLE, &bad);
-	o.user_agent = cf_sep_str(&m, INIT_USER_AGENT, &bad);
-	if (bad || m.n != INIT_N ||
-	    cf_sep_long(&m, INIT_CONNECT_TIMEOUT, "timeout", 0, 86400,
-			&o.connect_timeout_s, &err) != CF_OK ||
-	    cf_sep_long(&m, INIT_TIMEOUT, "timeout", 0, 86400, &o.timeout_s,
-			&err) != CF_OK ||
-	    cf_sep_long(&m, INIT_LOG_LEVEL, "log level", CF_LOG_QUIET,
-			CF_LOG_TRACE, &lvl, &err) != CF_OK)
-		goto out;
-	/* Its stderr is /dev/null: the parent logs (lvl is kept for a
-	 * debugger's eyes only). */
-	cf_log_set_level((enum cf_log_level)lvl);
-	/* Acquire (libcurl, OpenSSL's configuration) ... */
+	/* Acquire (libcurl, OpenSSL's configuration), then restrict.  A
+	 * sandbox that cannot be set up is a failure the parent reports
+	 * (this process's stderr is /dev/null). */
 	if ((h = cf_http_new(&o, &err)) == NULL)
 		goto out;
-	/* ... then restrict: read-only access to the trust anchors and what
-	 * libcurl/OpenSSL/the resolver read, then the system call filter. */
-	if (o.ca_bundle != NULL)
-		paths[np++] = o.ca_bundle;
-	for (size_t i = 0; cf_sandbox_net_read_paths[i] != NULL &&
-			   np < sizeof(paths) / sizeof(paths[0]); i++)
-		paths[np++] = cf_sandbox_net_read_paths[i];
-	rc = cf_sandbox_landlock(paths, np, &nerr);
-	if (rc == CF_ERR_NOTFOUND)
-		snprintf(notice[0], sizeof(notice[0]), "%s", nerr.msg);
-	else if (rc != CF_OK)
-		goto ready;
-	rc = cf_sandbox_seccomp_net(&nerr);
-	if (rc == CF_ERR_NOTFOUND)
-		snprintf(notice[1], sizeof(notice[1]), "%s", nerr.msg);
-ready:
-	{
-		/* A sandbox that cannot be set up is a failure the parent
-		 * reports (this process's stderr is /dev/null). */
-		int failed = rc != CF_OK && rc != CF_ERR_NOTFOUND;
-		struct cf_sep_field f[READY_N] = {
-			cf_sep_text(notice[0][0] ? notice[0] : NULL),
-			cf_sep_text(notice[1][0] ? notice[1] : NULL),
-			cf_sep_text(failed ? nerr.msg : NULL),
-		};
-		if (cf_sep_send(fd, CF_SEP_NET_READY, f, READY_N, &err) != CF_OK)
-			goto out;
-		if (failed) {
-			ret = 0; /* reported to the parent */
-			goto out;
-		}
+	rc = net_sandbox(o.ca_bundle, notice, &nerr);
+	if (ready_send(fd, notice, rc == CF_OK ? NULL : nerr.msg, &err) !=
+	    CF_OK)
+		goto out;
+	if (rc != CF_OK) {
+		ret = 0; /* reported to the parent */
+		goto out;
 	}
 	for (;;) {
 		cf_sep_msg_free(&m);
