@@ -509,20 +509,15 @@ add_store(struct cf_cert_spec *s, enum cf_store_kind k, const char *path)
 	s->nstores++;
 }
 
-static void
-make_case(struct cf_cert_spec *s, enum tweak t)
+/* The tweaks of the names and the validation; 0 when t is not one of them. */
+static int
+tweak_names(struct cf_cert_spec *s, enum tweak t)
 {
 	struct cf_validation_spec *v = &s->validation;
 
-	memset(s, 0, sizeof(*s));
-	s->name = strdup("www.example.com");
-	s->directory_url = strdup("https://ca.example.net/dir");
-	s->names = strv(2, "www.example.com", "example.com");
-	s->nnames = 2;
-	v->dns_propagation_timeout = -1;
 	switch (t) {
 	case T_NONE:
-		break;
+		return 1;
 	case T_WILD_HTTP:
 	case T_WILD_DNS:
 		free(s->names[1]);
@@ -532,11 +527,11 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 			v->dns_provider = CF_DNS_RFC2136;
 			v->dns_server = strdup("192.0.2.53");
 		}
-		break;
+		return 1;
 	case T_DUP:
 		free(s->names[1]);
 		s->names[1] = strdup("www.example.com");
-		break;
+		return 1;
 	case T_WEBROOT_PORT:
 	case T_WEBROOT_ADDR:
 	case T_WEBROOT_ONLY:
@@ -545,32 +540,49 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 			v->http_port = 8080;
 		if (t == T_WEBROOT_ADDR)
 			v->http_address = strdup("127.0.0.1");
-		break;
+		return 1;
 	case T_RFC2136_NO_SERVER:
 		v->method = CF_VAL_DNS01;
 		v->dns_provider = CF_DNS_RFC2136;
-		break;
+		return 1;
 	case T_SCRIPT_NO_CMD:
 		v->method = CF_VAL_DNS01;
 		v->dns_provider = CF_DNS_SCRIPT;
-		break;
+		return 1;
 	case T_MANUAL:
 		v->method = CF_VAL_DNS01;
 		v->dns_provider = CF_DNS_MANUAL;
-		break;
+		return 1;
+	case T_NO_NAMES:
+		s->nnames = 0;
+		return 1;
+	case T_BAD_NAME:
+		free(s->names[1]);
+		s->names[1] = strdup("bad name..example");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The tweaks of the stores and the IIS target; 0 when t is not one of them. */
+static int
+tweak_stores(struct cf_cert_spec *s, enum tweak t)
+{
+	switch (t) {
 	case T_STORE_NO_PATH:
 		add_store(s, CF_STORE_PEM, NULL);
-		break;
+		return 1;
 	case T_PFX_NO_PATH:
 		add_store(s, CF_STORE_PEM, "/etc/ssl/x");
 		add_store(s, CF_STORE_PFX, NULL);
-		break;
+		return 1;
 	case T_IIS_MIGRATE_NO_INSTALL:
 		s->iis.config = strdup("/mnt/applicationHost.config");
 		s->iis.sites = strv(1, "Shop");
 		s->iis.nsites = 1;
 		s->iis.migrate = 1;
-		break;
+		return 1;
 	case T_IIS_NO_CCS:
 	case T_IIS_NO_CONFIG:
 	case T_IIS_TWO_SITES:
@@ -587,14 +599,7 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 			s->iis.sites = strv(1, "a");
 			s->iis.nsites = 1;
 		}
-		break;
-	case T_NO_NAMES:
-		s->nnames = 0;
-		break;
-	case T_BAD_NAME:
-		free(s->names[1]);
-		s->names[1] = strdup("bad name..example");
-		break;
+		return 1;
 	case T_PFX_NO_PASSWORD:
 	case T_CCS_NO_PASSWORD:
 	case T_PFX_OPT_OUT:
@@ -603,8 +608,23 @@ make_case(struct cf_cert_spec *s, enum tweak t)
 		free(s->stores[0].password_file);
 		s->stores[0].password_file = NULL;
 		s->stores[0].no_password = t == T_PFX_OPT_OUT;
-		break;
+		return 1;
+	default:
+		return 0;
 	}
+}
+
+static void
+make_case(struct cf_cert_spec *s, enum tweak t)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = strdup("www.example.com");
+	s->directory_url = strdup("https://ca.example.net/dir");
+	s->names = strv(2, "www.example.com", "example.com");
+	s->nnames = 2;
+	s->validation.dns_propagation_timeout = -1;
+	if (!tweak_names(s, t))
+		(void)tweak_stores(s, t);
 }
 
 static void
