@@ -140,104 +140,105 @@ check_one(size_t idx, const struct expect *e)
 #define CCS_S "\"Plugin\": \"af1f77b6-4e7b-4f96-bba5-c2eeb4d0dd42\""
 #define IIS_I "\"Plugin\": \"ea6a5be3-f8de-4d27-a6bd-750b619b2ee2\""
 
+/* The renewals test_map_table maps, and what each must become. */
+static const struct expect map_cases[] = {
+	/* 0: IIS site + site folder + CCS (DPAPI) + IIS install */
+	{ "{\"Id\": \"a1\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3]},"
+	  " \"ValidationPluginOptions\": {" FS_V ", \"SiteId\": 3},"
+	  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": "
+	  "\"\\\\\\\\fs01\\\\ccs$\", \"PfxPasswordProtected\": \"enc-AQAA\"}],"
+	  " \"InstallationPluginOptions\": [{" IIS_I ", \"SiteId\": 3,"
+	  " \"NewBindingPort\": 8443}]}",
+	  O_ALL, 1, "http-01", 1, NULL, "rsa3072", "", "3", NULL,
+	  "ccs /mnt/ccs", 1, 0, NULL },
+	/* 1: the same without the password file: DPAPI named */
+	{ "{\"Id\": \"a2\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3]},"
+	  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": "
+	  "\"\\\\\\\\fs01\\\\ccs$\", \"PfxPasswordProtected\": \"enc-AQAA\"}]}",
+	  O_ALL & ~O_PFXPW, 0, "http-01", 1, NULL, "rsa3072", "", "3",
+	  NULL, "ccs /mnt/ccs", 0, 1, "DPAPI" },
+	/* 2: manual names, upper case and Unicode; FileSystem with a
+	 *    path; no server known */
+	{ "{\"Id\": \"b\", \"TargetPluginOptions\": {" MAN_T ","
+	  " \"CommonName\": \"Www.Example.Test\", \"AlternativeNames\":"
+	  " [\"www.example.test\", \"b\\u00fccher.example.test\"]},"
+	  " \"ValidationPluginOptions\": {" FS_V ", \"Path\": "
+	  "\"C:\\\\inetpub\\\\wwwroot\"},"
+	  " \"CsrPluginOptions\": {\"Plugin\": "
+	  "\"9aadcf71-5241-4c4f-aee1-bfe3f6be3489\", \"ReusePrivateKey\": true}}",
+	  O_MAPS, 0, "http-01", 0, "/mnt/inetpub/wwwroot", "ec384",
+	  "www.example.test xn--bcher-kva.example.test", "", NULL, "", 0,
+	  0, "--server URL" },
+	/* 3: 2.1 "$type" names; pattern; dns script replaced; PFX file
+	 *    with a base64 password (readable) */
+	{ "{\"Id\": \"c\", \"TargetPluginOptions\": {\"$type\": "
+	  "\"PKISharp.WACS.Plugins.TargetPlugins.IISOptions, wacs.common\","
+	  " \"IncludeSiteIds\": [7], \"IncludePattern\": \"*.example.test\"},"
+	  " \"ValidationPluginOptions\": {\"$type\": \"PKISharp.WACS.Plugins."
+	  "ValidationPlugins.Dns.ScriptOptions, wacs.common\", "
+	  "\"CreateScript\": \"C:\\\\s\\\\dns.ps1\"},"
+	  " \"StorePluginOptions\": [{\"$type\": \"PKISharp.WACS.Plugins."
+	  "StorePlugins.PfxFileOptions, wacs.common\", \"Path\": "
+	  "\"C:\\\\certs\", \"FileName\": \"c.pfx\", "
+	  "\"PfxPasswordProtected\": \"UGFzc3dvcmQx\"}]}",
+	  O_ALL, 1, "dns-01", 0, NULL, "rsa3072", "", "7",
+	  "*.example.test", "pfx /mnt/certs/c.pfx", 0, 0, NULL },
+	/* 4: the same script without --dns-script */
+	{ "{\"Id\": \"c2\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [7]}, \"ValidationPluginOptions\": {"
+	  "\"Plugin\": \"8f1da72e-f727-49f0-8546-ef69e5ecec32\", "
+	  "\"Script\": \"C:\\\\s\\\\dns.ps1\"}}",
+	  O_ALL & ~O_DNS, 0, "dns-01", 0, NULL, "rsa3072", "", "7", NULL,
+	  "", 0, 0, "C:\\s\\dns.ps1: give --dns-script" },
+	/* 5: IIS target without the config */
+	{ "{\"Id\": \"d\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3]}}",
+	  O_SERVER, 0, "http-01", 0, NULL, "rsa3072", "", "", NULL, "",
+	  0, 0, "--iis-config FILE" },
+	/* 6: all sites (no IncludeSiteIds): today's sites listed */
+	{ "{\"Id\": \"e\", \"TargetPluginOptions\": {" IIS_T "},"
+	  " \"ValidationPluginOptions\": {" SH_V ", \"Port\": 80}}",
+	  O_ALL, 1, "http-01", 1, NULL, "rsa3072", "", "3 7 1", NULL, "",
+	  0, 0, "sites added later are not followed" },
+	/* 7: filters certferry cannot express, a script install */
+	{ "{\"Id\": \"f\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3], \"IncludeRegex\": \"^w\","
+	  " \"ExcludeHosts\": [\"secure.example.test\"]},"
+	  " \"InstallationPluginOptions\": [{\"Plugin\": "
+	  "\"3bb22c70-358d-4251-86bd-11858363d913\", \"Script\": \"x.ps1\"}]}",
+	  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3", NULL, "", 0,
+	  0, "ExcludeHosts" },
+	/* 8: one IncludeHosts entry becomes the host filter; a CCS
+	 *    folder no map covers */
+	{ "{\"Id\": \"g\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3], \"IncludeHosts\": [\"WWW.shop.example.test\"]},"
+	  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": \"E:\\\\CCS\","
+	  " \"PfxPasswordProtected\": \"clear-x\"}]}",
+	  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3",
+	  "www.shop.example.test", "", 0, 0, "no --iis-path-map covers E:\\CCS" },
+	/* 9: IIS install without a CCS store */
+	{ "{\"Id\": \"h\", \"TargetPluginOptions\": {" IIS_T ","
+	  " \"IncludeSiteIds\": [3]}, \"StorePluginOptions\": [{\"Plugin\": "
+	  "\"e30adc8e-d756-4e16-a6f2-450f784b1a97\"}],"
+	  " \"InstallationPluginOptions\": [{" IIS_I ", \"SiteId\": 3}]}",
+	  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3", NULL, "", 0, 0,
+	  "Centralized Certificate Store" },
+	/* 10: a plugin certferry does not know */
+	{ "{\"Id\": \"i\", \"TargetPluginOptions\": {" MAN_T ","
+	  " \"CommonName\": \"x.example.test\"}, \"ValidationPluginOptions\":"
+	  " {\"Plugin\": \"73af2c2e-4cf1-4198-a4c8-1129003cfb75\"}}",
+	  O_ALL, 0, "http-01", 0, NULL, "rsa3072", "x.example.test", "",
+	  NULL, "", 0, 0, "73af2c2e-4cf1-4198-a4c8-1129003cfb75 is not mapped" },
+};
+
 static void
 test_map_table(void **state)
 {
-	static const struct expect t[] = {
-		/* 0: IIS site + site folder + CCS (DPAPI) + IIS install */
-		{ "{\"Id\": \"a1\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3]},"
-		  " \"ValidationPluginOptions\": {" FS_V ", \"SiteId\": 3},"
-		  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": "
-		  "\"\\\\\\\\fs01\\\\ccs$\", \"PfxPasswordProtected\": \"enc-AQAA\"}],"
-		  " \"InstallationPluginOptions\": [{" IIS_I ", \"SiteId\": 3,"
-		  " \"NewBindingPort\": 8443}]}",
-		  O_ALL, 1, "http-01", 1, NULL, "rsa3072", "", "3", NULL,
-		  "ccs /mnt/ccs", 1, 0, NULL },
-		/* 1: the same without the password file: DPAPI named */
-		{ "{\"Id\": \"a2\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3]},"
-		  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": "
-		  "\"\\\\\\\\fs01\\\\ccs$\", \"PfxPasswordProtected\": \"enc-AQAA\"}]}",
-		  O_ALL & ~O_PFXPW, 0, "http-01", 1, NULL, "rsa3072", "", "3",
-		  NULL, "ccs /mnt/ccs", 0, 1, "DPAPI" },
-		/* 2: manual names, upper case and Unicode; FileSystem with a
-		 *    path; no server known */
-		{ "{\"Id\": \"b\", \"TargetPluginOptions\": {" MAN_T ","
-		  " \"CommonName\": \"Www.Example.Test\", \"AlternativeNames\":"
-		  " [\"www.example.test\", \"b\\u00fccher.example.test\"]},"
-		  " \"ValidationPluginOptions\": {" FS_V ", \"Path\": "
-		  "\"C:\\\\inetpub\\\\wwwroot\"},"
-		  " \"CsrPluginOptions\": {\"Plugin\": "
-		  "\"9aadcf71-5241-4c4f-aee1-bfe3f6be3489\", \"ReusePrivateKey\": true}}",
-		  O_MAPS, 0, "http-01", 0, "/mnt/inetpub/wwwroot", "ec384",
-		  "www.example.test xn--bcher-kva.example.test", "", NULL, "", 0,
-		  0, "--server URL" },
-		/* 3: 2.1 "$type" names; pattern; dns script replaced; PFX file
-		 *    with a base64 password (readable) */
-		{ "{\"Id\": \"c\", \"TargetPluginOptions\": {\"$type\": "
-		  "\"PKISharp.WACS.Plugins.TargetPlugins.IISOptions, wacs.common\","
-		  " \"IncludeSiteIds\": [7], \"IncludePattern\": \"*.example.test\"},"
-		  " \"ValidationPluginOptions\": {\"$type\": \"PKISharp.WACS.Plugins."
-		  "ValidationPlugins.Dns.ScriptOptions, wacs.common\", "
-		  "\"CreateScript\": \"C:\\\\s\\\\dns.ps1\"},"
-		  " \"StorePluginOptions\": [{\"$type\": \"PKISharp.WACS.Plugins."
-		  "StorePlugins.PfxFileOptions, wacs.common\", \"Path\": "
-		  "\"C:\\\\certs\", \"FileName\": \"c.pfx\", "
-		  "\"PfxPasswordProtected\": \"UGFzc3dvcmQx\"}]}",
-		  O_ALL, 1, "dns-01", 0, NULL, "rsa3072", "", "7",
-		  "*.example.test", "pfx /mnt/certs/c.pfx", 0, 0, NULL },
-		/* 4: the same script without --dns-script */
-		{ "{\"Id\": \"c2\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [7]}, \"ValidationPluginOptions\": {"
-		  "\"Plugin\": \"8f1da72e-f727-49f0-8546-ef69e5ecec32\", "
-		  "\"Script\": \"C:\\\\s\\\\dns.ps1\"}}",
-		  O_ALL & ~O_DNS, 0, "dns-01", 0, NULL, "rsa3072", "", "7", NULL,
-		  "", 0, 0, "C:\\s\\dns.ps1: give --dns-script" },
-		/* 5: IIS target without the config */
-		{ "{\"Id\": \"d\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3]}}",
-		  O_SERVER, 0, "http-01", 0, NULL, "rsa3072", "", "", NULL, "",
-		  0, 0, "--iis-config FILE" },
-		/* 6: all sites (no IncludeSiteIds): today's sites listed */
-		{ "{\"Id\": \"e\", \"TargetPluginOptions\": {" IIS_T "},"
-		  " \"ValidationPluginOptions\": {" SH_V ", \"Port\": 80}}",
-		  O_ALL, 1, "http-01", 1, NULL, "rsa3072", "", "3 7 1", NULL, "",
-		  0, 0, "sites added later are not followed" },
-		/* 7: filters certferry cannot express, a script install */
-		{ "{\"Id\": \"f\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3], \"IncludeRegex\": \"^w\","
-		  " \"ExcludeHosts\": [\"secure.example.test\"]},"
-		  " \"InstallationPluginOptions\": [{\"Plugin\": "
-		  "\"3bb22c70-358d-4251-86bd-11858363d913\", \"Script\": \"x.ps1\"}]}",
-		  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3", NULL, "", 0,
-		  0, "ExcludeHosts" },
-		/* 8: one IncludeHosts entry becomes the host filter; a CCS
-		 *    folder no map covers */
-		{ "{\"Id\": \"g\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3], \"IncludeHosts\": [\"WWW.shop.example.test\"]},"
-		  " \"StorePluginOptions\": [{" CCS_S ", \"Path\": \"E:\\\\CCS\","
-		  " \"PfxPasswordProtected\": \"clear-x\"}]}",
-		  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3",
-		  "www.shop.example.test", "", 0, 0, "no --iis-path-map covers E:\\CCS" },
-		/* 9: IIS install without a CCS store */
-		{ "{\"Id\": \"h\", \"TargetPluginOptions\": {" IIS_T ","
-		  " \"IncludeSiteIds\": [3]}, \"StorePluginOptions\": [{\"Plugin\": "
-		  "\"e30adc8e-d756-4e16-a6f2-450f784b1a97\"}],"
-		  " \"InstallationPluginOptions\": [{" IIS_I ", \"SiteId\": 3}]}",
-		  O_ALL, 0, "http-01", 1, NULL, "rsa3072", "", "3", NULL, "", 0, 0,
-		  "Centralized Certificate Store" },
-		/* 10: a plugin certferry does not know */
-		{ "{\"Id\": \"i\", \"TargetPluginOptions\": {" MAN_T ","
-		  " \"CommonName\": \"x.example.test\"}, \"ValidationPluginOptions\":"
-		  " {\"Plugin\": \"73af2c2e-4cf1-4198-a4c8-1129003cfb75\"}}",
-		  O_ALL, 0, "http-01", 0, NULL, "rsa3072", "x.example.test", "",
-		  NULL, "", 0, 0, "73af2c2e-4cf1-4198-a4c8-1129003cfb75 is not mapped" },
-	};
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		check_one(i, &t[i]);
+	for (size_t i = 0; i < sizeof(map_cases) / sizeof(map_cases[0]); i++)
+		check_one(i, &map_cases[i]);
 }
 
 static void
