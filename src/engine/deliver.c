@@ -445,6 +445,21 @@ set_detail(struct cf_store_verdict *v, const char *msg)
 	v->detail[n] = '\0';
 }
 
+/* A repair's outcome into the verdict and the report's counts. */
+static void
+repair_outcome(struct cf_verify_report *rep, struct cf_store_verdict *v,
+	       cf_rc rc, const struct cf_err *serr)
+{
+	if (rc == CF_OK) {
+		v->repaired = 1;
+		rep->repaired++;
+	} else {
+		v->failed = 1;
+		rep->failed++;
+		set_detail(v, serr->msg);
+	}
+}
+
 static cf_rc
 verdict_add(struct cf_verify_report *rep, const char *kind, const char *path,
 	    struct cf_store_verdict **out, struct cf_err *err)
@@ -594,15 +609,8 @@ verify_server(const struct cf_state *st, const struct cf_cert_spec *s,
 	if (!repair || v->health == CF_STORE_MISSING)
 		return CF_OK; /* a missing TLS block needs the administrator */
 	memset(&serr, 0, sizeof(serr));
-	if (cf_install_server(st, s, names, n, leaf_pem, NULL, &res, &serr) ==
-	    CF_OK) {
-		v->repaired = 1;
-		rep->repaired++;
-	} else {
-		v->failed = 1;
-		rep->failed++;
-		set_detail(v, serr.msg);
-	}
+	repair_outcome(rep, v, cf_install_server(st, s, names, n, leaf_pem,
+						 NULL, &res, &serr), &serr);
 	cf_server_result_free(&res);
 	return CF_OK;
 }
@@ -668,14 +676,7 @@ cf_deliver_verify_known(const struct cf_state *st,
 		if (!repair)
 			continue;
 		memset(&serr, 0, sizeof(serr));
-		if (deliver_store(sp, &b, &serr) == CF_OK) {
-			v->repaired = 1;
-			rep->repaired++;
-		} else {
-			v->failed = 1;
-			rep->failed++;
-			set_detail(v, serr.msg);
-		}
+		repair_outcome(rep, v, deliver_store(sp, &b, &serr), &serr);
 	}
 	if (s->iis.install &&
 	    (rc = verify_iis(st, s, names, n, repair, rep, err)) != CF_OK)
