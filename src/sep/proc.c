@@ -91,11 +91,15 @@ cf_sep_reap(const char *what, int fd, pid_t pid)
 		close(fd);
 	if (pid <= 0)
 		return;
-	for (int i = 0; i < 200 && r == 0; i++) {
+	/* A helper exits as soon as it reads the end of its channel: look
+	 * again after 0.5 ms, then twice as long each time up to 10 ms, for
+	 * 2 s in all. */
+	for (long ns = 500000L, waited = 0; r == 0 && waited < 2000000000L;
+	     waited += ns, ns = ns < 10000000L ? 2 * ns : ns) {
 		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
 			;
 		if (r == 0)
-			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+			nanosleep(&(struct timespec){ 0, ns }, NULL);
 	}
 	if (r == 0) {
 		kill(pid, SIGKILL);
