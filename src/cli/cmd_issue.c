@@ -1276,10 +1276,13 @@ issue_order(struct issue_cli *c, struct cf_state *st, struct cf_engine *e,
 	memset(&io, 0, sizeof(io));
 	memset(&res, 0, sizeof(res));
 	memset(&v, 0, sizeof(v));
-	/* Bind the responders before anything is ordered. */
+	/* Bind the responders before anything is ordered (a responder
+	 * process says whether it could when the order is placed, or here,
+	 * before an account is registered). */
 	if (cf_spec_validator_for(&c->spec, stdin, stderr, &v, &err) != CF_OK ||
-	    (!have && cf_account_cli_register(&c->account, ao, e, &existed,
-					       &err) != CF_OK)) {
+	    (!have && (cf_validator_started(&v, &err) != CF_OK ||
+		       cf_account_cli_register(&c->account, ao, e, &existed,
+					       &err) != CF_OK))) {
 		ret = cf_cli_fail(&err);
 		goto out;
 	}

@@ -657,6 +657,10 @@ new_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	const char *s;
 	cf_rc rc;
 
+	/* A responder that could not bind its port fails here, before the
+	 * order: nothing that cannot be validated is ordered. */
+	if ((rc = cf_validator_started(o->validator, err)) != CF_OK)
+		return rc;
 	cf_info("ordering a certificate for %s%s", o->names[0],
 		o->nnames > 1 ? " and more" : "");
 	if ((rc = place_order(e, o, ord, res, err)) != CF_OK ||

@@ -25,6 +25,8 @@ struct respproc {
 	int fd;
 	pid_t pid;
 	int broken;
+	int init_pending;          /* INIT's RESULT not read yet (started) */
+	struct cf_err init_err;    /* what it said, when it failed */
 };
 
 
@@ -76,6 +78,35 @@ lost:
 			  "the challenge responder process %s (%s)", fate, why);
 }
 
+/* The responder's answer to INIT (it bound its port, or why not), read
+ * once; p->mu held. */
+static cf_rc
+init_result(struct respproc *p, struct cf_err *err)
+{
+	if (p->init_pending) {
+		p->init_pending = 0;
+		if (result_recv(p, &p->init_err) != CF_OK)
+			p->broken = 1;
+	}
+	if (p->init_err.rc != CF_OK) {
+		*err = p->init_err;
+		return err->rc;
+	}
+	return CF_OK;
+}
+
+static cf_rc
+remote_started(void *ctx, struct cf_err *err)
+{
+	struct respproc *p = ctx;
+	cf_rc rc;
+
+	pthread_mutex_lock(&p->mu);
+	rc = init_result(p, err);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
 static cf_rc
 task_send(struct respproc *p, uint32_t type, const struct cf_challenge_task *t,
 	  struct cf_err *err)
@@ -91,7 +122,9 @@ task_send(struct respproc *p, uint32_t type, const struct cf_challenge_task *t,
 	cf_rc rc;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->broken)
+	if ((rc = init_result(p, err)) != CF_OK)
+		;
+	else if (p->broken)
 		rc = cf_err_set(err, CF_ERR_INTERNAL,
 				"the challenge responder process is gone; run again");
 	else if ((rc = cf_sep_send(p->fd, type, f, TASK_N, err)) != CF_OK)
@@ -160,13 +193,17 @@ cf_respproc_validator_new(const char *type, const char *bind_addr, int port,
 			[INIT_LOG_LEVEL] = cf_sep_text(lvl),
 		};
 		if ((rc = cf_sep_send(p->fd, CF_SEP_RSP_INIT, f, INIT_N, err)) !=
-			    CF_OK ||
-		    (rc = result_recv(p, err)) != CF_OK)
+		    CF_OK)
 			goto fail;
 	}
+	/* Its answer (the port bound, or why not) is read by started(),
+	 * which the engine calls before it orders: the responder starts
+	 * while the parent goes on (the account, the directory). */
+	p->init_pending = 1;
 	cf_debug("%s responder process %ld started", vt, (long)p->pid);
 	out->challenge_type = vt;
 	out->ctx = p;
+	out->started = remote_started;
 	out->present = remote_present;
 	out->cleanup = remote_cleanup;
 	out->destroy = remote_destroy;

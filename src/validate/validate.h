@@ -28,6 +28,10 @@ struct cf_validator {
 	const char *challenge_type; /* which ACME challenge this method answers */
 	void *ctx;                  /* owned by the method; freed by destroy */
 
+	/* Wait until the method can take challenges (a responder process
+	 * has bound its port) and say why not; called before anything is
+	 * ordered.  May be NULL (ready when made). */
+	cf_rc (*started)(void *ctx, struct cf_err *err);
 	/* Make the proof for one challenge available (or queue it). */
 	cf_rc (*present)(void *ctx, const struct cf_challenge_task *t,
 			 struct cf_err *err);
@@ -42,5 +46,9 @@ struct cf_validator {
 
 /* Call v->destroy if set and clear v. Safe on a zeroed validator. */
 void cf_validator_destroy(struct cf_validator *v);
+
+/* v's started() when it has one, else CF_OK. */
+cf_rc cf_validator_started(struct cf_validator *v,
+			   struct cf_err *err) CF_MUST_CHECK;
 
 #endif

@@ -249,4 +249,33 @@ if command -v script >/dev/null 2>&1; then
 else
 	t_skip "revoke on a terminal" "script(1) is not installed"
 fi
+# A port something else listens on: the responder cannot bind it.  The
+# run fails before anything is ordered, naming the port, whether the
+# responder runs in its own process (the default: it answers while the
+# parent goes on, and is asked before the order) or in certferry's.
+busy=$(cf_freeports 1)
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2], "w").close(); time.sleep(120)' "$busy" "$CF_TMP/busy.ready" &
+busy_pid=$!
+for ((i = 0; i < 100; i++)); do [ -e "$CF_TMP/busy.ready" ] && break; sleep 0.05; done
+for mode in sep nosep; do
+	orders=$(pebble_count_requests /order-plz)
+	if [ "$mode" = nosep ]; then env_run=(env CERTFERRY_NO_PRIVSEP=1); else env_run=(env); fi
+	t_run "${env_run[@]}" "$CF" --state-dir "$STATE" --server "$PEBBLE_DIR_URL" \
+		--ca-bundle "$PEBBLE_CA" issue -d "busy-$mode.errors.test" \
+		--http-port "$busy" --http-address 127.0.0.1
+	if [ "$T_RC" -ne 0 ] && grep -q "$busy" "$T_ERR" &&
+		[ "$(pebble_count_requests /order-plz)" = "$orders" ] &&
+		[ ! -e "$STATE/renewals/busy-$mode.errors.test.json" ]; then
+		t_pass "$mode: a busy http-01 port fails before the order, naming the port (exit $T_RC)"
+	else
+		t_fail "$mode: a busy http-01 port fails before the order" \
+			"exit $T_RC, orders $orders -> $(pebble_count_requests /order-plz): $(head -c 300 "$T_ERR")"
+	fi
+done
+kill "$busy_pid" 2>/dev/null
+wait "$busy_pid" 2>/dev/null
 t_done
