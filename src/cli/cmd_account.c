@@ -219,6 +219,10 @@ account_register(struct cf_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cf_escape_ctl(safe, sizeof(safe), e.account_url, NULL); /* from the CA */
+	if (cf_engine_account_ready(&e, &err) != CF_OK) {
+		ret = cf_cli_fail(&err);
+		goto out;
+	}
 	if (existed)
 		printf("account already registered at %s\n  url: %s\n", e.dir_url,
 		       safe);
@@ -249,7 +253,8 @@ account_open(struct cf_cli *cli, struct cf_state *st, struct cf_engine *e,
 		return cf_err_set(err, CF_ERR_NOTFOUND, "no account for %s in %s: "
 				  "run 'certferry account register' first",
 				  e->dir_url, st->root);
-	return CF_OK;
+	/* The key's type is shown and kept by a rollover. */
+	return cf_engine_account_ready(e, err);
 }
 
 static int

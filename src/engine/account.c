@@ -30,9 +30,11 @@ sign_cb(void *ctx, const char *url, const char *nonce, const char *kid,
 	const char *payload, char **jws, struct cf_err *err)
 {
 	struct cf_engine *e = ctx;
+	cf_rc rc;
 
 	if (e->keyproc != NULL)
-		return cf_keyproc_sign(e->keyproc, url, nonce, kid, payload, jws,
+		return (rc = cf_engine_account_ready(e, err)) != CF_OK ? rc :
+		       cf_keyproc_sign(e->keyproc, url, nonce, kid, payload, jws,
 				       err);
 	return cf_jws_sign(e->account_key, url, nonce, kid, payload, jws, err);
 }
@@ -47,26 +49,41 @@ cf_rc
 cf_engine_account_keyproc(struct cf_engine *e, const char *keyfile, int create,
 			  enum cf_key_type type, struct cf_err *err)
 {
-	struct cf_keyproc_info info;
-	cf_rc rc;
-
 	cf_keyproc_free(e->keyproc);
 	e->keyproc = NULL;
-	if ((rc = cf_keyproc_spawn(keyfile, create, type, &e->keyproc, &info,
-				   err)) != CF_OK)
-		return rc;
 	free(e->thumbprint);
 	free(e->account_jwk);
-	e->thumbprint = info.thumbprint;
-	e->account_jwk = info.jwk;
-	e->account_key_type = info.type;
+	e->thumbprint = NULL;
+	e->account_jwk = NULL;
+	e->key_pending = 1;
+	return cf_keyproc_spawn(keyfile, create, type, &e->keyproc, err);
+}
+
+cf_rc
+cf_engine_account_ready(struct cf_engine *e, struct cf_err *err)
+{
+	const struct cf_keyproc_info *info;
+	cf_rc rc;
+
+	if (e->keyproc == NULL || !e->key_pending)
+		return CF_OK;
+	if ((rc = cf_keyproc_info(e->keyproc, &info, err)) != CF_OK)
+		return rc;
+	if ((e->thumbprint = strdup(info->thumbprint)) == NULL ||
+	    (e->account_jwk = strdup(info->jwk)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	e->account_key_type = info->type;
+	e->key_pending = 0;
 	return CF_OK;
 }
 
 cf_rc
-cf_engine_account_jwk(const struct cf_engine *e, json_t **out,
-		      struct cf_err *err)
+cf_engine_account_jwk(struct cf_engine *e, json_t **out, struct cf_err *err)
 {
+	cf_rc rc;
+
+	if ((rc = cf_engine_account_ready(e, err)) != CF_OK)
+		return rc;
 	if (e->account_key != NULL)
 		return cf_jwk_public(e->account_key, out, err);
 	if (e->account_jwk == NULL)
@@ -245,6 +262,10 @@ save_account_json(struct cf_engine *e, const struct cf_account_opts *o,
 	json_t *j, *contacts;
 	cf_rc rc;
 
+	if ((rc = cf_engine_account_ready(e, err)) != CF_OK) {
+		free(path);
+		return rc;
+	}
 	cf_rfc3339_format(time(NULL), now);
 	contacts = json_array();
 	for (size_t i = 0; contacts && i < o->nemails; i++) {

@@ -41,6 +41,8 @@ struct cf_engine {
 					    account key, or NULL */
 	char *account_jwk;               /* the key process's public JWK
 					    (compact JSON text), or NULL */
+	int key_pending;                 /* the key process's answer is not
+					    read yet (cf_engine_account_ready) */
 	char *account_url;
 	char *account_eab_kid;           /* the EAB key id the account was
 					    registered with (account.json
@@ -90,15 +92,23 @@ struct cf_issue_result {
 /* The account key's public JWK as a new JSON object (json_decref), from
  * the key here or the key process's description; CF_ERR_NOTFOUND when no
  * account key is loaded. */
-cf_rc cf_engine_account_jwk(const struct cf_engine *e, json_t **out,
+cf_rc cf_engine_account_jwk(struct cf_engine *e, json_t **out,
 			    struct cf_err *err) CF_MUST_CHECK;
 
 /* Hand the account key in keyfile to a new key process (after ending the
  * one e has), made there first when create (of `type`): e's thumbprint,
- * key type and JWK come from it.  Separation must be on. */
+ * key type and JWK come from it, once cf_engine_account_ready has read
+ * its answer (the first signature does).  Separation must be on. */
 cf_rc cf_engine_account_keyproc(struct cf_engine *e, const char *keyfile,
 				int create, enum cf_key_type type,
 				struct cf_err *err) CF_MUST_CHECK;
+
+/* Wait for the key process's description of the account key (its
+ * thumbprint, type, JWK) when it has not been read yet; CF_OK at once
+ * without a key process.  Call it before reading e->thumbprint or
+ * e->account_key_type. */
+cf_rc cf_engine_account_ready(struct cf_engine *e,
+			      struct cf_err *err) CF_MUST_CHECK;
 
 cf_rc cf_engine_open(struct cf_engine *e, struct cf_state *st,
 		     const struct cf_acme_opts *o, struct cf_err *err) CF_MUST_CHECK;

@@ -131,8 +131,9 @@ challenge_task(struct cf_engine *e, struct cf_validator *v, struct pending *q,
 	q->task.wildcard = q->authz.wildcard;
 	q->task.type = v->challenge_type;
 	q->task.token = token;
-	if ((rc = cf_key_authorization(token, e->thumbprint, &q->keyauth, err)) !=
-	    CF_OK)
+	if ((rc = cf_engine_account_ready(e, err)) != CF_OK ||
+	    (rc = cf_key_authorization(token, e->thumbprint, &q->keyauth,
+				       err)) != CF_OK)
 		return rc;
 	q->task.key_authorization = q->keyauth;
 	return CF_OK;

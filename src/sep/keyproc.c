@@ -32,6 +32,9 @@ struct cf_keyproc {
 	int fd;
 	pid_t pid;
 	int broken;
+	int ready_pending;          /* READY not read yet */
+	struct cf_keyproc_info info;
+	struct cf_err ready_err;    /* why it could not start, once read */
 };
 
 
@@ -87,6 +90,15 @@ field_dup(const struct cf_sep_msg *m, size_t i, char **out,
 	return CF_OK;
 }
 
+static void
+info_clear(struct cf_keyproc_info *info)
+{
+	free(info->jwk);
+	free(info->thumbprint);
+	info->jwk = NULL;
+	info->thumbprint = NULL;
+}
+
 /* The READY: what the key is, or why the child could not use it. */
 static cf_rc
 ready_take(struct cf_keyproc *kp, struct cf_keyproc_info *info,
@@ -115,7 +127,7 @@ ready_take(struct cf_keyproc *kp, struct cf_keyproc_info *info,
 	    tname == NULL || bad ||
 	    cf_key_type_parse(tname, &info->type, err) != CF_OK) {
 		cf_sep_msg_free(&m);
-		cf_keyproc_info_free(info);
+		info_clear(info);
 		cf_err_set(err, CF_ERR_PROTO, "a malformed key description");
 		return channel_lost(kp, err);
 	}
@@ -128,14 +140,12 @@ ready_take(struct cf_keyproc *kp, struct cf_keyproc_info *info,
 
 cf_rc
 cf_keyproc_spawn(const char *keyfile, int create, enum cf_key_type type,
-		 struct cf_keyproc **out, struct cf_keyproc_info *info,
-		 struct cf_err *err)
+		 struct cf_keyproc **out, struct cf_err *err)
 {
 	struct cf_keyproc *kp;
 	cf_rc rc;
 
 	*out = NULL;
-	memset(info, 0, sizeof(*info));
 	if ((kp = calloc(1, sizeof(*kp))) == NULL)
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	if ((rc = cf_sep_spawn("key process", CF_SEP_ARG_KEY, 1, &kp->fd,
@@ -153,9 +163,8 @@ cf_keyproc_spawn(const char *keyfile, int create, enum cf_key_type type,
 			goto out;
 		}
 	}
-	if ((rc = ready_take(kp, info, err)) != CF_OK)
-		goto out;
-	cf_debug("key process %ld holds %s", (long)kp->pid, keyfile);
+	kp->ready_pending = 1;
+	cf_debug("key process %ld started for %s", (long)kp->pid, keyfile);
 	*out = kp;
 	kp = NULL;
 out:
@@ -174,10 +183,13 @@ cf_keyproc_sign(struct cf_keyproc *kp, const char *url, const char *nonce,
 		[SIGN_KID] = cf_sep_text(kid),
 		[SIGN_PAYLOAD] = cf_sep_text(payload),
 	};
+	const struct cf_keyproc_info *info;
 	struct cf_sep_msg m = { 0 };
 	cf_rc rc;
 
 	*jws = NULL;
+	if ((rc = cf_keyproc_info(kp, &info, err)) != CF_OK)
+		return rc;
 	if (kp->broken)
 		return cf_err_set(err, CF_ERR_INTERNAL,
 				  "the key process is gone; run again");
@@ -208,16 +220,26 @@ cf_keyproc_free(struct cf_keyproc *kp)
 	if (kp == NULL)
 		return;
 	cf_sep_reap("key process", kp->fd, kp->pid);
+	info_clear(&kp->info);
 	free(kp);
 }
 
-void
-cf_keyproc_info_free(struct cf_keyproc_info *info)
+cf_rc
+cf_keyproc_info(struct cf_keyproc *kp, const struct cf_keyproc_info **info,
+		struct cf_err *err)
 {
-	free(info->jwk);
-	free(info->thumbprint);
-	info->jwk = NULL;
-	info->thumbprint = NULL;
+	*info = NULL;
+	if (kp->ready_pending) {
+		kp->ready_pending = 0;
+		if (ready_take(kp, &kp->info, &kp->ready_err) != CF_OK)
+			kp->broken = 1;
+	}
+	if (kp->ready_err.rc != CF_OK) {
+		*err = kp->ready_err;
+		return err->rc;
+	}
+	*info = &kp->info;
+	return CF_OK;
 }
 
 /* ---- child side ---- */

@@ -31,8 +31,7 @@
 
 struct cf_keyproc;
 
-/* What the key process says about its key (all owned by the caller:
- * cf_keyproc_info_free). */
+/* What the key process says about its key. */
 struct cf_keyproc_info {
 	char *jwk;                 /* the public JWK, compact JSON text */
 	char *thumbprint;          /* RFC 7638, base64url */
@@ -43,12 +42,19 @@ struct cf_keyproc_info {
  * Start a key process for the account key in keyfile (absolute path).
  * create: the file does not exist yet; the key process generates a key
  * of `type` and writes it there (0600, atomically) before it reads
- * nothing else.  Waits for its answer: *info describes the key.  An
- * unreadable or damaged key file is CF_ERR_IO naming the file.
+ * nothing else.  Returns without waiting: the key process starts while
+ * the parent goes on; its answer is read by the first cf_keyproc_info
+ * or cf_keyproc_sign.
  */
 cf_rc cf_keyproc_spawn(const char *keyfile, int create, enum cf_key_type type,
-		       struct cf_keyproc **out, struct cf_keyproc_info *info,
-		       struct cf_err *err) CF_MUST_CHECK;
+		       struct cf_keyproc **out, struct cf_err *err) CF_MUST_CHECK;
+
+/* What the key process says about its key (*info borrowed from kp),
+ * waiting for its answer the first time.  An unreadable or damaged key
+ * file is CF_ERR_IO naming the file. */
+cf_rc cf_keyproc_info(struct cf_keyproc *kp,
+		      const struct cf_keyproc_info **info,
+		      struct cf_err *err) CF_MUST_CHECK;
 
 /* cf_jws_sign with the account key, in the key process (same contract). */
 cf_rc cf_keyproc_sign(struct cf_keyproc *kp, const char *url,
@@ -59,7 +65,6 @@ pid_t cf_keyproc_pid(const struct cf_keyproc *kp);
 
 /* Close the channel (the child exits) and reap it.  Accepts NULL. */
 void cf_keyproc_free(struct cf_keyproc *kp);
-void cf_keyproc_info_free(struct cf_keyproc_info *info);
 
 /* The key process's main: serve the parent on fd until it closes it.
  * Returns the exit status. */
