@@ -467,7 +467,11 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 out:
 	json_decref(payload);
 	if (rc != CF_OK && created_dir) {
-		/* No partial state: the account does not exist. */
+		/* No partial state: the account does not exist.  A key
+		 * process making account.key is ended (and waited for) first,
+		 * so that it cannot write the key after the folder is gone. */
+		cf_keyproc_free(e->keyproc);
+		e->keyproc = NULL;
 		cf_state_rmtree(e->account_dir);
 	}
 	free(kpath);
