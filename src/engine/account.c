@@ -388,6 +388,29 @@ out:
 	return rc;
 }
 
+/* What a new account needs from the options: EAB when the CA requires
+ * it, the HMAC key with its kid, the terms of service agreed to. */
+static cf_rc
+register_checks(const struct cf_acme_directory *dir,
+		const struct cf_account_opts *o, struct cf_err *err)
+{
+	if (dir->eab_required && o->eab_kid == NULL)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the CA requires External Account Binding: give "
+				  "--eab-kid and --eab-hmac-key-file (or "
+				  "CERTFERRY_EAB_KID and CERTFERRY_EAB_HMAC_KEY) with "
+				  "the values the CA handed out");
+	if (o->eab_kid != NULL && (o->eab_hmac_b64 == NULL || !*o->eab_hmac_b64))
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "--eab-kid needs the HMAC key too: "
+				  "--eab-hmac-key-file FILE or CERTFERRY_EAB_HMAC_KEY");
+	if (dir->terms_of_service != NULL && !o->agree_tos)
+		return cf_err_set(err, CF_ERR_USAGE,
+				  "the CA's terms of service must be accepted: read "
+				  "%s and add --agree-tos", dir->terms_of_service);
+	return CF_OK;
+}
+
 cf_rc
 cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 			   int *existed, struct cf_err *err)
@@ -417,20 +440,8 @@ cf_engine_account_register(struct cf_engine *e, const struct cf_account_opts *o,
 		*existed = found;
 		return rc;
 	}
-	if (dir->eab_required && o->eab_kid == NULL)
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "the CA requires External Account Binding: give "
-				  "--eab-kid and --eab-hmac-key-file (or "
-				  "CERTFERRY_EAB_KID and CERTFERRY_EAB_HMAC_KEY) with "
-				  "the values the CA handed out");
-	if (o->eab_kid != NULL && (o->eab_hmac_b64 == NULL || !*o->eab_hmac_b64))
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "--eab-kid needs the HMAC key too: "
-				  "--eab-hmac-key-file FILE or CERTFERRY_EAB_HMAC_KEY");
-	if (dir->terms_of_service != NULL && !o->agree_tos)
-		return cf_err_set(err, CF_ERR_USAGE,
-				  "the CA's terms of service must be accepted: read "
-				  "%s and add --agree-tos", dir->terms_of_service);
+	if ((rc = register_checks(dir, o, err)) != CF_OK)
+		return rc;
 	if (stat(e->account_dir, &sb) != 0)
 		created_dir = 1;
 	if ((rc = cf_state_mkdir(e->state, e->account_dir, err)) != CF_OK)
