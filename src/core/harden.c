@@ -131,6 +131,36 @@ wait_status_rc(const char *prog, int status, struct cf_err *err)
 			  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/* Fork and execute argv[0] with env, stdin /dev/null and no descriptor
+ * above 2.  out_fd >= 0: stdout and stderr go there and the child leads a
+ * process group of its own (so a timeout can kill all it started);
+ * -1: they are certferry's. */
+static cf_rc
+child_start(const char *const *argv, char **env, int out_fd, pid_t *pid,
+	    struct cf_err *err)
+{
+	if ((*pid = fork()) == -1)
+		return cf_err_set(err, CF_ERR_IO, "cannot run %s: fork: %s",
+				  argv[0], strerror(errno));
+	if (*pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (out_fd >= 0)
+			setpgid(0, 0);
+		if (devnull != -1)
+			dup2(devnull, 0);
+		if (out_fd >= 0) {
+			dup2(out_fd, 1);
+			dup2(out_fd, 2);
+		}
+		cf_child_close_fds();
+		environ = env;
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return CF_OK;
+}
+
 cf_rc
 cf_child_run(const char *const *argv, struct cf_err *err)
 {
@@ -141,20 +171,8 @@ cf_child_run(const char *const *argv, struct cf_err *err)
 
 	if ((rc = cf_child_env_new(NULL, 0, &env, err)) != CF_OK)
 		return rc;
-	if ((pid = fork()) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "cannot run %s: fork: %s",
-				argv[0], strerror(errno));
+	if ((rc = child_start(argv, env, -1, &pid, err)) != CF_OK)
 		goto out;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull != -1)
-			dup2(devnull, 0);
-		cf_child_close_fds();
-		environ = env;
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	rc = wait_status_rc(argv[0], status, err);
@@ -225,24 +243,8 @@ cf_child_run_opts(const char *const *argv, const struct cf_child_opts *o,
 				argv[0], strerror(errno));
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "cannot run %s: fork: %s",
-				argv[0], strerror(errno));
+	if ((rc = child_start(argv, env, pfd[1], &pid, err)) != CF_OK)
 		goto out;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		setpgid(0, 0);
-		if (devnull != -1)
-			dup2(devnull, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		cf_child_close_fds();
-		environ = env;
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
 	setpgid(pid, pid); /* also here: no race with the kill below */
 	close(pfd[1]);
 	pfd[1] = -1;
