@@ -37,7 +37,6 @@ struct cf_keyproc {
 	struct cf_err ready_err;    /* why it could not start, once read */
 };
 
-
 /* ---- parent side ---- */
 
 static cf_rc

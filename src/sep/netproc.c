@@ -43,7 +43,6 @@ struct cf_netproc {
 	int ready_pending;        /* READY not read yet (see spawn) */
 };
 
-
 /* ---- parent side ---- */
 
 static cf_rc

@@ -29,7 +29,6 @@ struct respproc {
 	struct cf_err init_err;    /* what it said, when it failed */
 };
 
-
 /* The one validator type string for type, or NULL. */
 static const char *
 known_type(const char *type)
