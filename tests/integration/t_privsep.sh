@@ -40,7 +40,7 @@ P2=$(echo "$ports" | sed -n 2p)
 HCA_CA="$CF_TMP/hca-ca.pem"
 cf_spawn "$CF_TMP/hca.stderr" "$HCA" --listen "127.0.0.1:$P1" \
 	--alt-listen "127.0.0.1:$P2" --ca-out "$HCA_CA" --scenario slow-authz \
-	--slow-ms 10000 --log "$CF_TMP/hca.log"
+	--slow-ms 15000 --log "$CF_TMP/hca.log"
 for ((i = 0; i < 100; i++)); do
 	[ -s "$HCA_CA" ] && break
 	sleep 0.1
@@ -173,37 +173,6 @@ HTTP_PORT=$(cf_freeports 1)
 
 # --- separated (the default)
 run sep
-# The key process: the account key is in its memory and no other's.
-if [ -z "$KP" ] || [ "$KP" = "$CFPID" ] || [ "$KP" = "$HOLDER" ]; then
-	t_fail "sep: a key process of its own holds the account key" \
-		"key process '$KP', certferry $CFPID, network $HOLDER"
-elif ! KEYHEX=$(key_hex); then
-	t_fail "sep: the account key's private part can be read for the scan" \
-		"$(ls -l "$STATE"/accounts/*/ 2>&1)"
-else
-	t_pass "sep: a key process of its own holds the account key"
-	if grep -qx $'Seccomp:\t2' /proc/"$KP"/status &&
-		grep -qx $'NoNewPrivs:\t1' /proc/"$KP"/status; then
-		t_pass "sep: key process has Seccomp: 2 and NoNewPrivs: 1"
-	else
-		t_fail "sep: key process has Seccomp: 2 and NoNewPrivs: 1" \
-			"$(grep -E '^(Seccomp|NoNewPrivs):' /proc/"$KP"/status | tr '\n' ' ')"
-	fi
-	# Nothing open but its channel and /dev/null: account.key was read
-	# and closed before the sandbox.
-	bad=$(for fd in /proc/"$KP"/fd/*; do readlink "$fd"; done 2>/dev/null |
-		grep -v -e '^socket:' -e '^/dev/null$' | tr '\n' ' ')
-	if [ -z "$bad" ]; then
-		t_pass "sep: key process has nothing open but its channel"
-	else
-		t_fail "sep: key process has nothing open but its channel" "$bad"
-	fi
-	memscan_all "$KP,$CFPID,$HOLDER,$RSP"
-	memscan sep "$KP" found "the key process (the scan works)"
-	memscan sep "$CFPID" absent "certferry, which reads the CA's answers"
-	memscan sep "$HOLDER" absent "the network process"
-	[ -n "$RSP" ] && memscan sep "$RSP" absent "the http-01 responder"
-fi
 if [ -z "$HOLDER" ]; then
 	t_fail "sep: a process holds the connection to the CA" "$(tail -n 5 "$RUN_LOG")"
 else
@@ -284,6 +253,37 @@ else
 	else
 		t_pass "sep: certferry itself holds no connection to the CA"
 	fi
+fi
+# The key process: the account key is in its memory and no other's.
+if [ -z "$KP" ] || [ "$KP" = "$CFPID" ] || [ "$KP" = "$HOLDER" ]; then
+	t_fail "sep: a key process of its own holds the account key" \
+		"key process '$KP', certferry $CFPID, network $HOLDER"
+elif ! KEYHEX=$(key_hex); then
+	t_fail "sep: the account key's private part can be read for the scan" \
+		"$(ls -l "$STATE"/accounts/*/ 2>&1)"
+else
+	t_pass "sep: a key process of its own holds the account key"
+	if grep -qx $'Seccomp:\t2' /proc/"$KP"/status &&
+		grep -qx $'NoNewPrivs:\t1' /proc/"$KP"/status; then
+		t_pass "sep: key process has Seccomp: 2 and NoNewPrivs: 1"
+	else
+		t_fail "sep: key process has Seccomp: 2 and NoNewPrivs: 1" \
+			"$(grep -E '^(Seccomp|NoNewPrivs):' /proc/"$KP"/status | tr '\n' ' ')"
+	fi
+	# Nothing open but its channel and /dev/null: account.key was read
+	# and closed before the sandbox.
+	bad=$(for fd in /proc/"$KP"/fd/*; do readlink "$fd"; done 2>/dev/null |
+		grep -v -e '^socket:' -e '^/dev/null$' | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		t_pass "sep: key process has nothing open but its channel"
+	else
+		t_fail "sep: key process has nothing open but its channel" "$bad"
+	fi
+	memscan_all "$KP,$CFPID,$HOLDER,$RSP"
+	memscan sep "$KP" found "the key process (the scan works)"
+	memscan sep "$CFPID" absent "certferry, which reads the CA's answers"
+	memscan sep "$HOLDER" absent "the network process"
+	[ -n "$RSP" ] && memscan sep "$RSP" absent "the http-01 responder"
 fi
 finish sep
 if [ -n "$KP" ] && kill -0 "$KP" 2>/dev/null; then

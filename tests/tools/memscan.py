@@ -13,7 +13,7 @@ import sys
 
 # A sanitizer's shadow memory is terabytes of reserved pages: a key is in
 # the heap or a small anonymous mapping.
-MAX_REGION = 256 * 1024 * 1024
+MAX_REGION = 64 * 1024 * 1024
 
 
 def scan(pid, needles):
