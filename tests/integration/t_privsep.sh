@@ -50,12 +50,15 @@ if [ ! -s "$HCA_CA" ]; then
 	t_done
 fi
 
-# The PIDs among $1 and its children that hold a TCP connection to $P1.
-ca_holders() {
+# socket_pids TOP PORT COLUMN STATE: the PIDs among TOP and its children
+# that hold a TCP socket whose address in /proc/net/tcp column COLUMN
+# (2 local, 3 remote) has port PORT, in state STATE (01 established,
+# 0A listen).
+socket_pids() {
 	local top=$1 hex inodes pid fd link ino
-	hex=$(printf '%04X' "$P1")
-	# /proc/net/tcp: remote address in column 3, state 01 = established.
-	inodes=$(awk -v p=":$hex" '$3 ~ p"$" && $4 == "01" { print $10 }' \
+	hex=$(printf '%04X' "$2")
+	inodes=$(awk -v p=":$hex" -v c="$3" -v st="$4" \
+		'$c ~ p"$" && $4 == st { print $10 }' \
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
 	[ -n "$inodes" ] || return 0
 	for pid in "$top" $(pgrep -P "$top"); do
@@ -68,23 +71,11 @@ ca_holders() {
 	done | sort -u
 }
 
+# The PIDs among $1 and its children that hold a TCP connection to $P1.
+ca_holders() { socket_pids "$1" "$P1" 3 01; }
+
 # The PIDs among $1 and its children listening on TCP port $2.
-listeners() {
-	local top=$1 hex inodes pid fd link ino
-	hex=$(printf '%04X' "$2")
-	# local address in column 2, state 0A = listen.
-	inodes=$(awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	[ -n "$inodes" ] || return 0
-	for pid in "$top" $(pgrep -P "$top"); do
-		for fd in /proc/"$pid"/fd/*; do
-			link=$(readlink "$fd" 2>/dev/null) || continue
-			for ino in $inodes; do
-				[ "$link" = "socket:[$ino]" ] && echo "$pid"
-			done
-		done
-	done | sort -u
-}
+listeners() { socket_pids "$1" "$2" 2 0A; }
 
 # run LABEL [ENV=VAL]: start an issuance, wait for the CA connection and
 # the http-01 listener; sets CFPID, HOLDER (holds the connection), RSP
