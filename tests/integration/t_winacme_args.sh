@@ -11,18 +11,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 require_cf
 skip_unless_cmd openssl jq
-FARM="$CF_ROOT/../shared/fixtures/iis/applicationHost-farm.config"
-if [ ! -f "$FARM" ]; then
-	t_skip "$T_SCRIPT" "shared fixture $FARM not found"
-	t_done
-fi
+iis_farm_setup "$T_SCRIPT"
+IISCONF=$CONF
 t_pebble_start
-IISCONF="$CF_TMP/applicationHost.config"
-cp "$FARM" "$IISCONF"
-CCS="$CF_TMP/ccs"
-mkdir -p "$CCS"
-PW="$CF_TMP/pfx-password"
-(umask 077 && printf 'Wa-Pass-%s\n' "$RANDOM$RANDOM" >"$PW")
 cat >"$CF_TMP/certferry.conf" <<EOC
 [global]
 state-dir = $STATE
