@@ -37,6 +37,9 @@
 #   HTTP01_PORT TLSALPN_PORT PEBBLE_DNS CHALLTEST_MGMT_URL CHALLTEST_LOG
 #   (set CF_PEBBLE_DNSSERVER=HOST:PORT first to make Pebble validate dns-01
 #   against that server instead of challtestsrv)
+#   External account binding is required unless CF_PEBBLE_EAB_REQUIRED=0 is
+#   set first (then EAB is optional: the kid-1/kid-2 keys still work; for
+#   clients without EAB, e.g. acme-tiny in scripts/bench.sh)
 
 if [ -n "${CF_PEBBLE_SH_LOADED:-}" ]; then
 	return 0
@@ -186,7 +189,7 @@ cf_wait_for() {
 }
 
 pebble_start() {
-	local d ports port mgmt dns cmgmt http01 tlsalpn kv
+	local d ports port mgmt dns cmgmt http01 tlsalpn kv eabreq=true
 	local envs=(PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0)
 	for kv in "$@"; do
 		case "$kv" in
@@ -223,14 +226,15 @@ pebble_start() {
 	(umask 077 && printf '%s\n' "$EAB_HMAC" >"$EAB_HMAC_FILE" &&
 		printf '%s\n' "$EAB_HMAC2" >"$EAB_HMAC2_FILE")
 
+	if [ "${CF_PEBBLE_EAB_REQUIRED:-1}" = 0 ]; then eabreq=false; fi
 	jq -n --arg listen "127.0.0.1:$port" --arg mgmt "127.0.0.1:$mgmt" \
 		--arg cert "$CF_TMP/ca/server.pem" --arg key "$CF_TMP/ca/server.key" \
 		--argjson http "$http01" --argjson tls "$tlsalpn" \
-		--arg k1 "$EAB_HMAC" --arg k2 "$EAB_HMAC2" '
+		--arg k1 "$EAB_HMAC" --arg k2 "$EAB_HMAC2" --argjson eabreq "$eabreq" '
 		{pebble: {listenAddress: $listen, managementListenAddress: $mgmt,
 		  certificate: $cert, privateKey: $key,
 		  httpPort: $http, tlsPort: $tls, ocspResponderURL: "",
-		  externalAccountBindingRequired: true,
+		  externalAccountBindingRequired: $eabreq,
 		  externalAccountMACKeys: {"kid-1": $k1, "kid-2": $k2}}}' \
 		>"$d/pebble-config.json" || return 1
 	chmod 600 "$d/pebble-config.json"
