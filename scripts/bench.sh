@@ -271,65 +271,172 @@ if [ "${#missing[@]}" -gt 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] &&
 		"${missing[@]}" </dev/null >"$CF_TMP/apt.log" 2>&1 ||
 		echo "bench: apt-get could not install every peer (see below)" >&2
 fi
-pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=1 || die "Pebble did not start"
+# acme-tiny has no EAB: this Pebble accepts accounts without one.  Every
+# other client still registers with EAB, in its set-up (not timed).
+CF_PEBBLE_EAB_REQUIRED=0 pebble_start PEBBLE_WFE_NONCEREJECT=0 PEBBLE_VA_NOSLEEP=1 ||
+	die "Pebble did not start"
 export CERTFERRY_EAB_KID=$EAB_KID CERTFERRY_EAB_HMAC_KEY=$EAB_HMAC
-echo
-echo "## Side by side: one certificate (1 name, standalone http-01, account exists)"
-echo
-echo "Same Pebble, same machine, one after another; the fastest of 3 runs."
-echo
-echo "| client | wall time | max RSS | time vs certferry |"
-echo "| --- | ---: | ---: | ---: |"
-peer_time() { # LABEL SETUP-FUNC RUN-FUNC
-	local label=$1 tf="$CF_TMP/pt.$RANDOM" i
-	"$2" >"$tf.setup" 2>&1 || { echo "$label	setup-failed	0"; return; }
+side="$CF_TMP/side"
+web="$side/web"
+mkdir -p "$web/.well-known/acme-challenge"
+
+# peer_time LABEL SETUP-FUNC RUN-FUNC: SETUP once (not timed), then RUN-FUNC
+# N for N = 1 2 3 under time; prints "LABEL<TAB>seconds<TAB>maxrss_kib<TAB>
+# requests" of the fastest run (requests: Pebble's log lines of that run),
+# or "LABEL<TAB>setup-failed|failed" with the tail of the output on stderr.
+peer_time() {
+	local label=$1 tf="$CF_TMP/pt.$RANDOM" i n0 n1
+	if ! "$2" >"$tf.setup" 2>&1; then
+		echo "bench: $label set-up failed:" >&2
+		tail -n 5 "$tf.setup" >&2
+		printf '%s\tsetup-failed\n' "$label"
+		return
+	fi
 	for i in 1 2 3; do
-		/usr/bin/time -f '%e %M' -a -o "$tf" bash -c "$3 $i" >>"$tf.out" 2>&1 ||
-			{ echo "$label	failed	0"; tail -5 "$tf.out" >&2; return; }
+		n0=$(wc -l <"$PEBBLE_LOG")
+		if ! /usr/bin/time -f '%e %M' -o "$tf.t" bash -c "$3 $i" >>"$tf.out" 2>&1; then
+			echo "bench: $label run $i failed:" >&2
+			tail -n 5 "$tf.out" >&2
+			printf '%s\tfailed\n' "$label"
+			return
+		fi
+		n1=$(wc -l <"$PEBBLE_LOG")
+		printf '%s %s\n' "$(tail -n 1 "$tf.t")" "$(sed -n "$((n0 + 1)),${n1}p" "$PEBBLE_LOG" |
+			awk '$4 ~ /^(GET|HEAD|POST)$/ && $6 == "->" { n++ } END { print n + 0 }')" >>"$tf"
 	done
-	sort -n "$tf" | head -1 | awk -v l="$label" '{ print l "\t" $1 "\t" $2 }'
+	sort -n "$tf" | head -n 1 | awk -v l="$label" '{ print l "\t" $1 "\t" $2 "\t" $3 }'
 }
-cfs="$CF_TMP/side-cf"
+
+# The standalone clients bind $HTTP01_PORT themselves.
+cfs="$side/cf"
 cf_setup() { "$CF" --state-dir "$cfs" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA" \
 	account register --agree-tos; }
 cf_one() { "$CF" --state-dir "$cfs" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA" \
 	issue -d "cf$1.side.test" --http-port "$HTTP01_PORT" --http-address 127.0.0.1; }
-lego_setup() { :; }
+# lego has no register-only command: its set-up is one whole run.
+lego_setup() { lego_one 0; }
 lego_one() { LEGO_CA_CERTIFICATES=$PEBBLE_CA lego --server "$PEBBLE_DIR_URL" \
 	--accept-tos --email bench@side.test --eab --kid "$EAB_KID" --hmac "$EAB_HMAC" \
-	--path "$CF_TMP/side-lego" --http --http.port "127.0.0.1:$HTTP01_PORT" \
+	--path "$side/lego" --http --http.port "127.0.0.1:$HTTP01_PORT" \
 	-d "lego$1.side.test" run; }
-certbot_setup() { :; }
-certbot_one() { REQUESTS_CA_BUNDLE=$PEBBLE_CA certbot certonly --standalone \
-	--non-interactive --agree-tos -m bench@side.test --server "$PEBBLE_DIR_URL" \
-	--eab-kid "$EAB_KID" --eab-hmac-key "$EAB_HMAC" \
-	--http-01-port "$HTTP01_PORT" --http-01-address 127.0.0.1 \
-	--config-dir "$CF_TMP/side-cb/c" --work-dir "$CF_TMP/side-cb/w" \
-	--logs-dir "$CF_TMP/side-cb/l" -d "certbot$1.side.test"; }
-export -f cf_one lego_one certbot_one
-export CF cfs CF_TMP PEBBLE_DIR_URL CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY PEBBLE_CA HTTP01_PORT EAB_KID EAB_HMAC
+certbot_cmd() { REQUESTS_CA_BUNDLE=$PEBBLE_CA certbot --non-interactive --agree-tos \
+	-m bench@side.test --server "$PEBBLE_DIR_URL" --config-dir "$side/cb/c" \
+	--work-dir "$side/cb/w" --logs-dir "$side/cb/l" "$@"; }
+certbot_setup() { certbot_cmd register --eab-kid "$EAB_KID" --eab-hmac-key "$EAB_HMAC"; }
+certbot_one() { certbot_cmd certonly --standalone --http-01-port "$HTTP01_PORT" \
+	--http-01-address 127.0.0.1 -d "certbot$1.side.test"; }
+
+# The webroot clients write the key authorization into $web, which one
+# static file server (started in the set-up, not timed) serves on
+# 127.0.0.1:$HTTP01_PORT, where Pebble's validation connects.
+# uacme (libcurl-gnutls) has no option to trust another CA: it runs in a
+# private mount namespace where /etc/ssl/certs/ca-certificates.crt is a copy
+# of that bundle plus Pebble's CA (the system's file is not changed).
+uacme_ns() {
+	# shellcheck disable=SC2016 # $0 and $@ belong to the inner sh
+	unshare -m sh -c 'mount --bind "$0" /etc/ssl/certs/ca-certificates.crt && exec uacme "$@"' \
+		"$side/uacme-bundle.pem" -a "$PEBBLE_DIR_URL" -c "$side/uacme" -t EC "$@"
+}
+uacme_setup() {
+	cat /etc/ssl/certs/ca-certificates.crt "$PEBBLE_CA" >"$side/uacme-bundle.pem" || return 1
+	# uacme's hook protocol: METHOD TYPE IDENT TOKEN AUTH; a non-zero exit
+	# at "begin" declines that challenge (only http-01 is taken).
+	# shellcheck disable=SC2016 # $1..$5 are the hook's own arguments
+	printf '%s\n' '#!/bin/sh' "dir='$web/.well-known/acme-challenge'" \
+		'[ "$2" = http-01 ] || exit 1' \
+		'case $1 in begin) printf "%s" "$5" >"$dir/$4" ;; done|failed) rm -f "$dir/$4" ;; *) exit 1 ;; esac' \
+		>"$side/uacme-hook.sh" && chmod 755 "$side/uacme-hook.sh" &&
+		uacme_ns -y -e "$EAB_KID:$EAB_HMAC" new bench@side.test
+}
+uacme_one() { uacme_ns -o -h "$side/uacme-hook.sh" issue "uacme$1.side.test"; }
+dehydrated_setup() {
+	mkdir -p "$side/dehydrated" &&
+		printf '%s\n' "CA='$PEBBLE_DIR_URL'" "CURL_OPTS='--cacert $PEBBLE_CA'" \
+			"BASEDIR='$side/dehydrated'" "WELLKNOWN='$web/.well-known/acme-challenge'" \
+			CHALLENGETYPE=http-01 KEY_ALGO=prime256v1 CONTACT_EMAIL=bench@side.test \
+			"EAB_KID='$EAB_KID'" "EAB_HMAC_KEY='$EAB_HMAC'" >"$side/dehydrated/config" &&
+		dehydrated -f "$side/dehydrated/config" --register --accept-terms
+}
+dehydrated_one() { dehydrated -f "$side/dehydrated/config" -c -d "dehydrated$1.side.test"; }
+# acme-tiny takes an RSA account key and a CSR: the account key is set-up
+# (with one whole run, which registers it); the certificate key and the CSR
+# are made in each timed run, as the other clients make a key each time.
+acmetiny_setup() {
+	mkdir -p "$side/tiny" &&
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$side/tiny/account.key" && acmetiny_one 0
+}
+acmetiny_one() {
+	local t="$side/tiny/$1"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$t.key" &&
+		openssl req -new -key "$t.key" -subj "/CN=tiny$1.side.test" \
+			-addext "subjectAltName=DNS:tiny$1.side.test" -out "$t.csr" &&
+		SSL_CERT_FILE=$PEBBLE_CA acme-tiny --account-key "$side/tiny/account.key" \
+			--csr "$t.csr" --acme-dir "$web/.well-known/acme-challenge" \
+			--disable-check --directory-url "$PEBBLE_DIR_URL" >"$t.crt" &&
+		openssl x509 -in "$t.crt" -noout
+}
+export -f cf_one lego_one certbot_cmd certbot_one uacme_ns uacme_one dehydrated_one acmetiny_one
+export CF cfs side web CF_TMP PEBBLE_DIR_URL CERTFERRY_EAB_KID CERTFERRY_EAB_HMAC_KEY PEBBLE_CA \
+	HTTP01_PORT EAB_KID EAB_HMAC
+
+# peer_row LABEL FUNC-PREFIX COMMAND: a table row for one peer.
+peer_row() {
+	if ! command -v "$3" >/dev/null 2>&1; then
+		printf '%s\tnot-installed\n' "$1"
+	else
+		peer_time "$1" "${2}_setup" "${2}_one"
+	fi
+}
 rows=()
 rows+=("$(peer_time certferry cf_setup cf_one)")
-for p in lego certbot; do
-	if command -v "$p" >/dev/null 2>&1; then
-		rows+=("$(peer_time "$p" "${p}_setup" "${p}_one")")
-	else
-		rows+=("$p	not-installed	0")
-	fi
-done
-for p in uacme dehydrated acme-tiny; do
-	if command -v "$p" >/dev/null 2>&1; then
-		rows+=("$p	not-scripted	0")
-	else
-		rows+=("$p	not-installed	0")
-	fi
-done
+rows+=("$(peer_row lego lego lego)")
+rows+=("$(peer_row certbot certbot certbot)")
+cf_spawn "$side/web.log" python3 -m http.server --bind 127.0.0.1 \
+	--directory "$web" "$HTTP01_PORT"
+webpid=$CF_LAST_PID
+echo up >"$web/.well-known/acme-challenge/up"
+cf_wait_for 10 "$webpid" curl -sf "http://127.0.0.1:$HTTP01_PORT/.well-known/acme-challenge/up" ||
+	die "the webroot server (python3 -m http.server) did not start: $(tail -n 3 "$side/web.log")"
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+	rows+=("$(printf 'uacme\tneeds-root')")
+else
+	rows+=("$(peer_row uacme uacme uacme)")
+fi
+rows+=("$(peer_row dehydrated dehydrated dehydrated)")
+rows+=("$(peer_row acme-tiny acmetiny acme-tiny)")
+cf_stop_pid "$webpid"
+
+echo
+echo "## Side by side: one certificate (1 name, ec256, http-01, account exists)"
+echo
+echo "Same Pebble, same machine, one after another; the fastest of 3 runs,"
+echo "each for a new name.  Requests: Pebble's log lines of that run."
+echo
+echo "| client | wall time | max RSS | requests | time vs certferry |"
+echo "| --- | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}" | awk -F'\t' '
 	NR == 1 { base = $2 }
-	$2 ~ /^[0-9.]+$/ { printf "| %s | %.2f s | %.1f MiB | %.1fx |\n", $1, $2, $3 / 1024, (base > 0 ? $2 / base : 0); next }
-	{ printf "| %s | %s | | |\n", $1, $2 }'
+	$2 ~ /^[0-9.]+$/ { printf "| %s | %.2f s | %.1f MiB | %d | %.1fx |\n", $1, $2, $3 / 1024, $4, (base > 0 ? $2 / base : 0); next }
+	{ printf "| %s | %s | | | |\n", $1, $2 }'
 echo
-echo "(not-scripted: uacme, dehydrated and acme-tiny need a web server or a"
-echo "hook for http-01, and acme-tiny has no EAB, which this Pebble requires:"
-echo "their runs are not written yet.)"
+printf '%s\n' "${rows[@]}" | awk -F'\t' '
+	NR == 1 { base = $2 }
+	NR > 1 && $2 ~ /^[0-9.]+$/ && (best == "" || $2 < best) { best = $2; who = $1 }
+	END {
+		if (base ~ /^[0-9.]+$/ && best > 0) printf "certferry / fastest peer (%s) = %.2f\n", who, base / best
+		else print "certferry / fastest peer: no peer measured"
+	}'
+echo
+echo "How each runs: certferry, lego and certbot answer http-01 themselves"
+echo "(standalone); uacme, dehydrated and acme-tiny write into a webroot"
+echo "that one static file server (python3 -m http.server, started before"
+echo "their runs, not timed) serves.  Every client registers its account"
+echo "with EAB in its set-up (lego and acme-tiny: one whole untimed run), except"
+echo "acme-tiny, which has no EAB (this Pebble does not require it), and which"
+echo "posts newAccount again in each run.  uacme runs in a private mount"
+echo "namespace whose system CA bundle also holds Pebble's CA (it cannot be"
+echo "told another; the namespace start is in its time).  acme-tiny's runs"
+echo "include making its certificate key and CSR (openssl), as the others"
+echo "make a key each time."
 fi # peers
