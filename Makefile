@@ -25,9 +25,10 @@ override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -fno-common -Isrc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libxml2 is not linked: src/iis/appconfig.c loads it when it first
-# parses an applicationHost.config (docs/PERFORMANCE.md, lean memory).
-PKG_LIBS   = $(shell pkg-config --libs $(filter-out libxml-2.0,$(PKGS)) 2>/dev/null)
+# libxml2 and libcurl are not linked: src/iis/appconfig.c loads libxml2
+# when it first parses an applicationHost.config, src/http/curlload.c
+# libcurl when a process first talks HTTP (docs/PERFORMANCE.md).
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libcurl libxml-2.0,$(PKGS)) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -ldl -lpthread
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/main.c'))
@@ -56,8 +57,12 @@ $(BUILD)/libcertferry.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# GnuTLS (loaded with libcurl, never used) looks up main.c's
+# _gnutls_global_init_skip when it is loaded: the program exports it.
 $(BUILD)/certferry: $(BUILD)/src/cli/main.o $(BUILD)/libcertferry.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) \
+		-Wl,--export-dynamic-symbol=_gnutls_global_init_skip \
+		-o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcertferry.a
 	@mkdir -p $(dir $@)

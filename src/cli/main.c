@@ -108,12 +108,13 @@ struct globals {
  * channel on descriptor 3; they never reach the options.  Returns the
  * helper's exit status, or -1 for a run of certferry's own. */
 /*
- * GnuTLS is in certferry's processes only as a dependency of libcurl's
- * dependencies (librtmp) and is never used, but a library constructor
- * initialises it at load time (0.8 MiB of memory in every process).
- * GnuTLS asks this weak hook of its own first (lib/global.c): defined
- * here, in the executable, it says "skip".  Only the program has it; the
- * unit tests and tools load GnuTLS as it comes.
+ * GnuTLS comes into a process that loads libcurl (http/curlload.h) only
+ * as a dependency of libcurl's dependencies (librtmp) and is never used,
+ * but a library constructor initialises it at load time (0.8 MiB of
+ * memory).  GnuTLS asks this weak hook of its own first (lib/global.c):
+ * defined here and exported from the executable (Makefile), it says
+ * "skip".  Only the program has it; the unit tests and tools load GnuTLS
+ * as it comes.
  */
 int _gnutls_global_init_skip(void);
 int

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "engine/notify.h"
+#include "http/headers.h"
 #include "store/paths.h"
 
 void
@@ -38,25 +39,21 @@ cf_notify_configured(const struct cf_notify_conf *c)
 static int
 url_host_is_loopback(const char *url)
 {
-	CURLU *u = curl_url();
-	char *host = NULL;
+	char origin[512], *host, *port;
 	size_t n;
-	int lo = 0;
 
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		n = strlen(host);
-		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-			host[n - 1] = '\0';   /* [::1] */
-			lo = cf_ip_is_loopback(host + 1);
-		} else {
-			lo = strcasecmp(host, "localhost") == 0 ||
-			     cf_ip_is_loopback(host);
-		}
+	if (cf_url_origin(url, origin, sizeof(origin)) != CF_OK)
+		return 0;
+	host = strstr(origin, "://") + 3;
+	if ((port = strrchr(host, ':')) == NULL)  /* always filled in */
+		return 0;
+	*port = '\0';
+	n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';   /* [::1] */
+		return cf_ip_is_loopback(host + 1);
 	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return lo;
+	return strcmp(host, "localhost") == 0 || cf_ip_is_loopback(host);
 }
 
 cf_rc

@@ -239,6 +239,19 @@ else
 	else
 		t_fail "sep: core dumps are off in certferry and its helpers" "not in$bad"
 	fi
+	# libcurl (http/curlload.h) is loaded by the process that talks
+	# HTTP, and by no other: the cost of starting the others.
+	bad=""
+	grep -q 'libcurl' /proc/"$HOLDER"/maps || bad="network process $HOLDER has no libcurl;"
+	for pid in "$CFPID" $RSP $KP; do
+		grep -q 'libcurl' /proc/"$pid"/maps && bad="$bad $pid maps libcurl;"
+	done
+	if [ -z "$bad" ] && [ -n "$KP" ] && [ -n "$RSP" ]; then
+		t_pass "sep: libcurl is loaded in the network process only"
+	else
+		t_fail "sep: libcurl is loaded in the network process only" \
+			"${bad:-no key process or responder found}"
+	fi
 	if ca_holders "$CFPID" | grep -qx "$CFPID"; then
 		t_fail "sep: certferry itself holds no connection to the CA"
 	else
