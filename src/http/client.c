@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "http/curlload.h"
 #include "sep/netproc.h"
 #include "sep/proc.h"
 
@@ -57,13 +58,32 @@ share_unlock(CURL *c, curl_lock_data data, void *arg)
 		pthread_mutex_unlock(&s->mu[data]);
 }
 
+/* libcurl could not be loaded (curlload.h says why) or initialised. */
+static void
+http_init_error(struct cf_err *err)
+{
+	const char *why = cf_curl_load_error();
+
+	if (why != NULL)
+		cf_err_set(err, CF_ERR_NET, "%s", why);
+	else
+		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
+}
+
 struct cf_http_share *
 cf_http_share_new(int connections, struct cf_err *err)
 {
 	struct cf_http_share *s;
 
+	/* With separation, each client is a network process of its own:
+	 * nothing to share here, and libcurl is not loaded here. */
+	if (cf_sep_exe() != NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+		return s;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
+		http_init_error(err);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
@@ -90,6 +110,10 @@ cf_http_share_free(struct cf_http_share *s)
 {
 	if (s == NULL)
 		return;
+	if (s->sh == NULL) {       /* separation: nothing was made */
+		free(s);
+		return;
+	}
 	curl_share_cleanup(s->sh);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->mu[i]);
@@ -177,7 +201,7 @@ cf_http_new(const struct cf_http_opts *opts, struct cf_err *err)
 	if (opts->ops != NULL || cf_sep_exe() != NULL)
 		return http_delegate_new(opts, err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
+		http_init_error(err);
 		return NULL;
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {

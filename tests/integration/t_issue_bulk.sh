@@ -37,9 +37,20 @@ b3.bulk.test   # a comment
 b4.bulk.test
 EOF
 l0=$(wc -l <"$FP_LOG")
-fp_run issue --from "$CF_TMP/certs.txt" --jobs 4 --per-ca 4 --agree-tos "${H[@]}" --wait 60 \
+# LD_DEBUG=files: the loader names each library certferry loads (its
+# helpers get a minimal environment, so the lines are certferry's own).
+LD_DEBUG=files LD_DEBUG_OUTPUT="$CF_TMP/ld" fp_run issue --from "$CF_TMP/certs.txt" \
+	--jobs 4 --per-ca 4 --agree-tos "${H[@]}" --wait 60 \
 	>"$CF_TMP/b1.out" 2>"$CF_TMP/b1.err"
 rc=$?
+if ! compgen -G "$CF_TMP/ld.*" >/dev/null; then
+	t_fail "the loader's trace was written" "no $CF_TMP/ld.*"
+elif grep -q 'file=libcurl' "$CF_TMP"/ld.*; then
+	t_fail "certferry itself does not load libcurl: its network processes do" \
+		"$(grep -h 'file=libcurl' "$CF_TMP"/ld.* | head -n 2)"
+else
+	t_pass "certferry itself does not load libcurl: its network processes do"
+fi
 [ "$rc" = 1 ] && t_pass "--from: one failure, exit status 1" ||
 	{ t_fail "--from: one failure, exit status 1" "rc $rc"; t_tail "$CF_TMP/b1.err"; }
 grep -q "^from $CF_TMP/certs.txt: 4 done, 1 failed$" "$CF_TMP/b1.out" &&
