@@ -155,6 +155,12 @@ cf_rc cf_acme_get_directory(struct cf_acme *a,
 			    const struct cf_acme_directory **dir,
 			    struct cf_err *err) CF_MUST_CHECK;
 
+/* The directory and a fresh nonce, fetched now unless already held: the
+ * connection to the CA is ready (TLS done) for the next signed request.
+ * For a caller with something else to wait for (a responder starting);
+ * nothing is ordered. */
+cf_rc cf_acme_warm_up(struct cf_acme *a, struct cf_err *err) CF_MUST_CHECK;
+
 /* ---- ACME profiles (draft-aaron-acme-profiles), meta.c ---- */
 
 /* CF_OK when the directory d advertises `profile`; else CF_ERR_USAGE

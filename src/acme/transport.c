@@ -401,6 +401,12 @@ fetch_nonce(struct cf_acme *a, struct cf_err *err)
 	return rc;
 }
 
+cf_rc
+cf_acme_warm_up(struct cf_acme *a, struct cf_err *err)
+{
+	return a->nonce != NULL ? CF_OK : fetch_nonce(a, err);
+}
+
 /* The jitter of the backoff: 16 random bits. */
 static unsigned
 jitter_rand(void *ctx)

@@ -41,6 +41,17 @@ struct pending {
 	struct cf_acme_chall_answer answer; /* the CA's answer to it */
 };
 
+/* One order being carried through: what validation and finalize need. */
+struct order_run {
+	struct cf_engine *e;
+	const struct cf_issue_opts *o;
+	struct cf_saved_order *so;     /* the order's saved state */
+	time_t expires;                /* the order's expiry */
+};
+
+static cf_rc key_and_csr_saved(const struct order_run *r,
+			       struct cf_err *err) CF_MUST_CHECK;
+
 static void
 pending_free(struct pending *p)
 {
@@ -140,13 +151,14 @@ challenge_task(struct cf_engine *e, struct cf_validator *v, struct pending *q,
 }
 
 /* Present every proof, then answer every challenge (so the CA validates
- * the names of the order in parallel), then wait for each authorization
- * that the CA's answer did not already say is valid. */
+ * the names of the order in parallel), make and save the key and CSR
+ * while it does, then wait for each authorization that the CA's answer
+ * did not already say is valid. */
 static cf_rc
-present_and_answer(struct cf_engine *e, struct cf_validator *v,
-		   struct pending *p, size_t n, size_t *answered,
-		   struct cf_err *err)
+present_and_answer(const struct order_run *r, struct pending *p, size_t n,
+		   size_t *answered, struct cf_err *err)
 {
+	struct cf_validator *v = r->o->validator;
 	cf_rc rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -157,16 +169,18 @@ present_and_answer(struct cf_engine *e, struct cf_validator *v,
 	if (v->ready != NULL && (rc = v->ready(v->ctx, err)) != CF_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = cf_acme_challenge_answer(e->acme, p[i].chall,
+		if ((rc = cf_acme_challenge_answer(r->e->acme, p[i].chall,
 						   &p[i].answer, err)) != CF_OK)
 			return cf_err_wrap(err, "%s challenge for %s",
 					   v->challenge_type,
 					   p[i].task.identifier);
 		(*answered)++;
 	}
+	if ((rc = key_and_csr_saved(r, err)) != CF_OK)
+		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (!p[i].answer.valid &&
-		    (rc = cf_acme_authz_wait_after(e->acme, p[i].authz.url,
+		    (rc = cf_acme_authz_wait_after(r->e->acme, p[i].authz.url,
 						   p[i].answer.retry_after_s,
 						   err)) != CF_OK)
 			return rc;
@@ -182,10 +196,11 @@ present_and_answer(struct cf_engine *e, struct cf_validator *v,
  * the end, also on failure.
  */
 static cf_rc
-solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
-		     const struct cf_issue_opts *io, struct cf_validator *v,
+solve_authorizations(const struct order_run *r, struct cf_acme_order *o,
 		     size_t *answered, struct cf_err *err)
 {
+	const struct cf_issue_opts *io = r->o;
+	struct cf_validator *v = io->validator;
 	struct pending *p;
 	unsigned char *seen;
 	size_t n = 0;
@@ -201,12 +216,12 @@ solve_authorizations(struct cf_engine *e, struct cf_acme_order *o,
 		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < o->nauthz && rc == CF_OK; i++) {
-		if ((rc = fetch_authz(e, o->authz_urls[i], io, seen, &p[n], &need,
-				      err)) == CF_OK && need)
-			rc = challenge_task(e, v, &p[n++], err);
+		if ((rc = fetch_authz(r->e, o->authz_urls[i], io, seen, &p[n],
+				      &need, err)) == CF_OK && need)
+			rc = challenge_task(r->e, v, &p[n++], err);
 	}
 	if (rc == CF_OK && n > 0)
-		rc = present_and_answer(e, v, p, n, answered, err);
+		rc = present_and_answer(r, p, n, answered, err);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].presented && v->cleanup != NULL)
 			v->cleanup(v->ctx, &p[i].task);
@@ -658,9 +673,12 @@ new_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	const char *s;
 	cf_rc rc;
 
-	/* A responder that could not bind its port fails here, before the
-	 * order: nothing that cannot be validated is ordered. */
-	if ((rc = cf_validator_started(o->validator, err)) != CF_OK)
+	/* The connection to the CA is made (TLS, directory, nonce) while the
+	 * responder starts.  A responder that could not bind its port fails
+	 * here, before the order: nothing that cannot be validated is
+	 * ordered. */
+	if ((rc = cf_acme_warm_up(e->acme, err)) != CF_OK ||
+	    (rc = cf_validator_started(o->validator, err)) != CF_OK)
 		return rc;
 	cf_info("ordering a certificate for %s%s", o->names[0],
 		o->nnames > 1 ? " and more" : "");
@@ -684,49 +702,44 @@ new_order(struct cf_engine *e, const struct cf_issue_opts *o,
 	return CF_OK;
 }
 
-/* Key and CSR are saved BEFORE finalize: after it, the CA may issue at
- * any moment for exactly this key.  Then finalize. */
+/* Key and CSR made and saved, once per order (kept in so): BEFORE
+ * finalize, since after it the CA may issue at any moment for exactly
+ * this key.  Done while the CA validates the names (present_and_answer),
+ * or just before finalize when there was nothing to validate. */
 static cf_rc
-finalize_order(struct cf_engine *e, const struct cf_issue_opts *o,
-	       struct cf_acme_order *ord, struct cf_saved_order *so,
-	       time_t expires, struct cf_err *err)
+key_and_csr_saved(const struct order_run *r, struct cf_err *err)
 {
+	struct cf_saved_order *so = r->so;
 	cf_rc rc;
 
-	if (so->csr == NULL) {
-		if ((rc = key_and_csr(e, o, &so->key, &so->csr, &so->csr_len,
-				      err)) != CF_OK)
-			return rc;
-		if (so->names == NULL) {
-			so->names = (char **)o->names;
-			so->nnames = o->nnames;
-			so->deadline = expires;
-			rc = cf_saved_order_save(e->state, o->spec->name, so, err);
-			so->names = NULL;
-			so->nnames = 0;
-		} else {
-			rc = cf_saved_order_save(e->state, o->spec->name, so, err);
-		}
-		if (rc != CF_OK)
-			return rc;
+	if (so->csr != NULL)
+		return CF_OK;
+	if ((rc = key_and_csr(r->e, r->o, &so->key, &so->csr, &so->csr_len,
+			      err)) != CF_OK)
+		return rc;
+	if (so->names == NULL) {
+		so->names = (char **)r->o->names;
+		so->nnames = r->o->nnames;
+		so->deadline = r->expires;
+		rc = cf_saved_order_save(r->e->state, r->o->spec->name, so, err);
+		so->names = NULL;
+		so->nnames = 0;
+		return rc;
 	}
-	return cf_acme_finalize(e->acme, ord, so->csr, so->csr_len, err);
+	return cf_saved_order_save(r->e->state, r->o->spec->name, so, err);
 }
 
 /* Validate (when pending), finalize (when pending or ready). */
 static cf_rc
-validate_and_finalize(struct cf_engine *e, const struct cf_issue_opts *o,
-		      struct cf_acme_order *ord, struct cf_saved_order *so,
-		      time_t expires, struct cf_issue_result *res,
-		      struct cf_err *err)
+validate_and_finalize(const struct order_run *r, struct cf_acme_order *ord,
+		      struct cf_issue_result *res, struct cf_err *err)
 {
 	int authz_done = 0;
 	cf_rc rc;
 
 	if (strcmp(ord->status, "pending") == 0) {
-		if ((rc = solve_authorizations(e, ord, o, o->validator,
-					       &res->challenges_answered, err)) !=
-		    CF_OK)
+		if ((rc = solve_authorizations(r, ord, &res->challenges_answered,
+					       err)) != CF_OK)
 			return rc;
 		/* Every authorization is valid now, so the order is ready
 		 * (RFC 8555 §7.1.6): finalize without asking.  A CA that is
@@ -738,9 +751,11 @@ validate_and_finalize(struct cf_engine *e, const struct cf_issue_opts *o,
 	    strcmp(ord->status, "ready") != 0)
 		return CF_OK;
 	if (!authz_done &&
-	    (rc = cf_acme_order_wait(e->acme, ord, "ready", err)) != CF_OK)
+	    (rc = cf_acme_order_wait(r->e->acme, ord, "ready", err)) != CF_OK)
 		return rc;
-	return finalize_order(e, o, ord, so, expires, err);
+	if ((rc = key_and_csr_saved(r, err)) != CF_OK)
+		return rc;
+	return cf_acme_finalize(r->e->acme, ord, r->so->csr, r->so->csr_len, err);
 }
 
 /* The order is valid (or about to be): install its certificate. */
@@ -774,8 +789,8 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 {
 	struct cf_acme_order ord;
 	struct cf_saved_order so;
+	struct order_run run = { .e = e, .o = o, .so = &so };
 	int lockfd = -1, resumed = 0;
-	time_t expires = 0;
 	cf_rc rc;
 
 	memset(res, 0, sizeof(*res));
@@ -790,9 +805,9 @@ cf_engine_issue(struct cf_engine *e, const struct cf_issue_opts *o,
 		goto out;
 	res->resumed = resumed;
 	if ((resumed ||
-	     (rc = new_order(e, o, &ord, &so, &expires, res, err)) == CF_OK) &&
-	    (rc = validate_and_finalize(e, o, &ord, &so, expires, res, err)) ==
-		    CF_OK)
+	     (rc = new_order(e, o, &ord, &so, &run.expires, res, err)) ==
+		     CF_OK) &&
+	    (rc = validate_and_finalize(&run, &ord, res, err)) == CF_OK)
 		rc = complete_order(e, o, &ord, &so, res, err);
 out:
 	if (rc == CF_ERR_ACME && ord.status != NULL &&
