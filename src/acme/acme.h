@@ -229,11 +229,12 @@ cf_rc cf_acme_challenge_respond(struct cf_acme *a, json_t *challenge,
 				struct cf_err *err) CF_MUST_CHECK;
 
 /* cf_acme_challenge_respond, keeping what the CA answered: the challenge
- * already "valid" (its authorization is then valid: no poll needed) and
- * its Retry-After (-1: none). */
+ * already "valid" (its authorization is then valid: no poll needed), its
+ * Retry-After (-1: none) and when it came (cf_mono_ms). */
 struct cf_acme_chall_answer {
 	int valid;
 	long retry_after_s;
+	long long at_ms;
 };
 cf_rc cf_acme_challenge_answer(struct cf_acme *a, json_t *challenge,
 			       struct cf_acme_chall_answer *ans,
@@ -244,9 +245,12 @@ cf_rc cf_acme_challenge_answer(struct cf_acme *a, json_t *challenge,
  * challenge's error. */
 cf_rc cf_acme_authz_wait(struct cf_acme *a, const char *url,
 			 struct cf_err *err) CF_MUST_CHECK;
-/* cf_acme_authz_wait whose first wait is ra_s seconds (the Retry-After of
- * the challenge's answer) when ra_s >= 0. */
-cf_rc cf_acme_authz_wait_after(struct cf_acme *a, const char *url, long ra_s,
+/* cf_acme_authz_wait after the challenge's answer ans: its first poll
+ * waits as long as the answer's Retry-After said, or the first poll delay,
+ * counted from when the answer came (time spent since then on other work
+ * is not waited again). */
+cf_rc cf_acme_authz_wait_after(struct cf_acme *a, const char *url,
+			       const struct cf_acme_chall_answer *ans,
 			       struct cf_err *err) CF_MUST_CHECK;
 
 /* Poll an order until its status is one of "ready", "valid", "invalid".

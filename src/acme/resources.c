@@ -431,6 +431,7 @@ cf_acme_challenge_answer(struct cf_acme *a, json_t *chall,
 
 	ans->valid = 0;
 	ans->retry_after_s = -1;
+	ans->at_ms = cf_mono_ms();
 	if (status != NULL && strcmp(status, "pending") != 0)
 		return CF_OK; /* processing or done: just poll */
 	if ((empty = json_object()) == NULL)
@@ -441,6 +442,7 @@ cf_acme_challenge_answer(struct cf_acme *a, json_t *chall,
 		/* The answer is the challenge (RFC 8555 §7.5.1): "valid"
 		 * makes its authorization valid, nothing to poll. */
 		ans->retry_after_s = resp_retry_after(&resp);
+		ans->at_ms = cf_mono_ms();
 		if (acme_json_body(&resp, url, &obj, NULL) == CF_OK)
 			ans->valid = json_is_string(json_object_get(obj, "status")) &&
 				strcmp(json_string_value(json_object_get(obj,
@@ -459,16 +461,18 @@ cf_acme_challenge_respond(struct cf_acme *a, json_t *chall, struct cf_err *err)
 	return cf_acme_challenge_answer(a, chall, &ans, err);
 }
 
-/* Next poll delay: Retry-After when given, else the growing backoff. */
+/* Next poll delay: Retry-After when given, else the growing backoff,
+ * less the waited_ms already gone since the answer it follows. */
 static cf_rc
-poll_wait(struct cf_acme *a, long ra_s, long *delay_ms, const char *what,
-	  struct cf_err *err)
+poll_wait(struct cf_acme *a, long ra_s, long *delay_ms, long waited_ms,
+	  const char *what, struct cf_err *err)
 {
 	long ms = *delay_ms;
 	char when[32];
 
 	if (ra_s >= 0)
 		ms = ra_s * 1000;
+	ms = ms > waited_ms ? ms - waited_ms : 0;
 	if (ms / 1000 > acme_budget_left(a)) {
 		a->retry_not_before = time(NULL) + (ms + 999) / 1000;
 		cf_rfc3339_format(a->retry_not_before, when);
@@ -507,26 +511,32 @@ acme_authz_error(json_t *authz, char *buf, size_t len)
 cf_rc
 cf_acme_authz_wait(struct cf_acme *a, const char *url, struct cf_err *err)
 {
-	return cf_acme_authz_wait_after(a, url, -1, err);
+	const struct cf_acme_chall_answer now = { .retry_after_s = -1,
+						  .at_ms = cf_mono_ms() };
+
+	return cf_acme_authz_wait_after(a, url, &now, err);
 }
 
 cf_rc
-cf_acme_authz_wait_after(struct cf_acme *a, const char *url, long ra,
+cf_acme_authz_wait_after(struct cf_acme *a, const char *url,
+			 const struct cf_acme_chall_answer *ans,
 			 struct cf_err *err)
 {
-	long delay = POLL_FIRST_MS;
+	long delay = POLL_FIRST_MS, ra = ans->retry_after_s;
+	long long since = cf_mono_ms() - ans->at_ms;
 	char buf[CF_ERR_MSG_MAX - 128];
 	const char *status, *ident;
 	json_t *obj = NULL;
 	cf_rc rc;
 
-	/* The caller has just answered the challenge: the first poll waits
-	 * (the answer now is known: "processing"), as long as the CA's
-	 * Retry-After said if it gave one. */
+	/* The challenge was answered: the first poll waits (the answer then
+	 * was known: "processing"), as long as the CA's Retry-After said if
+	 * it gave one, from when that answer came. */
 	for (;;) {
-		if ((rc = poll_wait(a, ra, &delay, "domain validation", err)) !=
-		    CF_OK)
+		if ((rc = poll_wait(a, ra, &delay, since > 0 ? (long)since : 0,
+				    "domain validation", err)) != CF_OK)
 			return rc;
+		since = 0;
 		if ((rc = poll_once(a, url, CF_EP_AUTHZ, &obj, &ra, err)) != CF_OK)
 			return rc;
 		status = json_string_value(json_object_get(obj, "status"));
@@ -580,7 +590,7 @@ cf_acme_order_wait(struct cf_acme *a, struct cf_acme_order *o, const char *want,
 					  want);
 		/* The status in hand is the CA's latest answer: wait before
 		 * asking again, as long as that answer (Retry-After) said. */
-		if ((rc = poll_wait(a, ra, &delay,
+		if ((rc = poll_wait(a, ra, &delay, 0,
 				    strcmp(want, "valid") == 0 ?
 					    "certificate issuance" :
 					    "order validation",

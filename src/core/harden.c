@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/time.h"
 
 extern char **environ;
 
@@ -181,13 +182,11 @@ out:
 	return rc;
 }
 
+/* The monotonic clock in seconds. */
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)cf_mono_ms() / 1000.0;
 }
 
 /* Read the child's output until EOF or the deadline (0: none); 1 when the

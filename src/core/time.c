@@ -98,3 +98,12 @@ cf_clock_format(time_t t, char out[32])
 	localtime_r(&t, &tm);
 	strftime(out, 32, "%H:%M:%S", &tm);
 }
+
+long long
+cf_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

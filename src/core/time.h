@@ -31,4 +31,7 @@ void cf_rfc3339_format(time_t t, char out[32]);
 /* Format t as local wall-clock "HH:MM:SS" for people. */
 void cf_clock_format(time_t t, char out[32]);
 
+/* The monotonic clock in milliseconds: for intervals, never a date. */
+long long cf_mono_ms(void);
+
 #endif

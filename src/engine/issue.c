@@ -181,8 +181,7 @@ present_and_answer(const struct order_run *r, struct pending *p, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (!p[i].answer.valid &&
 		    (rc = cf_acme_authz_wait_after(r->e->acme, p[i].authz.url,
-						   p[i].answer.retry_after_s,
-						   err)) != CF_OK)
+						   &p[i].answer, err)) != CF_OK)
 			return rc;
 	cf_info("validated %zu name%s with %s", n, n == 1 ? "" : "s",
 		v->challenge_type);

@@ -13,15 +13,14 @@
 #include <ldns/ldns.h>
 
 #include "core/log.h"
+#include "core/time.h"
 #include "validate/dnslookup.h"
 
+/* The monotonic clock in seconds. */
 static double
 now_sec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)cf_mono_ms() / 1000.0;
 }
 
 double

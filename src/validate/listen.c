@@ -18,6 +18,8 @@
 
 #include <openssl/crypto.h>
 
+#include "core/time.h"
+
 struct conn {
 	int fd;                 /* -1: slot free */
 	void *state;            /* the caller's, from ops->open */
@@ -34,15 +36,6 @@ struct cf_responder {
 	void *ctx;
 	struct conn conns[CF_RESP_MAX_CONN];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One socket bound to addr (NULL: "::" dual-stack) and listening, or -1
  * with errno-like *e, or -2 when the address does not resolve (*gai). */
@@ -140,7 +133,7 @@ accept_one(struct cf_responder *r, struct conn *slot)
 	}
 	slot->fd = fd;
 	slot->want = CF_CONN_READ;
-	slot->deadline_ms = now_ms() + CF_RESP_CONN_TIMEOUT_MS;
+	slot->deadline_ms = cf_mono_ms() + CF_RESP_CONN_TIMEOUT_MS;
 }
 
 static void *
@@ -152,7 +145,7 @@ loop(void *arg)
 
 	for (;;) {
 		struct conn *free_slot = NULL;
-		long long now = now_ms(), next = -1;
+		long long now = cf_mono_ms(), next = -1;
 		nfds_t n = 1;
 		int timeout;
 

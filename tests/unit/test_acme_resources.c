@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "fake_http.h"
 
 #define KID "https://ca.test/acct/1"
@@ -346,6 +347,30 @@ test_authz_wait(void **state)
 	cf_acme_free(a);
 }
 
+/* The first poll after an answer waits its Retry-After counted from when
+ * the answer came: an answer 5 s old with "Retry-After: 5" is polled at
+ * once (a wait would be 5 s: the bound is generous). */
+static void
+test_authz_wait_after_credit(void **state)
+{
+	struct cf_acme *a = fk_acme_new(&fk, NULL, KID);
+	struct cf_err err = { 0 };
+	struct cf_acme_chall_answer ans = { .retry_after_s = 5,
+					    .at_ms = cf_mono_ms() - 5000 };
+	long long t0;
+
+	(void)state;
+	fk_push_directory_and_nonce(&fk);
+	fk_push_json(&fk, 200, "{\"status\":\"valid\",\"identifier\":"
+			       "{\"type\":\"dns\",\"value\":\"a.test\"}}", "n1");
+	t0 = cf_mono_ms();
+	assert_int_equal(cf_acme_authz_wait_after(a, "https://ca.test/authz/1",
+						  &ans, &err), CF_OK);
+	assert_true(cf_mono_ms() - t0 < 2500);
+	assert_int_equal(fk.nreqs, 3);
+	cf_acme_free(a);
+}
+
 /* A new order on the fake CA answering status `status`. */
 static void
 order_new(struct cf_acme *a, const char *body, struct cf_acme_order *o)
@@ -535,6 +560,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_authorization_and_challenge,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authz_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authz_wait_after_credit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_finalize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_invalid, setup,
 						teardown),
