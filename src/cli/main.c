@@ -128,6 +128,8 @@ helper_process(int argc, char **argv)
 {
 	const char *nosep = getenv("CERTFERRY_NO_PRIVSEP");
 
+	if (argc == 2 && strncmp(argv[1], "__", 2) == 0)
+		cf_sep_helper_init();
 	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_NET) == 0)
 		return cf_netproc_main(CF_SEP_FD);
 	if (argc == 2 && strcmp(argv[1], CF_SEP_ARG_RESPONDER) == 0)

@@ -1,9 +1,11 @@
 /* proc.c - see proc.h */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addclosefrom_np */
 #include "sep/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,13 +30,49 @@ cf_sep_exe(void)
 	return sep_exe;
 }
 
+/* The file actions of a helper's start: its end of the channel (child,
+ * not CF_SEP_FD) on CF_SEP_FD, stdin and stdout (and stderr when quiet)
+ * on /dev/null, nothing else open. */
+static int
+spawn_actions(posix_spawn_file_actions_t *fa, int child, int quiet_stderr)
+{
+	int e;
+
+	if ((e = posix_spawn_file_actions_init(fa)) != 0)
+		return e;
+	if ((e = posix_spawn_file_actions_adddup2(fa, child, CF_SEP_FD)) != 0 ||
+	    (e = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDWR,
+						  0)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(fa, 0, 1)) != 0 ||
+	    (quiet_stderr &&
+	     (e = posix_spawn_file_actions_adddup2(fa, 0, 2)) != 0))
+		goto fail;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	if ((e = posix_spawn_file_actions_addclosefrom_np(fa, CF_SEP_FD + 1)) !=
+	    0)
+		goto fail;
+#endif
+	return 0;
+fail:
+	posix_spawn_file_actions_destroy(fa);
+	return e;
+}
+
+/*
+ * posix_spawn, not fork: the child does not copy certferry's page tables
+ * (glibc starts it with CLONE_VM | CLONE_VFORK), which on a virtual
+ * machine costs milliseconds per helper.  Every descriptor of certferry's
+ * is close-on-exec or closed by the file actions; a libc without
+ * addclosefrom_np leaves that to the helper (cf_sep_helper_init).
+ */
 cf_rc
 cf_sep_spawn(const char *what, const char *arg, int quiet_stderr, int *fd,
 	     pid_t *pid, struct cf_err *err)
 {
 	char **env = NULL;
 	char *const argv[] = { "certferry", (char *)arg, NULL };
-	int sv[2] = { -1, -1 }, devnull;
+	posix_spawn_file_actions_t fa;
+	int sv[2] = { -1, -1 }, e, child;
 	cf_rc rc;
 
 	*fd = -1;
@@ -48,26 +86,26 @@ cf_sep_spawn(const char *what, const char *arg, int quiet_stderr, int *fd,
 				what, strerror(errno));
 		goto out;
 	}
-	if ((*pid = fork()) == -1) {
-		rc = cf_err_set(err, CF_ERR_IO, "cannot start the %s: fork: %s",
-				what, strerror(errno));
+	/* dup2 onto itself would keep close-on-exec: never CF_SEP_FD. */
+	child = sv[1];
+	if (child == CF_SEP_FD &&
+	    (child = fcntl(sv[1], F_DUPFD_CLOEXEC, CF_SEP_FD + 1)) == -1) {
+		child = sv[1];
+		rc = cf_err_set(err, CF_ERR_IO, "cannot start the %s: %s", what,
+				strerror(errno));
 		goto out;
 	}
-	if (*pid == 0) {
-		/* Async-signal-safe only from here to execve. */
-		if (sv[1] == CF_SEP_FD)
-			fcntl(sv[1], F_SETFD, 0);
-		else if (dup2(sv[1], CF_SEP_FD) != CF_SEP_FD)
-			_exit(127);
-		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
-			if (quiet_stderr)
-				dup2(devnull, 2);
-		}
-		cf_child_close_fds_from(CF_SEP_FD + 1);
-		execve(sep_exe, argv, env);
-		_exit(127);
+	if ((e = spawn_actions(&fa, child, quiet_stderr)) == 0) {
+		e = posix_spawn(pid, sep_exe, &fa, NULL, argv, env);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (child != sv[1])
+		close(child);
+	if (e != 0) {
+		*pid = -1;
+		rc = cf_err_set(err, CF_ERR_IO, "cannot start the %s: %s", what,
+				strerror(e));
+		goto out;
 	}
 	*fd = sv[0];
 	sv[0] = -1;
@@ -79,6 +117,12 @@ out:
 		close(sv[1]);
 	cf_child_env_free(env);
 	return rc;
+}
+
+void
+cf_sep_helper_init(void)
+{
+	cf_child_close_fds_from(CF_SEP_FD + 1);
 }
 
 void

@@ -3,9 +3,10 @@
  *
  * Owns: whether privilege separation is on (the path certferry executes
  * itself by; process-wide, set once by main before any work, like the log
- * level), the fork + exec of a helper ("certferry __netproc",
- * "certferry __responder") with its end of a socketpair on descriptor 3,
- * a minimal environment and no other inherited descriptor, and the reaping
+ * level), the start (posix_spawn) of a helper ("certferry __netproc",
+ * "certferry __keyproc", "certferry __responder") with its end of a
+ * socketpair on descriptor 3, a minimal environment and no other
+ * inherited descriptor, and the reaping
  * of a helper (closing its channel; killing it, our own child by its pid,
  * when it has not exited within 2 s).
  *
@@ -39,6 +40,10 @@ const char *cf_sep_exe(void);
  */
 cf_rc cf_sep_spawn(const char *what, const char *arg, int quiet_stderr,
 		   int *fd, pid_t *pid, struct cf_err *err) CF_MUST_CHECK;
+
+/* First thing in a helper: every descriptor above CF_SEP_FD closed (in
+ * case its start could not close them). */
+void cf_sep_helper_init(void);
 
 /* Close fd (the helper exits on EOF) and reap pid; a helper still running
  * after 2 s is killed.  fd -1 / pid <= 0 are skipped.  A helper that was
