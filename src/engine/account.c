@@ -122,6 +122,8 @@ cf_engine_open(struct cf_engine *e, struct cf_state *st,
 void
 cf_engine_close(struct cf_engine *e)
 {
+	/* The key process ends while the network process is reaped. */
+	cf_keyproc_end(e->keyproc);
 	cf_acme_free(e->acme);
 	cf_keyproc_free(e->keyproc);
 	free(e->account_jwk);

@@ -214,6 +214,13 @@ cf_keyproc_pid(const struct cf_keyproc *kp)
 }
 
 void
+cf_keyproc_end(struct cf_keyproc *kp)
+{
+	if (kp != NULL)
+		cf_sep_end(kp->fd);
+}
+
+void
 cf_keyproc_free(struct cf_keyproc *kp)
 {
 	if (kp == NULL)

@@ -63,6 +63,10 @@ cf_rc cf_keyproc_sign(struct cf_keyproc *kp, const char *url,
 
 pid_t cf_keyproc_pid(const struct cf_keyproc *kp);
 
+/* Tell the key process to end, not waiting for it (no signing after
+ * this; cf_keyproc_free still follows).  Accepts NULL. */
+void cf_keyproc_end(struct cf_keyproc *kp);
+
 /* Close the channel (the child exits) and reap it.  Accepts NULL. */
 void cf_keyproc_free(struct cf_keyproc *kp);
 

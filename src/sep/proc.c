@@ -4,17 +4,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/harden.h"
 #include "core/log.h"
+#include "core/time.h"
 
 static const char *sep_exe;
 
@@ -125,27 +128,56 @@ cf_sep_helper_init(void)
 	cf_child_close_fds_from(CF_SEP_FD + 1);
 }
 
+/* Wait up to ms for child pid to end: its pidfd becomes readable at the
+ * exit (Linux 5.3); without pidfds, waitpid is asked again after 0.5 ms,
+ * then twice as long each time up to 10 ms.  The pid, 0 when it still
+ * runs, -1 on error. */
+static pid_t
+wait_ms(pid_t pid, int *st, long ms)
+{
+	long long end = cf_mono_ms() + ms, left;
+	long ns = 500000L;
+	int pfd = -1;
+	pid_t r;
+
+#ifdef SYS_pidfd_open
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	while (((r = waitpid(pid, st, WNOHANG)) == 0 ||
+		(r == -1 && errno == EINTR)) &&
+	       (left = end - cf_mono_ms()) > 0) {
+		if (pfd != -1) {
+			(void)poll(&(struct pollfd){ .fd = pfd, .events = POLLIN },
+				   1, (int)left);
+		} else {
+			nanosleep(&(struct timespec){ 0, ns }, NULL);
+			ns = ns < 10000000L ? 2 * ns : ns;
+		}
+	}
+	if (pfd != -1)
+		close(pfd);
+	return r;
+}
+
+void
+cf_sep_end(int fd)
+{
+	if (fd != -1)
+		shutdown(fd, SHUT_WR);
+}
+
 void
 cf_sep_reap(const char *what, int fd, pid_t pid)
 {
-	pid_t r = 0;
+	pid_t r;
 	int st = 0, killed = 0;
 
 	if (fd != -1)
 		close(fd);
 	if (pid <= 0)
 		return;
-	/* A helper exits as soon as it reads the end of its channel: look
-	 * again after 0.5 ms, then twice as long each time up to 10 ms, for
-	 * 2 s in all. */
-	for (long ns = 500000L, waited = 0; r == 0 && waited < 2000000000L;
-	     waited += ns, ns = ns < 10000000L ? 2 * ns : ns) {
-		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
-			;
-		if (r == 0)
-			nanosleep(&(struct timespec){ 0, ns }, NULL);
-	}
-	if (r == 0) {
+	/* A helper exits as soon as it reads the end of its channel. */
+	if ((r = wait_ms(pid, &st, 2000)) == 0) {
 		kill(pid, SIGKILL);
 		killed = 1;
 		while ((r = waitpid(pid, &st, 0)) == -1 && errno == EINTR)

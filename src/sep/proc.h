@@ -45,6 +45,10 @@ cf_rc cf_sep_spawn(const char *what, const char *arg, int quiet_stderr,
  * case its start could not close them). */
 void cf_sep_helper_init(void);
 
+/* Tell the helper on fd to end (it reads the end of its channel) without
+ * waiting for it: a later cf_sep_reap finds it done.  -1 is skipped. */
+void cf_sep_end(int fd);
+
 /* Close fd (the helper exits on EOF) and reap pid; a helper still running
  * after 2 s is killed.  fd -1 / pid <= 0 are skipped.  A helper that was
  * killed or exited with a status other than 0 gets a warning naming
