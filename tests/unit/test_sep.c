@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "http/client.h"
 #include "sep/msg.h"
 #include "sep/netproc.h"
+#include "sep/proc.h"
 #include "sep/sandbox.h"
 
 static void
@@ -251,6 +253,43 @@ test_child_dies(void **state)
 	cf_netproc_free(np);
 }
 
+/* A child that ends on its channel's end: told with cf_sep_end (the
+ * parent can still read what it says), then reaped; one that never ends
+ * is killed by cf_sep_reap (after its 2 s).  Either way it is gone. */
+static void
+test_end_and_reap(void **state)
+{
+	char c;
+	int sv[2];
+	pid_t pid;
+
+	(void)state;
+	pair(sv);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		while (read(sv[1], &c, 1) == 1)
+			;
+		_exit(write(sv[1], "x", 1) == 1 ? 0 : 1);
+	}
+	close(sv[1]);
+	cf_sep_end(sv[0]);
+	assert_int_equal(read(sv[0], &c, 1), 1);   /* it saw the end */
+	cf_sep_reap("test helper", sv[0], pid);
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+
+	pair(sv);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		for (;;)
+			pause();
+	}
+	close(sv[1]);
+	cf_sep_reap("test helper", sv[0], pid);
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+}
+
 /* Run fn in a forked child; its exit status (77: skipped). */
 static int
 in_child(int (*fn)(void))
@@ -377,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_hostile_child),
 		cmocka_unit_test(test_child_dies),
+		cmocka_unit_test(test_end_and_reap),
 		cmocka_unit_test(test_landlock),
 		cmocka_unit_test(test_seccomp),
 	};
