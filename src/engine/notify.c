@@ -40,20 +40,10 @@ cf_notify_configured(const struct cf_notify_conf *c)
 static int
 url_host_is_loopback(const char *url)
 {
-	char origin[512], *host, *port;
-	size_t n;
+	char host[256];
 
-	if (cf_url_origin(url, origin, sizeof(origin)) != CF_OK)
+	if (cf_url_host(url, host, sizeof(host)) != CF_OK)
 		return 0;
-	host = strstr(origin, "://") + 3;
-	if ((port = strrchr(host, ':')) == NULL)  /* always filled in */
-		return 0;
-	*port = '\0';
-	n = strlen(host);
-	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-		host[n - 1] = '\0';   /* [::1] */
-		return cf_ip_is_loopback(host + 1);
-	}
 	return strcmp(host, "localhost") == 0 || cf_ip_is_loopback(host);
 }
 

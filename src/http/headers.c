@@ -180,10 +180,63 @@ cf_link_find_all(const char *value, const char *rel, char **out, size_t max)
 	return n;
 }
 
+/* The host (*host, *hlen: an IPv6 literal with its brackets) and the
+ * port text (*colon: NULL, or its ':') of the authority of a URL, p just
+ * after its "scheme://".  *end: the end of the authority. */
+static cf_rc
+url_authority(const char *p, const char **host, size_t *hlen,
+	      const char **colon, const char **end)
+{
+	const char *at;
+
+	*end = p + strcspn(p, "/?#");
+	*colon = NULL;
+	/* userinfo@ is not part of the host */
+	for (at = *end; at > p && at[-1] != '@'; at--)
+		;
+	*host = at;
+	if (*at == '[') {                      /* IPv6 literal */
+		const char *rb = memchr(at, ']', (size_t)(*end - at));
+		if (rb == NULL)
+			return CF_ERR_PROTO;
+		if (rb + 1 < *end) {
+			if (rb[1] != ':')
+				return CF_ERR_PROTO;
+			*colon = rb + 1;
+		}
+		*hlen = (size_t)(rb + 1 - at);
+	} else {
+		*colon = memchr(at, ':', (size_t)(*end - at));
+		*hlen = (size_t)((*colon ? *colon : *end) - at);
+	}
+	return *hlen == 0 ? CF_ERR_PROTO : CF_OK;
+}
+
+cf_rc
+cf_url_host(const char *url, char *out, size_t len)
+{
+	const char *p = strstr(url, "://"), *host, *colon, *end;
+	size_t hlen;
+
+	if (p == NULL || p == url || url_authority(p + 3, &host, &hlen, &colon,
+						    &end) != CF_OK)
+		return CF_ERR_PROTO;
+	if (*host == '[') {
+		host++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= len)
+		return CF_ERR_PROTO;
+	for (size_t i = 0; i < hlen; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	out[hlen] = '\0';
+	return CF_OK;
+}
+
 cf_rc
 cf_url_origin(const char *url, char *out, size_t len)
 {
-	const char *scheme, *p, *host, *end, *at, *colon = NULL;
+	const char *scheme, *p, *host, *end, *colon;
 	size_t hlen, i;
 	long port;
 	char *e;
@@ -200,26 +253,7 @@ cf_url_origin(const char *url, char *out, size_t len)
 	} else {
 		return CF_ERR_PROTO;
 	}
-	end = p + strcspn(p, "/?#");
-	/* userinfo@ is not part of the origin */
-	for (at = end; at > p && at[-1] != '@'; at--)
-		;
-	host = at;
-	if (*host == '[') {                      /* IPv6 literal */
-		const char *rb = memchr(host, ']', (size_t)(end - host));
-		if (rb == NULL)
-			return CF_ERR_PROTO;
-		if (rb + 1 < end) {
-			if (rb[1] != ':')
-				return CF_ERR_PROTO;
-			colon = rb + 1;
-		}
-		hlen = (size_t)(rb + 1 - host);
-	} else {
-		colon = memchr(host, ':', (size_t)(end - host));
-		hlen = (size_t)((colon ? colon : end) - host);
-	}
-	if (hlen == 0)
+	if (url_authority(p, &host, &hlen, &colon, &end) != CF_OK)
 		return CF_ERR_PROTO;
 	if (colon != NULL && colon + 1 < end) {
 		port = strtol(colon + 1, &e, 10);

@@ -40,4 +40,10 @@ size_t cf_link_find_all(const char *value, const char *rel, char **out,
  */
 cf_rc cf_url_origin(const char *url, char *out, size_t len);
 
+/* The host of an absolute URL with an authority ("scheme://[userinfo@]
+ * host[:port]/..."), in lower case; an IPv6 literal without its brackets
+ * ("smtp://[::1]:25" -> "::1").  CF_ERR_PROTO for anything else, or when
+ * it does not fit in len. */
+cf_rc cf_url_host(const char *url, char *out, size_t len);
+
 #endif

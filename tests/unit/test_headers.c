@@ -256,6 +256,41 @@ test_url_origin_table(void **unused)
 	}
 }
 
+static void
+test_url_host_table(void **state)
+{
+	static const struct {
+		const char *url, *want;   /* want NULL: refused */
+	} cases[] = {
+		{ "smtp://127.0.0.1:25", "127.0.0.1" },
+		{ "smtps://user:pw@Mail.Example.TEST/x", "mail.example.test" },
+		{ "smtp://[::1]:25", "::1" },
+		{ "http://[::1]/hook", "::1" },
+		{ "https://localhost", "localhost" },
+		{ "http://a@b@host.test:8080?q", "host.test" },
+		{ "smtp://", NULL },
+		{ "smtp://:25", NULL },
+		{ "smtp://[::1", NULL },
+		{ "://host.test", NULL },
+		{ "host.test", NULL },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cf_rc rc = cf_url_host(cases[i].url, out, sizeof(out));
+		if (cases[i].want == NULL) {
+			if (rc == CF_OK)
+				fail_msg("%s: accepted as %s", cases[i].url, out);
+		} else if (rc != CF_OK || strcmp(out, cases[i].want) != 0) {
+			fail_msg("%s: got %s", cases[i].url, rc == CF_OK ? out : "error");
+		}
+	}
+	/* too long for out */
+	assert_int_equal(cf_url_host("smtp://a-very-long-host.test", out, 8),
+			 CF_ERR_PROTO);
+}
+
 int
 main(void)
 {
@@ -266,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_link_table),
 		cmocka_unit_test(test_link_find_all),
 		cmocka_unit_test(test_url_origin_table),
+		cmocka_unit_test(test_url_host_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
