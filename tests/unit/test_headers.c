@@ -224,11 +224,33 @@ test_link_find_all(void **state)
 	assert_int_equal(cf_link_find_all("", "alternate", out, 3), 0);
 }
 
+struct url_case {
+	const char *url, *want;   /* want NULL: refused */
+};
+
+/* Each of the n cases through fn, an URL parser of headers.h. */
+static void
+url_table(cf_rc (*fn)(const char *, char *, size_t),
+	  const struct url_case *cases, size_t n)
+{
+	char out[64];
+
+	for (size_t i = 0; i < n; i++) {
+		cf_rc rc = fn(cases[i].url, out, sizeof(out));
+		if (cases[i].want == NULL) {
+			if (rc == CF_OK)
+				fail_msg("%s: accepted as %s", cases[i].url, out);
+		} else if (rc != CF_OK || strcmp(out, cases[i].want) != 0) {
+			fail_msg("%s: got %s", cases[i].url, rc == CF_OK ? out : "error");
+		}
+	}
+}
+
 /* URL origins: what the cross-origin rule compares (issue 10). */
 static void
 test_url_origin_table(void **unused)
 {
-	static const struct { const char *url, *want; } cases[] = {
+	static const struct url_case cases[] = {
 		{ "https://CA.test/dir", "https://ca.test:443" },
 		{ "https://ca.test:443/x", "https://ca.test:443" },
 		{ "https://127.0.0.1:14000/dir", "https://127.0.0.1:14000" },
@@ -243,25 +265,14 @@ test_url_origin_table(void **unused)
 		{ "https://ca.test:8x/", NULL },
 		{ "/relative", NULL },
 	};
-	char out[256];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cf_rc rc = cf_url_origin(cases[i].url, out, sizeof(out));
-		if (cases[i].want == NULL) {
-			if (rc == CF_OK)
-				fail_msg("%s: accepted as %s", cases[i].url, out);
-		} else if (rc != CF_OK || strcmp(out, cases[i].want) != 0) {
-			fail_msg("%s: got %s", cases[i].url, rc == CF_OK ? out : "error");
-		}
-	}
+	url_table(cf_url_origin, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void
 test_url_host_table(void **state)
 {
-	static const struct {
-		const char *url, *want;   /* want NULL: refused */
-	} cases[] = {
+	static const struct url_case cases[] = {
 		{ "smtp://127.0.0.1:25", "127.0.0.1" },
 		{ "smtps://user:pw@Mail.Example.TEST/x", "mail.example.test" },
 		{ "smtp://[::1]:25", "::1" },
@@ -274,18 +285,10 @@ test_url_host_table(void **state)
 		{ "://host.test", NULL },
 		{ "host.test", NULL },
 	};
-	char out[64];
+	char out[8];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cf_rc rc = cf_url_host(cases[i].url, out, sizeof(out));
-		if (cases[i].want == NULL) {
-			if (rc == CF_OK)
-				fail_msg("%s: accepted as %s", cases[i].url, out);
-		} else if (rc != CF_OK || strcmp(out, cases[i].want) != 0) {
-			fail_msg("%s: got %s", cases[i].url, rc == CF_OK ? out : "error");
-		}
-	}
+	url_table(cf_url_host, cases, sizeof(cases) / sizeof(cases[0]));
 	/* too long for out */
 	assert_int_equal(cf_url_host("smtp://a-very-long-host.test", out, 8),
 			 CF_ERR_PROTO);
