@@ -131,7 +131,7 @@ fi # single
 # ---------------------------------------------------------------------------
 # Scale (issue 13): the renewal scan, a CA outage, bulk issuance, and the
 # peers that Debian packages.  Sizes: BENCH_DEFS (10000), BENCH_OUTAGE
-# (2000), BENCH_BULK (20; 100 for the issue's figure, ~15 minutes).
+# (2000), BENCH_BULK (100; with its serial sample of 10, about 2.5 minutes).
 # Peers are installed here (apt-get, as root) unless BENCH_NO_INSTALL=1;
 # a peer that is missing is skipped and named.
 
