@@ -48,6 +48,24 @@ cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
 	}
 }
 
+/* The EAB HMAC key from its one source into a->hmac (owned, a secret). */
+static cf_rc
+hmac_read(struct cf_account_cli *a, struct cf_err *err)
+{
+	const char *src = a->hmac_arg, *env;
+
+	if (a->hmac_file != NULL) {
+		if (cf_cli_read_secret_file(a->hmac_file, &a->hmac, err) != CF_OK)
+			return cf_err_wrap(err, "--eab-hmac-key-file");
+		return CF_OK;
+	}
+	if (src == NULL && (env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)
+		src = env;
+	if (src != NULL && (a->hmac = strdup(src)) == NULL)
+		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
+	return CF_OK;
+}
+
 cf_rc
 cf_account_cli_resolve(struct cf_account_cli *a, struct cf_account_opts *o,
 		       struct cf_err *err)
@@ -77,24 +95,13 @@ cf_account_cli_resolve(struct cf_account_cli *a, struct cf_account_opts *o,
 				  "add --eab-kid KID (or CERTFERRY_EAB_KID)");
 	o->eab_kid = a->eab_kid;
 	o->eab_hmac_b64 = NULL; /* read by cf_account_cli_register only */
-	return CF_OK;
-}
-
-/* The EAB HMAC key from its one source into a->hmac (owned, a secret). */
-static cf_rc
-hmac_read(struct cf_account_cli *a, struct cf_err *err)
-{
-	const char *src = a->hmac_arg, *env;
-
+	/* A key file that cannot be read fails now, before anything is
+	 * touched: read and wiped (read again when it is needed). */
 	if (a->hmac_file != NULL) {
-		if (cf_cli_read_secret_file(a->hmac_file, &a->hmac, err) != CF_OK)
-			return cf_err_wrap(err, "--eab-hmac-key-file");
-		return CF_OK;
+		if ((rc = hmac_read(a, err)) != CF_OK)
+			return rc;
+		cf_account_cli_free(a);
 	}
-	if (src == NULL && (env = getenv("CERTFERRY_EAB_HMAC_KEY")) && *env)
-		src = env;
-	if (src != NULL && (a->hmac = strdup(src)) == NULL)
-		return cf_err_set(err, CF_ERR_NOMEM, "out of memory");
 	return CF_OK;
 }
 

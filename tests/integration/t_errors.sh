@@ -159,6 +159,15 @@ expect "missing --iis-config: exit 2" 2 '^error: --iis-config: .*no/applicationH
 t_run "$CF" --state-dir "$S" --server "$PEBBLE_DIR_URL" --ca-bundle "$PEBBLE_CA" \
 	"${REG[@]}" --eab-kid "$EAB_KID" --eab-hmac-key-file "$CF_TMP/no-such.key"
 expect "missing --eab-hmac-key-file: exit 2" 2 '^error: --eab-hmac-key-file: .*no-such.key: no such file'
+t_run cf_run issue -d a.errors.test "${H[@]}" --eab-kid "$EAB_KID" \
+	--eab-hmac-key-file "$CF_TMP/no-such.key"
+expect "issue, missing --eab-hmac-key-file: exit 2" 2 '^error: --eab-hmac-key-file: .*no-such.key: no such file'
+if [ -z "$(find "$STATE" -name 'a.errors.test*' 2>/dev/null)" ]; then
+	t_pass "issue, missing --eab-hmac-key-file: nothing in the state folder"
+else
+	t_fail "issue, missing --eab-hmac-key-file: nothing in the state folder" \
+		"$(find "$STATE" -name 'a.errors.test*')"
+fi
 t_run cf_run issue -d a.errors.test --validation dns-01 --dns rfc2136 \
 	--dns-server 127.0.0.1:53 --tsig-key-file "$CF_TMP/no-such.tsig"
 expect "missing --tsig-key-file: exit 2" 2 'no-such.tsig'
