@@ -183,6 +183,13 @@ int cf_account_cli_opt(struct cf_account_cli *a, int opt, const char *arg,
 cf_rc cf_account_cli_resolve(struct cf_account_cli *a,
 			     struct cf_account_opts *o,
 			     struct cf_err *err) CF_MUST_CHECK;
+/* For a server with no account yet (one is to be registered): an EAB
+ * key file that cannot be read fails now, with the other input checks,
+ * before the state folder is touched (read and wiped; read again when
+ * the account is registered).  With an account, the file is never read:
+ * an EAB key is used once, and may be gone. */
+cf_rc cf_account_cli_check_eab(struct cf_account_cli *a,
+			       struct cf_err *err) CF_MUST_CHECK;
 /* cf_engine_account_register with the EAB HMAC key read (file, option or
  * CERTFERRY_EAB_HMAC_KEY) right before and wiped right after: the key is
  * in memory only while the account is registered. */

@@ -95,14 +95,19 @@ cf_account_cli_resolve(struct cf_account_cli *a, struct cf_account_opts *o,
 				  "add --eab-kid KID (or CERTFERRY_EAB_KID)");
 	o->eab_kid = a->eab_kid;
 	o->eab_hmac_b64 = NULL; /* read by cf_account_cli_register only */
-	/* A key file that cannot be read fails now, before anything is
-	 * touched: read and wiped (read again when it is needed). */
-	if (a->hmac_file != NULL) {
-		if ((rc = hmac_read(a, err)) != CF_OK)
-			return rc;
-		cf_account_cli_free(a);
-	}
 	return CF_OK;
+}
+
+cf_rc
+cf_account_cli_check_eab(struct cf_account_cli *a, struct cf_err *err)
+{
+	cf_rc rc;
+
+	if (a->eab_kid == NULL || a->hmac_file == NULL)
+		return CF_OK;
+	if ((rc = hmac_read(a, err)) == CF_OK)
+		cf_account_cli_free(a);
+	return rc;
 }
 
 cf_rc

@@ -1197,6 +1197,7 @@ issue_open(struct cf_cli *cli, struct issue_cli *c, struct cf_state *st,
 
 	if (cf_account_cli_resolve(&c->account, ao, &err) != CF_OK ||
 	    cf_cli_engine_open(cli, st, e, c->wait_s, have, &err) != CF_OK ||
+	    (!*have && cf_account_cli_check_eab(&c->account, &err) != CF_OK) ||
 	    /* An --eab-kid for a server that has an account must be its own. */
 	    (*have && cf_engine_account_check_eab(e, ao->eab_kid, &err) !=
 			      CF_OK) ||
