@@ -124,7 +124,7 @@ fuzz:
 	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30) scripts/fuzz.sh $(FUZZ)
 
 bench: deps
-	@$(MAKE) --no-print-directory all build-tests
+	@$(MAKE) --no-print-directory all build-tests >&2
 	@scripts/bench.sh
 
 install: all
