@@ -352,17 +352,6 @@ mail_failed(const struct cf_notify_conf *c, CURLcode cc, const char *cerr,
 			  cerr[0] ? cerr : curl_easy_strerror(cc));
 }
 
-/* libcurl, loaded now (http/curlload.h), or why not for `what`. */
-static cf_rc
-curl_ready(const char *what, struct cf_err *err)
-{
-	const char *why = cf_curl_load_error();
-
-	return why == NULL ? CF_OK :
-			     cf_err_set(err, CF_ERR_NET, "cannot send the %s: %s",
-					what, why);
-}
-
 static cf_rc
 send_mail(const struct cf_notify_conf *c, const char *subject,
 	  const char *text, struct cf_err *err)
@@ -376,9 +365,10 @@ send_mail(const struct cf_notify_conf *c, const char *subject,
 	int loose = 0;
 	cf_rc rc = CF_OK;
 
-	if (mail_conf_check(c, NULL, err) != CF_OK ||
-	    curl_ready("mail", err) != CF_OK)
+	if (mail_conf_check(c, NULL, err) != CF_OK)
 		return err->rc;
+	if (cf_curl_ready(err) != CF_OK)
+		return cf_err_wrap(err, "cannot send the mail");
 	if (c->smtp_password_file != NULL &&
 	    cf_secret_file_read(c->smtp_password_file, &password, &loose,
 				err) != CF_OK)
@@ -438,9 +428,10 @@ send_webhook(const struct cf_notify_conf *c, const char *json,
 	CURLcode cc;
 	cf_rc rc = CF_OK;
 
-	if (cf_notify_webhook_url_check(c->webhook_url, err) != CF_OK ||
-	    curl_ready("webhook", err) != CF_OK)
+	if (cf_notify_webhook_url_check(c->webhook_url, err) != CF_OK)
 		return err->rc;
+	if (cf_curl_ready(err) != CF_OK)
+		return cf_err_wrap(err, "cannot send the webhook");
 	if ((h = curl_easy_init()) == NULL ||
 	    (hdr = curl_slist_append(NULL, "Content-Type: application/json"))
 	    == NULL) {

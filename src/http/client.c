@@ -62,11 +62,7 @@ share_unlock(CURL *c, curl_lock_data data, void *arg)
 static void
 http_init_error(struct cf_err *err)
 {
-	const char *why = cf_curl_load_error();
-
-	if (why != NULL)
-		cf_err_set(err, CF_ERR_NET, "%s", why);
-	else
+	if (cf_curl_ready(err) == CF_OK)
 		cf_err_set(err, CF_ERR_NET, "libcurl initialisation failed");
 }
 

@@ -66,6 +66,14 @@ cf_curl_load_error(void)
 	return L.why[0] != '\0' ? L.why : NULL;
 }
 
+cf_rc
+cf_curl_ready(struct cf_err *err)
+{
+	const char *why = cf_curl_load_error();
+
+	return why == NULL ? CF_OK : cf_err_set(err, CF_ERR_NET, "%s", why);
+}
+
 /* The first calls of a run (global_init, easy_init, share_init, slist)
  * load the library; every other function is only reached with an object
  * one of them made, so the library is loaded by then. */

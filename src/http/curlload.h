@@ -22,9 +22,15 @@
 #ifndef CF_HTTP_CURLLOAD_H
 #define CF_HTTP_CURLLOAD_H
 
+#include "core/err.h"
+
 /* Loads libcurl if it is not loaded yet.  Returns NULL when it is
  * loaded, else a message naming the library, what dlopen said and the
  * package to install (a static string; valid for the process's life). */
 const char *cf_curl_load_error(void);
+
+/* cf_curl_load_error as a result: CF_OK when libcurl is loaded, else
+ * CF_ERR_NET with that message in err. */
+cf_rc cf_curl_ready(struct cf_err *err) CF_MUST_CHECK;
 
 #endif
