@@ -79,14 +79,7 @@ esac
 [ "$(grep -c ' GET /dir ' "$CF_TMP/run1.log")" -le 2 ] &&
 	t_pass "one directory GET for the jobs (and one for the account)" ||
 	t_fail "one directory GET for the jobs" "$(grep -c ' GET /dir ' "$CF_TMP/run1.log")"
-t429=$(awk '$2 == "POST" && $3 == "/order-plz" && $4 == 429 { print $1; exit }' "$CF_TMP/run1.log")
-if [ -z "$t429" ]; then
-	t_fail "the rate limit was met" "no 429 in the proxy log"
-else
-	inside=$(awk -v t="$t429" '$1 > t + 1000 && $1 < t + 4000' "$CF_TMP/run1.log" | wc -l)
-	[ "$inside" = 0 ] && t_pass "one 429 held every job of the CA" ||
-		{ t_fail "one 429 held every job of the CA" "$inside requests during the CA's Retry-After"; sed 's/^/#   /' "$CF_TMP/run1.log"; }
-fi
+fp_check_429_held "$CF_TMP/run1.log"
 
 # Again: the four are current (nothing ordered); the fifth is ordered again.
 grep -v 127.0.0.2 "$CF_TMP/certs.txt" >"$CF_TMP/ok.txt"
